@@ -1,0 +1,101 @@
+import type { StatementEffect } from '../types';
+
+/**
+ * Redshift's impersonation statements, as Immuta documents them:
+ *   CALL immuta_procedures.impersonate_user('<immuta user>')   -- start
+ *   CALL immuta_procedures.impersonate_user(NULL)              -- end
+ * Users copy these from the docs into worksheets; the worksheet recognises them so that it can
+ * route them through its own tracked path instead of losing track of who the session is.
+ */
+export const DEFAULT_SET_SQL = 'CALL immuta_procedures.impersonate_user({user})';
+export const DEFAULT_CLEAR_SQL = 'CALL immuta_procedures.impersonate_user(NULL)';
+
+const MAX_USER_LENGTH = 1024;
+
+const CALL_PATTERN =
+  /^CALL\s+(?:"?immuta_procedures"?\s*\.\s*)?"?impersonate_user"?\s*\(\s*([\s\S]*?)\s*\)\s*;?\s*$/i;
+
+/** Calls of the procedure outside strings and comments (after those are blanked out). */
+const MENTION_PATTERN = /\bimpersonate_user\s*\(/i;
+
+const RESET_PATTERN = /^(?:DISCARD\s+ALL|RESET\s+ALL|RESET\s+SESSION\s+AUTHORIZATION|SET\s+SESSION\s+AUTHORIZATION\b)/i;
+
+export function validateUserName(user: string): string | undefined {
+  if (user.length === 0) {
+    return 'The user name is empty.';
+  }
+  if (user.trim() !== user) {
+    return 'The user name starts or ends with spaces; Immuta user names do not. Remove them and try again.';
+  }
+  if (user.length > MAX_USER_LENGTH) {
+    return `The user name is ${user.length} characters long; at most ${MAX_USER_LENGTH} are accepted.`;
+  }
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(user)) {
+    return 'The user name contains a control character (such as a line break or NUL), which no Immuta user name has.';
+  }
+  return undefined;
+}
+
+export function classifyStatement(sql: string): StatementEffect {
+  const code = blankOutLiteralsAndComments(sql).trim();
+  const call = CALL_PATTERN.exec(stripLeadingComments(sql).trim());
+  if (call && MENTION_PATTERN.test(code)) {
+    const argument = call[1];
+    if (/^NULL$/i.test(argument)) {
+      return { kind: 'stop-impersonating' };
+    }
+    const user = parseStringLiteral(argument);
+    if (user !== undefined) {
+      return user === '' ? { kind: 'stop-impersonating' } : { kind: 'impersonate', user };
+    }
+    return { kind: 'impersonation-unparsed' };
+  }
+  if (MENTION_PATTERN.test(code)) {
+    return { kind: 'impersonation-unparsed' };
+  }
+  if (RESET_PATTERN.test(code)) {
+    return { kind: 'session-reset' };
+  }
+  return { kind: 'ordinary' };
+}
+
+/** A single standard string literal `'…'` (with `''` escapes) or a `$tag$…$tag$` literal. */
+function parseStringLiteral(text: string): string | undefined {
+  const quoted = /^'((?:[^']|'')*)'$/s.exec(text);
+  if (quoted) {
+    return quoted[1].replace(/''/g, "'");
+  }
+  const dollar = /^\$([A-Za-z_][A-Za-z0-9_]*)?\$([\s\S]*)\$\1\$$/.exec(text);
+  if (dollar && !dollar[2].includes(`$${dollar[1] ?? ''}$`)) {
+    return dollar[2];
+  }
+  return undefined;
+}
+
+function stripLeadingComments(sql: string): string {
+  let rest = sql;
+  for (;;) {
+    const trimmed = rest.trimStart();
+    if (trimmed.startsWith('--')) {
+      const end = trimmed.search(/\r\n|\r|\n/);
+      rest = end < 0 ? '' : trimmed.slice(end);
+    } else if (trimmed.startsWith('/*')) {
+      const end = trimmed.indexOf('*/');
+      rest = end < 0 ? '' : trimmed.slice(end + 2);
+    } else {
+      return trimmed;
+    }
+  }
+}
+
+/**
+ * Blanks out string literals and comments, and unquotes quoted identifiers, so that keyword
+ * checks only see code. Dollar-quoted text is kept: it is usually code (DO blocks, function
+ * bodies). Not a full lexer; its only job is to avoid matching words inside quotes.
+ */
+export function blankOutLiteralsAndComments(sql: string): string {
+  return sql.replace(/'(?:[^']|'')*'?|"((?:[^"]|"")*)"?|--[^\r\n]*|\/\*[\s\S]*?(?:\*\/|$)/g, (match, identifier: string | undefined) =>
+    identifier !== undefined ? ` ${identifier} ` : ' '.repeat(match.length),
+  );
+}

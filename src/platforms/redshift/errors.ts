@@ -1,0 +1,107 @@
+import { PlatformError, type PlatformErrorKind } from '../errors';
+
+/** The fields node-postgres copies from a PostgreSQL ErrorResponse. */
+interface PgServerError {
+  readonly message: string;
+  readonly code?: string;
+  readonly position?: string;
+  readonly detail?: string;
+  readonly hint?: string;
+  readonly severity?: string;
+}
+
+function isServerError(error: unknown): error is Error & PgServerError {
+  if (!(error instanceof Error)) {
+    return false;
+  }
+  const code: unknown = (error as { code?: unknown }).code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code);
+}
+
+function kindForSqlState(code: string): PlatformErrorKind {
+  if (code === '28P01' || code === '28000') {
+    return 'authentication';
+  }
+  if (code === '42501') {
+    return 'permission';
+  }
+  if (code === '57014') {
+    return 'cancelled';
+  }
+  if (code === '57P01' || code === '57P02' || code === '57P03' || code.startsWith('08')) {
+    return 'connection-lost';
+  }
+  return 'server';
+}
+
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'EPIPE']);
+
+/** PostgreSQL reports positions in characters (code points); VS Code counts UTF-16 units. */
+export function codePointPositionToOffset(text: string, oneBasedPosition: number): number {
+  let offset = 0;
+  let remaining = oneBasedPosition - 1;
+  while (remaining > 0 && offset < text.length) {
+    const code = text.charCodeAt(offset);
+    offset += code >= 0xd800 && code <= 0xdbff && offset + 1 < text.length ? 2 : 1;
+    remaining--;
+  }
+  return offset;
+}
+
+/** Maps a node-postgres error met while connecting. */
+export function mapConnectError(error: unknown, where: string): PlatformError {
+  if (isServerError(error)) {
+    const kind = kindForSqlState(error.code ?? '');
+    const finalKind = kind === 'authentication' ? 'authentication' : kind === 'server' || kind === 'permission' ? kind : 'connection';
+    const prefix = finalKind === 'authentication' ? `Login to ${where} was rejected` : `Could not open a session on ${where}`;
+    return new PlatformError(finalKind, `${prefix}: ${error.message}`, {
+      serverMessage: error.message,
+      code: error.code,
+      detail: error.detail,
+      hint: error.hint,
+      cause: error,
+    });
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  const code = (error as { code?: unknown } | undefined)?.code;
+  const hint = typeof code === 'string' && NETWORK_CODES.has(code)
+    ? 'Check the host, the port and that the cluster accepts connections from this machine.'
+    : /certificate|self[- ]signed|SSL|TLS/i.test(message)
+      ? 'Check the TLS mode and the CA certificate of the connection.'
+      : undefined;
+  return new PlatformError('connection', `Could not connect to ${where}: ${message}`, {
+    serverMessage: message,
+    code: typeof code === 'string' ? code : undefined,
+    hint,
+    cause: error,
+  });
+}
+
+/** Maps a node-postgres error met while running `statement`. */
+export function mapStatementError(error: unknown, statement: string, connectionWasGone: boolean): PlatformError {
+  if (isServerError(error)) {
+    const kind = kindForSqlState(error.code ?? '');
+    const position = error.position !== undefined && /^\d+$/.test(error.position)
+      ? { offset: codePointPositionToOffset(statement, Number(error.position)) }
+      : undefined;
+    return new PlatformError(kind, kind === 'cancelled' ? 'The statement was cancelled.' : error.message, {
+      serverMessage: error.message,
+      code: error.code,
+      position,
+      detail: error.detail,
+      hint: error.hint,
+      cause: error,
+    });
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  if (connectionWasGone || /terminated|not queryable|ECONNRESET|EPIPE|socket/i.test(message)) {
+    return new PlatformError(
+      'connection-lost',
+      connectionWasGone
+        ? 'The connection had already closed; the statement was not sent.'
+        : `The connection was lost while the statement ran (${message}). It may or may not have completed.`,
+      { serverMessage: message, notSent: connectionWasGone, cause: error },
+    );
+  }
+  return new PlatformError('server', message, { serverMessage: message, cause: error });
+}

@@ -1,0 +1,306 @@
+import type * as tls from 'node:tls';
+import pg from 'pg';
+import { Emitter, type Event } from '../../common/events';
+import type { Logger } from '../../common/logger';
+import { PlatformError } from '../errors';
+import type {
+  CellValue,
+  ColumnInfo,
+  ConnectionSecret,
+  ExecutionSummary,
+  PlatformSession,
+  RedshiftProfile,
+  ResultSink,
+  Row,
+  SessionClosed,
+  SessionImpersonation,
+  TransactionState,
+} from '../types';
+import { sendCancelRequest } from './cancel-request';
+import { DEFAULT_CLEAR_SQL, DEFAULT_SET_SQL } from './dialect';
+import { mapConnectError, mapStatementError } from './errors';
+import { cellParser, typeName } from './types';
+
+/** Rows handed to the sink at once; small enough for the first rows to show early. */
+const BATCH_ROWS = 1000;
+
+interface FieldDescription {
+  readonly name: string;
+  readonly dataTypeID: number;
+}
+
+interface NoticeFields {
+  readonly message?: string;
+  readonly severity?: string;
+  readonly code?: string;
+}
+
+/** The parts of node-postgres' Query (a documented Submittable) that streaming relies on. */
+interface StreamingQuery extends NodeJS.EventEmitter {
+  handleRowDescription(message: { fields: FieldDescription[] }): void;
+}
+
+type QueryConstructor = new (config: { text: string; rowMode: 'array'; types: typeof rawTypes }) => StreamingQuery;
+
+/** A Query that also announces its columns, so results without rows still show them. */
+function createStreamingQuery(text: string): StreamingQuery {
+  const query = new (pg.Query as unknown as QueryConstructor)({ text, rowMode: 'array', types: rawTypes });
+  const describeRows = query.handleRowDescription.bind(query);
+  query.handleRowDescription = (message) => {
+    describeRows(message);
+    query.emit('fields', message.fields);
+  };
+  return query;
+}
+
+const rawTypes = { getTypeParser: (oid: number) => cellParser(oid) };
+
+export function tlsOptions(profile: RedshiftProfile): tls.ConnectionOptions | false {
+  switch (profile.tls.mode) {
+    case 'disable':
+      return false;
+    case 'require':
+      return { rejectUnauthorized: false };
+    case 'verify-ca':
+      // Trust the chain but not the host name (e.g. connecting through an SSH tunnel or IP).
+      return { rejectUnauthorized: true, ca: profile.tls.ca, checkServerIdentity: () => undefined };
+    case 'verify-full':
+      return { rejectUnauthorized: true, ca: profile.tls.ca, servername: profile.host };
+  }
+}
+
+export async function openRedshiftSession(profile: RedshiftProfile, secret: ConnectionSecret, logger: Logger): Promise<PlatformSession> {
+  const ssl = tlsOptions(profile);
+  const client = new pg.Client({
+    host: profile.host,
+    port: profile.port,
+    database: profile.database,
+    user: profile.user,
+    password: secret.password ?? '',
+    ssl,
+    connectionTimeoutMillis: profile.connectTimeoutMs,
+    application_name: profile.applicationName,
+    keepAlive: true,
+    types: rawTypes,
+  });
+  // Until the session takes over, a connection error must not become an unhandled 'error' event.
+  const early = (error: Error) => logger.warn(`redshift connect: ${error.message}`);
+  client.on('error', early);
+  try {
+    await client.connect();
+  } catch (error) {
+    client.removeListener('error', early);
+    await client.end().catch(() => undefined);
+    throw mapConnectError(error, `${profile.host}:${profile.port}/${profile.database}`);
+  }
+  client.removeListener('error', early);
+  return new RedshiftSession(client, profile, ssl, logger);
+}
+
+class RedshiftSession implements PlatformSession {
+  readonly id: string;
+  readonly login: string;
+  private readonly closeEmitter = new Emitter<SessionClosed>();
+  readonly onDidClose: Event<SessionClosed> = this.closeEmitter.event;
+  readonly impersonation: SessionImpersonation;
+  private isAlive = true;
+  private closingByUs = false;
+  private running: StreamingQuery | undefined;
+  private activeSink: ResultSink | undefined;
+
+  constructor(
+    private readonly client: pg.Client,
+    private readonly profile: RedshiftProfile,
+    private readonly ssl: tls.ConnectionOptions | false,
+    private readonly logger: Logger,
+  ) {
+    const internals = client as unknown as { processID: number | null };
+    this.id = String(internals.processID ?? 'unknown');
+    this.login = profile.user;
+    client.on('error', (error: Error) => this.markGone(mapStatementError(error, '', false)));
+    client.on('end', () => this.markGone(undefined));
+    client.on('notice', (notice: NoticeFields) => {
+      const message = { severity: notice.severity ?? 'NOTICE', message: notice.message ?? '', ...(notice.code ? { code: notice.code } : {}) };
+      if (this.activeSink) {
+        this.activeSink.notice(message);
+      } else {
+        logger.info(`redshift notice: ${notice.message}`);
+      }
+    });
+    const templates = profile.impersonation ?? {};
+    this.impersonation = {
+      apply: (user) => this.runTemplate(templates.set ?? DEFAULT_SET_SQL, user),
+      clear: () => this.runTemplate(templates.clear ?? DEFAULT_CLEAR_SQL, null),
+      ...(templates.readBack ? { readBack: () => this.readBack(templates.readBack as string) } : {}),
+    };
+  }
+
+  get alive(): boolean {
+    const stream = (this.client as unknown as { connection?: { stream?: { destroyed?: boolean } } }).connection?.stream;
+    return this.isAlive && stream?.destroyed !== true;
+  }
+
+  get transactionState(): TransactionState {
+    switch (this.client.getTransactionStatus()) {
+      case 'I':
+        return 'idle';
+      case 'T':
+        return 'in-transaction';
+      case 'E':
+        return 'failed-transaction';
+      default:
+        return 'unknown';
+    }
+  }
+
+  execute(sql: string, sink: ResultSink): Promise<ExecutionSummary> {
+    if (!this.alive) {
+      return Promise.reject(mapStatementError(new Error('connection closed'), sql, true));
+    }
+    const started = performance.now();
+    const query = createStreamingQuery(sql);
+    let batch: Row[] = [];
+    let rowCount = 0;
+    let hasResultSet = false;
+    let resultSets = 0;
+    let flushScheduled = false;
+    let pending: Promise<void> = Promise.resolve();
+    const stream = (this.client as unknown as { connection: { stream: { pause(): void; resume(): void } } }).connection.stream;
+
+    const flush = () => {
+      flushScheduled = false;
+      if (batch.length === 0) {
+        return;
+      }
+      const rows = batch;
+      batch = [];
+      const backpressure = sink.rows(rows);
+      if (backpressure) {
+        stream.pause();
+        pending = pending.then(() => backpressure).finally(() => stream.resume());
+      }
+    };
+
+    return new Promise<ExecutionSummary>((resolve, reject) => {
+      query.on('fields', (fields: FieldDescription[]) => {
+        resultSets++;
+        if (resultSets > 1) {
+          sink.notice({ severity: 'WARNING', message: 'The statement returned more than one result set; only the first is shown.' });
+          return;
+        }
+        hasResultSet = true;
+        const columns: ColumnInfo[] = fields.map((field) => ({ name: field.name, type: typeName(field.dataTypeID) }));
+        sink.columns(columns);
+      });
+      query.on('row', (row: CellValue[]) => {
+        if (resultSets > 1) {
+          return;
+        }
+        batch.push(row);
+        rowCount++;
+        if (batch.length >= BATCH_ROWS) {
+          flush();
+        } else if (!flushScheduled) {
+          flushScheduled = true;
+          setImmediate(flush);
+        }
+      });
+      query.on('error', (error: unknown) => {
+        this.finish();
+        flush();
+        const mapped = mapStatementError(error, sql, false);
+        pending.then(() => reject(mapped), () => reject(mapped));
+      });
+      query.on('end', (results: pg.QueryResult | pg.QueryResult[]) => {
+        this.finish();
+        flush();
+        const first = Array.isArray(results) ? results[0] : results;
+        const summary: ExecutionSummary = {
+          rowCount: hasResultSet ? rowCount : first?.rowCount ?? null,
+          command: first?.command ?? null,
+          hasResultSet,
+          durationMs: performance.now() - started,
+          queryId: null,
+        };
+        pending.then(() => resolve(summary), (error: unknown) => reject(mapStatementError(error, sql, false)));
+      });
+      this.running = query;
+      this.activeSink = sink;
+      this.client.query(query as unknown as pg.Submittable);
+    });
+  }
+
+  async cancel(): Promise<void> {
+    if (!this.running || !this.alive) {
+      return;
+    }
+    const internals = this.client as unknown as { processID: number | null; secretKey: number | null };
+    if (internals.processID === null || internals.secretKey === null) {
+      throw new PlatformError('server', 'The server gave no cancel key for this session; cancel is not possible.');
+    }
+    await sendCancelRequest({
+      host: this.profile.host,
+      port: this.profile.port,
+      processId: internals.processID,
+      secretKey: internals.secretKey,
+      tls: this.ssl === false ? undefined : this.ssl,
+      timeoutMs: Math.max(this.profile.connectTimeoutMs, 1000),
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closingByUs) {
+      return;
+    }
+    this.closingByUs = true;
+    this.isAlive = false;
+    try {
+      await this.client.end();
+    } catch (error) {
+      this.logger.warn(`closing session ${this.id}: ${error instanceof Error ? error.message : String(error)}`);
+    } finally {
+      this.closeEmitter.dispose();
+    }
+  }
+
+  private finish(): void {
+    this.running = undefined;
+    this.activeSink = undefined;
+  }
+
+  private markGone(error: PlatformError | undefined): void {
+    if (!this.isAlive && this.closingByUs) {
+      return;
+    }
+    const wasAlive = this.isAlive;
+    this.isAlive = false;
+    if (wasAlive && !this.closingByUs) {
+      this.logger.warn(`session ${this.id} lost: ${error?.message ?? 'connection ended'}`);
+      this.closeEmitter.fire(error ? { error } : {});
+    }
+  }
+
+  /** Runs an impersonation template with the user bound as $1 (never spliced into the SQL). */
+  private async runTemplate(template: string, user: string | null): Promise<void> {
+    const usesUser = template.includes('{user}');
+    const text = template.split('{user}').join('$1');
+    if (user !== null && !usesUser) {
+      throw new PlatformError('configuration', `The impersonation template "${template}" has no {user} placeholder.`);
+    }
+    try {
+      await this.client.query({ text, values: usesUser ? [user] : [], types: rawTypes });
+    } catch (error) {
+      throw mapStatementError(error, text, !this.alive);
+    }
+  }
+
+  private async readBack(template: string): Promise<string | null> {
+    try {
+      const result = await this.client.query<CellValue[]>({ text: template, rowMode: 'array', types: rawTypes });
+      const value = result.rows[0]?.[0];
+      return value === undefined || value === null || value === '' ? null : String(value);
+    } catch (error) {
+      throw mapStatementError(error, template, !this.alive);
+    }
+  }
+}

@@ -1,0 +1,147 @@
+import type { Event } from '../common/events';
+import type { Logger } from '../common/logger';
+import type { SqlDialectId } from '../sql/dialects';
+import type { PlatformError } from './errors';
+
+export type PlatformId = 'redshift' | 'synapse' | 'databricks' | 'snowflake' | 'trino';
+
+/** SQL templates a profile may use instead of the platform's defaults; `{user}` is quoted or bound. */
+export interface ImpersonationTemplates {
+  readonly set?: string;
+  readonly clear?: string;
+  readonly readBack?: string;
+}
+
+interface ProfileBase {
+  /** Unique, user-facing name of the profile. */
+  readonly name: string;
+  readonly impersonation?: ImpersonationTemplates;
+}
+
+export type TlsMode = 'disable' | 'require' | 'verify-ca' | 'verify-full';
+
+export interface RedshiftProfile extends ProfileBase {
+  readonly platform: 'redshift';
+  readonly host: string;
+  readonly port: number;
+  readonly database: string;
+  readonly user: string;
+  readonly tls: {
+    readonly mode: TlsMode;
+    /** PEM text of a CA bundle to trust (already read from the file the user named). */
+    readonly ca?: string;
+  };
+  readonly connectTimeoutMs: number;
+  readonly applicationName: string;
+}
+
+export type ConnectionProfile = RedshiftProfile;
+
+/** What SecretStorage holds for a profile. Never logged, never put in an error. */
+export interface ConnectionSecret {
+  readonly password?: string;
+  readonly token?: string;
+  readonly passphrase?: string;
+}
+
+export interface ColumnInfo {
+  readonly name: string;
+  /** The platform's own type name, e.g. `int4`, `varchar`, `timestamptz`. */
+  readonly type: string;
+}
+
+/**
+ * Cell values as they travel to the UI. Numbers only where the platform's type fits a JS
+ * number exactly; big integers, decimals, dates and JSON come as the server's text.
+ */
+export type CellValue = string | number | boolean | null;
+export type Row = readonly CellValue[];
+
+export interface ServerNotice {
+  readonly severity: string;
+  readonly message: string;
+  readonly code?: string;
+}
+
+/** Receives one statement's result as it streams in. */
+export interface ResultSink {
+  /** Called once, before any rows, when the statement returns a result set. */
+  columns(columns: readonly ColumnInfo[]): void;
+  /** A batch of rows. Returning a promise pauses the stream until it settles. */
+  rows(batch: readonly Row[]): void | Promise<void>;
+  notice(notice: ServerNotice): void;
+}
+
+export interface ExecutionSummary {
+  /** Rows returned for a query, rows affected for DML, null when the server did not say. */
+  readonly rowCount: number | null;
+  /** The command tag the server reported (`SELECT`, `INSERT`, `CALL`...), when it did. */
+  readonly command: string | null;
+  readonly hasResultSet: boolean;
+  readonly durationMs: number;
+  /** The platform's identifier of the query, when it has one (PostgreSQL: backend pid). */
+  readonly queryId: string | null;
+}
+
+export type TransactionState = 'idle' | 'in-transaction' | 'failed-transaction' | 'unknown';
+
+export interface SessionClosed {
+  /** Why the session ended when the user did not close it. */
+  readonly error?: PlatformError;
+}
+
+/** Impersonation as the platform does it, on this session only. */
+export interface SessionImpersonation {
+  apply(user: string): Promise<void>;
+  clear(): Promise<void>;
+  /**
+   * Reads the impersonated user back from the server (null = nobody).
+   * Absent where the platform offers no way to read it back.
+   */
+  readonly readBack?: () => Promise<string | null>;
+}
+
+/** One dedicated database session. Never pooled, never shared between worksheets. */
+export interface PlatformSession {
+  /** An identifier of the server-side session, for logs and the results stamp. */
+  readonly id: string;
+  /** The login that authenticated this session. */
+  readonly login: string;
+  /** False once the session is closed or the connection is known to be gone. */
+  readonly alive: boolean;
+  readonly transactionState: TransactionState;
+  readonly onDidClose: Event<SessionClosed>;
+  readonly impersonation: SessionImpersonation;
+  /** Runs exactly one statement. Rejects with a PlatformError. */
+  execute(sql: string, sink: ResultSink): Promise<ExecutionSummary>;
+  /** Cancels the running statement, if any; resolves once the cancel request was delivered. */
+  cancel(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** How a statement typed by the user affects impersonation. */
+export type StatementEffect =
+  | { readonly kind: 'ordinary' }
+  | { readonly kind: 'impersonate'; readonly user: string }
+  | { readonly kind: 'stop-impersonating' }
+  /** Changes impersonation in a way we cannot follow (e.g. a computed argument). */
+  | { readonly kind: 'impersonation-unparsed' }
+  /** Resets session state wholesale (e.g. `DISCARD ALL`), which may drop impersonation. */
+  | { readonly kind: 'session-reset' };
+
+export interface OpenOptions {
+  readonly logger: Logger;
+}
+
+/** What a platform module exports; loaded lazily so activation never pulls in a driver. */
+export interface PlatformDriver {
+  readonly platform: PlatformId;
+  readonly displayName: string;
+  readonly sqlDialect: SqlDialectId;
+  /** Why this profile cannot impersonate, or undefined when it can. */
+  impersonationUnsupported(profile: ConnectionProfile): string | undefined;
+  /** Checks a user name before anything is sent; returns a user-facing problem or undefined. */
+  validateUserName(user: string): string | undefined;
+  classifyStatement(sql: string): StatementEffect;
+  open(profile: ConnectionProfile, secret: ConnectionSecret, options: OpenOptions): Promise<PlatformSession>;
+}

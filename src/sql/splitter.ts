@@ -1,0 +1,568 @@
+/**
+ * A pure, dialect-aware SQL statement splitter.
+ *
+ * One linear pass over the text, no regular expressions, no parsing: it only
+ * knows enough of each dialect's lexical rules (strings, quoted identifiers,
+ * comments, dollar quotes, T-SQL `GO`) to find the `;` that end statements.
+ * Line and character numbers are kept with a running counter while scanning.
+ *
+ * Where a statement starts and ends:
+ * - A statement starts at its first character that is neither whitespace nor
+ *   part of a comment. Comments *before* a statement are not part of it; this
+ *   is what makes a trailing comment on the same line as a `;`
+ *   (`select 1; -- note`) belong to neither statement: it is the leading
+ *   comment of the next one, and a cursor on it is in no statement.
+ * - A statement's `text` runs to its last character that is not whitespace
+ *   (comments inside or at the end of it, before the `;`, are kept), without
+ *   the terminating `;` or `GO` line.
+ * - `fullRange` runs from the same start through the terminating `;`, or
+ *   through the end of the `GO` line (before its line break, trailing
+ *   `-- comment` included) for T-SQL, or equals `range` when the statement
+ *   runs to the end of the input.
+ * - Segments with nothing but whitespace and comments are dropped.
+ *
+ * An unterminated string, quoted identifier, block comment or dollar quote
+ * swallows the rest of the input (into the statement it occurs in, or a new
+ * statement if it is a string/identifier/dollar quote) and is reported as a
+ * `SplitProblem` whose range covers its opening delimiter.
+ */
+import type { SqlDialectId } from './dialects';
+import { isIdentifierPart, isTagPart, isTagStart, lexicalOptionsFor, PLAIN_ASCII, type SqlLexicalOptions } from './lexer';
+import { describePosition, type SourcePosition, type SourceRange } from './positions';
+
+export type { SourcePosition, SourceRange } from './positions';
+export type { SqlDialectId } from './dialects';
+
+export interface SplitStatement {
+  /** The statement's source text, trimmed of surrounding whitespace, without the terminating `;` or `GO` line. */
+  readonly text: string;
+  /** The range of `text` in the document. */
+  readonly range: SourceRange;
+  /** From the statement's start through its terminating `;` (or `GO` line's end), if any. */
+  readonly fullRange: SourceRange;
+  /** Ended with `;` (or `GO` for T-SQL), as opposed to the end of the input. */
+  readonly terminated: boolean;
+  /** T-SQL only: 0-based index of the `GO`-separated batch. */
+  readonly batch?: number;
+}
+
+export type SplitProblemKind =
+  | 'unterminated-string'
+  | 'unterminated-quoted-identifier'
+  | 'unterminated-comment'
+  | 'unterminated-dollar-quote';
+
+export type SplitProblem = {
+  readonly kind: SplitProblemKind;
+  /** User-facing, e.g. "This string starting at line 3, column 5 is never closed." */
+  readonly message: string;
+  /** The opening delimiter of the construct that is never closed. */
+  readonly range: SourceRange;
+};
+
+/** T-SQL: one `GO` line. */
+export interface BatchSeparator {
+  /** The `GO` line from its first to its last non-line-break character. */
+  readonly range: SourceRange;
+  /** The batch this line ends (0-based). */
+  readonly batch: number;
+  /** `GO 5` → 5; plain `GO` → 1. */
+  readonly count: number;
+}
+
+export interface SplitResult {
+  readonly statements: readonly SplitStatement[];
+  readonly problems: readonly SplitProblem[];
+  /** T-SQL only: the `GO` lines, in document order. */
+  readonly batchSeparators?: readonly BatchSeparator[];
+}
+
+const TAB = 9;
+const LF = 10;
+const VT = 11;
+const FF = 12;
+const CR = 13;
+const SPACE = 32;
+const DQUOTE = 34;
+const DOLLAR = 36;
+const QUOTE = 39;
+const STAR = 42;
+const MINUS = 45;
+const SLASH = 47;
+const DIGIT_0 = 48;
+const DIGIT_9 = 57;
+const SEMICOLON = 59;
+const UPPER_E = 69;
+const UPPER_G = 71;
+const UPPER_O = 79;
+const LBRACKET = 91;
+const BACKSLASH = 92;
+const RBRACKET = 93;
+const BACKTICK = 96;
+const LOWER_E = 101;
+const LOWER_G = 103;
+const LOWER_O = 111;
+
+const NOUNS: Readonly<Record<SplitProblemKind, string>> = {
+  'unterminated-string': 'string',
+  'unterminated-quoted-identifier': 'quoted identifier',
+  'unterminated-comment': 'comment',
+  'unterminated-dollar-quote': 'dollar-quoted string',
+};
+
+function isBlank(c: number): boolean {
+  return c === SPACE || c === TAB || c === VT || c === FF;
+}
+
+class Scanner {
+  readonly statements: SplitStatement[] = [];
+  readonly problems: SplitProblem[] = [];
+  readonly separators: BatchSeparator[] = [];
+
+  private readonly n: number;
+  private pos = 0;
+  private line = 0;
+  private lineStart = 0;
+
+  /** Offset of the current statement's first character, or -1 when none is open. */
+  private stmtStart = -1;
+  private stmtLine = 0;
+  private stmtChar = 0;
+  /** End (exclusive) of the current statement's last significant token. */
+  private lastEnd = 0;
+  private lastLine = 0;
+  private lastChar = 0;
+
+  private batch = 0;
+
+  constructor(
+    private readonly text: string,
+    private readonly options: SqlLexicalOptions,
+  ) {
+    this.n = text.length;
+  }
+
+  run(): void {
+    const text = this.text;
+    const n = this.n;
+    const o = this.options;
+    if (o.goBatchSeparators) this.batchSeparator();
+    while (this.pos < n) {
+      const c = text.charCodeAt(this.pos);
+      switch (c) {
+        case SPACE:
+        case TAB:
+        case VT:
+        case FF:
+          this.pos++;
+          break;
+        case LF:
+          this.pos++;
+          this.lineBreak();
+          break;
+        case CR:
+          this.pos += text.charCodeAt(this.pos + 1) === LF ? 2 : 1;
+          this.lineBreak();
+          break;
+        case SEMICOLON:
+          if (this.stmtStart >= 0) this.emit(true, this.pos + 1, this.line, this.pos + 1 - this.lineStart);
+          this.pos++;
+          break;
+        case QUOTE:
+          this.singleQuoted();
+          break;
+        case DQUOTE:
+          if (o.doubleQuoted === 'string') {
+            this.quoted(DQUOTE, o.backslashEscapes, 'unterminated-string', this.pos);
+          } else {
+            this.quoted(DQUOTE, false, 'unterminated-quoted-identifier', this.pos);
+          }
+          break;
+        case MINUS:
+          if (text.charCodeAt(this.pos + 1) === MINUS) this.lineComment();
+          else this.code();
+          break;
+        case SLASH: {
+          const d = text.charCodeAt(this.pos + 1);
+          if (d === STAR) this.blockComment();
+          else if (d === SLASH && o.slashSlashComments) this.lineComment();
+          else this.code();
+          break;
+        }
+        case DOLLAR:
+          if (!this.dollarQuoted()) this.code();
+          break;
+        case LBRACKET:
+          if (o.bracketIdentifiers) this.quoted(RBRACKET, false, 'unterminated-quoted-identifier', this.pos);
+          else this.code();
+          break;
+        case BACKTICK:
+          if (o.backtickIdentifiers) this.quoted(BACKTICK, false, 'unterminated-quoted-identifier', this.pos);
+          else this.code();
+          break;
+        default:
+          this.code();
+      }
+    }
+    if (this.stmtStart >= 0) this.emit(false, 0, 0, 0);
+  }
+
+  /** Called with `pos` just past a line break. */
+  private lineBreak(): void {
+    this.line++;
+    this.lineStart = this.pos;
+    if (this.options.goBatchSeparators) this.batchSeparator();
+  }
+
+  private begin(offset: number): void {
+    this.stmtStart = offset;
+    this.stmtLine = this.line;
+    this.stmtChar = offset - this.lineStart;
+  }
+
+  /** The current statement's significant text reaches `pos` (which must be on the current line). */
+  private markEnd(): void {
+    this.lastEnd = this.pos;
+    this.lastLine = this.line;
+    this.lastChar = this.pos - this.lineStart;
+  }
+
+  private emit(terminated: boolean, fullEndOffset: number, fullEndLine: number, fullEndChar: number): void {
+    const start: SourcePosition = { offset: this.stmtStart, line: this.stmtLine, character: this.stmtChar };
+    const end: SourcePosition = { offset: this.lastEnd, line: this.lastLine, character: this.lastChar };
+    const fullEnd: SourcePosition = terminated ? { offset: fullEndOffset, line: fullEndLine, character: fullEndChar } : end;
+    const text = this.text.slice(this.stmtStart, this.lastEnd);
+    const range: SourceRange = { start, end };
+    const fullRange: SourceRange = { start, end: fullEnd };
+    this.statements.push(
+      this.options.goBatchSeparators
+        ? { text, range, fullRange, terminated, batch: this.batch }
+        : { text, range, fullRange, terminated },
+    );
+    this.stmtStart = -1;
+  }
+
+  private problem(kind: SplitProblemKind, offset: number, line: number, character: number, length: number, detail = ''): void {
+    const start: SourcePosition = { offset, line, character };
+    const end: SourcePosition = { offset: offset + length, line, character: character + length };
+    this.problems.push({
+      kind,
+      message: `This ${NOUNS[kind]} starting at ${describePosition(start)} is never closed${detail}.`,
+      range: { start, end },
+    });
+  }
+
+  /** A run of ordinary characters (words, numbers, operators, punctuation). */
+  private code(): void {
+    const text = this.text;
+    const n = this.n;
+    if (this.stmtStart < 0) this.begin(this.pos);
+    let p = this.pos + 1;
+    while (p < n) {
+      const c = text.charCodeAt(p);
+      if (c < 128 && PLAIN_ASCII[c] === 0) break;
+      p++;
+    }
+    this.pos = p;
+    this.markEnd();
+  }
+
+  private singleQuoted(): void {
+    const o = this.options;
+    const pos = this.pos;
+    if (o.escapeStringPrefix && pos > 0) {
+      // E'...' / e'...': the E must start its own token (not end an identifier such as `type'x'`).
+      const prefix = this.text.charCodeAt(pos - 1);
+      if ((prefix === UPPER_E || prefix === LOWER_E) && (pos === 1 || !isIdentifierPart(this.text.charCodeAt(pos - 2)))) {
+        this.quoted(QUOTE, true, 'unterminated-string', pos - 1);
+        return;
+      }
+    }
+    this.quoted(QUOTE, o.backslashEscapes, 'unterminated-string', pos);
+  }
+
+  /**
+   * A quoted token whose opening delimiter is at `pos` (with an optional
+   * prefix starting at `start`, on the same line). A doubled closing
+   * delimiter is an escape; so is a backslash when `backslash` is set.
+   */
+  private quoted(close: number, backslash: boolean, kind: SplitProblemKind, start: number): void {
+    const text = this.text;
+    const n = this.n;
+    if (this.stmtStart < 0) this.begin(start);
+    const startLine = this.line;
+    const startChar = start - this.lineStart;
+    let line = this.line;
+    let lineStart = this.lineStart;
+    const openerLength = this.pos + 1 - start;
+    let p = this.pos + 1;
+    let closed = false;
+    while (p < n) {
+      const c = text.charCodeAt(p);
+      if (c === close) {
+        if (text.charCodeAt(p + 1) === close) {
+          p += 2;
+          continue;
+        }
+        p++;
+        closed = true;
+        break;
+      }
+      if (c === BACKSLASH && backslash) {
+        const d = text.charCodeAt(p + 1);
+        // Skip the escaped character, unless it is a line break: that still has to be counted.
+        p += d === LF || d === CR ? 1 : 2;
+        continue;
+      }
+      if (c === LF || (c === CR && text.charCodeAt(p + 1) !== LF)) {
+        line++;
+        lineStart = p + 1;
+      }
+      p++;
+    }
+    this.line = line;
+    this.lineStart = lineStart;
+    if (closed) {
+      this.pos = p;
+    } else {
+      this.pos = n;
+      this.problem(kind, start, startLine, startChar, openerLength);
+    }
+    this.markEnd();
+  }
+
+  private lineComment(): void {
+    const text = this.text;
+    const n = this.n;
+    let p = this.pos + 2;
+    while (p < n) {
+      const c = text.charCodeAt(p);
+      if (c === LF || c === CR) break;
+      p++;
+    }
+    this.pos = p;
+    if (this.stmtStart >= 0) this.markEnd();
+  }
+
+  private blockComment(): void {
+    const text = this.text;
+    const n = this.n;
+    const nested = this.options.nestedBlockComments;
+    const start = this.pos;
+    const startLine = this.line;
+    const startChar = start - this.lineStart;
+    let line = this.line;
+    let lineStart = this.lineStart;
+    let depth = 1;
+    let p = start + 2;
+    while (p < n) {
+      const c = text.charCodeAt(p);
+      if (c === STAR) {
+        if (text.charCodeAt(p + 1) === SLASH) {
+          p += 2;
+          if (--depth === 0) break;
+          continue;
+        }
+      } else if (c === SLASH) {
+        if (nested && text.charCodeAt(p + 1) === STAR) {
+          depth++;
+          p += 2;
+          continue;
+        }
+      } else if (c === LF || (c === CR && text.charCodeAt(p + 1) !== LF)) {
+        line++;
+        lineStart = p + 1;
+      }
+      p++;
+    }
+    this.line = line;
+    this.lineStart = lineStart;
+    this.pos = p > n ? n : p;
+    if (depth > 0) {
+      this.problem('unterminated-comment', start, startLine, startChar, 2);
+    }
+    if (this.stmtStart >= 0) this.markEnd();
+  }
+
+  /** `$$...$$` or `$tag$...$tag$` at `pos`; false when the `$` opens none (e.g. `$1`, `a$b`). */
+  private dollarQuoted(): boolean {
+    const mode = this.options.dollarQuotes;
+    if (mode === 'none') return false;
+    const text = this.text;
+    const n = this.n;
+    const start = this.pos;
+    if (start > 0 && isIdentifierPart(text.charCodeAt(start - 1))) return false;
+    let p = start + 1;
+    const c = text.charCodeAt(p);
+    if (c === DOLLAR) {
+      p++;
+    } else if (mode === 'tagged' && isTagStart(c)) {
+      p++;
+      while (p < n && isTagPart(text.charCodeAt(p))) p++;
+      if (text.charCodeAt(p) !== DOLLAR) return false;
+      p++;
+    } else {
+      return false;
+    }
+    const delimiter = text.slice(start, p);
+    if (this.stmtStart < 0) this.begin(start);
+    const startLine = this.line;
+    const startChar = start - this.lineStart;
+    let line = this.line;
+    let lineStart = this.lineStart;
+    let closed = false;
+    while (p < n) {
+      const d = text.charCodeAt(p);
+      if (d === DOLLAR && text.startsWith(delimiter, p)) {
+        p += delimiter.length;
+        closed = true;
+        break;
+      }
+      if (d === LF || (d === CR && text.charCodeAt(p + 1) !== LF)) {
+        line++;
+        lineStart = p + 1;
+      }
+      p++;
+    }
+    this.line = line;
+    this.lineStart = lineStart;
+    this.pos = p;
+    if (!closed) {
+      this.problem('unterminated-dollar-quote', start, startLine, startChar, delimiter.length, ` (no closing ${delimiter})`);
+    }
+    this.markEnd();
+    return true;
+  }
+
+  /**
+   * T-SQL: at the start of a line (`pos` just past a line break or at 0), in
+   * code, checks for a line holding only `GO`, an optional count and an
+   * optional `-- comment`. If found, ends the open statement and the batch and
+   * leaves `pos` at the line's end.
+   */
+  private batchSeparator(): void {
+    const text = this.text;
+    const n = this.n;
+    let p = this.pos;
+    while (p < n && isBlank(text.charCodeAt(p))) p++;
+    const g = text.charCodeAt(p);
+    const o = text.charCodeAt(p + 1);
+    if ((g !== UPPER_G && g !== LOWER_G) || (o !== UPPER_O && o !== LOWER_O)) return;
+    const goStart = p;
+    p += 2;
+    let count = 1;
+    if (p < n && isBlank(text.charCodeAt(p))) {
+      while (p < n && isBlank(text.charCodeAt(p))) p++;
+      const digitsStart = p;
+      while (p < n) {
+        const c = text.charCodeAt(p);
+        if (c < DIGIT_0 || c > DIGIT_9) break;
+        p++;
+      }
+      if (p > digitsStart) {
+        count = Number(text.slice(digitsStart, p));
+        while (p < n && isBlank(text.charCodeAt(p))) p++;
+      }
+    }
+    if (p < n) {
+      const c = text.charCodeAt(p);
+      if (c === MINUS && text.charCodeAt(p + 1) === MINUS) {
+        p += 2;
+        while (p < n) {
+          const d = text.charCodeAt(p);
+          if (d === LF || d === CR) break;
+          p++;
+        }
+      } else if (c !== LF && c !== CR) {
+        return;
+      }
+    }
+    const endChar = p - this.lineStart;
+    if (this.stmtStart >= 0) this.emit(true, p, this.line, endChar);
+    this.separators.push({
+      range: {
+        start: { offset: goStart, line: this.line, character: goStart - this.lineStart },
+        end: { offset: p, line: this.line, character: endChar },
+      },
+      batch: this.batch,
+      count,
+    });
+    this.batch++;
+    this.pos = p;
+  }
+}
+
+/** Splits `text` into statements by the lexical rules of `dialect`. Never throws on any input text. */
+export function splitStatements(text: string, dialect: SqlDialectId): SplitResult {
+  const options = lexicalOptionsFor(dialect);
+  const scanner = new Scanner(text, options);
+  scanner.run();
+  if (options.goBatchSeparators) {
+    return { statements: scanner.statements, problems: scanner.problems, batchSeparators: scanner.separators };
+  }
+  return { statements: scanner.statements, problems: scanner.problems };
+}
+
+/** Index of the last statement whose fullRange starts at or before `offset`, or -1. */
+function lastStartingAtOrBefore(statements: readonly SplitStatement[], offset: number): number {
+  let lo = 0;
+  let hi = statements.length - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    if (statements[mid].fullRange.start.offset <= offset) {
+      found = mid;
+      lo = mid + 1;
+    } else {
+      hi = mid - 1;
+    }
+  }
+  return found;
+}
+
+/**
+ * The statement the cursor belongs to, or undefined.
+ *
+ * A cursor belongs to a statement when it is within its fullRange, both ends
+ * included: at its first character, anywhere inside, or right after its `;`
+ * (or at the end of its GO line, or of the document when it has no `;`).
+ * Whitespace and comments between statements belong to none. When a `;` is
+ * directly followed by the next statement (`select 1;select 2`), the cursor
+ * between them belongs to the statement that starts there.
+ */
+export function statementAt(result: SplitResult, offset: number): SplitStatement | undefined {
+  const statements = result.statements;
+  const index = lastStartingAtOrBefore(statements, offset);
+  if (index < 0) return undefined;
+  const statement = statements[index];
+  return offset <= statement.fullRange.end.offset ? statement : undefined;
+}
+
+/**
+ * Statements overlapping a selection [startOffset, endOffset), by their
+ * fullRange, in document order. An empty selection (start == end) is a
+ * cursor: it yields `statementAt`'s statement, if any.
+ */
+export function statementsInRange(result: SplitResult, startOffset: number, endOffset: number): SplitStatement[] {
+  let from = startOffset;
+  let to = endOffset;
+  if (to < from) {
+    from = endOffset;
+    to = startOffset;
+  }
+  if (from === to) {
+    const statement = statementAt(result, from);
+    return statement === undefined ? [] : [statement];
+  }
+  const statements = result.statements;
+  // The first statement that can overlap: the one starting at or before `from`, if it reaches past it.
+  let index = lastStartingAtOrBefore(statements, from);
+  if (index < 0 || statements[index].fullRange.end.offset <= from) index++;
+  const out: SplitStatement[] = [];
+  for (; index < statements.length; index++) {
+    const statement = statements[index];
+    if (statement.fullRange.start.offset >= to) break;
+    if (statement.fullRange.end.offset > from) out.push(statement);
+  }
+  return out;
+}

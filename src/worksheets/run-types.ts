@@ -1,0 +1,43 @@
+import type { ColumnInfo, ExecutionSummary, PlatformId, Row, ServerNotice } from '../platforms/types';
+import type { PlatformError } from '../platforms/errors';
+import type { RanAs } from './identity';
+import type { WorksheetError } from './errors';
+
+export interface StatementInput {
+  readonly text: string;
+}
+
+/** Provenance of one statement's result: where and as whom it ran. */
+export interface RunStamp {
+  readonly platform: PlatformId;
+  readonly profileName: string;
+  readonly login: string;
+  readonly sessionId: string;
+  readonly ranAs: RanAs;
+  /** Epoch ms. */
+  readonly startedAt: number;
+}
+
+export type StatementOutcome =
+  | { readonly status: 'succeeded'; readonly stamp: RunStamp; readonly summary: ExecutionSummary }
+  | { readonly status: 'failed'; readonly stamp?: RunStamp; readonly error: PlatformError | WorksheetError }
+  | { readonly status: 'cancelled'; readonly stamp?: RunStamp }
+  /** Not run because an earlier statement of the same run failed or was cancelled. */
+  | { readonly status: 'skipped' };
+
+/** Receives a run as it happens. Every callback is optional; exceptions in them are contained. */
+export interface RunObserver {
+  started?(index: number, stamp: RunStamp): void;
+  columns?(index: number, columns: readonly ColumnInfo[]): void;
+  /** Returning a promise applies backpressure to the driver's stream. */
+  rows?(index: number, batch: readonly Row[]): void | Promise<void>;
+  notice?(index: number, notice: ServerNotice): void;
+  finished?(index: number, outcome: StatementOutcome): void;
+}
+
+export interface RunHandle {
+  /** One outcome per statement, in order. Never rejects. */
+  readonly outcomes: Promise<StatementOutcome[]>;
+  /** Cancels the running statement and everything after it in this run. */
+  cancel(): void;
+}

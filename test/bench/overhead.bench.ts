@@ -1,0 +1,90 @@
+/**
+ * What the worksheet adds on the wire per user statement on a healthy impersonating session,
+ * counted by a protocol-parsing proxy in front of the lab's PostgreSQL, and what it adds in time
+ * compared with a bare pg.Client on the same query.
+ */
+import * as path from 'node:path';
+import pg from 'pg';
+import { silentLogger } from '../../src/common/logger';
+import { PlatformLoader } from '../../src/platforms/loader';
+import type { RedshiftProfile } from '../../src/platforms/types';
+import { WorksheetRegistry } from '../../src/worksheets/registry';
+import { startLabPostgres } from '../lab/postgres';
+import { startWireCounter } from '../lab/wire-counter';
+import type { BenchFigure, BenchSuite } from './types';
+
+const STATEMENTS = 300;
+const QUERY = 'SELECT count(*) FROM sales.customers';
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+export const overheadBench: BenchSuite = {
+  title: 'Redshift worksheet overhead',
+  async run(): Promise<BenchFigure[]> {
+    const labStart = performance.now();
+    const lab = await startLabPostgres();
+    const labMs = performance.now() - labStart;
+    const counter = await startWireCounter(lab.host, lab.port);
+    const loader = new PlatformLoader((platform) => path.resolve(__dirname, '../../../dist/platforms', `${platform}.js`));
+    const registry = new WorksheetRegistry({
+      loadDriver: (platform) => loader.load(platform),
+      getSecret: async () => ({ password: lab.logins.governor.password }),
+      logger: silentLogger,
+    });
+    try {
+      const profile: RedshiftProfile = {
+        name: 'bench',
+        platform: 'redshift',
+        host: lab.host,
+        port: counter.port,
+        database: lab.database,
+        user: lab.logins.governor.user,
+        tls: { mode: 'disable' },
+        connectTimeoutMs: 5000,
+        applicationName: 'bench',
+      };
+      const worksheet = registry.create(profile);
+      await worksheet.impersonate('bob@example.com');
+      counter.reset();
+      const worksheetTimes: number[] = [];
+      for (let index = 0; index < STATEMENTS; index++) {
+        const started = performance.now();
+        const [outcome] = await worksheet.run([{ text: QUERY }]).outcomes;
+        worksheetTimes.push(performance.now() - started);
+        if (outcome.status !== 'succeeded') throw new Error(`bench statement failed: ${outcome.status}`);
+      }
+      const counts = { ...counter.counts };
+      const sent = counts.simpleQueries + counts.parses;
+      const roundTrips = counts.simpleQueries + counts.syncs;
+
+      const raw = new pg.Client({ host: lab.host, port: counter.port, database: lab.database, user: lab.logins.governor.user, password: lab.logins.governor.password });
+      await raw.connect();
+      await raw.query("CALL immuta_procedures.impersonate_user('bob@example.com')");
+      const rawTimes: number[] = [];
+      for (let index = 0; index < STATEMENTS; index++) {
+        const started = performance.now();
+        await raw.query({ text: QUERY, rowMode: 'array' });
+        rawTimes.push(performance.now() - started);
+      }
+      await raw.end();
+
+      const addedStatements = (sent - STATEMENTS) / STATEMENTS;
+      const addedRoundTrips = (roundTrips - STATEMENTS) / STATEMENTS;
+      return [
+        { name: 'lab PostgreSQL start (initdb + start + fixture)', value: labMs, unit: 'ms' },
+        { name: `statements sent for ${STATEMENTS} user statements`, value: sent, unit: 'statements' },
+        { name: 'statements added per user statement', value: addedStatements, unit: 'per statement', target: '0', met: addedStatements === 0 },
+        { name: 'round trips added per user statement', value: addedRoundTrips, unit: 'per statement', target: '0', met: addedRoundTrips === 0 },
+        { name: 'median statement time, worksheet (via proxy)', value: median(worksheetTimes), unit: 'ms' },
+        { name: 'median statement time, bare pg.Client (same proxy)', value: median(rawTimes), unit: 'ms' },
+      ];
+    } finally {
+      await registry.dispose();
+      await counter.close();
+      await lab.stop();
+    }
+  },
+};

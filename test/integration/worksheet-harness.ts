@@ -1,0 +1,105 @@
+/**
+ * Builds worksheets the way the extension does (PlatformLoader over the built bundles in
+ * dist/platforms), pointed at the lab's PostgreSQL, and collects what a results view would show.
+ */
+import * as path from 'node:path';
+import { silentLogger } from '../../src/common/logger';
+import { PlatformLoader } from '../../src/platforms/loader';
+import type { CellValue, ColumnInfo, RedshiftProfile, ServerNotice } from '../../src/platforms/types';
+import { WorksheetRegistry } from '../../src/worksheets/registry';
+import type { RunObserver, StatementOutcome } from '../../src/worksheets/run-types';
+import type { Worksheet } from '../../src/worksheets/worksheet';
+import { lab } from './shared-lab';
+
+export const DIST_PLATFORMS = path.resolve(__dirname, '../../../dist/platforms');
+
+export type LoginName = 'governor' | 'analyst' | 'owner';
+
+export function redshiftProfile(login: LoginName, overrides: Partial<RedshiftProfile> = {}): RedshiftProfile {
+  const server = lab();
+  return {
+    name: `lab-${login}`,
+    platform: 'redshift',
+    host: server.host,
+    port: server.port,
+    database: server.database,
+    user: server.logins[login].user,
+    tls: { mode: 'disable' },
+    connectTimeoutMs: 5000,
+    applicationName: 'immuta-worksheets-test',
+    ...overrides,
+  };
+}
+
+export function createHarness(): { registry: WorksheetRegistry; loader: PlatformLoader } {
+  const loader = new PlatformLoader((platform) => path.join(DIST_PLATFORMS, `${platform}.js`));
+  const registry = new WorksheetRegistry({
+    loadDriver: (platform) => loader.load(platform),
+    getSecret: async (profile) => {
+      const login = Object.values(lab().logins).find((candidate) => candidate.user === (profile as RedshiftProfile).user);
+      return { password: login?.password ?? '' };
+    },
+    logger: silentLogger,
+  });
+  return { registry, loader };
+}
+
+export interface CollectedResult {
+  columns: ColumnInfo[];
+  rows: CellValue[][];
+  notices: ServerNotice[];
+  batches: number;
+  outcome: StatementOutcome;
+}
+
+export function collector(): { observer: RunObserver; results: CollectedResult[] } {
+  const results: CollectedResult[] = [];
+  const at = (index: number) => {
+    results[index] ??= { columns: [], rows: [], notices: [], batches: 0, outcome: { status: 'skipped' } };
+    return results[index];
+  };
+  return {
+    results,
+    observer: {
+      columns: (index, columns) => {
+        at(index).columns = [...columns];
+      },
+      rows: (index, batch) => {
+        const result = at(index);
+        result.batches++;
+        for (const row of batch) {
+          result.rows.push([...row]);
+        }
+      },
+      notice: (index, notice) => {
+        at(index).notices.push(notice);
+      },
+      finished: (index, outcome) => {
+        at(index).outcome = outcome;
+      },
+    },
+  };
+}
+
+/** Runs statements and returns what came back; throws with the error text if any failed. */
+export async function runOk(worksheet: Worksheet, ...statements: string[]): Promise<CollectedResult[]> {
+  const { observer, results } = collector();
+  const outcomes = await worksheet.run(statements.map((text) => ({ text })), observer).outcomes;
+  outcomes.forEach((outcome, index) => {
+    if (outcome.status !== 'succeeded') {
+      const reason = outcome.status === 'failed' ? `${outcome.error.name}: ${outcome.error.message}` : outcome.status;
+      throw new Error(`statement ${index + 1} (${statements[index]}) ${reason}`);
+    }
+  });
+  return results;
+}
+
+export async function runOne(worksheet: Worksheet, statement: string): Promise<StatementOutcome> {
+  const [outcome] = await worksheet.run([{ text: statement }]).outcomes;
+  return outcome;
+}
+
+/** The distinct values of the first column. */
+export function firstColumn(result: CollectedResult): CellValue[] {
+  return result.rows.map((row) => row[0]);
+}

@@ -1,0 +1,72 @@
+import * as assert from 'node:assert/strict';
+import { classifyStatement, validateUserName } from '../../src/platforms/redshift/dialect';
+import { codePointPositionToOffset, mapStatementError } from '../../src/platforms/redshift/errors';
+
+describe('Redshift dialect', () => {
+  describe('classifyStatement', () => {
+    const cases: [string, ReturnType<typeof classifyStatement>][] = [
+      ["CALL immuta_procedures.impersonate_user('bob@example.com')", { kind: 'impersonate', user: 'bob@example.com' }],
+      ["call IMMUTA_PROCEDURES.IMPERSONATE_USER( 'o''brien' ) ;", { kind: 'impersonate', user: "o'brien" }],
+      ['CALL "immuta_procedures"."impersonate_user"($$a"b$$)', { kind: 'impersonate', user: 'a"b' }],
+      ["CALL immuta_procedures.impersonate_user($q$o'brien$q$)", { kind: 'impersonate', user: "o'brien" }],
+      ["-- start\n/* as bob */ CALL immuta_procedures.impersonate_user('bob')", { kind: 'impersonate', user: 'bob' }],
+      ['CALL immuta_procedures.impersonate_user(NULL)', { kind: 'stop-impersonating' }],
+      ['call immuta_procedures.impersonate_user(null);', { kind: 'stop-impersonating' }],
+      ["CALL immuta_procedures.impersonate_user('')", { kind: 'stop-impersonating' }],
+      ["CALL immuta_procedures.impersonate_user(lower('BOB'))", { kind: 'impersonation-unparsed' }],
+      ["CALL immuta_procedures.impersonate_user('a' || 'b')", { kind: 'impersonation-unparsed' }],
+      ["DO $$ BEGIN CALL immuta_procedures.impersonate_user('x'); END $$", { kind: 'impersonation-unparsed' }],
+      ["SELECT 1; CALL immuta_procedures.impersonate_user(NULL)", { kind: 'impersonation-unparsed' }],
+      ["SELECT 'impersonate_user' AS word", { kind: 'ordinary' }],
+      ['SELECT 1 -- impersonate_user(NULL)', { kind: 'ordinary' }],
+      ['SELECT "impersonate_user" FROM audit', { kind: 'ordinary' }],
+      ['DISCARD ALL', { kind: 'session-reset' }],
+      ['reset all', { kind: 'session-reset' }],
+      ['SET SESSION AUTHORIZATION other', { kind: 'session-reset' }],
+      ['SELECT * FROM sales.customers', { kind: 'ordinary' }],
+    ];
+    for (const [sql, expected] of cases) {
+      it(`${JSON.stringify(sql)} → ${expected.kind}`, () => {
+        assert.deepEqual(classifyStatement(sql), expected);
+      });
+    }
+  });
+
+  describe('validateUserName', () => {
+    it('accepts names with quotes, unicode and 300 characters', () => {
+      for (const name of ["o'brien", 'a"b', "x'); drop table t; --", 'Zoë 山田 🚀', 'n'.repeat(300), '\\']) {
+        assert.equal(validateUserName(name), undefined, name);
+      }
+    });
+
+    it('refuses empty, padded, control-character and over-long names with a reason', () => {
+      assert.match(validateUserName('') ?? '', /empty/);
+      assert.match(validateUserName(' bob') ?? '', /spaces/);
+      assert.match(validateUserName('bob\u0000') ?? '', /control character/);
+      assert.match(validateUserName('bob\nalice') ?? '', /control character/);
+      assert.match(validateUserName('x'.repeat(1025)) ?? '', /1025 characters/);
+    });
+  });
+
+  describe('error positions', () => {
+    it('converts PostgreSQL code-point positions to UTF-16 offsets', () => {
+      const text = "SELECT '😀😀', bad";
+      assert.equal(codePointPositionToOffset(text, 1), 0);
+      // Code points: S E L E C T ␠ ' 😀 😀 ' , ␠ b → 'bad' is the 14th code point.
+      assert.equal(codePointPositionToOffset(text, 14), text.indexOf('bad'));
+    });
+
+    it('maps SQLSTATEs to error kinds and keeps the server text', () => {
+      const serverError = Object.assign(new Error('permission denied for view customers'), { code: '42501', position: '15' });
+      const mapped = mapStatementError(serverError, 'SELECT * FROM customers', false);
+      assert.equal(mapped.kind, 'permission');
+      assert.equal(mapped.serverMessage, 'permission denied for view customers');
+      assert.equal(mapped.position?.offset, 14);
+      assert.equal(mapStatementError(Object.assign(new Error('canceling statement due to user request'), { code: '57014' }), '', false).kind, 'cancelled');
+      assert.equal(mapStatementError(Object.assign(new Error('terminating connection'), { code: '57P01' }), '', false).kind, 'connection-lost');
+      const gone = mapStatementError(new Error('Client has encountered a connection error and is not queryable'), '', true);
+      assert.equal(gone.kind, 'connection-lost');
+      assert.equal(gone.notSent, true);
+    });
+  });
+});
