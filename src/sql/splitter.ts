@@ -24,7 +24,10 @@
  * An unterminated string, quoted identifier, block comment or dollar quote
  * swallows the rest of the input (into the statement it occurs in, or a new
  * statement if it is a string/identifier/dollar quote) and is reported as a
- * `SplitProblem` whose range covers its opening delimiter.
+ * `SplitProblem` whose range covers its opening delimiter. Such a statement's
+ * text runs to the very end of the input, trailing whitespace included (it is
+ * inside the unclosed construct). An unclosed block comment between
+ * statements makes no statement, only the problem.
  */
 import type { SqlDialectId } from './dialects';
 import { isIdentifierPart, isTagPart, isTagStart, lexicalOptionsFor, PLAIN_ASCII, type SqlLexicalOptions } from './lexer';
@@ -211,7 +214,11 @@ class Scanner {
   private lineBreak(): void {
     this.line++;
     this.lineStart = this.pos;
-    if (this.options.goBatchSeparators) this.batchSeparator();
+    if (this.options.goBatchSeparators) {
+      // Cheap pre-check: a GO line starts with G/g or blank space.
+      const c = this.text.charCodeAt(this.pos);
+      if (c === UPPER_G || c === LOWER_G || isBlank(c)) this.batchSeparator();
+    }
   }
 
   private begin(offset: number): void {

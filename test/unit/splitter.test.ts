@@ -908,6 +908,12 @@ describe('sql splitter', () => {
           for (let offset = 0; offset <= sql.length; offset++) {
             const s = statementAt(r, offset);
             if (s !== undefined) assert.ok(s.fullRange.start.offset <= offset && offset <= s.fullRange.end.offset);
+            else assert.ok(r.statements.every((t) => offset < t.fullRange.start.offset || offset > t.fullRange.end.offset));
+            const to = offset + (next() % 20) + 1;
+            assert.deepEqual(
+              statementsInRange(r, offset, to),
+              r.statements.filter((t) => t.fullRange.start.offset < to && t.fullRange.end.offset > offset),
+            );
           }
         }
       }

@@ -63,7 +63,8 @@ export function sendCancelRequest(target: CancelTarget): Promise<void> {
       socket.write(request);
       socket.once('data', (answer) => {
         if (answer[0] === 0x53 /* 'S' */) {
-          const secure = tls.connect({ ...target.tls, socket });
+          // `host` is what the certificate is checked against, as on the session's own connection.
+          const secure = tls.connect({ ...target.tls, host: target.host, socket });
           secure.once('secureConnect', () => sendOn(secure));
           secure.once('error', fail);
         } else {

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import type * as tls from 'node:tls';
 import pg from 'pg';
 import { Emitter, type Event } from '../../common/events';
@@ -65,7 +66,8 @@ export function tlsOptions(profile: RedshiftProfile): tls.ConnectionOptions | fa
       // Trust the chain but not the host name (e.g. connecting through an SSH tunnel or IP).
       return { rejectUnauthorized: true, ca: profile.tls.ca, checkServerIdentity: () => undefined };
     case 'verify-full':
-      return { rejectUnauthorized: true, ca: profile.tls.ca, servername: profile.host };
+      // Node checks the certificate against the host (name or IP); SNI only takes a name.
+      return { rejectUnauthorized: true, ca: profile.tls.ca, ...(isIP(profile.host) ? {} : { servername: profile.host }) };
   }
 }
 
