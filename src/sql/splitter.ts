@@ -30,6 +30,7 @@
  * statements makes no statement, only the problem.
  */
 import type { SqlDialectId } from './dialects';
+import { ScannedStatement } from './statement';
 import { isIdentifierPart, isTagPart, isTagStart, lexicalOptionsFor, PLAIN_ASCII, type SqlLexicalOptions } from './lexer';
 import { describePosition, type SourcePosition, type SourceRange } from './positions';
 
@@ -47,6 +48,10 @@ export interface SplitStatement {
   readonly terminated: boolean;
   /** T-SQL only: 0-based index of the `GO`-separated batch. */
   readonly batch?: number;
+  /** `range.start.offset`, `range.end.offset` and `fullRange.end.offset`, without building ranges. */
+  readonly startOffset: number;
+  readonly endOffset: number;
+  readonly fullEndOffset: number;
 }
 
 export type SplitProblemKind =
@@ -235,16 +240,21 @@ class Scanner {
   }
 
   private emit(terminated: boolean, fullEndOffset: number, fullEndLine: number, fullEndChar: number): void {
-    const start: SourcePosition = { offset: this.stmtStart, line: this.stmtLine, character: this.stmtChar };
-    const end: SourcePosition = { offset: this.lastEnd, line: this.lastLine, character: this.lastChar };
-    const fullEnd: SourcePosition = terminated ? { offset: fullEndOffset, line: fullEndLine, character: fullEndChar } : end;
-    const text = this.text.slice(this.stmtStart, this.lastEnd);
-    const range: SourceRange = { start, end };
-    const fullRange: SourceRange = { start, end: fullEnd };
     this.statements.push(
-      this.options.goBatchSeparators
-        ? { text, range, fullRange, terminated, batch: this.batch }
-        : { text, range, fullRange, terminated },
+      new ScannedStatement(
+        this.text,
+        this.stmtStart,
+        this.stmtLine,
+        this.stmtChar,
+        this.lastEnd,
+        this.lastLine,
+        this.lastChar,
+        terminated ? fullEndOffset : this.lastEnd,
+        terminated ? fullEndLine : this.lastLine,
+        terminated ? fullEndChar : this.lastChar,
+        terminated,
+        this.options.goBatchSeparators ? this.batch : -1,
+      ),
     );
     this.stmtStart = -1;
   }
@@ -517,7 +527,7 @@ function lastStartingAtOrBefore(statements: readonly SplitStatement[], offset: n
   let found = -1;
   while (lo <= hi) {
     const mid = (lo + hi) >>> 1;
-    if (statements[mid].fullRange.start.offset <= offset) {
+    if (statements[mid].startOffset <= offset) {
       found = mid;
       lo = mid + 1;
     } else {
@@ -542,7 +552,7 @@ export function statementAt(result: SplitResult, offset: number): SplitStatement
   const index = lastStartingAtOrBefore(statements, offset);
   if (index < 0) return undefined;
   const statement = statements[index];
-  return offset <= statement.fullRange.end.offset ? statement : undefined;
+  return offset <= statement.fullEndOffset ? statement : undefined;
 }
 
 /**
@@ -564,12 +574,12 @@ export function statementsInRange(result: SplitResult, startOffset: number, endO
   const statements = result.statements;
   // The first statement that can overlap: the one starting at or before `from`, if it reaches past it.
   let index = lastStartingAtOrBefore(statements, from);
-  if (index < 0 || statements[index].fullRange.end.offset <= from) index++;
+  if (index < 0 || statements[index].fullEndOffset <= from) index++;
   const out: SplitStatement[] = [];
   for (; index < statements.length; index++) {
     const statement = statements[index];
-    if (statement.fullRange.start.offset >= to) break;
-    if (statement.fullRange.end.offset > from) out.push(statement);
+    if (statement.startOffset >= to) break;
+    if (statement.fullEndOffset > from) out.push(statement);
   }
   return out;
 }

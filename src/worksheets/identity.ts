@@ -30,8 +30,11 @@ export type IdentityState =
   | {
       readonly kind: 'unknown';
       readonly reason: string;
-      /** The user the worksheet means to impersonate, when it still knows. */
-      readonly intendedUser?: string;
+      /**
+       * Whom the worksheet means to run as, when it still knows: a user, or null for yourself.
+       * A new session that establishes this intent resolves the unknown state.
+       */
+      readonly intendedUser?: string | null;
     };
 
 /** Whom a statement ran as, stamped on every result. */

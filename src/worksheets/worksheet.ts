@@ -345,7 +345,7 @@ export class Worksheet {
       this.audit('refused', user, 'failed', problem);
       throw new WorksheetError('invalid-user', problem);
     }
-    const session = this.liveSession() ?? (await this.openSession());
+    const session = await this.liveOrNewSession();
     this.assertNoTransaction(session, user);
     await this.establish(session, user, 'requested');
   }
@@ -361,7 +361,7 @@ export class Worksheet {
       return;
     }
     this.assertNoTransaction(session, null);
-    const user = previous.kind === 'impersonating' ? previous.user : previous.kind === 'unknown' ? previous.intendedUser ?? '?' : '?';
+    const user = previous.kind === 'impersonating' ? previous.user : previous.kind === 'unknown' ? (previous.intendedUser ?? '?') : '?';
     this.setIdentity({ kind: 'clearing', user });
     try {
       await session.impersonation.clear();
@@ -372,7 +372,7 @@ export class Worksheet {
     }
     let check: 'read-back' | 'not-available';
     try {
-      check = await this.readBackOrFail(session, null, previous);
+      check = await this.readBackOrFail(session, null);
     } catch (error) {
       this.audit('clear', null, 'failed', describe(error));
       throw error;
@@ -403,7 +403,7 @@ export class Worksheet {
     this.setIdentity({
       kind: 'unknown',
       reason: `the server reports ${label(actual)} but the worksheet expected ${label(expected ?? null)}`,
-      ...(expected ? { intendedUser: expected } : {}),
+      ...(expected !== undefined ? { intendedUser: expected } : {}),
     });
     this.audit('verify', expected ?? null, 'failed', `server reports ${label(actual)}`);
     return { kind: 'mismatch', expected: expected ?? null, actual };
@@ -421,7 +421,7 @@ export class Worksheet {
         `Nothing was run: the worksheet cannot vouch for whom it would run as (${state.reason}). Choose a user to impersonate, stop impersonating, or verify.`,
       );
     }
-    const session = live ?? (await this.openSession());
+    const session = live ?? (await this.liveOrNewSession());
     const intended = this.intendedUser();
     if (intended === undefined) {
       throw new WorksheetError('identity-unknown', 'Nothing was run: the worksheet does not know whom to run as.');
@@ -436,6 +436,10 @@ export class Worksheet {
       } else {
         await this.establish(session, intended, 'reconnect');
       }
+    } else if (state.kind === 'unknown') {
+      // A new session holds exactly the intent (yourself): the doubt is resolved.
+      this.setIdentity({ kind: 'yourself' });
+      this.audit('clear', null, 'ok', 'a new session starts as yourself');
     }
     return session;
   }
@@ -463,7 +467,7 @@ export class Worksheet {
     }
     let verification: 'read-back' | 'not-available';
     try {
-      verification = await this.readBackOrFail(session, user, previous);
+      verification = await this.readBackOrFail(session, user);
     } catch (error) {
       this.audit(action, user, 'failed', describe(error));
       throw error;
@@ -474,7 +478,7 @@ export class Worksheet {
   }
 
   /** Reads back after a change; on a contradiction the identity becomes unknown and this throws. */
-  private async readBackOrFail(session: PlatformSession, expected: string | null, previous: IdentityState): Promise<'read-back' | 'not-available'> {
+  private async readBackOrFail(session: PlatformSession, expected: string | null): Promise<'read-back' | 'not-available'> {
     const readBack = session.impersonation.readBack;
     if (!readBack) {
       return 'not-available';
@@ -483,16 +487,15 @@ export class Worksheet {
     try {
       actual = await readBack();
     } catch (error) {
-      await this.failClosed(expected ?? undefined, `reading impersonation back failed: ${describe(error)}`);
+      await this.failClosed(expected, `reading impersonation back failed: ${describe(error)}`);
       throw new WorksheetError('impersonation-not-established', `Could not verify impersonation: ${describe(error)}`, { cause: error });
     }
     if (!sameUser(actual, expected)) {
       this.held = { session, user: actual };
-      const intended = expected ?? (previous.kind === 'impersonating' ? previous.user : undefined);
       this.setIdentity({
         kind: 'unknown',
         reason: `the server reports ${label(actual)} after the worksheet set ${label(expected)}`,
-        ...(intended ? { intendedUser: intended } : {}),
+        intendedUser: expected,
       });
       throw new WorksheetError('impersonation-not-established', `The server reports ${label(actual)}, not ${label(expected)}. Nothing was run.`);
     }
@@ -516,7 +519,7 @@ export class Worksheet {
   private async settleAfterFailure(session: PlatformSession, previous: IdentityState, attempted: string | null, error: unknown): Promise<void> {
     const before = previous.kind === 'impersonating' ? previous.user : previous.kind === 'yourself' ? null : undefined;
     if (before === undefined) {
-      await this.failClosed(attempted ?? undefined, `changing impersonation failed: ${describe(error)}`);
+      await this.failClosed(attempted, `changing impersonation failed: ${describe(error)}`);
       return;
     }
     const readBack = session.impersonation.readBack;
@@ -525,11 +528,11 @@ export class Worksheet {
         const actual = await readBack();
         if (!sameUser(actual, before)) {
           this.held = { session, user: actual };
-          this.setIdentity({ kind: 'unknown', reason: `after a failed change the server reports ${label(actual)}`, ...(before ? { intendedUser: before } : {}) });
+          this.setIdentity({ kind: 'unknown', reason: `after a failed change the server reports ${label(actual)}`, intendedUser: before });
           return;
         }
       } catch (readError) {
-        await this.failClosed(before ?? undefined, `changing impersonation failed and reading it back failed too: ${describe(readError)}`);
+        await this.failClosed(before, `changing impersonation failed and reading it back failed too: ${describe(readError)}`);
         return;
       }
     }
@@ -537,9 +540,9 @@ export class Worksheet {
   }
 
   /** Nothing may run on this session any more: forget it and mark the identity unknown. */
-  private async failClosed(intendedUser: string | undefined, reason: string): Promise<void> {
+  private async failClosed(intendedUser: string | null | undefined, reason: string): Promise<void> {
     await this.dropSession();
-    this.setIdentity({ kind: 'unknown', reason, ...(intendedUser ? { intendedUser } : {}) });
+    this.setIdentity({ kind: 'unknown', reason, ...(intendedUser !== undefined ? { intendedUser } : {}) });
   }
 
   private assertHolds(session: PlatformSession): void {
@@ -617,6 +620,18 @@ export class Worksheet {
 
   private liveSession(): PlatformSession | undefined {
     return this.session?.alive ? this.session : undefined;
+  }
+
+  /** The live session, or a new one; a session found dead is closed and forgotten first. */
+  private async liveOrNewSession(): Promise<PlatformSession> {
+    const live = this.liveSession();
+    if (live) {
+      return live;
+    }
+    if (this.session) {
+      await this.dropSession();
+    }
+    return this.openSession();
   }
 
   // ---- helpers ------------------------------------------------------------------------------

@@ -714,6 +714,55 @@ describe('Worksheet fail-closed behaviour', () => {
 
 // ---- ordering -----------------------------------------------------------------------------------
 
+describe('Worksheet intent after doubt', () => {
+  it('after a stop that the server contradicted, a lost connection ends as yourself, never as the old user', async () => {
+    const h = setup();
+    await h.ws.impersonate('bob');
+    const gate = h.fake.hold('readBack');
+    const stop = h.ws.stopImpersonating();
+    await gate.reached;
+    h.fake.lastSession.tamper('bob');
+    gate.open();
+    await rejectsWith(stop, 'impersonation-not-established');
+    const doubt = h.ws.identity;
+    assert.equal(doubt.kind, 'unknown');
+    assert.equal(doubt.kind === 'unknown' ? doubt.intendedUser : 'x', null, 'the user asked to stop: the intent is yourself');
+    const first = h.fake.lastSession;
+    first.kill();
+    const [outcome] = await h.run('SELECT 1');
+    assert.equal(ranAsOf(outcome), null);
+    assert.equal(h.ws.identity.kind, 'yourself');
+    assert.notEqual(h.fake.lastSession, first);
+    assert.equal(h.fake.lastSession.serverUser, null, 'bob was not re-applied on the new session');
+    assertNoDisagreement(h);
+  });
+
+  it('verify resolves doubt about yourself once the server agrees', async () => {
+    const h = setup();
+    await h.run('SELECT 1');
+    h.fake.lastSession.tamper('mallory');
+    const mismatch = await h.ws.verify();
+    assert.deepEqual(mismatch, { kind: 'mismatch', expected: null, actual: 'mallory' });
+    assert.equal(h.ws.identity.kind, 'unknown');
+    h.fake.lastSession.tamper(null);
+    assert.deepEqual(await h.ws.verify(), { kind: 'verified', user: null });
+    assert.equal(h.ws.identity.kind, 'yourself');
+    const [outcome] = await h.run('SELECT 2');
+    assert.equal(ranAsOf(outcome), null);
+  });
+
+  it('closes a session found dead before opening the next one', async () => {
+    const h = setup();
+    await h.ws.impersonate('bob');
+    const dead = h.fake.lastSession;
+    dead.kill('gone', false); // the adapter has not even reported it
+    const [outcome] = await h.run('SELECT 1');
+    assert.equal(ranAsOf(outcome), 'bob');
+    assert.equal(dead.closeCalls, 1, 'the dead session was closed (its resources released)');
+    assert.notEqual(h.fake.lastSession, dead);
+  });
+});
+
 describe('Worksheet ordering', () => {
   it('queues runs in FIFO order; busy and queued reflect the waiting run', async () => {
     const h = setup();
