@@ -200,9 +200,16 @@ export class Worksheet {
       task.withdraw(new WorksheetError('closed', 'The worksheet was closed.'));
     }
     this.waitingTasks.clear();
+    const interrupted: Promise<void>[] = [];
     for (const control of this.activeRuns) {
       control.cancelled = true;
+      // Closing a connection does not stop a statement the server is busy with: cancel it first.
+      const session = control.executing;
+      if (session) {
+        interrupted.push(session.cancel().catch((error: unknown) => this.services.logger.warn(`cancel on close failed: ${describe(error)}`)));
+      }
     }
+    await Promise.all(interrupted);
     await this.dropSession();
     this.emitChange();
     this.changeEmitter.dispose();

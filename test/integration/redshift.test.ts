@@ -402,6 +402,26 @@ describe('Redshift worksheets on the lab PostgreSQL', function () {
       assert.match(error.message, /does not support SSL/);
     });
 
+    it('closing a worksheet while pg_sleep(30) runs stops the statement and ends the session promptly', async () => {
+      const worksheet = harness.registry.create(redshiftProfile('governor'));
+      await runOk(worksheet, 'SELECT 1');
+      const pid = Number(worksheet.snapshot().sessionId);
+      let started = false;
+      const handle = worksheet.run([{ text: 'SELECT pg_sleep(30)' }], { started: () => (started = true) });
+      while (!started) await new Promise((resolve) => setTimeout(resolve, 5));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const at = Date.now();
+      await harness.registry.close(worksheet.id);
+      const [outcome] = await handle.outcomes;
+      assert.equal(outcome.status, 'cancelled');
+      assert.ok(Date.now() - at < 2000, `close took ${Date.now() - at} ms`);
+      for (let attempt = 0; attempt < 100; attempt++) {
+        if ((await lab().adminQuery('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [pid])).length === 0) return;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      assert.fail('the backend kept running after the worksheet closed');
+    });
+
     it('opens one dedicated session per worksheet, lazily, and closes it with the worksheet', async () => {
       const worksheet = harness.registry.create(redshiftProfile('governor'));
       assert.equal(worksheet.snapshot().connection, 'closed');

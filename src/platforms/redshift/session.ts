@@ -22,6 +22,9 @@ import { DEFAULT_CLEAR_SQL, DEFAULT_SET_SQL } from './dialect';
 import { mapConnectError, mapStatementError } from './errors';
 import { cellParser, typeName } from './types';
 
+/** How long close() waits for the server to end the session before dropping the socket. */
+const CLOSE_GRACE_MS = 2000;
+
 /** Rows handed to the sink at once; small enough for the first rows to show early. */
 const BATCH_ROWS = 1000;
 
@@ -256,11 +259,15 @@ class RedshiftSession implements PlatformSession {
     }
     this.closingByUs = true;
     this.isAlive = false;
+    const stream = (this.client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream;
+    // A polite Terminate first; a server that does not answer in time gets its socket dropped.
+    const timer = setTimeout(() => stream?.destroy(), CLOSE_GRACE_MS);
     try {
       await this.client.end();
     } catch (error) {
       this.logger.warn(`closing session ${this.id}: ${error instanceof Error ? error.message : String(error)}`);
     } finally {
+      clearTimeout(timer);
       this.closeEmitter.dispose();
     }
   }
