@@ -1,8 +1,12 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { PlatformLoader } from './platforms/loader';
-import { PlatformError } from './platforms/errors';
+import { ConnectionStore } from './ui/connection-store';
+import { DocumentWorksheets, isSqlDocument } from './ui/document-worksheets';
+import { RecentUsers } from './ui/identity-picker';
 import { createOutputLogger } from './ui/output-logger';
+import { WorksheetStatusBar } from './ui/status-bar';
+import { WorksheetCommands } from './ui/worksheet-commands';
 import { WorksheetRegistry } from './worksheets/registry';
 
 /**
@@ -15,15 +19,33 @@ export function activate(context: vscode.ExtensionContext): void {
   const logger = createOutputLogger(channel);
 
   const loader = new PlatformLoader((platform) => path.join(__dirname, 'platforms', `${platform}.js`));
+  const store = new ConnectionStore(context.secrets, logger);
   const registry = new WorksheetRegistry({
     loadDriver: (platform) => loader.load(platform),
-    getSecret: () => Promise.reject(new PlatformError('configuration', 'Connections arrive with the next release.')),
+    getSecret: (profile) => store.secretFor(profile),
     logger,
   });
-  context.subscriptions.push({ dispose: () => void registry.dispose() });
+  const documents = new DocumentWorksheets(registry, store, context.workspaceState, logger);
+  const statusBar = new WorksheetStatusBar();
+  const commands = new WorksheetCommands(documents, store, new RecentUsers(context.globalState), logger, () => channel.show());
 
-  context.subscriptions.push(vscode.commands.registerCommand('immutaWorksheets.showLog', () => channel.show()));
-  logger.info('Immuta Worksheets activated');
+  const render = () => {
+    const document = vscode.window.activeTextEditor?.document;
+    const sql = isSqlDocument(document);
+    statusBar.render(sql, sql ? documents.get(document)?.snapshot() : undefined);
+  };
+  context.subscriptions.push(
+    { dispose: () => void registry.dispose() },
+    documents,
+    statusBar,
+    ...commands.register(),
+    vscode.window.onDidChangeActiveTextEditor(render),
+    vscode.workspace.onDidOpenTextDocument(render),
+    registry.onDidChange(render),
+    registry.onDidAudit((entry) => logger.info(`audit ${entry.action} ${entry.outcome} user=${entry.user ?? 'yourself'} worksheet=${entry.worksheetId}${entry.detail ? `: ${entry.detail}` : ''}`)),
+    documents.onDidChange(render),
+  );
+  render();
 }
 
 export function deactivate(): void {

@@ -1,22 +1,9 @@
+import { platformInfo } from './catalog';
 import { PlatformError } from './errors';
 import type { PlatformDriver, PlatformId } from './types';
 
 /** Where the module of a platform lives: in the packaged extension, `dist/platforms/<id>.js`. */
 export type PlatformModuleResolver = (platform: PlatformId) => string;
-
-const IMPLEMENTED: ReadonlySet<PlatformId> = new Set<PlatformId>(['redshift']);
-
-const DISPLAY: Record<PlatformId, string> = {
-  redshift: 'Amazon Redshift',
-  synapse: 'Azure Synapse Analytics',
-  databricks: 'Databricks Spark',
-  snowflake: 'Snowflake',
-  trino: 'Starburst (Trino)',
-};
-
-export function platformDisplayName(platform: PlatformId): string {
-  return DISPLAY[platform];
-}
 
 /**
  * Loads a platform's module (and so its database driver) the first time a worksheet of that
@@ -46,19 +33,20 @@ export class PlatformLoader {
   }
 
   private async loadNow(platform: PlatformId): Promise<PlatformDriver> {
-    if (!IMPLEMENTED.has(platform)) {
-      throw new PlatformError('configuration', `${DISPLAY[platform]} worksheets are not available in this version of Immuta Worksheets yet.`);
+    const info = platformInfo(platform);
+    if (!info.available) {
+      throw new PlatformError('configuration', `${info.displayName} worksheets are not available in this version of Immuta Worksheets yet.`);
     }
     const path = this.resolve(platform);
     let exported: unknown;
     try {
       exported = this.requireModule(path);
     } catch (error) {
-      throw new PlatformError('configuration', `Could not load the ${DISPLAY[platform]} support (${path}): ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      throw new PlatformError('configuration', `Could not load the ${info.displayName} support (${path}): ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
     const driver = (exported as { driver?: PlatformDriver } | undefined)?.driver;
     if (!driver || driver.platform !== platform) {
-      throw new PlatformError('configuration', `The module ${path} does not provide the ${DISPLAY[platform]} driver.`);
+      throw new PlatformError('configuration', `The module ${path} does not provide the ${info.displayName} driver.`);
     }
     return driver;
   }

@@ -1,3 +1,4 @@
+import { PLATFORMS } from './catalog';
 import type { ConnectionProfile, ImpersonationTemplates, RedshiftProfile, TlsMode } from './types';
 
 /**
@@ -7,7 +8,7 @@ import type { ConnectionProfile, ImpersonationTemplates, RedshiftProfile, TlsMod
 export type ProfileParse = { readonly ok: true; readonly profile: ConnectionProfile } | { readonly ok: false; readonly problems: readonly string[] };
 
 const TLS_MODES: readonly TlsMode[] = ['disable', 'require', 'verify-ca', 'verify-full'];
-const PLATFORMS = ['redshift', 'synapse', 'databricks', 'snowflake', 'trino'];
+const PLATFORM_IDS = Object.keys(PLATFORMS);
 
 class Reader {
   readonly problems: string[] = [];
@@ -83,10 +84,10 @@ export function parseProfile(raw: unknown, where: string, readCa: (path: string)
   const reader = new Reader(record, where);
   const name = reader.string('name');
   const platform = record.platform;
-  if (typeof platform !== 'string' || !PLATFORMS.includes(platform)) {
-    return { ok: false, problems: [...reader.problems, `${where}.platform must be one of ${PLATFORMS.join(', ')}.`] };
+  if (typeof platform !== 'string' || !PLATFORM_IDS.includes(platform)) {
+    return { ok: false, problems: [...reader.problems, `${where}.platform must be one of ${PLATFORM_IDS.join(', ')}.`] };
   }
-  if (platform !== 'redshift') {
+  if (platform !== 'redshift' || !PLATFORMS[platform].available) {
     return { ok: false, problems: [`${where}.platform "${platform}" is not available in this version yet.`] };
   }
   const tlsRaw = reader.object('tls');

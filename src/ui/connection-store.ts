@@ -1,0 +1,92 @@
+import * as fs from 'node:fs';
+import * as vscode from 'vscode';
+import type { Logger } from '../common/logger';
+import { PlatformError } from '../platforms/errors';
+import { parseProfile } from '../platforms/profile';
+import type { ConnectionProfile, ConnectionSecret } from '../platforms/types';
+
+export const CONNECTIONS_SETTING = 'immutaWorksheets.connections';
+
+export interface ProfileList {
+  readonly profiles: readonly ConnectionProfile[];
+  /** One message per bad entry, each naming the setting at fault. */
+  readonly problems: readonly string[];
+}
+
+/**
+ * Connection profiles come from settings (read fresh each time, so edits apply at once);
+ * their secrets live only in SecretStorage and are asked for on first use.
+ */
+export class ConnectionStore {
+  constructor(
+    private readonly secrets: vscode.SecretStorage,
+    private readonly logger: Logger,
+  ) {}
+
+  list(): ProfileList {
+    const raw = vscode.workspace.getConfiguration().get<unknown>(CONNECTIONS_SETTING, []);
+    if (!Array.isArray(raw)) {
+      return { profiles: [], problems: [`${CONNECTIONS_SETTING} must be a list of connection profiles.`] };
+    }
+    const profiles: ConnectionProfile[] = [];
+    const problems: string[] = [];
+    const seen = new Set<string>();
+    raw.forEach((entry: unknown, index) => {
+      const where = `${CONNECTIONS_SETTING}[${index}]`;
+      const parsed = parseProfile(entry, where, (path) => fs.readFileSync(resolvePath(path), 'utf8'));
+      if (!parsed.ok) {
+        problems.push(...parsed.problems);
+      } else if (seen.has(parsed.profile.name)) {
+        problems.push(`${where}.name "${parsed.profile.name}" is used by an earlier profile; names must be unique.`);
+      } else {
+        seen.add(parsed.profile.name);
+        profiles.push(parsed.profile);
+      }
+    });
+    return { profiles, problems };
+  }
+
+  find(name: string): ConnectionProfile | undefined {
+    return this.list().profiles.find((profile) => profile.name === name);
+  }
+
+  /** The secret of a profile, asking the user for it (once) when SecretStorage has none. */
+  async secretFor(profile: ConnectionProfile): Promise<ConnectionSecret> {
+    const key = secretKey(profile);
+    const stored = await this.secrets.get(key);
+    if (stored !== undefined) {
+      return JSON.parse(stored) as ConnectionSecret;
+    }
+    const password = await vscode.window.showInputBox({
+      title: `Password for ${profile.user} on ${profile.name}`,
+      prompt: `Stored in VS Code's secret storage for the connection "${profile.name}". Forget it with "Immuta: Forget Connection Secret".`,
+      password: true,
+      ignoreFocusOut: true,
+    });
+    if (password === undefined) {
+      throw new PlatformError('configuration', `No password was given for the connection "${profile.name}"; nothing was run.`);
+    }
+    const secret: ConnectionSecret = { password };
+    await this.secrets.store(key, JSON.stringify(secret));
+    this.logger.info(`stored the secret of connection "${profile.name}"`);
+    return secret;
+  }
+
+  async forget(profile: ConnectionProfile): Promise<void> {
+    await this.secrets.delete(secretKey(profile));
+    this.logger.info(`forgot the secret of connection "${profile.name}"`);
+  }
+}
+
+/** One secret per profile and login, so that pointing a profile elsewhere never reuses it. */
+function secretKey(profile: ConnectionProfile): string {
+  return `immutaWorksheets.secret/${profile.platform}/${profile.name}/${profile.user}@${profile.host}:${profile.port}`;
+}
+
+function resolvePath(path: string): string {
+  if (path.startsWith('~/')) {
+    return `${process.env.HOME ?? ''}${path.slice(1)}`;
+  }
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  return folder && !path.startsWith('/') ? vscode.Uri.joinPath(folder.uri, path).fsPath : path;
+}

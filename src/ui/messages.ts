@@ -1,0 +1,22 @@
+import { isPlatformError } from '../platforms/errors';
+import { isWorksheetError } from '../worksheets/errors';
+
+/** One user-facing sentence (or two) for any error, keeping the server's own words. */
+export function errorMessage(error: unknown): string {
+  if (isPlatformError(error)) {
+    const parts = [error.message];
+    if (error.serverMessage && !error.message.includes(error.serverMessage)) {
+      parts.push(`Server: ${error.serverMessage}`);
+    }
+    if (error.detail) parts.push(error.detail);
+    if (error.hint) parts.push(error.hint);
+    if (error.kind === 'permission' && /IMPERSONATE_USER/.test(error.serverMessage ?? '')) {
+      parts.push('Ask an Immuta administrator for the IMPERSONATE_USER permission, or stop impersonating.');
+    }
+    return parts.join(' ');
+  }
+  if (isWorksheetError(error)) {
+    return error.message;
+  }
+  return error instanceof Error ? error.message : String(error);
+}

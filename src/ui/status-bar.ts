@@ -1,0 +1,44 @@
+import * as vscode from 'vscode';
+import type { WorksheetSnapshot } from '../worksheets/worksheet';
+import { COMMANDS, statusModel, type StatusItemModel } from './status-model';
+
+/**
+ * Two status bar items for the active SQL editor: its connection and whom it runs as.
+ * `render` is the only way they change.
+ */
+export class WorksheetStatusBar implements vscode.Disposable {
+  private readonly connection = vscode.window.createStatusBarItem('immutaWorksheets.connection', vscode.StatusBarAlignment.Left, 100);
+  private readonly identity = vscode.window.createStatusBarItem('immutaWorksheets.identity', vscode.StatusBarAlignment.Left, 99);
+
+  constructor() {
+    this.connection.name = 'Immuta Worksheets: Connection';
+    this.identity.name = 'Immuta Worksheets: Impersonation';
+  }
+
+  /** `visible` is false for editors that are not SQL; `snapshot` is undefined before a worksheet exists. */
+  render(visible: boolean, snapshot: WorksheetSnapshot | undefined): void {
+    if (!visible) {
+      this.connection.hide();
+      this.identity.hide();
+      return;
+    }
+    const model = statusModel(snapshot, Date.now());
+    apply(this.connection, model.connection);
+    apply(this.identity, model.identity);
+  }
+
+  dispose(): void {
+    this.connection.dispose();
+    this.identity.dispose();
+  }
+}
+
+function apply(item: vscode.StatusBarItem, model: StatusItemModel): void {
+  item.text = model.text;
+  const tooltip = new vscode.MarkdownString(model.tooltip, true);
+  tooltip.isTrusted = { enabledCommands: Object.values(COMMANDS) };
+  item.tooltip = tooltip;
+  item.command = model.command;
+  item.backgroundColor = model.warning ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+  item.show();
+}

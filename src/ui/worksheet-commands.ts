@@ -1,0 +1,199 @@
+import * as vscode from 'vscode';
+import type { Logger } from '../common/logger';
+import { platformInfo } from '../platforms/catalog';
+import type { ConnectionProfile } from '../platforms/types';
+import type { Worksheet } from '../worksheets/worksheet';
+import { CONNECTIONS_SETTING, type ConnectionStore } from './connection-store';
+import { isSqlDocument, type DocumentWorksheets } from './document-worksheets';
+import { pickIdentity, type RecentUsers } from './identity-picker';
+import { errorMessage } from './messages';
+
+/** Every command the extension contributes, by id. package.json lists the same ids. */
+export const COMMAND_IDS = [
+  'immutaWorksheets.selectConnection',
+  'immutaWorksheets.impersonate',
+  'immutaWorksheets.stopImpersonating',
+  'immutaWorksheets.verifyImpersonation',
+  'immutaWorksheets.reconnect',
+  'immutaWorksheets.forgetSecret',
+  'immutaWorksheets.showLog',
+] as const;
+
+type CommandId = (typeof COMMAND_IDS)[number];
+
+/** The commands behind the status bar items and the palette. */
+export class WorksheetCommands {
+  constructor(
+    private readonly documents: DocumentWorksheets,
+    private readonly store: ConnectionStore,
+    private readonly recent: RecentUsers,
+    private readonly logger: Logger,
+    private readonly showLog: () => void,
+  ) {}
+
+  register(): vscode.Disposable[] {
+    const handlers: Record<CommandId, () => Promise<unknown> | unknown> = {
+      'immutaWorksheets.selectConnection': () => this.selectConnection(),
+      'immutaWorksheets.impersonate': () => this.impersonate(),
+      'immutaWorksheets.stopImpersonating': () => this.stopImpersonating(),
+      'immutaWorksheets.verifyImpersonation': () => this.verify(),
+      'immutaWorksheets.reconnect': () => this.reconnect(),
+      'immutaWorksheets.forgetSecret': () => this.forgetSecret(),
+      'immutaWorksheets.showLog': () => this.showLog(),
+    };
+    return COMMAND_IDS.map((id) =>
+      vscode.commands.registerCommand(id, async () => {
+        try {
+          await handlers[id]();
+        } catch (error) {
+          // A command never throws into VS Code: the user gets the message, the log gets the rest.
+          this.logger.error(`${id}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+          void vscode.window.showErrorMessage(errorMessage(error));
+        }
+      }),
+    );
+  }
+
+  async selectConnection(): Promise<ConnectionProfile | undefined> {
+    const document = activeSqlDocument();
+    if (!document) {
+      void vscode.window.showInformationMessage('Open a SQL file (or run "Immuta: New Worksheet") to choose its connection.');
+      return undefined;
+    }
+    const profile = await this.pickProfile();
+    if (profile) {
+      await this.documents.bind(document, profile);
+    }
+    return profile;
+  }
+
+  async impersonate(): Promise<void> {
+    const worksheet = await this.boundWorksheet();
+    if (!worksheet?.profile) {
+      return;
+    }
+    const profile = worksheet.profile;
+    const choice = await pickIdentity(profile.name, this.recent.list(profile.name), worksheet.identity, worksheet.snapshot().connection === 'open');
+    if (!choice) {
+      return;
+    }
+    if (choice.action === 'stop') {
+      await this.withProgress('Stopping impersonation…', () => worksheet.stopImpersonating());
+      return;
+    }
+    if (choice.action === 'verify') {
+      await this.verifyWorksheet(worksheet);
+      return;
+    }
+    await this.withProgress(`Impersonating ${choice.user} on ${profile.name}…`, () => worksheet.impersonate(choice.user));
+    await this.recent.remember(profile.name, choice.user);
+  }
+
+  async stopImpersonating(): Promise<void> {
+    const worksheet = this.activeWorksheet();
+    if (worksheet) {
+      await this.withProgress('Stopping impersonation…', () => worksheet.stopImpersonating());
+    }
+  }
+
+  async verify(): Promise<void> {
+    const worksheet = this.activeWorksheet();
+    if (worksheet) {
+      await this.verifyWorksheet(worksheet);
+    }
+  }
+
+  async reconnect(): Promise<void> {
+    const worksheet = this.activeWorksheet();
+    if (worksheet) {
+      await worksheet.reconnect();
+    }
+  }
+
+  async forgetSecret(): Promise<void> {
+    const profile = await this.pickProfile('Forget the stored secret of…');
+    if (profile) {
+      await this.store.forget(profile);
+      void vscode.window.showInformationMessage(`The secret of "${profile.name}" was removed from VS Code's secret storage.`);
+    }
+  }
+
+  private async verifyWorksheet(worksheet: Worksheet): Promise<void> {
+    const result = await this.withProgress('Verifying impersonation…', () => worksheet.verify());
+    const who = (user: string | null) => (user === null ? 'yourself' : user);
+    switch (result.kind) {
+      case 'verified':
+        void vscode.window.showInformationMessage(`Verified: the server runs this worksheet as ${who(result.user)}.`);
+        break;
+      case 'not-available':
+        void vscode.window.showInformationMessage(
+          `${platformInfo(worksheet.profile?.platform ?? 'redshift').displayName} cannot report the impersonated user back. The worksheet applied ${who(result.user)} on this session itself and re-applies it on every new connection.`,
+        );
+        break;
+      case 'mismatch':
+        void vscode.window.showWarningMessage(
+          `The server runs this worksheet as ${who(result.actual)}, not ${who(result.expected)}. Nothing will run until you choose whom to run as.`,
+        );
+        break;
+    }
+  }
+
+  /** The active SQL document's worksheet, asking for a connection first when it has none. */
+  private async boundWorksheet(): Promise<Worksheet | undefined> {
+    const document = activeSqlDocument();
+    if (!document) {
+      void vscode.window.showInformationMessage('Impersonation applies to a SQL worksheet: open a SQL file first.');
+      return undefined;
+    }
+    const worksheet = this.documents.ensure(document);
+    if (worksheet.profile) {
+      return worksheet;
+    }
+    const profile = await this.pickProfile();
+    return profile ? this.documents.bind(document, profile) : undefined;
+  }
+
+  private activeWorksheet(): Worksheet | undefined {
+    const document = activeSqlDocument();
+    return document ? this.documents.get(document) : undefined;
+  }
+
+  private async pickProfile(title = 'Choose the connection for this worksheet'): Promise<ConnectionProfile | undefined> {
+    const { profiles, problems } = this.store.list();
+    for (const problem of problems) {
+      this.logger.warn(problem);
+    }
+    if (profiles.length === 0) {
+      const action = await vscode.window.showWarningMessage(
+        problems.length > 0 ? `No usable connection: ${problems[0]}` : `No connections are configured yet. Add one to the setting ${CONNECTIONS_SETTING}.`,
+        'Open Settings',
+      );
+      if (action === 'Open Settings') {
+        await vscode.commands.executeCommand('workbench.action.openSettingsJson');
+      }
+      return undefined;
+    }
+    if (problems.length > 0) {
+      void vscode.window.showWarningMessage(`Some connections were skipped: ${problems.join(' ')}`);
+    }
+    const picked = await vscode.window.showQuickPick(
+      profiles.map((profile) => ({
+        label: `$(database) ${profile.name}`,
+        description: platformInfo(profile.platform).displayName,
+        detail: `${profile.user} @ ${profile.host}:${profile.port}`,
+        profile,
+      })),
+      { title, placeHolder: 'Connection profile' },
+    );
+    return picked?.profile;
+  }
+
+  private withProgress<T>(title: string, work: () => Promise<T>): Promise<T> {
+    return Promise.resolve(vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title }, work));
+  }
+}
+
+function activeSqlDocument(): vscode.TextDocument | undefined {
+  const document = vscode.window.activeTextEditor?.document;
+  return isSqlDocument(document) ? document : undefined;
+}

@@ -1,0 +1,34 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+const manifest = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../../package.json'), 'utf8')) as {
+  engines: { vscode: string };
+  activationEvents: string[];
+  contributes: { commands: { command: string; title: string; category: string }[]; menus: { commandPalette: { command: string }[] } };
+};
+const source = fs.readFileSync(path.resolve(__dirname, '../../../src/ui/worksheet-commands.ts'), 'utf8');
+
+describe('extension manifest', () => {
+  it('contributes exactly the commands the extension registers, all in the Immuta category', () => {
+    const registered = [...source.matchAll(/^ {2}'(immutaWorksheets\.[A-Za-z]+)',$/gm)].map((match) => match[1]).sort();
+    const contributed = manifest.contributes.commands.map((command) => command.command).sort();
+    assert.ok(registered.length >= 5, 'found the COMMAND_IDS list');
+    assert.deepEqual(contributed, registered);
+    for (const command of manifest.contributes.commands) {
+      assert.equal(command.category, 'Immuta', command.command);
+    }
+  });
+
+  it('only refers to contributed commands in menus', () => {
+    const contributed = new Set(manifest.contributes.commands.map((command) => command.command));
+    for (const entry of manifest.contributes.menus.commandPalette) {
+      assert.ok(contributed.has(entry.command), entry.command);
+    }
+  });
+
+  it('claims VS Code 1.100 as its floor and activates on SQL only', () => {
+    assert.equal(manifest.engines.vscode, '^1.100.0');
+    assert.deepEqual(manifest.activationEvents, ['onLanguage:sql']);
+  });
+});

@@ -1,0 +1,71 @@
+import * as assert from 'node:assert/strict';
+import type { RedshiftProfile } from '../../src/platforms/types';
+import { statusModel } from '../../src/ui/status-model';
+import type { IdentityState } from '../../src/worksheets/identity';
+import type { WorksheetSnapshot } from '../../src/worksheets/worksheet';
+
+const profile: RedshiftProfile = {
+  name: 'prod',
+  platform: 'redshift',
+  host: 'cluster.example',
+  port: 5439,
+  database: 'dev',
+  user: 'gov',
+  tls: { mode: 'verify-full' },
+  connectTimeoutMs: 1000,
+  applicationName: 'x',
+};
+
+function snapshot(identity: IdentityState, extra: Partial<WorksheetSnapshot> = {}): WorksheetSnapshot {
+  return { id: 'w', profile, identity, connection: 'open', login: 'gov', sessionId: '42', busy: false, queued: 0, closed: false, ...extra };
+}
+
+const NOW = Date.UTC(2026, 10, 29, 12, 0, 0);
+
+describe('status bar model', () => {
+  it('asks for a connection when the worksheet has none', () => {
+    const model = statusModel(undefined, NOW);
+    assert.equal(model.connection.text, '$(database) Select connection');
+    assert.equal(model.connection.command, 'immutaWorksheets.selectConnection');
+    assert.equal(model.identity.text, '$(account) yourself');
+  });
+
+  it('shows the profile and platform, with a spinner while busy', () => {
+    assert.equal(statusModel(snapshot({ kind: 'yourself' }), NOW).connection.text, '$(database) prod · Redshift');
+    assert.equal(statusModel(snapshot({ kind: 'yourself' }, { busy: true }), NOW).connection.text, '$(loading~spin) prod · Redshift');
+    assert.match(statusModel(snapshot({ kind: 'yourself' }, { connection: 'lost' }), NOW).connection.tooltip, /lost; the next run reconnects and re-applies/);
+  });
+
+  it('shows whom the worksheet runs as, how long and how it was verified', () => {
+    const model = statusModel(snapshot({ kind: 'impersonating', user: 'bob@example.com', since: NOW - 120000, verification: 'not-available' }), NOW);
+    assert.equal(model.identity.text, '$(person) as bob@example.com');
+    assert.equal(model.identity.warning, false);
+    assert.match(model.identity.tooltip, /\*\*Impersonating bob@example\\\.com\*\*/);
+    assert.match(model.identity.tooltip, /2 min ago/);
+    assert.match(model.identity.tooltip, /Not verifiable on this platform/);
+    assert.match(model.identity.tooltip, /Immuta project: unknown/);
+    assert.match(model.identity.tooltip, /\[Stop impersonating\]\(command:immutaWorksheets\.stopImpersonating\)/);
+    const verified = statusModel(snapshot({ kind: 'impersonating', user: 'bob', since: NOW, verification: 'read-back' }), NOW);
+    assert.match(verified.identity.tooltip, /Verified: the server reported this user back/);
+  });
+
+  it('warns when the identity is unknown, with the reason', () => {
+    const model = statusModel(snapshot({ kind: 'unknown', reason: 're-applying bob failed: connection refused', intendedUser: 'bob' }), NOW);
+    assert.equal(model.identity.text, '$(warning) identity unknown');
+    assert.equal(model.identity.warning, true);
+    assert.match(model.identity.tooltip, /Nothing runs in this worksheet until you choose/);
+    assert.match(model.identity.tooltip, /connection refused/);
+  });
+
+  it('shows progress while applying and clearing', () => {
+    assert.equal(statusModel(snapshot({ kind: 'applying', user: 'bob', reason: 'reconnect' }), NOW).identity.text, '$(loading~spin) as bob…');
+    assert.match(statusModel(snapshot({ kind: 'applying', user: 'bob', reason: 'reconnect' }), NOW).identity.tooltip, /on a new connection/);
+    assert.equal(statusModel(snapshot({ kind: 'clearing', user: 'bob' }), NOW).identity.text, '$(loading~spin) yourself…');
+  });
+
+  it('never lets a user name become an icon or markdown', () => {
+    const model = statusModel(snapshot({ kind: 'impersonating', user: '$(alert) [x](command:evil)', since: NOW, verification: 'not-available' }), NOW);
+    assert.ok(!model.identity.text.includes('$(alert)'));
+    assert.ok(!model.identity.tooltip.includes('[x](command:evil)'));
+  });
+});
