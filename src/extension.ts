@@ -13,7 +13,16 @@ import { WorksheetRegistry } from './worksheets/registry';
  * The composition root: builds the long-lived parts and hands them their dependencies. No
  * database driver is loaded here; each platform's bundle is required on first use.
  */
-export function activate(context: vscode.ExtensionContext): void {
+/** What the extension exposes to other extensions (and to its own editor tests). */
+export interface ImmutaWorksheetsApi {
+  /** What the status bar items show right now. */
+  statusBar(): ReturnType<WorksheetStatusBar['current']>;
+  /** Milliseconds that activate() took. */
+  readonly activationMs: number;
+}
+
+export function activate(context: vscode.ExtensionContext): ImmutaWorksheetsApi {
+  const started = performance.now();
   const channel = vscode.window.createOutputChannel('Immuta Worksheets', { log: true });
   context.subscriptions.push(channel);
   const logger = createOutputLogger(channel);
@@ -46,6 +55,9 @@ export function activate(context: vscode.ExtensionContext): void {
     documents.onDidChange(render),
   );
   render();
+  const activationMs = performance.now() - started;
+  logger.info(`activated in ${activationMs.toFixed(1)} ms`);
+  return { statusBar: () => statusBar.current(), activationMs };
 }
 
 export function deactivate(): void {

@@ -9,6 +9,7 @@ import { COMMANDS, statusModel, type StatusItemModel } from './status-model';
 export class WorksheetStatusBar implements vscode.Disposable {
   private readonly connection = vscode.window.createStatusBarItem('immutaWorksheets.connection', vscode.StatusBarAlignment.Left, 100);
   private readonly identity = vscode.window.createStatusBarItem('immutaWorksheets.identity', vscode.StatusBarAlignment.Left, 99);
+  private visible = false;
 
   constructor() {
     this.connection.name = 'Immuta Worksheets: Connection';
@@ -17,6 +18,7 @@ export class WorksheetStatusBar implements vscode.Disposable {
 
   /** `visible` is false for editors that are not SQL; `snapshot` is undefined before a worksheet exists. */
   render(visible: boolean, snapshot: WorksheetSnapshot | undefined): void {
+    this.visible = visible;
     if (!visible) {
       this.connection.hide();
       this.identity.hide();
@@ -25,6 +27,16 @@ export class WorksheetStatusBar implements vscode.Disposable {
     const model = statusModel(snapshot, Date.now());
     apply(this.connection, model.connection);
     apply(this.identity, model.identity);
+  }
+
+  /** What the items show now (for the extension's API and its tests). */
+  current(): { readonly visible: boolean; readonly connection: string; readonly identity: string; readonly warning: boolean } {
+    return {
+      visible: this.visible,
+      connection: this.connection.text,
+      identity: this.identity.text,
+      warning: this.identity.backgroundColor !== undefined,
+    };
   }
 
   dispose(): void {

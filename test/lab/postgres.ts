@@ -70,6 +70,11 @@ export interface LabPostgresOptions {
   readonly port?: number;
   /** Serve TLS with a certificate from a throwaway CA (see `LabPostgres.tls`). */
   readonly tls?: boolean;
+  /**
+   * Fixed passwords for logins (by role name) instead of random ones: the demo (`npm start`)
+   * prints them for a person to type. Tests leave them random.
+   */
+  readonly loginPasswords?: Readonly<Record<string, string>>;
 }
 
 const DATABASE = 'lab';
@@ -435,7 +440,7 @@ export async function startLabPostgres(options: LabPostgresOptions = {}): Promis
   for (let attempt = 1; ; attempt++) {
     const port = options.port ?? (await findFreePort(LOOPBACK));
     try {
-      return await startServer({ EmbeddedPostgres, templateDir, port, log, startedAt, tls: options.tls ?? false });
+      return await startServer({ EmbeddedPostgres, templateDir, port, log, startedAt, tls: options.tls ?? false, loginPasswords: options.loginPasswords ?? {} });
     } catch (error) {
       if (!(error instanceof ServerStartError) || attempt >= START_ATTEMPTS) {
         throw error;
@@ -467,9 +472,10 @@ interface StartServerInput {
   readonly log: (line: string) => void;
   readonly startedAt: number;
   readonly tls: boolean;
+  readonly loginPasswords: Readonly<Record<string, string>>;
 }
 
-async function startServer({ EmbeddedPostgres, templateDir, port, log, startedAt, tls }: StartServerInput): Promise<LabPostgres> {
+async function startServer({ EmbeddedPostgres, templateDir, port, log, startedAt, tls, loginPasswords }: StartServerInput): Promise<LabPostgres> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'immuta-lab-pg-'));
   const recent = new RecentLines(20);
   let server: EmbeddedPostgres | undefined;
@@ -580,7 +586,7 @@ async function startServer({ EmbeddedPostgres, templateDir, port, log, startedAt
         'SELECT login_role FROM immuta.users WHERE login_role IS NOT NULL ORDER BY id',
       );
       for (const { login_role: role } of roles.rows) {
-        const login: LabLogin = { user: role, password: randomPassword() };
+        const login: LabLogin = { user: role, password: loginPasswords[role] ?? randomPassword() };
         await setup.query(`ALTER ROLE ${setup.escapeIdentifier(role)} PASSWORD ${setup.escapeLiteral(login.password)}`);
         logins[role] = login;
       }

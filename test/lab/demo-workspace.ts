@@ -1,0 +1,76 @@
+/**
+ * The demo workspace that `npm start` (and the UI tier) opens: one `demo.sql` per platform that
+ * the lab serves, and connection profiles pointing at the lab. Passwords are not written: the
+ * extension asks for them on first connect, as it does for real clusters.
+ */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { LabPostgres } from './postgres';
+
+/** Fixed, printed passwords for the demo logins (a throwaway database on loopback). */
+export const DEMO_PASSWORDS: Readonly<Record<string, string>> = {
+  governor: 'governor-demo',
+  analyst: 'analyst-demo',
+  owner: 'owner-demo',
+};
+
+export interface DemoProfileSummary {
+  readonly name: string;
+  readonly login: string;
+  readonly password: string;
+  readonly note: string;
+}
+
+const REDSHIFT_DEMO = `-- Immuta Worksheets demo: Amazon Redshift (played by the local lab PostgreSQL).
+--
+-- 1. Click the database item in the status bar and choose "Lab Redshift (governor)".
+--    The password is printed in the terminal that runs \`npm start\` (governor-demo).
+-- 2. Click "yourself" in the status bar and impersonate, for example:
+--      alice@example.com   US sales, no project: sees US customers, SSNs masked
+--      bob@example.com     EU fraud team, in project "Fraud Analytics": EU customers and fraud cases
+--      carol@example.com   APAC, in group pii_readers: APAC customers, SSNs in clear
+--      dave@example.com    in project "Marketing Insights": only campaigns
+-- 3. Run the statements below and compare what each user sees.
+-- The login "analyst" lacks IMPERSONATE_USER: it can set impersonation, but its first read fails.
+
+SELECT region, count(*) AS customers FROM sales.customers GROUP BY region ORDER BY region;
+
+SELECT id, full_name, email, region, ssn, credit_limit FROM sales.customers ORDER BY id LIMIT 50;
+
+SELECT * FROM fraud.cases ORDER BY 1 LIMIT 50;
+
+SELECT * FROM marketing.campaigns ORDER BY 1 LIMIT 50;
+
+-- The documented statements work too; the worksheet follows them:
+CALL immuta_procedures.impersonate_user('bob@example.com');
+
+CALL immuta_procedures.impersonate_user(NULL);
+`;
+
+export async function writeDemoWorkspace(folder: string, lab: LabPostgres): Promise<DemoProfileSummary[]> {
+  await fs.mkdir(path.join(folder, '.vscode'), { recursive: true });
+  const logins = [
+    { login: 'governor', note: 'holds IMPERSONATE_USER; sees every region' },
+    { login: 'analyst', note: 'no IMPERSONATE_USER: impersonation fails at the first read' },
+    { login: 'owner', note: 'a data owner with IMPERSONATE_USER' },
+  ] as const;
+  const profiles = logins.map(({ login }) => ({
+    name: `Lab Redshift (${login})`,
+    platform: 'redshift',
+    host: lab.host,
+    port: lab.port,
+    database: lab.database,
+    user: lab.logins[login].user,
+    tls: { mode: 'disable' },
+    applicationName: 'Immuta Worksheets demo',
+  }));
+  const settings = {
+    'immutaWorksheets.connections': profiles,
+    'files.exclude': { '.vscode': true },
+    'workbench.startupEditor': 'none',
+    'security.workspace.trust.enabled': false,
+  };
+  await fs.writeFile(path.join(folder, '.vscode', 'settings.json'), `${JSON.stringify(settings, null, 2)}\n`);
+  await fs.writeFile(path.join(folder, 'redshift-demo.sql'), REDSHIFT_DEMO);
+  return logins.map(({ login, note }) => ({ name: `Lab Redshift (${login})`, login: lab.logins[login].user, password: lab.logins[login].password, note }));
+}
