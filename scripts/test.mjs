@@ -8,9 +8,13 @@ import { join, resolve } from 'node:path';
 const root = resolve(import.meta.dirname, '..');
 process.chdir(root);
 
+// Mocha tiers run their spec files directly; the editor and UI tiers have their own entry point,
+// which installs and starts a real VS Code (cached in .cache/) and reports the same stats file.
 const TIERS = {
   unit: { spec: 'out/test/unit/**/*.test.js', timeout: 10000, require: [] },
   integration: { spec: 'out/test/integration/**/*.test.js', timeout: 60000, require: ['out/test/integration/lab-hooks.js'] },
+  editor: { entry: 'out/test/editor/run-editor-tier.js' },
+  ui: { entry: 'out/test/ui/run-ui-tier.js' },
 };
 
 const wanted = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
@@ -44,15 +48,17 @@ if (!built || !compiled) {
   for (const tier of tiers) {
     const config = TIERS[tier];
     const statsFile = join(work, `${tier}.json`);
-    const args = [
-      '--require', guard,
-      'node_modules/mocha/bin/mocha.js',
-      '--reporter', resolve('out/test/support/reporter.js'),
-      '--timeout', String(config.timeout),
-      '--exit',
-      ...config.require.flatMap((file) => ['--require', resolve(file)]),
-      config.spec,
-    ];
+    const args = config.entry
+      ? ['--require', guard, config.entry]
+      : [
+          '--require', guard,
+          'node_modules/mocha/bin/mocha.js',
+          '--reporter', resolve('out/test/support/reporter.js'),
+          '--timeout', String(config.timeout),
+          '--exit',
+          ...config.require.flatMap((file) => ['--require', resolve(file)]),
+          config.spec,
+        ];
     console.log(`\n── ${tier} tests`);
     const result = spawnSync(process.execPath, args, {
       stdio: 'inherit',

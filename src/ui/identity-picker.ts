@@ -55,12 +55,17 @@ export function pickIdentity(profileName: string, recent: readonly string[], cur
   }));
   const build = (typed: string): ChoiceItem[] => {
     const trimmed = typed.trim();
-    const typedItem: ChoiceItem[] =
-      trimmed !== '' && !recent.includes(trimmed)
-        ? [{ label: `$(person-add) Impersonate "${trimmed}"`, description: 'as typed', alwaysShow: true, choice: { action: 'impersonate', user: trimmed } }]
-        : [];
     const separator: ChoiceItem[] = recentItems.length > 0 ? [{ label: 'recent', kind: vscode.QuickPickItemKind.Separator }] : [];
-    return [...typedItem, ...separator, ...recentItems, { label: '', kind: vscode.QuickPickItemKind.Separator }, ...fixed];
+    const listed: ChoiceItem[] = [...separator, ...recentItems, { label: '', kind: vscode.QuickPickItemKind.Separator }, ...fixed];
+    if (trimmed === '' || recent.includes(trimmed)) {
+      return listed;
+    }
+    const typedItem: ChoiceItem = { label: `$(person-add) Impersonate "${trimmed}"`, description: 'as typed', alwaysShow: true, choice: { action: 'impersonate', user: trimmed } };
+    // Typing "stop" or part of a recent name must not make Enter impersonate the typed text:
+    // when something listed matches, the typed name goes last.
+    const needle = trimmed.toLowerCase();
+    const matches = [...recentItems, ...fixed].some((item) => `${item.label} ${item.description ?? ''}`.toLowerCase().includes(needle));
+    return matches ? [...listed, typedItem] : [typedItem, ...listed];
   };
   picker.items = build('');
 

@@ -1,0 +1,59 @@
+import * as assert from 'node:assert/strict';
+import { DEMO_PASSWORDS } from '../lab/demo-workspace';
+import { ui } from './ui-context';
+
+async function sessionsOf(login: string): Promise<{ application_name: string; usename: string }[]> {
+  return ui().lab.adminQuery("SELECT application_name, usename FROM pg_stat_activity WHERE usename = $1 AND application_name = 'Immuta Worksheets demo'", [login]);
+}
+
+describe('worksheets in the workbench, as a person uses them', function () {
+  this.timeout(60000);
+
+  it('activates on a SQL file and shows the connection and identity items', async () => {
+    const { workbench } = ui();
+    await workbench.openFile('redshift-demo.sql');
+    await workbench.statusItem('Select connection').waitFor({ state: 'visible' });
+    await workbench.statusItem(/^\s*yourself\s*$/).waitFor({ state: 'visible' });
+    await workbench.screenshot('sql-file-open-status-bar');
+  });
+
+  it('selects a connection through the command palette', async () => {
+    const { workbench } = ui();
+    await workbench.runCommand('Immuta: Select Connection');
+    await workbench.screenshot('connection-picker');
+    await workbench.answerQuickInput('governor', 'Lab Redshift (governor)');
+    await workbench.statusItem('Lab Redshift (governor) · Redshift').waitFor({ state: 'visible' });
+    await workbench.screenshot('connection-selected');
+  });
+
+  it('impersonates a user from the status bar, asking for the password once', async () => {
+    const { workbench, lab } = ui();
+    assert.deepEqual(await sessionsOf(lab.logins.governor.user), [], 'no session before the first use');
+    await workbench.statusItem(/^\s*yourself\s*$/).click();
+    await workbench.quickInput().waitFor({ state: 'visible' });
+    await workbench.screenshot('identity-picker');
+    await workbench.answerQuickInput('alice@example.com', 'Impersonate "alice@example.com"');
+    // The connection opens on this first use: VS Code asks for the password (kept in secret storage).
+    await workbench.page.locator('.quick-input-widget', { hasText: 'Password for governor' }).waitFor({ state: 'visible' });
+    await workbench.screenshot('password-prompt');
+    await workbench.answerQuickInput(DEMO_PASSWORDS.governor);
+    await workbench.statusItem('as alice@example.com').waitFor({ state: 'visible' });
+    await workbench.screenshot('impersonating-alice');
+    assert.equal((await sessionsOf(lab.logins.governor.user)).length, 1, 'one dedicated session for the worksheet');
+  });
+
+  it('switches to another user and back to yourself without asking again', async () => {
+    const { workbench, lab } = ui();
+    await workbench.statusItem('as alice@example.com').click();
+    await workbench.answerQuickInput('bob@example.com', 'Impersonate "bob@example.com"');
+    await workbench.statusItem('as bob@example.com').waitFor({ state: 'visible' });
+    await workbench.statusItem('as bob@example.com').click();
+    await workbench.quickInput().waitFor({ state: 'visible' });
+    await workbench.page.locator('.quick-input-list .monaco-list-row', { hasText: 'alice@example.com' }).first().waitFor({ state: 'visible' });
+    await workbench.screenshot('picker-with-recent-users');
+    await workbench.answerQuickInput('stop', 'Stop impersonating');
+    await workbench.statusItem(/^\s*yourself\s*$/).waitFor({ state: 'visible' });
+    await workbench.screenshot('back-to-yourself');
+    assert.equal((await sessionsOf(lab.logins.governor.user)).length, 1, 'still the same single session');
+  });
+});

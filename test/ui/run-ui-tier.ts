@@ -1,0 +1,121 @@
+/**
+ * The UI end-to-end tier: for each VS Code version, starts the lab and VS Code's server with the
+ * demo workspace and the extension loaded, opens the workbench in Chromium, and runs the flows in
+ * test/ui/*.test.js against it through Playwright. Screenshots of every step go to
+ * test-results/ui/<version>/ (git-ignored). Writes `{passed, failed, ...}` to TEST_STATS_FILE.
+ *
+ * Builds nothing: dist/ and out/ must exist. UI_TEST_VERSIONS limits the versions.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import Mocha from 'mocha';
+import { DEMO_PASSWORDS, writeDemoWorkspace } from '../lab/demo-workspace';
+import { startLabPostgres, type LabPostgres } from '../lab/postgres';
+import type { TierStats } from '../support/tier-stats';
+import { launchBrowser, ensureChromium, type Browser } from '../vscode-host/browser';
+import { seconds } from '../vscode-host/child';
+import { ensureVsCodeServer, HarnessSetupError, VSCODE_VERSIONS, type VsCodeVersion } from '../vscode-host/install';
+import { guardedEnv, isolatedDirs, startServer, type RunningServer } from '../vscode-host/server';
+import { setUiContext } from './ui-context';
+import { Workbench } from './workbench';
+
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+const FLOWS = path.join(ROOT, 'out', 'test', 'ui');
+const SCREENSHOTS = path.join(ROOT, 'test-results', 'ui');
+
+interface VersionResult {
+  readonly passed: number;
+  readonly failed: number;
+  readonly pending: number;
+}
+
+function log(line: string): void {
+  console.log(line);
+}
+
+function versions(): VsCodeVersion[] {
+  const wanted = (process.env.UI_TEST_VERSIONS ?? '').split(',').map((value) => value.trim()).filter((value) => value !== '');
+  return wanted.length === 0 ? [...VSCODE_VERSIONS] : (wanted.filter((value) => VSCODE_VERSIONS.includes(value as VsCodeVersion)) as VsCodeVersion[]);
+}
+
+function runFlows(version: string): Promise<VersionResult> {
+  const mocha = new Mocha({ ui: 'bdd', timeout: 60000, color: false, reporter: 'spec' });
+  for (const file of fs.readdirSync(FLOWS).filter((name) => name.endsWith('.test.js')).sort()) {
+    mocha.addFile(path.join(FLOWS, file));
+  }
+  mocha.suite.title = `VS Code ${version}`;
+  return new Promise((resolve) => {
+    const runner = mocha.run(() => {
+      mocha.unloadFiles();
+      resolve({ passed: runner.stats?.passes ?? 0, failed: runner.stats?.failures ?? 0, pending: runner.stats?.pending ?? 0 });
+    });
+  });
+}
+
+async function runVersion(version: VsCodeVersion, guardLog: string): Promise<VersionResult> {
+  const started = Date.now();
+  const installed = await ensureVsCodeServer(version, log);
+  await ensureChromium(log);
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'ui-tier-'));
+  let lab: LabPostgres | undefined;
+  let server: RunningServer | undefined;
+  let browser: Browser | undefined;
+  try {
+    lab = await startLabPostgres({ loginPasswords: DEMO_PASSWORDS });
+    const workspace = path.join(scratch, 'demo');
+    await writeDemoWorkspace(workspace, lab);
+    server = await startServer({ server: installed, env: guardedEnv(guardLog), log });
+    const browserEnv = { ...process.env, ...isolatedDirs(path.join(scratch, 'browser')) };
+    delete browserEnv.NODE_OPTIONS;
+    browser = await launchBrowser(path.join(scratch, 'chromium-profile'), browserEnv, log);
+    const page = browser.context.pages()[0] ?? (await browser.context.newPage());
+    const payload = JSON.stringify([['extensionDevelopmentPath', `vscode-remote://127.0.0.1:${server.port}${ROOT}`]]);
+    await page.goto(`${server.origin}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(payload)}`);
+    const screenshots = path.join(SCREENSHOTS, version);
+    fs.rmSync(screenshots, { recursive: true, force: true });
+    const workbench = new Workbench(page, screenshots);
+    await workbench.waitForWorkbench();
+    log(`[${version}] workbench ready after ${seconds(Date.now() - started)}; screenshots in ${path.relative(ROOT, screenshots)}`);
+    setUiContext({ version, workbench, lab });
+    const result = await runFlows(version);
+    if (browser.blocked.length > 0) {
+      log(`[${version}] the workbench tried to reach outside hosts (blocked): ${[...new Set(browser.blocked)].join(', ')}`);
+      return { ...result, failed: result.failed + 1 };
+    }
+    return result;
+  } finally {
+    setUiContext(undefined);
+    await browser?.close();
+    await server?.stop();
+    await lab?.stop();
+    fs.rmSync(scratch, { recursive: true, force: true });
+    log(`[${version}] UI tier took ${seconds(Date.now() - started)}`);
+  }
+}
+
+async function main(): Promise<void> {
+  const statsFile = process.env.TEST_STATS_FILE;
+  const guardLog = process.env.NETWORK_GUARD_LOG ?? path.join(os.tmpdir(), `ui-guard-${process.pid}.jsonl`);
+  const total = { passed: 0, failed: 0, pending: 0 };
+  for (const version of versions()) {
+    try {
+      const result = await runVersion(version, guardLog);
+      total.passed += result.passed;
+      total.failed += result.failed;
+      total.pending += result.pending;
+    } catch (error) {
+      total.failed++;
+      const message = error instanceof HarnessSetupError ? `VS Code cannot run here: ${error.message}` : error instanceof Error ? (error.stack ?? error.message) : String(error);
+      console.error(`[${version}] UI tier failed: ${message}`);
+    }
+  }
+  const stats: TierStats = { ...total, guardViolations: 0 };
+  if (statsFile) {
+    fs.writeFileSync(statsFile, JSON.stringify(stats));
+  }
+  console.log(`UI tier: ${total.passed} passed, ${total.failed} failed`);
+  process.exitCode = total.failed > 0 ? 1 : 0;
+}
+
+void main();

@@ -1,0 +1,22 @@
+/** What the UI flows share with their runner: the workbench page, the lab, the VS Code version. */
+import type { LabPostgres } from '../lab/postgres';
+import type { Workbench } from './workbench';
+
+export interface UiContext {
+  readonly version: string;
+  readonly workbench: Workbench;
+  readonly lab: LabPostgres;
+}
+
+let current: UiContext | undefined;
+
+export function setUiContext(context: UiContext | undefined): void {
+  current = context;
+}
+
+export function ui(): UiContext {
+  if (!current) {
+    throw new Error('The UI flows run from test/ui/run-ui-tier.ts, which opens the workbench first.');
+  }
+  return current;
+}

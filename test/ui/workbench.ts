@@ -1,0 +1,92 @@
+/**
+ * Drives a VS Code workbench in Chromium the way a person does: keys, clicks, typing, reading
+ * what is on screen. Every step can be saved as a screenshot.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Locator, Page } from 'playwright-core';
+
+export class Workbench {
+  private step = 0;
+
+  constructor(
+    readonly page: Page,
+    private readonly screenshotDir: string,
+  ) {
+    fs.mkdirSync(screenshotDir, { recursive: true });
+  }
+
+  /** Saves `NN-name.png` of the whole window; returns its path. */
+  async screenshot(name: string): Promise<string> {
+    this.step++;
+    const file = path.join(this.screenshotDir, `${String(this.step).padStart(2, '0')}-${name}.png`);
+    await this.page.screenshot({ path: file });
+    return file;
+  }
+
+  async waitForWorkbench(timeoutMs = 60000): Promise<void> {
+    await this.page.locator('.monaco-workbench').first().waitFor({ state: 'visible', timeout: timeoutMs });
+    // The explorer shows the folder once the remote file system and extension host are up.
+    await this.page.locator('.explorer-folders-view, .explorer-viewlet').first().waitFor({ state: 'visible', timeout: timeoutMs });
+  }
+
+  /** Quick Open (Ctrl+P), type the file name, Enter; resolves when its tab is active. */
+  async openFile(name: string): Promise<void> {
+    await this.focusWorkbench();
+    await this.page.keyboard.press('Control+P');
+    const input = this.quickInput();
+    await input.waitFor({ state: 'visible' });
+    await input.fill(name);
+    await this.page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ state: 'visible' });
+    await this.page.keyboard.press('Enter');
+    await this.page.locator('.tabs-container .tab.active', { hasText: name }).waitFor({ state: 'visible' });
+    await this.page.locator('.monaco-editor .view-lines').first().waitFor({ state: 'visible' });
+  }
+
+  /** The command palette (F1), the command's title typed, Enter. */
+  async runCommand(title: string): Promise<void> {
+    await this.focusWorkbench();
+    await this.page.keyboard.press('F1');
+    const input = this.quickInput();
+    await input.waitFor({ state: 'visible' });
+    await input.fill(`>${title}`);
+    await this.page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ state: 'visible' });
+    await this.page.keyboard.press('Enter');
+  }
+
+  quickInput(): Locator {
+    return this.page.locator('.quick-input-widget input').first();
+  }
+
+  /** Types into the open quick pick or input box and accepts. */
+  async answerQuickInput(text: string, expectRow?: string): Promise<void> {
+    const input = this.quickInput();
+    await input.waitFor({ state: 'visible' });
+    await input.fill(text);
+    if (expectRow !== undefined) {
+      await this.page.locator('.quick-input-list .monaco-list-row', { hasText: expectRow }).first().waitFor({ state: 'visible' });
+    }
+    await this.page.keyboard.press('Enter');
+  }
+
+  /** The status bar item whose text contains `text`. */
+  statusItem(text: string | RegExp): Locator {
+    return this.page.locator('.statusbar-item', { hasText: text }).first();
+  }
+
+  async statusTexts(): Promise<string[]> {
+    return (await this.page.locator('.statusbar-item').allInnerTexts()).map((text) => text.trim()).filter((text) => text !== '');
+  }
+
+  /** Notification toasts and the notification centre, as text. */
+  async notifications(): Promise<string[]> {
+    return this.page.locator('.notification-list-item-message').allInnerTexts();
+  }
+
+  private async focusWorkbench(): Promise<void> {
+    // Keys go to whatever has focus; an open quick input would swallow them.
+    if (await this.quickInput().isVisible()) {
+      await this.page.keyboard.press('Escape');
+    }
+  }
+}
