@@ -33,6 +33,6 @@ export default tseslint.config(
   },
   {
     files: ['scripts/**/*.mjs', 'eslint.config.mjs'],
-    languageOptions: { globals: { console: 'readonly', process: 'readonly' } },
+    languageOptions: { globals: { console: 'readonly', process: 'readonly', setInterval: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly' } },
   },
 );

@@ -2,8 +2,12 @@
 import type { BenchFigure, BenchSuite } from './types';
 
 async function loadSuites(): Promise<BenchSuite[]> {
-  const [{ splitterBench }, { overheadBench }] = await Promise.all([import('./splitter.bench'), import('./overhead.bench')]);
-  return [splitterBench, overheadBench];
+  const [{ splitterBench }, { overheadBench }, { activationBench }] = await Promise.all([
+    import('./splitter.bench'),
+    import('./overhead.bench'),
+    import('./activation.bench'),
+  ]);
+  return [splitterBench, overheadBench, activationBench];
 }
 
 function format(value: number): string {
