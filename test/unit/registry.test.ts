@@ -1,23 +1,11 @@
 import assert from 'node:assert/strict';
 import { silentLogger } from '../../src/common/logger';
-import type { RedshiftProfile } from '../../src/platforms/types';
 import { isWorksheetError } from '../../src/worksheets/errors';
 import { WorksheetRegistry } from '../../src/worksheets/registry';
 import type { StatementOutcome } from '../../src/worksheets/run-types';
 import type { AuditEntry, Worksheet, WorksheetSnapshot } from '../../src/worksheets/worksheet';
-import { FakePlatform } from './fakes/fake-platform';
+import { FakePlatform, PROFILE } from './fakes/fake-platform';
 
-const PROFILE: RedshiftProfile = {
-  platform: 'redshift',
-  name: 'dev',
-  host: 'fake-host',
-  port: 5439,
-  database: 'dev',
-  user: 'analyst',
-  tls: { mode: 'disable' },
-  connectTimeoutMs: 1000,
-  applicationName: 'immuta-worksheets-test',
-};
 
 function setup(): { fake: FakePlatform; registry: WorksheetRegistry } {
   const fake = new FakePlatform();

@@ -1,26 +1,15 @@
 import assert from 'node:assert/strict';
 import { silentLogger } from '../../src/common/logger';
 import { isPlatformError, PlatformError } from '../../src/platforms/errors';
-import type { ConnectionProfile, RedshiftProfile } from '../../src/platforms/types';
+import type { ConnectionProfile } from '../../src/platforms/types';
 import { isWorksheetError, WorksheetError, type WorksheetErrorKind } from '../../src/worksheets/errors';
 import type { IdentityState } from '../../src/worksheets/identity';
 import type { RunObserver, RunStamp, StatementOutcome } from '../../src/worksheets/run-types';
 import { Worksheet, type AuditEntry, type WorksheetServices, type WorksheetSnapshot } from '../../src/worksheets/worksheet';
-import { deferred, defaultError, FakePlatform } from './fakes/fake-platform';
+import { deferred, defaultError, FakePlatform, PROFILE } from './fakes/fake-platform';
 
 // ---- harness ----------------------------------------------------------------------------------
 
-const PROFILE: RedshiftProfile = {
-  platform: 'redshift',
-  name: 'dev',
-  host: 'fake-host',
-  port: 5439,
-  database: 'dev',
-  user: 'analyst',
-  tls: { mode: 'disable' },
-  connectTimeoutMs: 1000,
-  applicationName: 'immuta-worksheets-test',
-};
 
 interface Harness {
   readonly fake: FakePlatform;

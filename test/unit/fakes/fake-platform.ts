@@ -16,6 +16,7 @@
 import { Emitter, type Event } from '../../../src/common/events';
 import { PlatformError } from '../../../src/platforms/errors';
 import type {
+  RedshiftProfile,
   ColumnInfo,
   ConnectionProfile,
   ConnectionSecret,
@@ -732,3 +733,16 @@ function firstKeyword(sql: string): string | null {
   const match = /^\s*([A-Za-z]+)/.exec(sql);
   return match ? match[1].toUpperCase() : null;
 }
+
+/** The profile the unit tests bind their worksheets to; the fake never connects anywhere. */
+export const PROFILE: RedshiftProfile = {
+  platform: 'redshift',
+  name: 'dev',
+  host: 'fake-host',
+  port: 5439,
+  database: 'dev',
+  user: 'analyst',
+  tls: { mode: 'disable' },
+  connectTimeoutMs: 1000,
+  applicationName: 'immuta-worksheets-test',
+};
