@@ -135,3 +135,19 @@ export function tail(file: string, lines = 25): string {
     return '    (no log)';
   }
 }
+
+/**
+ * The environment for an npm of our own (the cache installs): no network guard, and nothing of
+ * the npm that runs us (`npm test`, `npm start`). That npm passes its whole configuration down as
+ * npm_config_* variables, which the inner npm would take as its own: its user agent, for one,
+ * names Node 20, and code-server 4.139's postinstall reads the Node version from it.
+ */
+export function forOwnNpm(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const copy = withoutNetworkGuard(env);
+  for (const key of Object.keys(copy)) {
+    if (/^npm_/i.test(key)) {
+      delete copy[key];
+    }
+  }
+  return copy;
+}

