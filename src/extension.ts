@@ -5,6 +5,9 @@ import { ConnectionStore } from './ui/connection-store';
 import { DocumentWorksheets, isSqlDocument } from './ui/document-worksheets';
 import { RecentUsers } from './ui/identity-picker';
 import { createOutputLogger } from './ui/output-logger';
+import { ResultsOutput } from './ui/results-output';
+import { RunController } from './ui/run-controller';
+import { CODELENS_SETTING, StatementLenses } from './ui/statement-lenses';
 import { WorksheetStatusBar } from './ui/status-bar';
 import { WorksheetCommands } from './ui/worksheet-commands';
 import { WorksheetRegistry } from './worksheets/registry';
@@ -36,17 +39,31 @@ export function activate(context: vscode.ExtensionContext): ImmutaWorksheetsApi 
   });
   const documents = new DocumentWorksheets(registry, store, context.workspaceState, logger);
   const statusBar = new WorksheetStatusBar();
-  const commands = new WorksheetCommands(documents, store, new RecentUsers(context.globalState), logger, () => channel.show());
+  const results = new ResultsOutput();
+  // The runner asks the commands to bind a document that has no connection yet.
+  const runner: RunController = new RunController(documents, results, (document) => commands.worksheetFor(document), logger);
+  const commands = new WorksheetCommands(documents, store, new RecentUsers(context.globalState), logger, () => channel.show(), runner);
+  const lenses = new StatementLenses(documents, runner);
 
   const render = () => {
     const document = vscode.window.activeTextEditor?.document;
     const sql = isSqlDocument(document);
-    statusBar.render(sql, sql ? documents.get(document)?.snapshot() : undefined);
+    const snapshot = sql ? documents.get(document)?.snapshot() : undefined;
+    statusBar.render(sql, snapshot);
+    void vscode.commands.executeCommand('setContext', 'immutaWorksheets.running', snapshot?.busy === true);
+    lenses.refresh();
   };
   context.subscriptions.push(
     { dispose: () => void registry.dispose() },
     documents,
     statusBar,
+    results,
+    runner,
+    lenses,
+    vscode.languages.registerCodeLensProvider({ language: 'sql' }, lenses),
+    vscode.workspace.onDidChangeConfiguration((event) => {
+      if (event.affectsConfiguration(CODELENS_SETTING)) lenses.refresh();
+    }),
     ...commands.register(),
     vscode.window.onDidChangeActiveTextEditor(render),
     vscode.workspace.onDidOpenTextDocument(render),

@@ -17,9 +17,22 @@ export const COMMAND_IDS = [
   'immutaWorksheets.reconnect',
   'immutaWorksheets.forgetSecret',
   'immutaWorksheets.showLog',
+  'immutaWorksheets.runStatement',
+  'immutaWorksheets.runAll',
+  'immutaWorksheets.runStatementAt',
+  'immutaWorksheets.cancel',
+  'immutaWorksheets.newWorksheet',
 ] as const;
 
 type CommandId = (typeof COMMAND_IDS)[number];
+
+/** What the run commands need; the RunController provides it. */
+export interface Runner {
+  runCurrent(): Promise<void>;
+  runAll(): Promise<void>;
+  runAt(uri: string, offset: number): Promise<void>;
+  cancel(): void;
+}
 
 /** The commands behind the status bar items and the palette. */
 export class WorksheetCommands {
@@ -29,10 +42,11 @@ export class WorksheetCommands {
     private readonly recent: RecentUsers,
     private readonly logger: Logger,
     private readonly showLog: () => void,
+    private readonly runner: Runner,
   ) {}
 
   register(): vscode.Disposable[] {
-    const handlers: Record<CommandId, () => Promise<unknown> | unknown> = {
+    const handlers: Record<CommandId, (...args: unknown[]) => Promise<unknown> | unknown> = {
       'immutaWorksheets.selectConnection': () => this.selectConnection(),
       'immutaWorksheets.impersonate': () => this.impersonate(),
       'immutaWorksheets.stopImpersonating': () => this.stopImpersonating(),
@@ -40,11 +54,16 @@ export class WorksheetCommands {
       'immutaWorksheets.reconnect': () => this.reconnect(),
       'immutaWorksheets.forgetSecret': () => this.forgetSecret(),
       'immutaWorksheets.showLog': () => this.showLog(),
+      'immutaWorksheets.runStatement': () => this.runner.runCurrent(),
+      'immutaWorksheets.runAll': () => this.runner.runAll(),
+      'immutaWorksheets.runStatementAt': (uri, offset) => (typeof uri === 'string' && typeof offset === 'number' ? this.runner.runAt(uri, offset) : undefined),
+      'immutaWorksheets.cancel': () => this.runner.cancel(),
+      'immutaWorksheets.newWorksheet': () => this.newWorksheet(),
     };
     return COMMAND_IDS.map((id) =>
-      vscode.commands.registerCommand(id, async () => {
+      vscode.commands.registerCommand(id, async (...args: unknown[]) => {
         try {
-          await handlers[id]();
+          await handlers[id](...args);
         } catch (error) {
           // A command never throws into VS Code: the user gets the message, the log gets the rest.
           this.logger.error(`${id}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
@@ -138,6 +157,15 @@ export class WorksheetCommands {
     }
   }
 
+  /** An untitled SQL document, bound to a connection chosen first. */
+  async newWorksheet(): Promise<void> {
+    const profile = await this.pickProfile('New worksheet on…');
+    if (!profile) return;
+    const document = await vscode.workspace.openTextDocument({ language: 'sql', content: '' });
+    await vscode.window.showTextDocument(document);
+    await this.documents.bind(document, profile);
+  }
+
   /** The active SQL document's worksheet, asking for a connection first when it has none. */
   private async boundWorksheet(): Promise<Worksheet | undefined> {
     const document = activeSqlDocument();
@@ -145,6 +173,11 @@ export class WorksheetCommands {
       void vscode.window.showInformationMessage('Impersonation applies to a SQL worksheet: open a SQL file first.');
       return undefined;
     }
+    return this.worksheetFor(document);
+  }
+
+  /** The document's worksheet, asking for a connection first when it has none. */
+  async worksheetFor(document: vscode.TextDocument): Promise<Worksheet | undefined> {
     const worksheet = this.documents.ensure(document);
     if (worksheet.profile) {
       return worksheet;

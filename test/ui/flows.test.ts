@@ -56,4 +56,36 @@ describe('worksheets in the workbench, as a person uses them', function () {
     await workbench.screenshot('back-to-yourself');
     assert.equal((await sessionsOf(lab.logins.governor.user)).length, 1, 'still the same single session');
   });
+
+  it('runs the statement under the cursor with Ctrl+Enter, as the impersonated user', async () => {
+    const { workbench } = ui();
+    await workbench.statusItem(/^\s*yourself\s*$/).click();
+    await workbench.answerQuickInput('bob@example.com', 'bob@example.com');
+    await workbench.statusItem('as bob@example.com').waitFor({ state: 'visible' });
+    // Click into the first statement (SELECT region, count(*) ... GROUP BY region) and run it.
+    await workbench.page.locator('.monaco-editor .view-line', { hasText: 'GROUP BY region' }).first().click();
+    await workbench.page.keyboard.press('Control+Enter');
+    const output = workbench.page.locator('.panel .monaco-editor .view-lines').first();
+    await output.filter({ hasText: 'as bob@example.com' }).waitFor({ state: 'visible' });
+    await output.filter({ hasText: '1 row' }).waitFor({ state: 'visible' });
+    const text = await output.innerText();
+    assert.match(text, /EU\s*│\s*500/, 'bob sees the 500 EU customers');
+    assert.doesNotMatch(text, /\bUS\s*│/, 'and no US rows');
+    await workbench.screenshot('ran-as-bob');
+  });
+
+  it('runs a statement from its CodeLens, which names the user', async () => {
+    const { workbench } = ui();
+    const lenses = workbench.page.locator('.codelens-decoration a', { hasText: 'Run as bob@example.com' });
+    await lenses.first().waitFor({ state: 'visible' });
+    await workbench.screenshot('codelens-run-as-bob');
+    // The third statement: SELECT * FROM fraud.cases, visible to bob inside "Fraud Analytics".
+    await lenses.nth(2).click();
+    // The output scrolls to its end, so the check of whom it ran as is made at the server.
+    const output = workbench.page.locator('.panel .monaco-editor .view-lines').first();
+    await output.filter({ hasText: '50 rows' }).waitFor({ state: 'visible' });
+    await workbench.screenshot('codelens-ran-fraud-cases');
+    const reads = await ui().lab.adminQuery<{ effective_user: string }>("SELECT effective_user FROM immuta.query_log WHERE data_source = 'Fraud Cases' ORDER BY id");
+    assert.deepEqual(reads.map((read) => read.effective_user), ['bob@example.com']);
+  });
 });

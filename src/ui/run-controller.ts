@@ -1,0 +1,161 @@
+import * as vscode from 'vscode';
+import type { Logger } from '../common/logger';
+import { isPlatformError } from '../platforms/errors';
+import { platformInfo } from '../platforms/catalog';
+import { splitStatements, statementAt, type SplitStatement } from '../sql/splitter';
+import type { RunHandle } from '../worksheets/run-types';
+import type { Worksheet } from '../worksheets/worksheet';
+import { isSqlDocument, type DocumentWorksheets } from './document-worksheets';
+import type { ResultsOutput } from './results-output';
+
+/** A statement to run, with where it stands in the document. */
+interface Located {
+  readonly text: string;
+  readonly startOffset: number;
+  readonly endOffset: number;
+}
+
+const HIGHLIGHT_MS = 700;
+
+/**
+ * Runs statements of SQL documents in their worksheets: the statement at the cursor, the
+ * selection, everything, or the statement a CodeLens names. Highlights what runs, reports errors
+ * with a server position as diagnostics, and can cancel.
+ */
+export class RunController implements vscode.Disposable {
+  private readonly runs = new Map<string, RunHandle>();
+  private readonly diagnostics = vscode.languages.createDiagnosticCollection('immuta-worksheets');
+  private readonly highlight = vscode.window.createTextEditorDecorationType({
+    backgroundColor: new vscode.ThemeColor('editor.findMatchHighlightBackground'),
+    isWholeLine: false,
+  });
+
+  constructor(
+    private readonly documents: DocumentWorksheets,
+    private readonly results: ResultsOutput,
+    private readonly bound: (document: vscode.TextDocument) => Promise<Worksheet | undefined>,
+    private readonly logger: Logger,
+  ) {}
+
+  /** The statement at the cursor, or the selected statements. */
+  async runCurrent(): Promise<void> {
+    const editor = activeSqlEditor();
+    if (!editor) return;
+    const worksheet = await this.bound(editor.document);
+    if (!worksheet) return;
+    const selection = editor.selection;
+    const statements = selection.isEmpty
+      ? this.atOffset(editor.document, worksheet, editor.document.offsetAt(selection.active))
+      : this.inSelection(editor.document, worksheet, selection);
+    if (statements.length === 0) {
+      void vscode.window.showInformationMessage('The cursor is not on a statement. Put it inside one (or select some SQL) and run again.');
+      return;
+    }
+    await this.run(editor, worksheet, statements);
+  }
+
+  async runAll(): Promise<void> {
+    const editor = activeSqlEditor();
+    if (!editor) return;
+    const worksheet = await this.bound(editor.document);
+    if (!worksheet) return;
+    const statements = this.split(editor.document, worksheet).map(located);
+    if (statements.length === 0) {
+      void vscode.window.showInformationMessage('This worksheet has no statements to run.');
+      return;
+    }
+    await this.run(editor, worksheet, statements);
+  }
+
+  /** From a CodeLens: the statement starting at `offset` of the document `uri`. */
+  async runAt(uri: string, offset: number): Promise<void> {
+    const editor = vscode.window.visibleTextEditors.find((candidate) => candidate.document.uri.toString() === uri);
+    if (!editor) return;
+    const worksheet = await this.bound(editor.document);
+    if (!worksheet) return;
+    await this.run(editor, worksheet, this.atOffset(editor.document, worksheet, offset));
+  }
+
+  cancel(): void {
+    const document = activeSqlEditor()?.document;
+    const worksheet = document ? this.documents.get(document) : undefined;
+    if (worksheet) {
+      this.runs.get(worksheet.id)?.cancel();
+    }
+  }
+
+  /** Statements of a document, split by its worksheet's dialect (PostgreSQL before binding). */
+  split(document: vscode.TextDocument, worksheet: Worksheet | undefined): readonly SplitStatement[] {
+    const dialect = worksheet?.profile ? platformInfo(worksheet.profile.platform).sqlDialect : 'postgres';
+    return splitStatements(document.getText(), dialect).statements;
+  }
+
+  dispose(): void {
+    for (const handle of this.runs.values()) handle.cancel();
+    this.diagnostics.dispose();
+    this.highlight.dispose();
+  }
+
+  private atOffset(document: vscode.TextDocument, worksheet: Worksheet, offset: number): Located[] {
+    const result = { statements: this.split(document, worksheet), problems: [] };
+    const statement = statementAt(result, offset);
+    return statement ? [located(statement)] : [];
+  }
+
+  private inSelection(document: vscode.TextDocument, worksheet: Worksheet, selection: vscode.Selection): Located[] {
+    const base = document.offsetAt(selection.start);
+    const dialect = worksheet.profile ? platformInfo(worksheet.profile.platform).sqlDialect : 'postgres';
+    return splitStatements(document.getText(selection), dialect).statements.map((statement) => ({
+      text: statement.text,
+      startOffset: base + statement.startOffset,
+      endOffset: base + statement.endOffset,
+    }));
+  }
+
+  private async run(editor: vscode.TextEditor, worksheet: Worksheet, statements: readonly Located[]): Promise<void> {
+    const document = editor.document;
+    const ranges = statements.map((statement) => new vscode.Range(document.positionAt(statement.startOffset), document.positionAt(statement.endOffset)));
+    editor.setDecorations(this.highlight, ranges);
+    setTimeout(() => editor.setDecorations(this.highlight, []), HIGHLIGHT_MS);
+    this.diagnostics.delete(document.uri);
+
+    const file = vscode.workspace.asRelativePath(document.uri);
+    const handle = worksheet.run(
+      statements.map((statement) => ({ text: statement.text })),
+      this.results.observe(file, statements.map((statement) => statement.text)),
+    );
+    this.runs.set(worksheet.id, handle);
+    const outcomes = await handle.outcomes;
+    if (this.runs.get(worksheet.id) === handle) this.runs.delete(worksheet.id);
+
+    const problems: vscode.Diagnostic[] = [];
+    outcomes.forEach((outcome, index) => {
+      if (outcome.status !== 'failed') return;
+      const statement = statements[index];
+      const error = outcome.error;
+      const at = isPlatformError(error) && error.position ? statement.startOffset + error.position.offset : statement.startOffset;
+      const start = document.positionAt(at);
+      const range = isPlatformError(error) && error.position
+        ? document.getWordRangeAtPosition(start) ?? new vscode.Range(start, start.translate(0, 1))
+        : ranges[index];
+      const diagnostic = new vscode.Diagnostic(range, error.message, vscode.DiagnosticSeverity.Error);
+      diagnostic.source = 'Immuta Worksheets';
+      if (isPlatformError(error) && error.code) diagnostic.code = error.code;
+      problems.push(diagnostic);
+    });
+    this.diagnostics.set(document.uri, problems);
+    const failed = outcomes.find((outcome) => outcome.status === 'failed');
+    if (failed && failed.status === 'failed') {
+      this.logger.warn(`run failed: ${failed.error.message}`);
+    }
+  }
+}
+
+function located(statement: SplitStatement): Located {
+  return { text: statement.text, startOffset: statement.startOffset, endOffset: statement.endOffset };
+}
+
+function activeSqlEditor(): vscode.TextEditor | undefined {
+  const editor = vscode.window.activeTextEditor;
+  return editor && isSqlDocument(editor.document) ? editor : undefined;
+}
