@@ -88,4 +88,41 @@ describe('worksheets in the workbench, as a person uses them', function () {
     const reads = await ui().lab.adminQuery<{ effective_user: string }>("SELECT effective_user FROM immuta.query_log WHERE data_source = 'Fraud Cases' ORDER BY id");
     assert.deepEqual(reads.map((read) => read.effective_user), ['bob@example.com']);
   });
+
+  it('opens a second worksheet that starts as yourself and returns your own rows', async () => {
+    const { workbench } = ui();
+    await workbench.runCommand('Immuta: New Worksheet');
+    await workbench.answerQuickInput('governor', 'Lab Redshift (governor)');
+    await workbench.page.locator('.tabs-container .tab.active', { hasText: 'Untitled' }).waitFor({ state: 'visible' });
+    await workbench.statusItem(/^\s*yourself\s*$/).waitFor({ state: 'visible' });
+    await workbench.page.locator('.monaco-editor .view-lines').first().click();
+    await workbench.page.keyboard.type('SELECT DISTINCT region FROM sales.customers ORDER BY 1;');
+    await workbench.page.keyboard.press('Control+Enter');
+    const output = workbench.page.locator('.panel .monaco-editor .view-lines').first();
+    await output.filter({ hasText: '3 rows' }).waitFor({ state: 'visible' });
+    assert.match(await output.innerText(), /APAC[\s\S]*EU[\s\S]*US/, 'the governor sees every region');
+    await workbench.screenshot('second-tab-as-yourself');
+    const [last] = await ui().lab.adminQuery<{ effective_user: string; impersonating: boolean }>(
+      "SELECT effective_user, impersonating FROM immuta.query_log WHERE data_source = 'Customers' ORDER BY id DESC LIMIT 1",
+    );
+    assert.deepEqual(last, { effective_user: 'governor@example.com', impersonating: false }, 'the server saw the read as the governor');
+  });
+
+  it('cancels pg_sleep(30) from the editor title button, and the editor is free again at once', async () => {
+    const { workbench } = ui();
+    await workbench.page.keyboard.press('Enter');
+    await workbench.page.keyboard.type('SELECT pg_sleep(30);');
+    await workbench.page.keyboard.press('Control+Enter');
+    const cancel = workbench.page.locator('.editor-actions .action-item a[aria-label*="Cancel Running Statement"]').first();
+    await cancel.waitFor({ state: 'visible' });
+    await workbench.screenshot('running-with-cancel-button');
+    const clicked = Date.now();
+    await cancel.click();
+    const output = workbench.page.locator('.panel .monaco-editor .view-lines').first();
+    await output.filter({ hasText: 'cancelled' }).waitFor({ state: 'visible', timeout: 5000 });
+    const elapsed = Date.now() - clicked;
+    await workbench.page.locator('.editor-actions .action-item a[aria-label*="Run Statement or Selection"]').first().waitFor({ state: 'visible', timeout: 5000 });
+    assert.ok(elapsed < 1000, `cancel took ${elapsed} ms`);
+    await workbench.screenshot('cancelled');
+  });
 });
