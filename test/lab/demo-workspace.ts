@@ -24,7 +24,7 @@ export interface DemoProfileSummary {
 const REDSHIFT_DEMO = `-- Immuta Worksheets demo: Amazon Redshift (played by the local lab PostgreSQL).
 --
 -- 1. Click the database item in the status bar and choose "Lab Redshift (governor)".
---    The password is printed in the terminal that runs \`npm start\` (governor-demo).
+--    Its password is printed in the terminal that runs \`npm start\`.
 -- 2. Click "yourself" in the status bar and impersonate, for example:
 --      alice@example.com   US sales, no project: sees US customers, SSNs masked
 --      bob@example.com     EU fraud team, in project "Fraud Analytics": EU customers and fraud cases

@@ -77,7 +77,7 @@ async function runVersion(version: VsCodeVersion, guardLog: string): Promise<Ver
     const workbench = new Workbench(page, screenshots);
     await workbench.waitForWorkbench();
     log(`[${version}] workbench ready after ${seconds(Date.now() - started)}; screenshots in ${path.relative(ROOT, screenshots)}`);
-    setUiContext({ version, workbench, lab });
+    setUiContext({ version, workbench, lab, serverRoot: server.root, workspace });
     const result = await runFlows(version);
     if (browser.blocked.length > 0) {
       log(`[${version}] the workbench tried to reach outside hosts (blocked): ${[...new Set(browser.blocked)].join(', ')}`);

@@ -6,6 +6,10 @@ export interface UiContext {
   readonly version: string;
   readonly workbench: Workbench;
   readonly lab: LabPostgres;
+  /** Every folder the VS Code server and its extension host write to (settings, logs, output). */
+  readonly serverRoot: string;
+  /** The workspace folder (its .vscode/settings.json holds the connections). */
+  readonly workspace: string;
 }
 
 let current: UiContext | undefined;
