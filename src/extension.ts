@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { PlatformLoader } from './platforms/loader';
 import { ConnectionStore } from './ui/connection-store';
+import { ConnectionWizard } from './ui/connection-wizard';
 import { DocumentWorksheets, isSqlDocument } from './ui/document-worksheets';
 import { RecentUsers } from './ui/identity-picker';
 import { createOutputLogger } from './ui/output-logger';
@@ -42,7 +43,8 @@ export function activate(context: vscode.ExtensionContext): ImmutaWorksheetsApi 
   const results = new ResultsOutput();
   // The runner asks the commands to bind a document that has no connection yet.
   const runner: RunController = new RunController(documents, results, (document) => commands.worksheetFor(document), logger);
-  const commands = new WorksheetCommands(documents, store, new RecentUsers(context.globalState), logger, () => channel.show(), runner);
+  const wizard = new ConnectionWizard(store, loader, logger);
+  const commands = new WorksheetCommands(documents, store, new RecentUsers(context.globalState), logger, () => channel.show(), runner, wizard);
   const lenses = new StatementLenses(documents, runner);
 
   const render = () => {

@@ -10,6 +10,9 @@ export function errorMessage(error: unknown): string {
     }
     if (error.detail) parts.push(error.detail);
     if (error.hint) parts.push(error.hint);
+    if (error.kind === 'authentication') {
+      parts.push('If the stored password is wrong, run "Immuta: Forget Connection Secret" and connect again.');
+    }
     if (error.kind === 'permission' && /IMPERSONATE_USER/.test(error.serverMessage ?? '')) {
       parts.push('Ask an Immuta administrator for the IMPERSONATE_USER permission, or stop impersonating.');
     }

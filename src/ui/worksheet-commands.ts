@@ -4,6 +4,7 @@ import { platformInfo } from '../platforms/catalog';
 import type { ConnectionProfile } from '../platforms/types';
 import type { Worksheet } from '../worksheets/worksheet';
 import { CONNECTIONS_SETTING, type ConnectionStore } from './connection-store';
+import type { ConnectionWizard } from './connection-wizard';
 import { isSqlDocument, type DocumentWorksheets } from './document-worksheets';
 import { pickIdentity, type RecentUsers } from './identity-picker';
 import { errorMessage } from './messages';
@@ -22,6 +23,8 @@ export const COMMAND_IDS = [
   'immutaWorksheets.runStatementAt',
   'immutaWorksheets.cancel',
   'immutaWorksheets.newWorksheet',
+  'immutaWorksheets.addConnection',
+  'immutaWorksheets.testConnection',
 ] as const;
 
 type CommandId = (typeof COMMAND_IDS)[number];
@@ -43,6 +46,7 @@ export class WorksheetCommands {
     private readonly logger: Logger,
     private readonly showLog: () => void,
     private readonly runner: Runner,
+    private readonly wizard: ConnectionWizard,
   ) {}
 
   register(): vscode.Disposable[] {
@@ -59,6 +63,8 @@ export class WorksheetCommands {
       'immutaWorksheets.runStatementAt': (uri, offset) => (typeof uri === 'string' && typeof offset === 'number' ? this.runner.runAt(uri, offset) : undefined),
       'immutaWorksheets.cancel': () => this.runner.cancel(),
       'immutaWorksheets.newWorksheet': () => this.newWorksheet(),
+      'immutaWorksheets.addConnection': () => this.wizard.add(),
+      'immutaWorksheets.testConnection': () => this.testConnection(),
     };
     return COMMAND_IDS.map((id) =>
       vscode.commands.registerCommand(id, async (...args: unknown[]) => {
@@ -157,6 +163,13 @@ export class WorksheetCommands {
     }
   }
 
+  async testConnection(): Promise<void> {
+    const profile = await this.pickProfile('Test the connection…');
+    if (profile) {
+      await this.wizard.test(profile);
+    }
+  }
+
   /** An untitled SQL document, bound to a connection chosen first. */
   async newWorksheet(): Promise<void> {
     const profile = await this.pickProfile('New worksheet on…');
@@ -198,10 +211,13 @@ export class WorksheetCommands {
     }
     if (profiles.length === 0) {
       const action = await vscode.window.showWarningMessage(
-        problems.length > 0 ? `No usable connection: ${problems[0]}` : `No connections are configured yet. Add one to the setting ${CONNECTIONS_SETTING}.`,
+        problems.length > 0 ? `No usable connection: ${problems[0]}` : `No connections are configured yet. Add one, or edit the setting ${CONNECTIONS_SETTING}.`,
+        'Add Connection',
         'Open Settings',
       );
-      if (action === 'Open Settings') {
+      if (action === 'Add Connection') {
+        await this.wizard.add();
+      } else if (action === 'Open Settings') {
         await vscode.commands.executeCommand('workbench.action.openSettingsJson');
       }
       return undefined;

@@ -141,6 +141,37 @@ describe('worksheets in the workbench, as a person uses them', function () {
     await workbench.screenshot('cancelled');
   });
 
+  it('tests a connection from the palette, asking for its password once', async () => {
+    const { workbench } = ui();
+    await workbench.runCommand('Immuta: Test Connection');
+    await workbench.answerQuickInput('owner', 'Lab Redshift (owner)');
+    await workbench.page.locator('.quick-input-widget', { hasText: 'Password for owner' }).waitFor({ state: 'visible' });
+    await workbench.answerQuickInput(DEMO_PASSWORDS.owner);
+    await workbench.waitForNotification('Connected to "Lab Redshift (owner)" as owner');
+    await workbench.screenshot('test-connection-ok');
+  });
+
+  it('adds a connection through the walkthrough and saves it in the workspace settings', async () => {
+    const { workbench, lab, workspace } = ui();
+    await workbench.page.keyboard.press('Escape');
+    await workbench.runCommand('Immuta: Add Connection');
+    await workbench.answerQuickInput('Amazon Redshift', 'Amazon Redshift');
+    await workbench.answerQuickInput('Added in the UI');
+    await workbench.answerQuickInput('127.0.0.1');
+    await workbench.answerQuickInput(String(lab.port));
+    await workbench.answerQuickInput('lab');
+    await workbench.screenshot('add-connection-login-step');
+    await workbench.answerQuickInput('analyst');
+    await workbench.answerQuickInput('disable', 'disable');
+    await workbench.answerQuickInput('Workspace settings', 'Workspace settings');
+    await workbench.waitForNotification('Connection "Added in the UI" was added.');
+    await workbench.screenshot('connection-added');
+    const settings = JSON.parse(fs.readFileSync(path.join(workspace, '.vscode', 'settings.json'), 'utf8')) as Record<string, { name: string; port: number; user: string }[]>;
+    const added = settings['immutaWorksheets.connections'].find((entry) => entry.name === 'Added in the UI');
+    assert.deepEqual(added && { port: added.port, user: added.user }, { port: lab.port, user: 'analyst' });
+    assert.ok(!JSON.stringify(settings).includes('password'), 'no password field in settings');
+  });
+
   it('never writes the password into settings, logs or output (every file VS Code wrote is searched)', async () => {
     const { serverRoot, workspace } = ui();
     const hits: string[] = [];
@@ -149,7 +180,7 @@ describe('worksheets in the workbench, as a person uses them', function () {
         const file = path.join(dir, entry.name);
         if (entry.isDirectory()) {
           search(file);
-        } else if (entry.isFile() && fs.statSync(file).size < 50 * 1024 * 1024 && fs.readFileSync(file).includes(DEMO_PASSWORDS.governor)) {
+        } else if (entry.isFile() && fs.statSync(file).size < 50 * 1024 * 1024 && Object.values(DEMO_PASSWORDS).some((password) => fs.readFileSync(file).includes(password))) {
           hits.push(file);
         }
       }

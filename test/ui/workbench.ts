@@ -83,6 +83,21 @@ export class Workbench {
     return this.page.locator('.notification-list-item-message').allInnerTexts();
   }
 
+  /** Waits for a notification containing `text`, as a toast or in the notification centre. */
+  async waitForNotification(text: string, timeoutMs = 20000): Promise<void> {
+    const message = this.page.locator('.notification-list-item-message', { hasText: text }).first();
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (await message.isVisible()) return;
+      // Some versions put messages straight into the centre: open it and look there too.
+      if (!(await this.page.locator('.notifications-center.visible').isVisible())) {
+        await this.page.locator('.statusbar-item[id$="notifications"] a, .statusbar-item.notifications-center-status a').first().click({ timeout: 2000 }).catch(() => undefined);
+      }
+      await this.page.waitForTimeout(250);
+    }
+    throw new Error(`no notification with "${text}" within ${timeoutMs} ms; visible: ${JSON.stringify(await this.notifications())}`);
+  }
+
   private async focusWorkbench(): Promise<void> {
     // Keys go to whatever has focus; an open quick input would swallow them.
     if (await this.quickInput().isVisible()) {
