@@ -26,7 +26,11 @@ export function isSqlDocument(document: vscode.TextDocument | undefined): docume
  */
 export class DocumentWorksheets implements vscode.Disposable {
   private readonly byUri = new Map<string, Worksheet>();
+  /** The document of each worksheet: its text is still readable after its tab closed. */
+  private readonly documentOf = new Map<string, vscode.TextDocument>();
   private readonly closing = new Map<string, ClosingWorksheet>();
+  /** Files opened in the last moments: a save-as may open the new file before closing the old tab. */
+  private readonly recentlyOpened = new Map<string, { readonly text: string; readonly at: number }>();
   private readonly subscriptions: vscode.Disposable[] = [];
   private readonly changeEmitter = new vscode.EventEmitter<void>();
   /** Fires when the document ↔ worksheet mapping changes. */
@@ -52,7 +56,12 @@ export class DocumentWorksheets implements vscode.Disposable {
           this.scheduleClose(document.uri);
         }
       }),
-      vscode.workspace.onDidOpenTextDocument((document) => this.adoptSaveAs(document)),
+      vscode.workspace.onDidOpenTextDocument((document) => {
+        if (document.uri.scheme !== 'untitled') {
+          this.recentlyOpened.set(document.uri.toString(), { text: document.getText(), at: Date.now() });
+        }
+        this.adoptSaveAs(document);
+      }),
       vscode.workspace.onDidRenameFiles((event) => {
         for (const { oldUri, newUri } of event.files) {
           this.move(oldUri, newUri);
@@ -71,11 +80,13 @@ export class DocumentWorksheets implements vscode.Disposable {
     const key = document.uri.toString();
     const existing = this.byUri.get(key) ?? this.revive(key);
     if (existing) {
+      this.documentOf.set(key, document);
       return existing;
     }
     const remembered = this.rememberedProfile(document.uri);
     const worksheet = this.registry.create(remembered);
     this.byUri.set(key, worksheet);
+    this.documentOf.set(key, document);
     this.changeEmitter.fire();
     return worksheet;
   }
@@ -121,8 +132,13 @@ export class DocumentWorksheets implements vscode.Disposable {
     if (!worksheet || this.closing.has(key)) {
       return;
     }
-    const text = vscode.workspace.textDocuments.find((document) => document.uri.toString() === key)?.getText() ?? '';
+    const document = this.documentOf.get(key) ?? vscode.workspace.textDocuments.find((candidate) => candidate.uri.toString() === key);
+    const text = document?.getText() ?? '';
     this.byUri.delete(key);
+    this.documentOf.delete(key);
+    if (uri.scheme === 'untitled' && this.adoptIntoRecentFile(worksheet, text)) {
+      return;
+    }
     const timer = setTimeout(() => {
       this.closing.delete(key);
       this.logger.info(`worksheet ${worksheet.id}: last tab closed, closing its session`);
@@ -144,6 +160,21 @@ export class DocumentWorksheets implements vscode.Disposable {
     return pending.worksheet;
   }
 
+  /** Save-as that opened the new file first: it takes over the untitled document's worksheet. */
+  private adoptIntoRecentFile(worksheet: Worksheet, text: string): boolean {
+    const now = Date.now();
+    for (const [key, opened] of this.recentlyOpened) {
+      if (now - opened.at > CLOSE_GRACE_MS) {
+        this.recentlyOpened.delete(key);
+      } else if (opened.text === text && !this.byUri.has(key)) {
+        this.recentlyOpened.delete(key);
+        this.adopt(key, worksheet);
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Save-as of an untitled worksheet: the new file with the same text takes over its worksheet. */
   private adoptSaveAs(document: vscode.TextDocument): void {
     if (document.uri.scheme === 'untitled' || this.byUri.has(document.uri.toString())) {
@@ -154,16 +185,20 @@ export class DocumentWorksheets implements vscode.Disposable {
       if (key.startsWith('untitled:') && pending.text === text) {
         clearTimeout(pending.timer);
         this.closing.delete(key);
-        this.byUri.set(document.uri.toString(), pending.worksheet);
-        const profile = pending.worksheet.profile;
-        if (profile) {
-          void this.memento.update(BINDINGS_KEY, { ...this.bindings(), [document.uri.toString()]: profile.name });
-        }
-        this.logger.info(`worksheet ${pending.worksheet.id}: saved as ${document.uri.fsPath}; session kept`);
-        this.changeEmitter.fire();
+        this.adopt(document.uri.toString(), pending.worksheet);
         return;
       }
     }
+  }
+
+  private adopt(key: string, worksheet: Worksheet): void {
+    this.byUri.set(key, worksheet);
+    const profile = worksheet.profile;
+    if (profile) {
+      void this.memento.update(BINDINGS_KEY, { ...this.bindings(), [key]: profile.name });
+    }
+    this.logger.info(`worksheet ${worksheet.id}: saved as ${key}; session and identity kept`);
+    this.changeEmitter.fire();
   }
 
   private move(oldUri: vscode.Uri, newUri: vscode.Uri): void {

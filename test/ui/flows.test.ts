@@ -141,6 +141,65 @@ describe('worksheets in the workbench, as a person uses them', function () {
     await workbench.screenshot('cancelled');
   });
 
+  it('saving an untitled impersonating worksheet keeps its session and its impersonation', async () => {
+    const { workbench, lab, workspace } = ui();
+    await workbench.runCommand('Immuta: New Worksheet');
+    await workbench.answerQuickInput('governor', 'Lab Redshift (governor)');
+    await workbench.page.locator('.tabs-container .tab.active', { hasText: 'Untitled' }).waitFor({ state: 'visible' });
+    await workbench.page.locator('.monaco-editor .view-lines').first().click();
+    await workbench.page.keyboard.type('SELECT count(*) FROM sales.customers;');
+    await workbench.statusItem(/^\s*yourself\s*$/).click();
+    await workbench.answerQuickInput('carol@example.com', 'carol@example.com');
+    await workbench.statusItem('as carol@example.com').waitFor({ state: 'visible' });
+    await workbench.page.locator('.monaco-editor .view-line', { hasText: 'count(*)' }).first().click();
+    await workbench.page.keyboard.press('Control+Enter');
+    const lastRead = async () =>
+      (await lab.adminQuery<{ backend_pid: number; effective_user: string }>("SELECT backend_pid, effective_user FROM immuta.query_log WHERE data_source = 'Customers' ORDER BY id DESC LIMIT 1"))[0];
+    const output = workbench.page.locator('.panel .monaco-editor .view-lines').first();
+    await output.filter({ hasText: 'count' }).waitFor({ state: 'visible' });
+    let before = await lastRead();
+    for (let attempt = 0; attempt < 50 && before?.effective_user !== 'carol@example.com'; attempt++) {
+      await workbench.page.waitForTimeout(100);
+      before = await lastRead();
+    }
+    assert.equal(before?.effective_user, 'carol@example.com');
+
+    // Save As: VS Code's own dialog (a quick input here) with a path in the workspace.
+    await workbench.page.keyboard.press('Control+Shift+S');
+    await workbench.quickInput().waitFor({ state: 'visible' });
+    await workbench.screenshot('save-as-dialog');
+    const target = path.join(workspace, 'saved-worksheet.sql');
+    await workbench.answerQuickInput(target);
+    await workbench.page.locator('.tabs-container .tab.active', { hasText: 'saved-worksheet.sql' }).waitFor({ state: 'visible' });
+    assert.ok(fs.existsSync(target));
+    await workbench.page.waitForTimeout(2000); // longer than the grace period after the untitled tab closed
+    await workbench.statusItem('as carol@example.com').waitFor({ state: 'visible' });
+    await workbench.screenshot('saved-as-keeps-carol');
+    await workbench.page.locator('.monaco-editor .view-line', { hasText: 'count(*)' }).first().click();
+    await workbench.page.keyboard.press('Control+Enter');
+    let after = await lastRead();
+    for (let attempt = 0; attempt < 50 && after?.backend_pid === before?.backend_pid && (await lab.adminQuery("SELECT 1 FROM immuta.query_log WHERE data_source = 'Customers' AND backend_pid = $1", [before?.backend_pid])).length < 2; attempt++) {
+      await workbench.page.waitForTimeout(100);
+      after = await lastRead();
+    }
+    assert.deepEqual(after, before && { backend_pid: before.backend_pid, effective_user: 'carol@example.com' }, 'same backend, still carol');
+    const reads = await lab.adminQuery("SELECT 1 FROM immuta.query_log WHERE backend_pid = $1", [before?.backend_pid]);
+    assert.equal(reads.length, 2, 'both reads ran on the one session');
+  });
+
+  it('closing the last tab of a worksheet closes its session (the server sees it go)', async () => {
+    const { workbench, lab } = ui();
+    const [read] = await lab.adminQuery<{ backend_pid: number }>("SELECT backend_pid FROM immuta.query_log WHERE data_source = 'Customers' ORDER BY id DESC LIMIT 1");
+    const alive = async () => (await lab.adminQuery('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [read.backend_pid])).length === 1;
+    assert.equal(await alive(), true);
+    await workbench.page.keyboard.press('Control+W');
+    await workbench.page.locator('.tabs-container .tab', { hasText: 'saved-worksheet.sql' }).waitFor({ state: 'detached' });
+    for (let attempt = 0; attempt < 100 && (await alive()); attempt++) {
+      await workbench.page.waitForTimeout(100);
+    }
+    assert.equal(await alive(), false, 'the backend is gone');
+  });
+
   it('tests a connection from the palette, asking for its password once', async () => {
     const { workbench } = ui();
     await workbench.runCommand('Immuta: Test Connection');
