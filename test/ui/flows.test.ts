@@ -200,6 +200,38 @@ describe('worksheets in the workbench, as a person uses them', function () {
     assert.equal(await alive(), false, 'the backend is gone');
   });
 
+  it('renaming a worksheet file in the explorer keeps its session and impersonation', async () => {
+    const { workbench, lab } = ui();
+    await workbench.page.locator('.tabs-container .tab', { hasText: 'redshift-demo.sql' }).click();
+    await workbench.page.locator('.tabs-container .tab.active', { hasText: 'redshift-demo.sql' }).waitFor({ state: 'visible' });
+    await workbench.statusItem(/^\s*yourself\s*$/).click();
+    await workbench.answerQuickInput('dave@example.com', 'Impersonate "dave@example.com"');
+    await workbench.statusItem('as dave@example.com').waitFor({ state: 'visible' });
+    const campaigns = async () =>
+      lab.adminQuery<{ backend_pid: number; effective_user: string }>("SELECT backend_pid, effective_user FROM immuta.query_log WHERE data_source = 'Campaigns' ORDER BY id");
+    const runCampaigns = async (count: number) => {
+      await workbench.page.locator('.monaco-editor .view-line', { hasText: 'marketing.campaigns' }).first().click();
+      await workbench.page.keyboard.press('Control+Enter');
+      for (let attempt = 0; attempt < 50 && (await campaigns()).length < count; attempt++) {
+        await workbench.page.waitForTimeout(100);
+      }
+    };
+    await runCampaigns(1);
+    await workbench.page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'redshift-demo.sql' }).click();
+    await workbench.page.keyboard.press('F2');
+    const rename = workbench.page.locator('.explorer-folders-view .monaco-inputbox input');
+    await rename.waitFor({ state: 'visible' });
+    await rename.fill('renamed-demo.sql');
+    await workbench.page.keyboard.press('Enter');
+    await workbench.page.locator('.tabs-container .tab', { hasText: 'renamed-demo.sql' }).click();
+    await workbench.statusItem('as dave@example.com').waitFor({ state: 'visible' });
+    await workbench.screenshot('renamed-keeps-dave');
+    await runCampaigns(2);
+    const reads = await campaigns();
+    assert.equal(reads.length, 2);
+    assert.deepEqual(reads[1], { backend_pid: reads[0].backend_pid, effective_user: 'dave@example.com' }, 'same session, still dave');
+  });
+
   it('tests a connection from the palette, asking for its password once', async () => {
     const { workbench } = ui();
     await workbench.runCommand('Immuta: Test Connection');
