@@ -50,7 +50,8 @@ export function activate(context: vscode.ExtensionContext): ImmutaWorksheetsApi 
   const render = () => {
     const document = vscode.window.activeTextEditor?.document;
     const sql = isSqlDocument(document);
-    const snapshot = sql ? documents.get(document)?.snapshot() : undefined;
+    // ensure(): a file with a remembered connection shows it at once (no session opens here).
+    const snapshot = sql ? documents.ensure(document).snapshot() : undefined;
     statusBar.render(sql, snapshot);
     void vscode.commands.executeCommand('setContext', 'immutaWorksheets.running', snapshot?.busy === true);
     lenses.refresh();

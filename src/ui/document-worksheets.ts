@@ -57,7 +57,8 @@ export class DocumentWorksheets implements vscode.Disposable {
         }
       }),
       vscode.workspace.onDidOpenTextDocument((document) => {
-        if (document.uri.scheme !== 'untitled') {
+        if (document.uri.scheme !== 'untitled' && isSqlDocument(document)) {
+          this.forgetOldOpens();
           this.recentlyOpened.set(document.uri.toString(), { text: document.getText(), at: Date.now() });
         }
         this.adoptSaveAs(document);
@@ -160,13 +161,18 @@ export class DocumentWorksheets implements vscode.Disposable {
     return pending.worksheet;
   }
 
-  /** Save-as that opened the new file first: it takes over the untitled document's worksheet. */
-  private adoptIntoRecentFile(worksheet: Worksheet, text: string): boolean {
+  private forgetOldOpens(): void {
     const now = Date.now();
     for (const [key, opened] of this.recentlyOpened) {
-      if (now - opened.at > CLOSE_GRACE_MS) {
-        this.recentlyOpened.delete(key);
-      } else if (opened.text === text && !this.byUri.has(key)) {
+      if (now - opened.at > CLOSE_GRACE_MS) this.recentlyOpened.delete(key);
+    }
+  }
+
+  /** Save-as that opened the new file first: it takes over the untitled document's worksheet. */
+  private adoptIntoRecentFile(worksheet: Worksheet, text: string): boolean {
+    this.forgetOldOpens();
+    for (const [key, opened] of this.recentlyOpened) {
+      if (opened.text === text && !this.byUri.has(key)) {
         this.recentlyOpened.delete(key);
         this.adopt(key, worksheet);
         return true;
@@ -208,6 +214,7 @@ export class DocumentWorksheets implements vscode.Disposable {
       return;
     }
     this.byUri.delete(oldKey);
+    this.documentOf.delete(oldKey);
     this.byUri.set(newUri.toString(), worksheet);
     const bindings = { ...this.bindings() };
     if (bindings[oldKey] !== undefined) {
