@@ -232,6 +232,24 @@ describe('worksheets in the workbench, as a person uses them', function () {
     assert.deepEqual(reads[1], { backend_pid: reads[0].backend_pid, effective_user: 'dave@example.com' }, 'same session, still dave');
   });
 
+  it('a split view of a worksheet shares its session and impersonation', async () => {
+    const { workbench, lab } = ui();
+    await workbench.runCommand('View: Split Editor');
+    await workbench.page.locator('.editor-group-container').nth(1).waitFor({ state: 'visible' });
+    await workbench.statusItem('as dave@example.com').waitFor({ state: 'visible' });
+    await workbench.page.locator('.editor-group-container').nth(1).locator('.view-line', { hasText: 'marketing.campaigns' }).first().click();
+    await workbench.page.keyboard.press('Control+Enter');
+    const campaigns = () => lab.adminQuery<{ backend_pid: number; effective_user: string }>("SELECT backend_pid, effective_user FROM immuta.query_log WHERE data_source = 'Campaigns' ORDER BY id");
+    for (let attempt = 0; attempt < 50 && (await campaigns()).length < 3; attempt++) {
+      await workbench.page.waitForTimeout(100);
+    }
+    const reads = await campaigns();
+    assert.equal(reads.length, 3);
+    assert.deepEqual(reads[2], { backend_pid: reads[0].backend_pid, effective_user: 'dave@example.com' }, 'the split ran on the same session, as dave');
+    await workbench.screenshot('split-view-shares-dave');
+    await workbench.runCommand('View: Close Editor Group');
+  });
+
   it('tests a connection from the palette, asking for its password once', async () => {
     const { workbench } = ui();
     await workbench.runCommand('Immuta: Test Connection');
@@ -246,15 +264,16 @@ describe('worksheets in the workbench, as a person uses them', function () {
     const { workbench, lab, workspace } = ui();
     await workbench.page.keyboard.press('Escape');
     await workbench.runCommand('Immuta: Add Connection');
-    await workbench.answerQuickInput('Amazon Redshift', 'Amazon Redshift');
-    await workbench.answerQuickInput('Added in the UI');
-    await workbench.answerQuickInput('127.0.0.1');
-    await workbench.answerQuickInput(String(lab.port));
-    await workbench.answerQuickInput('lab');
+    await workbench.answerQuickInput('Amazon Redshift', 'Amazon Redshift', '(1/6)');
+    await workbench.answerQuickInput('Added in the UI', undefined, '(2/6)');
+    await workbench.answerQuickInput('127.0.0.1', undefined, '(3/6)');
+    await workbench.answerQuickInput(String(lab.port), undefined, '(4/6)');
+    await workbench.answerQuickInput('lab', undefined, '(5/6)');
+    await workbench.page.locator('.quick-input-widget .quick-input-title', { hasText: '(6/6)' }).waitFor({ state: 'visible' });
     await workbench.screenshot('add-connection-login-step');
-    await workbench.answerQuickInput('analyst');
-    await workbench.answerQuickInput('disable', 'disable');
-    await workbench.answerQuickInput('Workspace settings', 'Workspace settings');
+    await workbench.answerQuickInput('analyst', undefined, '(6/6)');
+    await workbench.answerQuickInput('disable', 'disable', 'TLS');
+    await workbench.answerQuickInput('Workspace settings', 'Workspace settings', 'save to');
     await workbench.waitForNotification('Connection "Added in the UI" was added.');
     await workbench.screenshot('connection-added');
     const settings = JSON.parse(fs.readFileSync(path.join(workspace, '.vscode', 'settings.json'), 'utf8')) as Record<string, { name: string; port: number; user: string }[]>;

@@ -58,8 +58,15 @@ export class Workbench {
     return this.page.locator('.quick-input-widget input').first();
   }
 
-  /** Types into the open quick pick or input box and accepts. */
-  async answerQuickInput(text: string, expectRow?: string): Promise<void> {
+  /**
+   * Types into the open quick pick or input box and accepts. With `expectTitle`, waits for the
+   * step of that title first: consecutive steps reuse one widget, so "visible" alone could type
+   * into the step that is just closing.
+   */
+  async answerQuickInput(text: string, expectRow?: string, expectTitle?: string): Promise<void> {
+    if (expectTitle !== undefined) {
+      await this.page.locator('.quick-input-widget .quick-input-title', { hasText: expectTitle }).first().waitFor({ state: 'visible' });
+    }
     const input = this.quickInput();
     await input.waitFor({ state: 'visible' });
     await input.fill(text);
