@@ -4,6 +4,31 @@ import * as path from 'node:path';
 import { DEMO_PASSWORDS } from '../lab/demo-workspace';
 import { ui } from './ui-context';
 
+interface ServerRead {
+  readonly backend_pid: number;
+  readonly effective_user: string;
+  readonly impersonating: boolean;
+}
+
+/** Reads of a data source as the fixture's query log recorded them (who, on which backend), oldest first. */
+function readsOf(dataSource: string): Promise<ServerRead[]> {
+  return ui().lab.adminQuery<ServerRead>('SELECT backend_pid, effective_user, impersonating FROM immuta.query_log WHERE data_source = $1 ORDER BY id', [dataSource]);
+}
+
+/** Polls the server until `check` holds (or the time is up; the caller's assertions then say what is wrong). */
+async function until(check: () => Promise<boolean>, timeoutMs = 10000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check()) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** The reads of a data source once there are at least `count` of them. */
+async function awaitReads(dataSource: string, count: number): Promise<ServerRead[]> {
+  await until(async () => (await readsOf(dataSource)).length >= count);
+  return readsOf(dataSource);
+}
+
 async function sessionsOf(login: string): Promise<{ application_name: string; usename: string }[]> {
   return ui().lab.adminQuery("SELECT application_name, usename FROM pg_stat_activity WHERE usename = $1 AND application_name = 'Immuta Worksheets demo'", [login]);
 }
@@ -87,7 +112,7 @@ describe('worksheets in the workbench, as a person uses them', function () {
     const output = workbench.page.locator('.panel .monaco-editor .view-lines').first();
     await output.filter({ hasText: '50 rows' }).waitFor({ state: 'visible' });
     await workbench.screenshot('codelens-ran-fraud-cases');
-    const reads = await ui().lab.adminQuery<{ effective_user: string }>("SELECT effective_user FROM immuta.query_log WHERE data_source = 'Fraud Cases' ORDER BY id");
+    const reads = await readsOf('Fraud Cases');
     assert.deepEqual(reads.map((read) => read.effective_user), ['bob@example.com']);
   });
 
@@ -117,10 +142,8 @@ describe('worksheets in the workbench, as a person uses them', function () {
     await output.filter({ hasText: '3 rows' }).waitFor({ state: 'visible' });
     assert.match(await output.innerText(), /APAC[\s\S]*EU[\s\S]*US/, 'the governor sees every region');
     await workbench.screenshot('second-tab-as-yourself');
-    const [last] = await ui().lab.adminQuery<{ effective_user: string; impersonating: boolean }>(
-      "SELECT effective_user, impersonating FROM immuta.query_log WHERE data_source = 'Customers' ORDER BY id DESC LIMIT 1",
-    );
-    assert.deepEqual(last, { effective_user: 'governor@example.com', impersonating: false }, 'the server saw the read as the governor');
+    const last = (await readsOf('Customers')).at(-1);
+    assert.deepEqual(last && { effective_user: last.effective_user, impersonating: last.impersonating }, { effective_user: 'governor@example.com', impersonating: false }, 'the server saw the read as the governor');
   });
 
   it('cancels pg_sleep(30) from the editor title button, and the editor is free again at once', async () => {
@@ -142,7 +165,7 @@ describe('worksheets in the workbench, as a person uses them', function () {
   });
 
   it('saving an untitled impersonating worksheet keeps its session and its impersonation', async () => {
-    const { workbench, lab, workspace } = ui();
+    const { workbench, workspace } = ui();
     await workbench.runCommand('Immuta: New Worksheet');
     await workbench.answerQuickInput('governor', 'Lab Redshift (governor)');
     await workbench.page.locator('.tabs-container .tab.active', { hasText: 'Untitled' }).waitFor({ state: 'visible' });
@@ -151,17 +174,10 @@ describe('worksheets in the workbench, as a person uses them', function () {
     await workbench.statusItem(/^\s*yourself\s*$/).click();
     await workbench.answerQuickInput('carol@example.com', 'carol@example.com');
     await workbench.statusItem('as carol@example.com').waitFor({ state: 'visible' });
+    const earlier = (await readsOf('Customers')).length;
     await workbench.page.locator('.monaco-editor .view-line', { hasText: 'count(*)' }).first().click();
     await workbench.page.keyboard.press('Control+Enter');
-    const lastRead = async () =>
-      (await lab.adminQuery<{ backend_pid: number; effective_user: string }>("SELECT backend_pid, effective_user FROM immuta.query_log WHERE data_source = 'Customers' ORDER BY id DESC LIMIT 1"))[0];
-    const output = workbench.page.locator('.panel .monaco-editor .view-lines').first();
-    await output.filter({ hasText: 'count' }).waitFor({ state: 'visible' });
-    let before = await lastRead();
-    for (let attempt = 0; attempt < 50 && before?.effective_user !== 'carol@example.com'; attempt++) {
-      await workbench.page.waitForTimeout(100);
-      before = await lastRead();
-    }
+    const before = (await awaitReads('Customers', earlier + 1)).at(-1);
     assert.equal(before?.effective_user, 'carol@example.com');
 
     // Save As: VS Code's own dialog (a quick input here) with a path in the workspace.
@@ -177,44 +193,33 @@ describe('worksheets in the workbench, as a person uses them', function () {
     await workbench.screenshot('saved-as-keeps-carol');
     await workbench.page.locator('.monaco-editor .view-line', { hasText: 'count(*)' }).first().click();
     await workbench.page.keyboard.press('Control+Enter');
-    let after = await lastRead();
-    for (let attempt = 0; attempt < 50 && after?.backend_pid === before?.backend_pid && (await lab.adminQuery("SELECT 1 FROM immuta.query_log WHERE data_source = 'Customers' AND backend_pid = $1", [before?.backend_pid])).length < 2; attempt++) {
-      await workbench.page.waitForTimeout(100);
-      after = await lastRead();
-    }
-    assert.deepEqual(after, before && { backend_pid: before.backend_pid, effective_user: 'carol@example.com' }, 'same backend, still carol');
-    const reads = await lab.adminQuery("SELECT 1 FROM immuta.query_log WHERE backend_pid = $1", [before?.backend_pid]);
-    assert.equal(reads.length, 2, 'both reads ran on the one session');
+    const reads = await awaitReads('Customers', earlier + 2);
+    assert.deepEqual(reads.at(-1), before && { ...before, effective_user: 'carol@example.com' }, 'same backend, still carol');
+    assert.equal(reads.filter((read) => read.backend_pid === before?.backend_pid).length, 2, 'both reads ran on the one session');
   });
 
   it('closing the last tab of a worksheet closes its session (the server sees it go)', async () => {
     const { workbench, lab } = ui();
-    const [read] = await lab.adminQuery<{ backend_pid: number }>("SELECT backend_pid FROM immuta.query_log WHERE data_source = 'Customers' ORDER BY id DESC LIMIT 1");
-    const alive = async () => (await lab.adminQuery('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [read.backend_pid])).length === 1;
+    const read = (await readsOf('Customers')).at(-1);
+    const alive = async () => (await lab.adminQuery('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [read?.backend_pid])).length === 1;
     assert.equal(await alive(), true);
     await workbench.page.keyboard.press('Control+W');
     await workbench.page.locator('.tabs-container .tab', { hasText: 'saved-worksheet.sql' }).waitFor({ state: 'detached' });
-    for (let attempt = 0; attempt < 100 && (await alive()); attempt++) {
-      await workbench.page.waitForTimeout(100);
-    }
+    await until(async () => !(await alive()));
     assert.equal(await alive(), false, 'the backend is gone');
   });
 
   it('renaming a worksheet file in the explorer keeps its session and impersonation', async () => {
-    const { workbench, lab } = ui();
+    const { workbench } = ui();
     await workbench.page.locator('.tabs-container .tab', { hasText: 'redshift-demo.sql' }).click();
     await workbench.page.locator('.tabs-container .tab.active', { hasText: 'redshift-demo.sql' }).waitFor({ state: 'visible' });
     await workbench.statusItem(/^\s*yourself\s*$/).click();
     await workbench.answerQuickInput('dave@example.com', 'Impersonate "dave@example.com"');
     await workbench.statusItem('as dave@example.com').waitFor({ state: 'visible' });
-    const campaigns = async () =>
-      lab.adminQuery<{ backend_pid: number; effective_user: string }>("SELECT backend_pid, effective_user FROM immuta.query_log WHERE data_source = 'Campaigns' ORDER BY id");
     const runCampaigns = async (count: number) => {
       await workbench.page.locator('.monaco-editor .view-line', { hasText: 'marketing.campaigns' }).first().click();
       await workbench.page.keyboard.press('Control+Enter');
-      for (let attempt = 0; attempt < 50 && (await campaigns()).length < count; attempt++) {
-        await workbench.page.waitForTimeout(100);
-      }
+      return awaitReads('Campaigns', count);
     };
     await runCampaigns(1);
     await workbench.page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'redshift-demo.sql' }).click();
@@ -226,26 +231,21 @@ describe('worksheets in the workbench, as a person uses them', function () {
     await workbench.page.locator('.tabs-container .tab', { hasText: 'renamed-demo.sql' }).click();
     await workbench.statusItem('as dave@example.com').waitFor({ state: 'visible' });
     await workbench.screenshot('renamed-keeps-dave');
-    await runCampaigns(2);
-    const reads = await campaigns();
+    const reads = await runCampaigns(2);
     assert.equal(reads.length, 2);
-    assert.deepEqual(reads[1], { backend_pid: reads[0].backend_pid, effective_user: 'dave@example.com' }, 'same session, still dave');
+    assert.deepEqual(reads[1], { ...reads[0], effective_user: 'dave@example.com' }, 'same session, still dave');
   });
 
   it('a split view of a worksheet shares its session and impersonation', async () => {
-    const { workbench, lab } = ui();
+    const { workbench } = ui();
     await workbench.runCommand('View: Split Editor');
     await workbench.page.locator('.editor-group-container').nth(1).waitFor({ state: 'visible' });
     await workbench.statusItem('as dave@example.com').waitFor({ state: 'visible' });
     await workbench.page.locator('.editor-group-container').nth(1).locator('.view-line', { hasText: 'marketing.campaigns' }).first().click();
     await workbench.page.keyboard.press('Control+Enter');
-    const campaigns = () => lab.adminQuery<{ backend_pid: number; effective_user: string }>("SELECT backend_pid, effective_user FROM immuta.query_log WHERE data_source = 'Campaigns' ORDER BY id");
-    for (let attempt = 0; attempt < 50 && (await campaigns()).length < 3; attempt++) {
-      await workbench.page.waitForTimeout(100);
-    }
-    const reads = await campaigns();
+    const reads = await awaitReads('Campaigns', 3);
     assert.equal(reads.length, 3);
-    assert.deepEqual(reads[2], { backend_pid: reads[0].backend_pid, effective_user: 'dave@example.com' }, 'the split ran on the same session, as dave');
+    assert.deepEqual(reads[2], { ...reads[0], effective_user: 'dave@example.com' }, 'the split ran on the same session, as dave');
     await workbench.screenshot('split-view-shares-dave');
     await workbench.runCommand('View: Close Editor Group');
   });
