@@ -1,0 +1,229 @@
+import { randomUUID } from 'node:crypto';
+import { Emitter, type Disposable, type Event } from '../common/events';
+import { JsonlLog, type JsonlLoadReport, type JsonlLogOperation } from './jsonl-log';
+import type { StatementOutcome } from './run-types';
+
+export type HistoryOutcome = 'succeeded' | 'failed' | 'cancelled';
+
+/** One statement a worksheet ran. */
+export interface HistoryEntry {
+  readonly id: string;
+  /** The worksheet's document label, e.g. "sales.sql" or "Untitled-1". */
+  readonly worksheet: string;
+  /** A stable key of the worksheet: its document URI. */
+  readonly worksheetKey: string;
+  readonly profile: string;
+  readonly platform: string;
+  readonly login: string;
+  /** The impersonated user; null = the login itself. */
+  readonly ranAs: string | null;
+  /** Null when the statement was not retained. */
+  readonly statement: string | null;
+  /** Epoch ms. */
+  readonly startedAt: number;
+  readonly durationMs: number | null;
+  readonly rows: number | null;
+  readonly outcome: HistoryOutcome;
+  readonly error?: string;
+}
+
+/** What a caller records; the history assigns the id. */
+export type NewHistoryEntry = Omit<HistoryEntry, 'id'>;
+
+export type HistoryChange = { readonly kind: 'recorded'; readonly entry: HistoryEntry } | { readonly kind: 'cleared' };
+
+export interface HistorySearchOptions {
+  /** Only entries of this worksheet. */
+  readonly worksheetKey?: string;
+}
+
+export interface RunHistoryPolicy {
+  /**
+   * Asked for every entry that ran as another user: false stores it with `statement: null`, so
+   * the text never reaches the disk. Absent = always retain.
+   */
+  readonly retainImpersonatedText?: () => boolean;
+  /** Longer statements are cut to this many characters. Default 65,536. */
+  readonly maxStatementChars?: number;
+}
+
+export interface RunHistoryFileOptions extends RunHistoryPolicy {
+  readonly file: string;
+  /** Default 2,000. */
+  readonly maxEntries?: number;
+  readonly onError?: (operation: JsonlLogOperation, error: unknown) => void;
+}
+
+const DEFAULT_MAX_ENTRIES = 2000;
+const DEFAULT_MAX_STATEMENT_CHARS = 65536;
+const OUTCOMES: readonly string[] = ['succeeded', 'failed', 'cancelled'];
+
+/** The statements worksheets ran, newest first, persisted in a capped JSON-lines file. */
+export class RunHistory implements Disposable {
+  private readonly changeEmitter = new Emitter<HistoryChange>();
+  readonly onDidChange: Event<HistoryChange> = this.changeEmitter.event;
+
+  constructor(
+    private readonly log: JsonlLog<HistoryEntry>,
+    private readonly policy: RunHistoryPolicy = {},
+  ) {}
+
+  /** A history over its own file; entries recorded before the file was read are kept. */
+  static open(options: RunHistoryFileOptions): RunHistory {
+    const log = new JsonlLog<HistoryEntry>({
+      file: options.file,
+      maxRecords: options.maxEntries ?? DEFAULT_MAX_ENTRIES,
+      decode: decodeHistoryEntry,
+      ...(options.onError ? { onError: options.onError } : {}),
+    });
+    return new RunHistory(log, options);
+  }
+
+  /** Resolves once the file was read: how many lines were corrupt, for the log. */
+  get ready(): Promise<JsonlLoadReport> {
+    return this.log.ready;
+  }
+
+  record(input: NewHistoryEntry): HistoryEntry {
+    // Field by field, so nothing the caller's object happens to carry reaches the file.
+    const entry: HistoryEntry = {
+      id: randomUUID(),
+      worksheet: input.worksheet,
+      worksheetKey: input.worksheetKey,
+      profile: input.profile,
+      platform: input.platform,
+      login: input.login,
+      ranAs: input.ranAs,
+      statement: this.retainedStatement(input),
+      startedAt: input.startedAt,
+      durationMs: input.durationMs,
+      rows: input.rows,
+      outcome: input.outcome,
+      ...(input.error !== undefined ? { error: input.error } : {}),
+    };
+    this.log.append(entry);
+    this.changeEmitter.fire({ kind: 'recorded', entry });
+    return entry;
+  }
+
+  /** Newest first. */
+  entries(): HistoryEntry[] {
+    return this.log.records().reverse();
+  }
+
+  /**
+   * Newest first. Every word of the query must occur (case-insensitively) in the statement, the
+   * user it ran as ("yourself" when nobody was impersonated), the login, the profile, the
+   * worksheet label or the outcome. An empty query matches everything.
+   */
+  search(query: string, options: HistorySearchOptions = {}): HistoryEntry[] {
+    const words = query.toLowerCase().split(/\s+/).filter((word) => word !== '');
+    return this.entries().filter((entry) => {
+      if (options.worksheetKey !== undefined && entry.worksheetKey !== options.worksheetKey) {
+        return false;
+      }
+      if (words.length === 0) {
+        return true;
+      }
+      const haystack = searchText(entry);
+      return words.every((word) => haystack.includes(word));
+    });
+  }
+
+  /** Resolves to false when the file could not be emptied (the error went to `onError`). */
+  async clear(): Promise<boolean> {
+    const cleared = this.log.clear();
+    this.changeEmitter.fire({ kind: 'cleared' });
+    return cleared;
+  }
+
+  /** Resolves once every entry recorded so far reached the file. */
+  flush(): Promise<void> {
+    return this.log.flush();
+  }
+
+  dispose(): void {
+    this.changeEmitter.dispose();
+  }
+
+  private retainedStatement(input: NewHistoryEntry): string | null {
+    if (input.statement === null) {
+      return null;
+    }
+    if (input.ranAs !== null && this.policy.retainImpersonatedText && !this.policy.retainImpersonatedText()) {
+      return null;
+    }
+    const max = this.policy.maxStatementChars ?? DEFAULT_MAX_STATEMENT_CHARS;
+    return input.statement.length > max ? input.statement.slice(0, max) : input.statement;
+  }
+}
+
+/** Where and as whom a worksheet ran, for entries whose outcome carries no stamp. */
+export interface HistoryContext {
+  readonly worksheet: string;
+  readonly worksheetKey: string;
+  readonly profile: string;
+  readonly platform: string;
+  readonly login: string;
+  readonly ranAs: string | null;
+  /** Epoch ms, used when the outcome has no stamp. */
+  readonly startedAt: number;
+}
+
+/** The history entry of one statement's outcome; undefined for a statement that was skipped. */
+export function historyEntryFor(context: HistoryContext, statement: string, outcome: StatementOutcome): NewHistoryEntry | undefined {
+  if (outcome.status === 'skipped') {
+    return undefined;
+  }
+  const stamp = outcome.stamp;
+  const base = {
+    worksheet: context.worksheet,
+    worksheetKey: context.worksheetKey,
+    profile: stamp?.profileName ?? context.profile,
+    platform: stamp?.platform ?? context.platform,
+    login: stamp?.login ?? context.login,
+    ranAs: stamp ? (stamp.ranAs.kind === 'impersonating' ? stamp.ranAs.user : null) : context.ranAs,
+    statement,
+    startedAt: stamp?.startedAt ?? context.startedAt,
+  };
+  switch (outcome.status) {
+    case 'succeeded':
+      return { ...base, durationMs: outcome.summary.durationMs, rows: outcome.summary.rowCount, outcome: 'succeeded' };
+    case 'failed':
+      return { ...base, durationMs: null, rows: null, outcome: 'failed', error: outcome.error.message };
+    case 'cancelled':
+      return { ...base, durationMs: null, rows: null, outcome: 'cancelled' };
+  }
+}
+
+/** Accepts a parsed line only when it has the shape of a HistoryEntry. */
+export function decodeHistoryEntry(value: unknown): HistoryEntry | undefined {
+  if (typeof value !== 'object' || value === null) {
+    return undefined;
+  }
+  const v = value as Record<string, unknown>;
+  const ok =
+    typeof v.id === 'string' &&
+    typeof v.worksheet === 'string' &&
+    typeof v.worksheetKey === 'string' &&
+    typeof v.profile === 'string' &&
+    typeof v.platform === 'string' &&
+    typeof v.login === 'string' &&
+    (v.ranAs === null || typeof v.ranAs === 'string') &&
+    (v.statement === null || typeof v.statement === 'string') &&
+    isFiniteNumber(v.startedAt) &&
+    (v.durationMs === null || isFiniteNumber(v.durationMs)) &&
+    (v.rows === null || isFiniteNumber(v.rows)) &&
+    typeof v.outcome === 'string' &&
+    OUTCOMES.includes(v.outcome) &&
+    (v.error === undefined || typeof v.error === 'string');
+  return ok ? (value as HistoryEntry) : undefined;
+}
+
+function searchText(entry: HistoryEntry): string {
+  return [entry.statement ?? '', entry.ranAs ?? 'yourself', entry.login, entry.profile, entry.worksheet, entry.outcome].join('\n').toLowerCase();
+}
+
+function isFiniteNumber(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value);
+}
