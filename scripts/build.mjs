@@ -2,7 +2,7 @@
 // so that activation loads no database driver: dist/extension.js requires dist/platforms/<id>.js
 // only when a worksheet of that platform first connects.
 import * as esbuild from 'esbuild';
-import { rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 
 const production = process.argv.includes('--production');
 const platforms = ['redshift'];
@@ -22,6 +22,20 @@ const common = {
   external: ['vscode', 'pg-native'],
 };
 
+// The results webview: a browser bundle, and one stylesheet of SlickGrid's CSS followed by ours.
+const webviewCss = [
+  'node_modules/slickgrid/dist/styles/css/slick.grid.css',
+  'node_modules/slickgrid/dist/styles/css/slick-alpine-theme.css',
+  'src/webview/styles.css',
+];
+
+async function buildWebviewCss() {
+  const css = webviewCss.map((file) => `/* ${file} */\n${readFileSync(file, 'utf8')}`).join('\n');
+  const { code } = await esbuild.transform(css, { loader: 'css', minify: production, legalComments: 'inline', logLevel: 'warning' });
+  mkdirSync('dist/webview', { recursive: true });
+  writeFileSync('dist/webview/results.css', code);
+}
+
 const started = Date.now();
 await Promise.all([
   esbuild.build({ ...common, entryPoints: { extension: 'src/extension.ts' }, outdir: 'dist' }),
@@ -30,5 +44,18 @@ await Promise.all([
     entryPoints: Object.fromEntries(platforms.map((id) => [id, `src/platforms/${id}/index.ts`])),
     outdir: 'dist/platforms',
   }),
+  esbuild.build({
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'chrome114',
+    sourcemap: production ? false : 'linked',
+    minify: production,
+    legalComments: 'linked',
+    logLevel: 'warning',
+    entryPoints: { results: 'src/webview/main.ts' },
+    outdir: 'dist/webview',
+  }),
+  buildWebviewCss(),
 ]);
 console.log(`build: dist/ in ${Date.now() - started} ms${production ? ' (production)' : ''}`);

@@ -13,6 +13,9 @@ process.chdir(root);
 const TIERS = {
   unit: { spec: 'out/test/unit/**/*.test.js', timeout: 10000, require: [] },
   integration: { spec: 'out/test/integration/**/*.test.js', timeout: 60000, require: ['out/test/integration/lab-hooks.js'] },
+  // The results webview's bundle in Chromium, driven by Playwright against a host that speaks
+  // the real protocol (the real VS Code around it is the UI tier's job).
+  webview: { spec: 'out/test/webview/**/*.test.js', timeout: 60000, require: [] },
   editor: { entry: 'out/test/editor/run-editor-tier.js' },
   ui: { entry: 'out/test/ui/run-ui-tier.js' },
 };

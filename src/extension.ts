@@ -6,12 +6,16 @@ import { ConnectionWizard } from './ui/connection-wizard';
 import { DocumentWorksheets, isSqlDocument } from './ui/document-worksheets';
 import { RecentUsers } from './ui/identity-picker';
 import { createOutputLogger } from './ui/output-logger';
-import { ResultsOutput } from './ui/results-output';
+import { HistoryCommands } from './ui/history-commands';
+import { readResultsSettings, ResultsController } from './ui/results-controller';
 import { RunController } from './ui/run-controller';
 import { CODELENS_SETTING, StatementLenses } from './ui/statement-lenses';
 import { WorksheetStatusBar } from './ui/status-bar';
 import { WorksheetCommands } from './ui/worksheet-commands';
+import { createTrace } from './common/trace';
+import { AuditLog } from './worksheets/audit-log';
 import { WorksheetRegistry } from './worksheets/registry';
+import { historyEntryFor, RunHistory } from './worksheets/run-history';
 
 /**
  * The composition root: builds the long-lived parts and hands them their dependencies. No
@@ -40,11 +44,56 @@ export function activate(context: vscode.ExtensionContext): ImmutaWorksheetsApi 
   });
   const documents = new DocumentWorksheets(registry, store, context.workspaceState, logger);
   const statusBar = new WorksheetStatusBar();
-  const results = new ResultsOutput();
+  // History and the audit log live in the extension's global storage, never in the workspace.
+  const storage = context.globalStorageUri.fsPath;
+  const storageError = (what: string) => (operation: string, error: unknown) =>
+    logger.warn(`${what}: ${operation} failed (${error instanceof Error ? error.message : String(error)})`);
+  const history = RunHistory.open({
+    file: path.join(storage, 'history', 'runs.jsonl'),
+    retainImpersonatedText: () => readResultsSettings().retainImpersonatedRuns,
+    onError: storageError('run history'),
+  });
+  const audit = AuditLog.open({ file: path.join(storage, 'audit', 'impersonation.jsonl'), onError: storageError('audit log') });
+  const results = new ResultsController(context.extensionUri, logger, createTrace(), (worksheetId, label, document, outcome, result) => {
+    const worksheet = registry.get(worksheetId);
+    const profile = worksheet?.profile;
+    const entry = historyEntryFor(
+      {
+        worksheet: label,
+        worksheetKey: document.toString(),
+        profile: profile?.name ?? '',
+        platform: profile?.platform ?? '',
+        login: profile?.user ?? '',
+        ranAs: result.stamp?.ranAs ?? null,
+        startedAt: result.stamp?.startedAt ?? Date.now(),
+      },
+      result.statement ?? '',
+      outcome,
+    );
+    if (entry) history.record(entry);
+  });
+  const records = new HistoryCommands({
+    history,
+    audit,
+    activeWorksheetKey: () => vscode.window.activeTextEditor?.document.uri.toString(),
+    logger,
+  });
   // The runner asks the commands to bind a document that has no connection yet.
   const runner: RunController = new RunController(documents, results, (document) => commands.worksheetFor(document), logger);
   const wizard = new ConnectionWizard(store, loader, logger);
-  const commands = new WorksheetCommands(documents, store, new RecentUsers(context.globalState), logger, () => channel.show(), runner, wizard);
+  const commands = new WorksheetCommands(documents, store, new RecentUsers(context.globalState), logger, () => channel.show(), runner, wizard, {
+    showResults: () => {
+      const document = vscode.window.activeTextEditor?.document;
+      if (!isSqlDocument(document)) {
+        void vscode.window.showInformationMessage('Open a SQL worksheet to show its results.');
+        return;
+      }
+      results.reveal(documents.ensure(document).id, document);
+    },
+    searchHistory: () => records.searchHistory(),
+    exportAuditLog: () => records.exportAuditLog(),
+    clearHistory: () => records.clearHistory(),
+  });
   const lenses = new StatementLenses(documents, runner);
 
   const render = () => {
@@ -71,6 +120,17 @@ export function activate(context: vscode.ExtensionContext): ImmutaWorksheetsApi 
     vscode.window.onDidChangeActiveTextEditor(render),
     vscode.workspace.onDidOpenTextDocument(render),
     registry.onDidChange(render),
+    history,
+    audit,
+    registry.onDidChange((snapshot) => {
+      if (snapshot.closed) results.closed(snapshot.id);
+    }),
+    documents.onDidChange(() => {
+      const document = vscode.window.activeTextEditor?.document;
+      const worksheet = isSqlDocument(document) ? documents.get(document) : undefined;
+      if (document && worksheet) results.rename(worksheet.id, document);
+    }),
+    registry.onDidAudit((entry) => audit.record(entry)),
     registry.onDidAudit((entry) => logger.info(`audit ${entry.action} ${entry.outcome} user=${entry.user ?? 'yourself'} worksheet=${entry.worksheetId}${entry.detail ? `: ${entry.detail}` : ''}`)),
     documents.onDidChange(render),
   );

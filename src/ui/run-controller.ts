@@ -6,7 +6,7 @@ import { splitStatements, statementAt, type SplitStatement } from '../sql/splitt
 import type { RunHandle } from '../worksheets/run-types';
 import type { Worksheet } from '../worksheets/worksheet';
 import { isSqlDocument, type DocumentWorksheets } from './document-worksheets';
-import type { ResultsOutput } from './results-output';
+import type { ResultsController } from './results-controller';
 
 /** A statement to run, with where it stands in the document. */
 interface Located {
@@ -32,7 +32,7 @@ export class RunController implements vscode.Disposable {
 
   constructor(
     private readonly documents: DocumentWorksheets,
-    private readonly results: ResultsOutput,
+    private readonly results: ResultsController,
     private readonly bound: (document: vscode.TextDocument) => Promise<Worksheet | undefined>,
     private readonly logger: Logger,
   ) {}
@@ -80,7 +80,8 @@ export class RunController implements vscode.Disposable {
     const document = activeSqlEditor()?.document;
     const worksheet = document ? this.documents.get(document) : undefined;
     if (worksheet) {
-      this.runs.get(worksheet.id)?.cancel();
+      // Through the results: a statement paused at the row limit must be let go for the cancel to land.
+      this.results.cancel(worksheet.id);
     }
   }
 
@@ -119,11 +120,13 @@ export class RunController implements vscode.Disposable {
     setTimeout(() => editor.setDecorations(this.highlight, []), HIGHLIGHT_MS);
     this.diagnostics.delete(document.uri);
 
-    const file = vscode.workspace.asRelativePath(document.uri);
+    // Replaces the worksheet's previous results; a statement of it paused at the row limit is let go.
+    const results = this.results.begin(worksheet.id, document, statements);
     const handle = worksheet.run(
       statements.map((statement) => ({ text: statement.text })),
-      this.results.observe(file, statements.map((statement) => statement.text)),
+      results.observer,
     );
+    results.attach(handle);
     this.runs.set(worksheet.id, handle);
     const outcomes = await handle.outcomes;
     if (this.runs.get(worksheet.id) === handle) this.runs.delete(worksheet.id);

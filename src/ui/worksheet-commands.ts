@@ -25,6 +25,10 @@ export const COMMAND_IDS = [
   'immutaWorksheets.newWorksheet',
   'immutaWorksheets.addConnection',
   'immutaWorksheets.testConnection',
+  'immutaWorksheets.showResults',
+  'immutaWorksheets.searchHistory',
+  'immutaWorksheets.exportAuditLog',
+  'immutaWorksheets.clearHistory',
 ] as const;
 
 type CommandId = (typeof COMMAND_IDS)[number];
@@ -37,6 +41,14 @@ export interface Runner {
   cancel(): void;
 }
 
+/** Results, history and audit commands; their owners provide them. */
+export interface RecordCommands {
+  showResults(): void;
+  searchHistory(): Promise<void>;
+  exportAuditLog(): Promise<void>;
+  clearHistory(): Promise<void>;
+}
+
 /** The commands behind the status bar items and the palette. */
 export class WorksheetCommands {
   constructor(
@@ -47,6 +59,7 @@ export class WorksheetCommands {
     private readonly showLog: () => void,
     private readonly runner: Runner,
     private readonly wizard: ConnectionWizard,
+    private readonly records: RecordCommands,
   ) {}
 
   register(): vscode.Disposable[] {
@@ -65,6 +78,10 @@ export class WorksheetCommands {
       'immutaWorksheets.newWorksheet': () => this.newWorksheet(),
       'immutaWorksheets.addConnection': () => this.wizard.add(),
       'immutaWorksheets.testConnection': () => this.testConnection(),
+      'immutaWorksheets.showResults': () => this.records.showResults(),
+      'immutaWorksheets.searchHistory': () => this.records.searchHistory(),
+      'immutaWorksheets.exportAuditLog': () => this.records.exportAuditLog(),
+      'immutaWorksheets.clearHistory': () => this.records.clearHistory(),
     };
     return COMMAND_IDS.map((id) =>
       vscode.commands.registerCommand(id, async (...args: unknown[]) => {

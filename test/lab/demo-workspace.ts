@@ -6,6 +6,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { LabPostgres } from './postgres';
+import { wideQuery } from './wide-query';
 
 /** Fixed, printed passwords for the demo logins (a throwaway database on loopback). */
 export const DEMO_PASSWORDS: Readonly<Record<string, string>> = {
@@ -47,6 +48,24 @@ CALL immuta_procedures.impersonate_user('bob@example.com');
 CALL immuta_procedures.impersonate_user(NULL);
 `;
 
+const RESULTS_DEMO = `-- Immuta Worksheets demo: the results view.
+--
+-- A million rows of ten types stream into the grid. At the row limit (setting
+-- immutaWorksheets.results.rowLimit, 100,000 by default) the statement pauses:
+-- Fetch more, Fetch all, or Stop reading. Click a header to sort, a cell to see its whole value.
+
+${wideQuery(1_000_000)};
+
+-- Values are shown as text, never as HTML: nothing here runs in the results view.
+SELECT '<img src=x onerror=alert(1)>' AS html,
+       '</script><script>alert(1)</script>' AS script,
+       '<img src=x onerror="document.body.dataset.pwned=1">' AS probe,
+       NULL AS real_null,
+       'NULL' AS text_null,
+       repeat('long text ', 200) AS long_text,
+       '{"user": "bob@example.com", "projects": ["Fraud Analytics"], "nested": {"depth": 2}}'::json AS doc;
+`;
+
 export async function writeDemoWorkspace(folder: string, lab: LabPostgres): Promise<DemoProfileSummary[]> {
   await fs.mkdir(path.join(folder, '.vscode'), { recursive: true });
   const logins = [
@@ -72,5 +91,6 @@ export async function writeDemoWorkspace(folder: string, lab: LabPostgres): Prom
   };
   await fs.writeFile(path.join(folder, '.vscode', 'settings.json'), `${JSON.stringify(settings, null, 2)}\n`);
   await fs.writeFile(path.join(folder, 'redshift-demo.sql'), REDSHIFT_DEMO);
+  await fs.writeFile(path.join(folder, 'results-demo.sql'), RESULTS_DEMO);
   return logins.map(({ login, note }) => ({ name: `Lab Redshift (${login})`, login: lab.logins[login].user, password: lab.logins[login].password, note }));
 }

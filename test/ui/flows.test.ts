@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DEMO_PASSWORDS } from '../lab/demo-workspace';
+import { ResultsView } from './results-view';
 import { ui } from './ui-context';
 
 interface ServerRead {
@@ -92,12 +93,11 @@ describe('worksheets in the workbench, as a person uses them', function () {
     // Click into the first statement (SELECT region, count(*) ... GROUP BY region) and run it.
     await workbench.page.locator('.monaco-editor .view-line', { hasText: 'GROUP BY region' }).first().click();
     await workbench.page.keyboard.press('Control+Enter');
-    const output = workbench.page.locator('.panel .monaco-editor .view-lines').first();
-    await output.filter({ hasText: 'as bob@example.com' }).waitFor({ state: 'visible' });
-    await output.filter({ hasText: '1 row' }).waitFor({ state: 'visible' });
-    const text = await output.innerText();
-    assert.match(text, /EU\s*│\s*500/, 'bob sees the 500 EU customers');
-    assert.doesNotMatch(text, /\bUS\s*│/, 'and no US rows');
+    // The results open beside the editor, stamped with whom the statement ran as.
+    const results = await ResultsView.of(workbench.page, 'redshift-demo.sql');
+    await results.waitForStatus('1 row');
+    assert.match(await results.stampText(), /as bob@example\.com/);
+    assert.deepEqual(await results.visibleRows(), [['EU', '500']], 'bob sees the 500 EU customers and no other region');
     await workbench.screenshot('ran-as-bob');
   });
 
@@ -108,9 +108,9 @@ describe('worksheets in the workbench, as a person uses them', function () {
     await workbench.screenshot('codelens-run-as-bob');
     // The third statement: SELECT * FROM fraud.cases, visible to bob inside "Fraud Analytics".
     await lenses.nth(2).click();
-    // The output scrolls to its end, so the check of whom it ran as is made at the server.
-    const output = workbench.page.locator('.panel .monaco-editor .view-lines').first();
-    await output.filter({ hasText: '50 rows' }).waitFor({ state: 'visible' });
+    const results = await ResultsView.of(workbench.page, 'redshift-demo.sql');
+    await results.waitForStatus('50 rows');
+    assert.match(await results.stampText(), /as bob@example\.com/);
     await workbench.screenshot('codelens-ran-fraud-cases');
     const reads = await readsOf('Fraud Cases');
     assert.deepEqual(reads.map((read) => read.effective_user), ['bob@example.com']);
@@ -123,9 +123,10 @@ describe('worksheets in the workbench, as a person uses them', function () {
     await workbench.statusItem(/^\s*yourself\s*$/).waitFor({ state: 'visible' });
     await workbench.page.locator('.monaco-editor .view-line', { hasText: 'GROUP BY region' }).first().click();
     await workbench.page.keyboard.press('Control+Enter');
-    const output = workbench.page.locator('.panel .monaco-editor .view-lines').first();
-    await output.filter({ hasText: '3 rows' }).waitFor({ state: 'visible' });
-    assert.match(await output.innerText(), /APAC\s*│\s*500[\s\S]*EU\s*│\s*500[\s\S]*US\s*│\s*500/, 'all regions again');
+    const results = await ResultsView.of(workbench.page, 'redshift-demo.sql');
+    await results.waitForStatus('3 rows');
+    assert.deepEqual(await results.visibleRows(3), [['APAC', '500'], ['EU', '500'], ['US', '500']], 'all regions again');
+    assert.match(await results.stampText(), /as yourself \(governor\)/);
     await workbench.screenshot('stopped-own-rows');
   });
 
@@ -133,14 +134,16 @@ describe('worksheets in the workbench, as a person uses them', function () {
     const { workbench } = ui();
     await workbench.runCommand('Immuta: New Worksheet');
     await workbench.answerQuickInput('governor', 'Lab Redshift (governor)');
-    await workbench.page.locator('.tabs-container .tab.active', { hasText: 'Untitled' }).waitFor({ state: 'visible' });
+    await workbench.editorTab('Untitled', { active: true }).waitFor({ state: 'visible' });
     await workbench.statusItem(/^\s*yourself\s*$/).waitFor({ state: 'visible' });
     await workbench.page.locator('.monaco-editor .view-lines').first().click();
     await workbench.page.keyboard.type('SELECT DISTINCT region FROM sales.customers ORDER BY 1;');
     await workbench.page.keyboard.press('Control+Enter');
-    const output = workbench.page.locator('.panel .monaco-editor .view-lines').first();
-    await output.filter({ hasText: '3 rows' }).waitFor({ state: 'visible' });
-    assert.match(await output.innerText(), /APAC[\s\S]*EU[\s\S]*US/, 'the governor sees every region');
+    // Its own results view: the first worksheet's results stay where they were.
+    const results = await ResultsView.of(workbench.page, 'Untitled');
+    await results.waitForStatus('3 rows');
+    assert.deepEqual(await results.visibleRows(3), [['APAC'], ['EU'], ['US']], 'the governor sees every region');
+    await workbench.resultsTab('redshift-demo.sql').waitFor({ state: 'visible' });
     await workbench.screenshot('second-tab-as-yourself');
     const last = (await readsOf('Customers')).at(-1);
     assert.deepEqual(last && { effective_user: last.effective_user, impersonating: last.impersonating }, { effective_user: 'governor@example.com', impersonating: false }, 'the server saw the read as the governor');
@@ -154,10 +157,11 @@ describe('worksheets in the workbench, as a person uses them', function () {
     const cancel = workbench.page.locator('.editor-actions .action-item a[aria-label*="Cancel Running Statement"]').first();
     await cancel.waitFor({ state: 'visible' });
     await workbench.screenshot('running-with-cancel-button');
+    const results = await ResultsView.of(workbench.page, 'Untitled');
+    await results.waitForStatus('Running');
     const clicked = Date.now();
     await cancel.click();
-    const output = workbench.page.locator('.panel .monaco-editor .view-lines').first();
-    await output.filter({ hasText: 'cancelled' }).waitFor({ state: 'visible', timeout: 5000 });
+    await results.waitForStatus('Cancelled', 5000);
     const elapsed = Date.now() - clicked;
     await workbench.page.locator('.editor-actions .action-item a[aria-label*="Run Statement or Selection"]').first().waitFor({ state: 'visible', timeout: 5000 });
     assert.ok(elapsed < 1000, `cancel took ${elapsed} ms`);
@@ -168,7 +172,7 @@ describe('worksheets in the workbench, as a person uses them', function () {
     const { workbench, workspace } = ui();
     await workbench.runCommand('Immuta: New Worksheet');
     await workbench.answerQuickInput('governor', 'Lab Redshift (governor)');
-    await workbench.page.locator('.tabs-container .tab.active', { hasText: 'Untitled' }).waitFor({ state: 'visible' });
+    await workbench.editorTab('Untitled', { active: true }).waitFor({ state: 'visible' });
     await workbench.page.locator('.monaco-editor .view-lines').first().click();
     await workbench.page.keyboard.type('SELECT count(*) FROM sales.customers;');
     await workbench.statusItem(/^\s*yourself\s*$/).click();
@@ -186,7 +190,7 @@ describe('worksheets in the workbench, as a person uses them', function () {
     await workbench.screenshot('save-as-dialog');
     const target = path.join(workspace, 'saved-worksheet.sql');
     await workbench.answerQuickInput(target);
-    await workbench.page.locator('.tabs-container .tab.active', { hasText: 'saved-worksheet.sql' }).waitFor({ state: 'visible' });
+    await workbench.editorTab('saved-worksheet.sql', { active: true }).waitFor({ state: 'visible' });
     assert.ok(fs.existsSync(target));
     await workbench.page.waitForTimeout(2000); // longer than the grace period after the untitled tab closed
     await workbench.statusItem('as carol@example.com').waitFor({ state: 'visible' });
@@ -204,15 +208,17 @@ describe('worksheets in the workbench, as a person uses them', function () {
     const alive = async () => (await lab.adminQuery('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [read?.backend_pid])).length === 1;
     assert.equal(await alive(), true);
     await workbench.page.keyboard.press('Control+W');
-    await workbench.page.locator('.tabs-container .tab', { hasText: 'saved-worksheet.sql' }).waitFor({ state: 'detached' });
+    await workbench.editorTab('saved-worksheet.sql').waitFor({ state: 'detached' });
+    // Its results view closes with it.
+    await workbench.resultsTab('saved-worksheet.sql').waitFor({ state: 'detached' });
     await until(async () => !(await alive()));
     assert.equal(await alive(), false, 'the backend is gone');
   });
 
   it('renaming a worksheet file in the explorer keeps its session and impersonation', async () => {
     const { workbench } = ui();
-    await workbench.page.locator('.tabs-container .tab', { hasText: 'redshift-demo.sql' }).click();
-    await workbench.page.locator('.tabs-container .tab.active', { hasText: 'redshift-demo.sql' }).waitFor({ state: 'visible' });
+    await workbench.editorTab('redshift-demo.sql').click();
+    await workbench.editorTab('redshift-demo.sql', { active: true }).waitFor({ state: 'visible' });
     await workbench.statusItem(/^\s*yourself\s*$/).click();
     await workbench.answerQuickInput('dave@example.com', 'Impersonate "dave@example.com"');
     await workbench.statusItem('as dave@example.com').waitFor({ state: 'visible' });
@@ -228,7 +234,8 @@ describe('worksheets in the workbench, as a person uses them', function () {
     await rename.waitFor({ state: 'visible' });
     await rename.fill('renamed-demo.sql');
     await workbench.page.keyboard.press('Enter');
-    await workbench.page.locator('.tabs-container .tab', { hasText: 'renamed-demo.sql' }).click();
+    await workbench.editorTab('renamed-demo.sql').click();
+    await workbench.resultsTab('renamed-demo.sql').waitFor({ state: 'visible' });
     await workbench.statusItem('as dave@example.com').waitFor({ state: 'visible' });
     await workbench.screenshot('renamed-keeps-dave');
     const reads = await runCampaigns(2);
@@ -292,9 +299,10 @@ describe('worksheets in the workbench, as a person uses them', function () {
       });
     const hits = written.filter((file) => Object.values(DEMO_PASSWORDS).some((password) => fs.readFileSync(file).includes(password)));
     assert.deepEqual(hits, [], 'the password was found in these files');
-    // The search did look at the right places: the extension's log and the results output.
+    // The search did look at the right places: the extension's log, run history and audit log.
     const contains = (text: string) => written.some((file) => fs.readFileSync(file, 'utf8').includes(text));
     assert.ok(contains('audit apply ok user=bob@example.com'), 'the extension\u2019s log is among the searched files');
-    assert.ok(contains('as bob@example.com (login governor)'), 'the results output is among the searched files');
+    assert.ok(contains('"ranAs":"bob@example.com"'), 'the run history is among the searched files');
+    assert.ok(contains('"action":"apply"'), 'the impersonation audit log is among the searched files');
   });
 });

@@ -17,7 +17,7 @@ import { launchBrowser, ensureChromium, type Browser } from '../vscode-host/brow
 import { seconds } from '../vscode-host/child';
 import { ensureVsCodeServer, HarnessSetupError, VSCODE_VERSIONS, type VsCodeVersion } from '../vscode-host/install';
 import { guardedEnv, isolatedDirs, startServer, type RunningServer } from '../vscode-host/server';
-import { setUiContext } from './ui-context';
+import { setUiContext, ui } from './ui-context';
 import { Workbench } from './workbench';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -45,6 +45,13 @@ function runFlows(version: string): Promise<VersionResult> {
     mocha.addFile(path.join(FLOWS, file));
   }
   mocha.suite.title = `VS Code ${version}`;
+  if (process.env.UI_TEST_GREP) mocha.grep(process.env.UI_TEST_GREP);
+  // A failed step leaves a picture of the screen behind, for whoever reads the failure.
+  mocha.suite.afterEach(async function () {
+    if (this.currentTest?.state === 'failed') {
+      await ui().workbench.screenshot(`FAILED-${(this.currentTest.title ?? 'test').replace(/[^\w]+/g, '-').slice(0, 60)}`).catch(() => undefined);
+    }
+  });
   return new Promise((resolve) => {
     const runner = mocha.run(() => {
       mocha.unloadFiles();

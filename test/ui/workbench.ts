@@ -39,8 +39,24 @@ export class Workbench {
     await input.fill(name);
     await this.page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ state: 'visible' });
     await this.page.keyboard.press('Enter');
-    await this.page.locator('.tabs-container .tab.active', { hasText: name }).waitFor({ state: 'visible' });
+    await this.editorTab(name, { active: true }).waitFor({ state: 'visible' });
     await this.page.locator('.monaco-editor .view-lines').first().waitFor({ state: 'visible' });
+  }
+
+  /**
+   * The tab of a text editor whose title contains `text`; the tabs of results views ("Results ·
+   * <worksheet>") name the worksheet too, so they are left out.
+   */
+  editorTab(text: string, options: { active?: boolean } = {}): Locator {
+    return this.page
+      .locator(options.active ? '.tabs-container .tab.active' : '.tabs-container .tab', { hasText: text })
+      .filter({ hasNotText: 'Results ·' })
+      .first();
+  }
+
+  /** The tab of a worksheet's results view. */
+  resultsTab(worksheet: string): Locator {
+    return this.page.locator('.tabs-container .tab', { hasText: `Results · ${worksheet}` }).first();
   }
 
   /** The command palette (F1), the command's title typed, Enter. */
@@ -110,5 +126,7 @@ export class Workbench {
     if (await this.quickInput().isVisible()) {
       await this.page.keyboard.press('Escape');
     }
+    // A focused webview (the results view) keeps F1 and Ctrl+P to itself: hand focus back.
+    await this.page.evaluate('document.activeElement && document.activeElement.tagName === "IFRAME" && document.activeElement.blur()');
   }
 }

@@ -66,7 +66,7 @@ export async function ensureChromium(log: Log): Promise<void> {
  * Launches Chromium with a persistent context in `profileDir` (a fresh folder) and the given
  * environment (HOME, XDG_*, TMPDIR pointing into the run's temp dir).
  */
-export async function launchBrowser(profileDir: string, env: NodeJS.ProcessEnv, log: Log): Promise<Browser> {
+export async function launchBrowser(profileDir: string, env: NodeJS.ProcessEnv, log: Log, extraArgs: readonly string[] = []): Promise<Browser> {
   // Loaded here so that a missing devDependency only fails runs that need a browser.
   const { chromium } = await import('playwright-core');
   fs.mkdirSync(profileDir, { recursive: true });
@@ -74,7 +74,7 @@ export async function launchBrowser(profileDir: string, env: NodeJS.ProcessEnv, 
   const context = await chromium.launchPersistentContext(path.resolve(profileDir), {
     executablePath: CHROMIUM,
     headless: true,
-    args: CHROMIUM_ARGS,
+    args: [...CHROMIUM_ARGS, ...extraArgs],
     env: env as Record<string, string>,
     viewport: { width: 1400, height: 900 },
   });

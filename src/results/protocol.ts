@@ -1,0 +1,222 @@
+/**
+ * The messages between the extension host and the results webview. Shared by both sides, so it
+ * imports neither `vscode` nor the DOM.
+ *
+ * Rows never travel as one big message: the host announces results (metadata only) and the
+ * webview pulls rows page by page, keeping at most one pull outstanding per result. A pull for
+ * rows that have not arrived yet is held by the host until some arrive or the result settles,
+ * so streaming needs no polling and the webview's pace throttles the transfer.
+ */
+
+export const PROTOCOL_VERSION = 1;
+
+/** Epoch milliseconds with sub-millisecond precision (`performance.timeOrigin + now()`). */
+export type Instant = number;
+
+/** Where and as whom a statement ran: shown above every result and written into exports. */
+export interface StampView {
+  /** The platform's display name, e.g. "Amazon Redshift". */
+  readonly platform: string;
+  readonly profile: string;
+  readonly login: string;
+  /** The impersonated Immuta user, or null when the statement ran as the login itself. */
+  readonly ranAs: string | null;
+  /** The impersonated user's current Immuta project; null: none; undefined: not known. */
+  readonly project?: string | null;
+  /** Epoch ms. */
+  readonly startedAt: number;
+  /** Null while the statement runs. */
+  readonly durationMs: number | null;
+  /** Rows returned (or affected), null when not known yet or not reported. */
+  readonly rowCount: number | null;
+  /** The platform's identifier of the query or session, when it has one. */
+  readonly queryId: string | null;
+}
+
+export type ResultStatus =
+  /** Waiting behind earlier statements of the same run. */
+  | 'queued'
+  | 'running'
+  /** Stopped reading at the row limit; the statement is held open until more is fetched. */
+  | 'paused'
+  | 'succeeded'
+  | 'failed'
+  | 'cancelled'
+  /** Not run because an earlier statement of the run failed or was cancelled. */
+  | 'skipped';
+
+/** How cells of a column compare and align. */
+export type ColumnKind = 'number' | 'boolean' | 'text';
+
+export interface ColumnView {
+  readonly name: string;
+  /** The platform's type name, e.g. `int4`, `varchar`. */
+  readonly type: string;
+  readonly kind: ColumnKind;
+}
+
+export interface ErrorView {
+  readonly message: string;
+  /** SQLSTATE or the platform's error number. */
+  readonly code?: string;
+  readonly detail?: string;
+  readonly hint?: string;
+  /** 1-based line and column in the statement, when the server reported a position. */
+  readonly line?: number;
+  readonly column?: number;
+}
+
+export interface NoticeView {
+  readonly severity: string;
+  readonly message: string;
+}
+
+/** One statement's result, without its rows. */
+export interface ResultView {
+  readonly id: string;
+  /** The statement's place in its run, from 0. */
+  readonly index: number;
+  /** The statement text, or null when it is not retained (privacy setting). */
+  readonly statement: string | null;
+  readonly status: ResultStatus;
+  readonly stamp: StampView | null;
+  /** Null when the statement returned no result set (DML, DDL) or has not described one yet. */
+  readonly columns: readonly ColumnView[] | null;
+  /** Rows held by the host and available to pull. */
+  readonly storedRows: number;
+  /** Rows read after "stop reading" and dropped (counted, not kept). */
+  readonly discardedRows: number;
+  /** Rows the host keeps before pausing the statement. */
+  readonly rowLimit: number;
+  /** The server's command tag (`SELECT`, `INSERT`...), when reported. */
+  readonly command: string | null;
+  readonly error: ErrorView | null;
+  readonly notices: readonly NoticeView[];
+}
+
+export interface RunView {
+  readonly runId: string;
+  /** What the results belong to, e.g. the worksheet's file name. */
+  readonly worksheet: string;
+  readonly results: readonly ResultView[];
+}
+
+export interface ViewSettings {
+  /** Cell text longer than this is cut in the grid; the whole value is a click away. */
+  readonly cellTextLimit: number;
+}
+
+/** Host → webview. */
+export type HostMessage =
+  /** Everything but rows: sent after `ready` and when a new run replaces the results. */
+  | { readonly type: 'state'; readonly run: RunView | null; readonly settings: ViewSettings }
+  /** One result's metadata changed. */
+  | { readonly type: 'result'; readonly runId: string; readonly result: ResultView }
+  /**
+   * The answer to a `pull`: consecutive rows from `from`, as chunks that are each a JSON array
+   * of rows (a row is an array of string | number | boolean | null). `count` rows in all; zero
+   * only when the result settled with no rows after `from`.
+   */
+  | {
+      readonly type: 'rows';
+      readonly requestId: number;
+      readonly resultId: string;
+      readonly from: number;
+      readonly count: number;
+      readonly chunks: readonly string[];
+    }
+  /** A pull that cannot be answered (unknown or discarded result). */
+  | { readonly type: 'pullFailed'; readonly requestId: number; readonly resultId: string; readonly reason: string };
+
+export type ExportFormat = 'csv' | 'json';
+
+/** Webview → host. */
+export type WebviewMessage =
+  | { readonly type: 'ready'; readonly protocol: number }
+  /** Asks for rows from `from` (always the number of rows the webview already holds). */
+  | { readonly type: 'pull'; readonly requestId: number; readonly resultId: string; readonly from: number; readonly maxRows: number }
+  /** Raises the row limit of a paused result by one limit's worth, or removes it. */
+  | { readonly type: 'fetchMore'; readonly resultId: string; readonly all: boolean }
+  /** Ends a paused result: the statement runs to its end, further rows are counted and dropped. */
+  | { readonly type: 'stopReading'; readonly resultId: string }
+  | { readonly type: 'cancel' }
+  | {
+      readonly type: 'export';
+      readonly resultId: string;
+      readonly format: ExportFormat;
+      readonly withStamp: boolean;
+      /** A file chosen in a save dialog, or a new untitled editor. */
+      readonly destination: 'file' | 'untitled';
+    }
+  /** Puts text (cells or rows formatted by the webview) on the clipboard. */
+  | { readonly type: 'copy'; readonly text: string; readonly what: string }
+  /** The whole result as a Markdown table on the clipboard. */
+  | { readonly type: 'copyMarkdown'; readonly resultId: string }
+  /** Opens a value in an editor, pretty-printed when it is JSON. */
+  | { readonly type: 'openValue'; readonly text: string; readonly column: string }
+  /** Reveals the statement of a result in the worksheet. */
+  | { readonly type: 'showStatement'; readonly resultId: string }
+  /** Progress marks, recorded when tracing is on (benchmarks and tests). */
+  | { readonly type: 'mark'; readonly name: 'painted' | 'stored'; readonly resultId: string; readonly rows: number; readonly at: Instant }
+  /** An unexpected error inside the webview, for the extension's log. */
+  | { readonly type: 'problem'; readonly message: string };
+
+/** The most rows and bytes one `rows` answer carries. */
+export const MAX_ROWS_PER_PULL = 20_000;
+export const MAX_CHARS_PER_PULL = 4_000_000;
+
+/** A NULL as the grid shows it; never confused with the text 'NULL', which shows plainly. */
+export const NULL_LABEL = 'NULL';
+
+/** Column kinds from platform type names, so sorting and alignment follow the type. */
+export function columnKind(type: string): ColumnKind {
+  const name = type.toLowerCase().replace(/\(.*$/, '').trim();
+  if (/^(bool|boolean|bit)$/.test(name)) return 'boolean';
+  if (
+    /^(int[248]?|smallint|integer|bigint|tinyint|oid|float[48]?|real|double( precision)?|numeric|decimal|number|money|smallmoney|byteint)$/.test(name)
+  ) {
+    return 'number';
+  }
+  return 'text';
+}
+
+/** Narrows an unknown message from the webview; anything malformed is rejected, not trusted. */
+export function parseWebviewMessage(raw: unknown): WebviewMessage | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const message = raw as Record<string, unknown>;
+  const isString = (key: string) => typeof message[key] === 'string';
+  const isCount = (key: string) => typeof message[key] === 'number' && Number.isSafeInteger(message[key]) && (message[key] as number) >= 0;
+  switch (message.type) {
+    case 'ready':
+      return typeof message.protocol === 'number' ? (message as WebviewMessage) : undefined;
+    case 'pull':
+      return isCount('requestId') && isString('resultId') && isCount('from') && isCount('maxRows') ? (message as WebviewMessage) : undefined;
+    case 'fetchMore':
+      return isString('resultId') && typeof message.all === 'boolean' ? (message as WebviewMessage) : undefined;
+    case 'stopReading':
+    case 'copyMarkdown':
+    case 'showStatement':
+      return isString('resultId') ? (message as WebviewMessage) : undefined;
+    case 'cancel':
+      return { type: 'cancel' };
+    case 'export':
+      return isString('resultId') &&
+        (message.format === 'csv' || message.format === 'json') &&
+        typeof message.withStamp === 'boolean' &&
+        (message.destination === 'file' || message.destination === 'untitled')
+        ? (message as WebviewMessage)
+        : undefined;
+    case 'copy':
+      return isString('text') && isString('what') ? (message as WebviewMessage) : undefined;
+    case 'openValue':
+      return isString('text') && isString('column') ? (message as WebviewMessage) : undefined;
+    case 'mark':
+      return (message.name === 'painted' || message.name === 'stored') && isString('resultId') && isCount('rows') && typeof message.at === 'number'
+        ? (message as WebviewMessage)
+        : undefined;
+    case 'problem':
+      return isString('message') ? (message as WebviewMessage) : undefined;
+    default:
+      return undefined;
+  }
+}

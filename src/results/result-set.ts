@@ -1,0 +1,317 @@
+import { Emitter, type Event } from '../common/events';
+import type { ColumnInfo, Row } from '../platforms/types';
+import { columnKind, type ColumnView, type ErrorView, type NoticeView, type ResultStatus, type ResultView, type StampView } from './protocol';
+
+/** Rows from small driver batches are gathered until this many (or until someone asks). */
+const CHUNK_ROWS = 1000;
+
+/** The rows one read returns: whole chunks, each a JSON array of rows. */
+export interface RowSlice {
+  readonly from: number;
+  readonly count: number;
+  readonly chunks: readonly string[];
+}
+
+/** What a run tells a result when its statement ends. */
+export type ResultEnd =
+  | { readonly status: 'succeeded'; readonly rowCount: number | null; readonly command: string | null; readonly durationMs: number; readonly queryId: string | null }
+  | { readonly status: 'failed'; readonly error: ErrorView; readonly durationMs: number | null }
+  | { readonly status: 'cancelled'; readonly durationMs: number | null }
+  | { readonly status: 'skipped' };
+
+const SETTLED: ReadonlySet<ResultStatus> = new Set(['succeeded', 'failed', 'cancelled', 'skipped']);
+
+/**
+ * One statement's result in the extension host. Rows are kept as JSON text in chunks of about a
+ * thousand rows: compact (a one-byte string per chunk rather than an object per cell), ready to
+ * post to the webview as they are, and decoded again only for export.
+ *
+ * At the row limit the result pauses the driver's stream (the promise `append` returns stays
+ * pending) until the user fetches more or stops reading; after "stop reading" the statement
+ * runs to its end and further rows are only counted. Nothing here cancels a statement.
+ */
+export class ResultSet {
+  private readonly changeEmitter = new Emitter<void>();
+  private readonly rowsEmitter = new Emitter<void>();
+  /** Metadata changed (status, stamp, columns, counts). */
+  readonly onDidChange: Event<void> = this.changeEmitter.event;
+  /** Rows became readable, or the result settled (readers waiting for rows should look again). */
+  readonly onDidStoreRows: Event<void> = this.rowsEmitter.event;
+
+  private chunks: string[] = [];
+  /** Row index of each chunk's first row (ascending), for reads from any row. */
+  private chunkStarts: number[] = [];
+  private storedRows = 0;
+  private storedChars = 0;
+  private pending: Row[] = [];
+  private overflow: readonly Row[] = [];
+  private discardedRows = 0;
+  private discarding = false;
+  private resume: (() => void) | undefined;
+  /** The promise the driver waits on while the result is paused at the limit. */
+  private paused: Promise<void> | undefined;
+  private disposed = false;
+
+  private statusValue: ResultStatus = 'queued';
+  private stampValue: StampView | null = null;
+  private columnsValue: ColumnView[] | null = null;
+  private rawColumns: ColumnInfo[] = [];
+  private command: string | null = null;
+  private error: ErrorView | null = null;
+  private readonly notices: NoticeView[] = [];
+  private statementValue: string | null;
+
+  constructor(
+    readonly id: string,
+    readonly index: number,
+    statement: string,
+    private limit: number,
+  ) {
+    this.statementValue = statement;
+  }
+
+  get status(): ResultStatus {
+    return this.statusValue;
+  }
+
+  get settled(): boolean {
+    return SETTLED.has(this.statusValue);
+  }
+
+  get statement(): string | null {
+    return this.statementValue;
+  }
+
+  get stamp(): StampView | null {
+    return this.stampValue;
+  }
+
+  get columns(): readonly ColumnInfo[] {
+    return this.rawColumns;
+  }
+
+  /** Rows held (including those gathered but not yet in a chunk). */
+  get rowCount(): number {
+    return this.storedRows + this.pending.length;
+  }
+
+  /** UTF-16 code units of row JSON held: the memory the rows take, give or take. */
+  get sizeChars(): number {
+    return this.storedChars;
+  }
+
+  started(stamp: StampView): void {
+    this.stampValue = stamp;
+    this.statusValue = 'running';
+    this.changeEmitter.fire();
+  }
+
+  setColumns(columns: readonly ColumnInfo[]): void {
+    this.rawColumns = [...columns];
+    this.columnsValue = columns.map((column) => ({ name: column.name, type: column.type, kind: columnKind(column.type) }));
+    this.changeEmitter.fire();
+  }
+
+  notice(notice: NoticeView): void {
+    this.notices.push(notice);
+    this.changeEmitter.fire();
+  }
+
+  /** Takes a batch from the driver; the promise it may return is the stream's backpressure. */
+  append(batch: readonly Row[]): Promise<void> | void {
+    if (this.disposed || this.discarding) {
+      this.discardedRows += batch.length;
+      return;
+    }
+    if (this.paused) {
+      // A driver may deliver rows it had already buffered after being asked to pause.
+      this.overflow = this.overflow.concat(batch);
+      return this.paused;
+    }
+    if (this.admit(batch)) return;
+    this.paused = new Promise<void>((resolve) => {
+      this.resume = resolve;
+    });
+    return this.paused;
+  }
+
+  /** Raises the limit by `rows` (or removes it) and lets a paused statement go on. */
+  fetchMore(rows: number | 'all'): void {
+    if (this.statusValue !== 'paused') return;
+    this.limit = rows === 'all' ? Number.MAX_SAFE_INTEGER : this.limit + rows;
+    const overflow = this.overflow;
+    this.overflow = [];
+    this.statusValue = 'running';
+    // When the held-back rows alone fill the new limit, the stream stays paused on its promise.
+    if (this.admit(overflow)) this.releaseStream();
+    this.changeEmitter.fire();
+  }
+
+  /** Lets a paused statement run to its end, counting and dropping the rest of its rows. */
+  stopReading(): void {
+    if (this.statusValue !== 'paused') return;
+    this.discarding = true;
+    this.discardedRows += this.overflow.length;
+    this.overflow = [];
+    this.statusValue = 'running';
+    this.releaseStream();
+    this.changeEmitter.fire();
+  }
+
+  finish(end: ResultEnd): void {
+    this.flush();
+    this.overflow = [];
+    this.statusValue = end.status;
+    if (end.status === 'succeeded') {
+      this.command = end.command;
+      this.stampValue = this.stampValue && { ...this.stampValue, durationMs: end.durationMs, rowCount: end.rowCount, queryId: end.queryId };
+    } else if (end.status !== 'skipped') {
+      if (end.status === 'failed') this.error = end.error;
+      if (this.stampValue) this.stampValue = { ...this.stampValue, durationMs: end.durationMs, rowCount: this.rowCount };
+    }
+    this.releaseStream();
+    this.changeEmitter.fire();
+    this.rowsEmitter.fire();
+  }
+
+  /**
+   * Rows from `from`, in whole chunks, up to about `maxRows` rows and `maxChars` characters
+   * (always at least one chunk when any is there). Rows gathered but not yet chunked are chunked
+   * first: a reader asking is the moment to hand them over.
+   */
+  read(from: number, maxRows: number, maxChars: number): RowSlice {
+    if (from >= this.storedRows && this.pending.length > 0) this.flush();
+    const first = this.chunkAt(from);
+    if (first < 0) return { from, count: 0, chunks: [] };
+    const chunks: string[] = [];
+    let count = 0;
+    let chars = 0;
+    for (let index = first; index < this.chunks.length; index++) {
+      const rows = this.chunkRows(index);
+      const chunk = this.chunks[index];
+      if (chunks.length > 0 && (count + rows > maxRows || chars + chunk.length > maxChars)) break;
+      chunks.push(chunk);
+      count += rows;
+      chars += chunk.length;
+    }
+    return { from: this.chunkStarts[first], count, chunks };
+  }
+
+  /** Every held row in order, decoded chunk by chunk (for export; memory stays one chunk). */
+  *rows(): Generator<Row> {
+    this.flush();
+    // The rows held now: a result still streaming does not grow under an export.
+    for (const chunk of this.chunks.slice()) {
+      for (const row of JSON.parse(chunk) as Row[]) yield row;
+    }
+  }
+
+  /** Drops the statement text (privacy setting); the view then says it was not retained. */
+  forgetStatement(): void {
+    this.statementValue = null;
+    this.changeEmitter.fire();
+  }
+
+  view(): ResultView {
+    return {
+      id: this.id,
+      index: this.index,
+      statement: this.statementValue,
+      status: this.statusValue,
+      stamp: this.stampValue,
+      columns: this.columnsValue,
+      storedRows: this.rowCount,
+      discardedRows: this.discardedRows,
+      rowLimit: this.limit,
+      command: this.command,
+      error: this.error,
+      notices: this.notices,
+    };
+  }
+
+  /** Frees the rows and lets a paused driver stream go on (dropping what follows). */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.chunks = [];
+    this.chunkStarts = [];
+    this.pending = [];
+    this.storedChars = 0;
+    this.discarding = true;
+    this.overflow = [];
+    this.releaseStream();
+    this.rowsEmitter.fire();
+    this.changeEmitter.dispose();
+    this.rowsEmitter.dispose();
+  }
+
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  /** Keeps what fits under the limit; true when all of it did, else pauses on the rest. */
+  private admit(batch: readonly Row[]): boolean {
+    const room = this.limit - this.rowCount;
+    if (batch.length <= room) {
+      this.gather(batch);
+      return true;
+    }
+    this.gather(batch.slice(0, room));
+    this.overflow = batch.slice(room);
+    this.flush();
+    this.statusValue = 'paused';
+    this.changeEmitter.fire();
+    return false;
+  }
+
+  private gather(rows: readonly Row[]): void {
+    if (rows.length === 0) return;
+    if (this.pending.length === 0 && rows.length >= CHUNK_ROWS / 4) {
+      this.store(rows);
+    } else {
+      for (const row of rows) this.pending.push(row);
+      if (this.pending.length >= CHUNK_ROWS) this.flush();
+    }
+    this.rowsEmitter.fire();
+  }
+
+  private flush(): void {
+    if (this.pending.length === 0) return;
+    const rows = this.pending;
+    this.pending = [];
+    this.store(rows);
+  }
+
+  private store(rows: readonly Row[]): void {
+    const text = JSON.stringify(rows);
+    this.chunkStarts.push(this.storedRows);
+    this.chunks.push(text);
+    this.storedRows += rows.length;
+    this.storedChars += text.length;
+  }
+
+  private chunkRows(index: number): number {
+    const next = index + 1 < this.chunkStarts.length ? this.chunkStarts[index + 1] : this.storedRows;
+    return next - this.chunkStarts[index];
+  }
+
+  /** The chunk holding row `row`, or -1 past the end. */
+  private chunkAt(row: number): number {
+    if (row >= this.storedRows) return -1;
+    let low = 0;
+    let high = this.chunkStarts.length - 1;
+    while (low < high) {
+      const middle = (low + high + 1) >> 1;
+      if (this.chunkStarts[middle] <= row) low = middle;
+      else high = middle - 1;
+    }
+    return low;
+  }
+
+  private releaseStream(): void {
+    const resume = this.resume;
+    this.resume = undefined;
+    this.paused = undefined;
+    resume?.();
+  }
+}

@@ -1,0 +1,305 @@
+import * as vscode from 'vscode';
+import type { Logger } from '../common/logger';
+import type { Trace } from '../common/trace';
+import {
+  MAX_CHARS_PER_PULL,
+  MAX_ROWS_PER_PULL,
+  parseWebviewMessage,
+  type HostMessage,
+  type ResultStatus,
+  type ViewSettings,
+  type WebviewMessage,
+} from '../results/protocol';
+import type { ResultSet } from '../results/result-set';
+import type { RunResults } from '../results/run-results';
+import { makeNonce, resultsHtml } from '../results/webview-html';
+
+export const RESULTS_VIEW_TYPE = 'immutaWorksheets.results';
+
+/** What the panel cannot do by itself: the worksheet's run, exports, the editor. */
+export interface PanelActions {
+  cancel(): void;
+  fetchMore(result: ResultSet, all: boolean): void;
+  stopReading(result: ResultSet): void;
+  exportResult(result: ResultSet, format: 'csv' | 'json', withStamp: boolean, destination: 'file' | 'untitled'): Promise<void>;
+  copyMarkdown(result: ResultSet): Promise<void>;
+  showStatement(result: ResultSet): void;
+  settings(): ViewSettings;
+  /** The user closed the panel. */
+  closed(): void;
+}
+
+/** Metadata updates of a streaming result are posted at most this often. */
+const UPDATE_INTERVAL_MS = 100;
+
+/**
+ * The results webview of one worksheet: a panel beside its editor, showing the worksheet's
+ * latest run. It answers the webview's row pulls from the run's results, holding a pull until
+ * rows arrive, and never posts more than one page of rows at a time.
+ */
+export class ResultsPanel implements vscode.Disposable {
+  private panel: vscode.WebviewPanel | undefined;
+  private ready = false;
+  private run: RunResults | undefined;
+  private runSubscriptions: vscode.Disposable[] = [];
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly postedStatus = new Map<string, ResultStatus>();
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private title: string,
+    private readonly actions: PanelActions,
+    private readonly logger: Logger,
+    private readonly trace: Trace,
+  ) {}
+
+  get visible(): boolean {
+    return this.panel?.visible === true;
+  }
+
+  get isOpen(): boolean {
+    return this.panel !== undefined;
+  }
+
+  /** Where the panel is, while it is open. */
+  get viewColumn(): vscode.ViewColumn | undefined {
+    return this.panel?.viewColumn;
+  }
+
+  /**
+   * Shows a run (replacing what was shown) and opens the panel if needed: in `column` (where
+   * other results already are), else beside the editor.
+   */
+  show(run: RunResults, column?: vscode.ViewColumn): void {
+    this.watch(run);
+    if (!this.panel) {
+      this.open(column);
+    } else {
+      if (!this.panel.visible) this.panel.reveal(undefined, true);
+      this.postState();
+    }
+  }
+
+  /** Opens (or reveals) the panel with whatever run it has. */
+  reveal(column?: vscode.ViewColumn): void {
+    if (this.panel) this.panel.reveal(undefined, false);
+    else this.open(column);
+  }
+
+  rename(title: string): void {
+    this.title = title;
+    if (this.panel) this.panel.title = panelTitle(title);
+  }
+
+  /** Forgets the run shown (its rows were freed by its owner). */
+  clear(): void {
+    this.watch(undefined);
+    this.postState();
+  }
+
+  dispose(): void {
+    this.watch(undefined);
+    const panel = this.panel;
+    this.panel = undefined;
+    panel?.dispose();
+  }
+
+  private open(column: vscode.ViewColumn = vscode.ViewColumn.Beside): void {
+    const root = vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview');
+    const panel = vscode.window.createWebviewPanel(
+      RESULTS_VIEW_TYPE,
+      panelTitle(this.title),
+      { viewColumn: column, preserveFocus: true },
+      {
+        enableScripts: true,
+        // Switching tabs must not re-pull a million rows; the webview is the row cache.
+        retainContextWhenHidden: true,
+        localResourceRoots: [root],
+      },
+    );
+    this.panel = panel;
+    this.ready = false;
+    const webview = panel.webview;
+    webview.html = resultsHtml({
+      cspSource: webview.cspSource,
+      nonce: makeNonce(),
+      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(root, 'results.js')).toString(),
+      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(root, 'results.css')).toString(),
+      title: panelTitle(this.title),
+    });
+    const subscriptions = [
+      webview.onDidReceiveMessage((raw: unknown) => this.receive(raw)),
+      panel.onDidDispose(() => {
+        for (const subscription of subscriptions) subscription.dispose();
+        if (this.panel !== panel) return;
+        this.panel = undefined;
+        this.ready = false;
+        this.actions.closed();
+      }),
+    ];
+  }
+
+  private watch(run: RunResults | undefined): void {
+    for (const subscription of this.runSubscriptions) subscription.dispose();
+    this.runSubscriptions = [];
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+    this.postedStatus.clear();
+    this.run = run;
+    for (const result of run?.results ?? []) {
+      this.runSubscriptions.push(result.onDidChange(() => this.scheduleUpdate(result)));
+    }
+  }
+
+  private receive(raw: unknown): void {
+    const message = parseWebviewMessage(raw);
+    if (!message) {
+      this.logger.warn('results view: ignored a malformed message');
+      return;
+    }
+    try {
+      this.handle(message);
+    } catch (error) {
+      this.logger.error(`results view: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  private handle(message: WebviewMessage): void {
+    if (message.type === 'ready') {
+      this.ready = true;
+      this.postState();
+      return;
+    }
+    if (message.type === 'problem') {
+      this.logger.error(`results view (webview): ${message.message}`);
+      return;
+    }
+    if (message.type === 'cancel') {
+      this.actions.cancel();
+      return;
+    }
+    if (message.type === 'copy') {
+      void vscode.env.clipboard.writeText(message.text).then(() => vscode.window.setStatusBarMessage(`Copied ${message.what}`, 3000));
+      return;
+    }
+    if (message.type === 'openValue') {
+      void openValue(message.text);
+      return;
+    }
+    if (message.type === 'mark') {
+      this.trace.mark(`webview-${message.name}`, { resultId: message.resultId, rows: message.rows, webviewAt: message.at });
+      return;
+    }
+    const result = this.run?.find(message.resultId);
+    if (message.type === 'pull') {
+      this.pull(message.requestId, message.resultId, message.from, message.maxRows, result);
+      return;
+    }
+    if (!result) return;
+    switch (message.type) {
+      case 'fetchMore':
+        this.actions.fetchMore(result, message.all);
+        return;
+      case 'stopReading':
+        this.actions.stopReading(result);
+        return;
+      case 'export':
+        void this.actions.exportResult(result, message.format, message.withStamp, message.destination);
+        return;
+      case 'copyMarkdown':
+        void this.actions.copyMarkdown(result);
+        return;
+      case 'showStatement':
+        this.actions.showStatement(result);
+        return;
+    }
+  }
+
+  /** Answers now when rows are there (or the result settled); otherwise when they arrive. */
+  private pull(requestId: number, resultId: string, from: number, maxRows: number, result: ResultSet | undefined): void {
+    const fail = (reason: string) => this.post({ type: 'pullFailed', requestId, resultId, reason });
+    if (!result || result.isDisposed) {
+      fail('These results are no longer held. Run the statement again.');
+      return;
+    }
+    const answer = (): boolean => {
+      if (result.isDisposed) {
+        fail('These results were released.');
+        return true;
+      }
+      const slice = result.read(from, Math.min(maxRows, MAX_ROWS_PER_PULL), MAX_CHARS_PER_PULL);
+      if (slice.count === 0 && !result.settled) return false;
+      this.post({ type: 'rows', requestId, resultId, from: slice.from, count: slice.count, chunks: slice.chunks });
+      return true;
+    };
+    if (answer()) return;
+    const waiting = result.onDidStoreRows(() => {
+      if (answer()) {
+        waiting.dispose();
+        this.runSubscriptions = this.runSubscriptions.filter((subscription) => subscription !== waiting);
+      }
+    });
+    this.runSubscriptions.push(waiting);
+  }
+
+  private scheduleUpdate(result: ResultSet): void {
+    // A status change shows at once; row counts of a streaming result are batched.
+    if (this.postedStatus.get(result.id) !== result.status) {
+      this.postUpdate(result);
+      return;
+    }
+    if (this.timers.has(result.id)) return;
+    this.timers.set(
+      result.id,
+      setTimeout(() => {
+        this.timers.delete(result.id);
+        this.postUpdate(result);
+      }, UPDATE_INTERVAL_MS),
+    );
+  }
+
+  private postUpdate(result: ResultSet): void {
+    const run = this.run;
+    if (!run || result.isDisposed) return;
+    const timer = this.timers.get(result.id);
+    if (timer) {
+      clearTimeout(timer);
+      this.timers.delete(result.id);
+    }
+    this.postedStatus.set(result.id, result.status);
+    this.post({ type: 'result', runId: run.runId, result: result.view() });
+  }
+
+  private postState(): void {
+    for (const result of this.run?.results ?? []) this.postedStatus.set(result.id, result.status);
+    this.post({ type: 'state', run: this.run?.view() ?? null, settings: this.actions.settings() });
+  }
+
+  private post(message: HostMessage): void {
+    if (!this.panel || !this.ready) return;
+    this.panel.webview.postMessage(message).then(undefined, (error: unknown) => {
+      this.logger.warn(`results view: a message was not delivered (${error instanceof Error ? error.message : String(error)})`);
+    });
+  }
+}
+
+function panelTitle(worksheet: string): string {
+  return `Results · ${worksheet}`;
+}
+
+/** A value in a new editor, pretty-printed when it is JSON. */
+async function openValue(text: string): Promise<void> {
+  let content = text;
+  let language = 'plaintext';
+  const trimmed = text.trim();
+  if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
+    try {
+      content = JSON.stringify(JSON.parse(trimmed), null, 2);
+      language = 'json';
+    } catch {
+      // Not JSON after all: shown as it is.
+    }
+  }
+  const document = await vscode.workspace.openTextDocument({ content, language });
+  await vscode.window.showTextDocument(document, { preview: true, viewColumn: vscode.ViewColumn.Active });
+}

@@ -1,0 +1,325 @@
+import {
+  SlickCellRangeSelector,
+  SlickCellSelectionModel,
+  SlickGrid,
+  SlickRange,
+  type Column,
+  type CustomDataView,
+  type GridOption,
+  type SlickEventData,
+} from 'slickgrid';
+import type { ColumnView } from '../results/protocol';
+import { isCut } from './cells';
+import { blocksToTsv, describeBlocks, type CellBlock } from './clipboard';
+import { dataColumn, dataIndex, rowNumberColumn, ROW_NUMBER_ID, WidthMeter } from './grid-columns';
+import type { Cell, Row, RowStore, SortDirection, SortState } from './row-store';
+
+export interface FocusedCell {
+  readonly displayRow: number;
+  /** The row's place in arrival order (what the row-number column shows when unsorted). */
+  readonly rowIndex: number;
+  readonly column: ColumnView;
+  readonly value: Cell;
+  readonly cut: boolean;
+}
+
+export interface GridEvents {
+  /** `how`: a click, a keyboard move, or an explicit request for the whole value (double-click, Enter). */
+  cellFocused(cell: FocusedCell, how: 'click' | 'move' | 'open'): void;
+  selectionChanged(hasSelection: boolean): void;
+  copy(text: string, what: string): void;
+  /** Rows are in the grid's DOM (called after each render that shows rows). */
+  rendered(): void;
+  /** A header was clicked while sorting is not possible. */
+  sortBlocked(): void;
+  sortChanged(state: SortState | null, busy: boolean): void;
+}
+
+export interface GridSettings {
+  readonly nonce: string;
+  readonly cellTextLimit: number;
+  readonly sortAllowed: boolean;
+}
+
+const ROW_HEIGHT = 24;
+
+/**
+ * SlickGrid over a RowStore: the grid asks the store for rows by index (nothing is copied into
+ * arrays), renders cells as text, and sorts through the store's permutation.
+ */
+export class ResultGrid {
+  private readonly element: HTMLDivElement;
+  private readonly grid: SlickGrid;
+  private readonly selection: SlickCellSelectionModel;
+  private readonly meter: WidthMeter;
+  private readonly resizeObserver: ResizeObserver;
+  private sortAllowed: boolean;
+  private sizedFromRows = false;
+  private rowNumberWidth: number;
+  private anchorRow: number | null = null;
+  private lastFocusKey = '';
+  private destroyed = false;
+  private sortPending = false;
+
+  constructor(
+    host: HTMLElement,
+    private readonly columns: readonly ColumnView[],
+    private readonly store: RowStore,
+    private readonly settings: GridSettings,
+    private readonly events: GridEvents,
+  ) {
+    this.sortAllowed = settings.sortAllowed;
+    this.element = document.createElement('div');
+    this.element.className = 'grid';
+    host.appendChild(this.element);
+    this.meter = new WidthMeter(gridFont(host));
+    this.rowNumberWidth = this.meter.rowNumbers(store.length);
+    const data: CustomDataView<Row> = {
+      getLength: () => this.store.length,
+      getItem: (index) => this.store.getRow(index),
+      getItemMetadata: () => null,
+    };
+    const options: GridOption = {
+      rowHeight: ROW_HEIGHT,
+      // Cell and header text is set with textContent, never innerHTML; the nonce lets the
+      // grid's own <style> element through the page's CSP.
+      enableHtmlRendering: false,
+      nonce: settings.nonce,
+      enableCellNavigation: true,
+      enableColumnReorder: false,
+      enableTextSelectionOnCells: false,
+      multiColumnSort: false,
+      forceFitColumns: false,
+      syncColumnCellResize: true,
+      showCellSelection: true,
+      minRowBuffer: 4,
+      // Our event handlers (header type labels) must be in place before the first render.
+      explicitInitialization: true,
+      invalidColumnFreezePickerCallback: () => undefined,
+      invalidColumnFreezeWidthCallback: () => undefined,
+    };
+    this.grid = new SlickGrid(this.element, data, this.columnDefinitions(this.initialWidths()), options);
+    this.sizedFromRows = store.length > 0;
+    const selectorOptions = {
+      selectionCss: { border: '1px solid var(--vscode-focusBorder)' } as Partial<CSSStyleDeclaration> as CSSStyleDeclaration,
+    };
+    this.selection = new SlickCellSelectionModel({ selectActiveCell: true, cellRangeSelector: new SlickCellRangeSelector(selectorOptions) });
+    this.subscribe();
+    this.grid.init();
+    this.grid.setSelectionModel(this.selection);
+    this.element.addEventListener('keydown', (event) => this.onKeyDown(event));
+    // VS Code may run its copy command instead of letting the keystroke through.
+    this.element.addEventListener('copy', (event) => {
+      if (this.copySelection(false)) event.preventDefault();
+    });
+    // Resizing in the next frame keeps the canvas change out of the observer's own delivery.
+    this.resizeObserver = new ResizeObserver(() =>
+      requestAnimationFrame(() => {
+        if (!this.destroyed) this.grid.resizeCanvas();
+      }),
+    );
+    this.resizeObserver.observe(this.element);
+    this.showSort(store.sort);
+  }
+
+  /** New rows arrived (called at most once per frame). */
+  rowsChanged(): void {
+    const rowNumberWidth = this.meter.rowNumbers(this.store.length);
+    if (!this.sizedFromRows && this.store.length > 0) {
+      this.sizedFromRows = true;
+      this.rowNumberWidth = rowNumberWidth;
+      this.grid.setColumns(this.columnDefinitions(this.initialWidths()));
+    } else if (rowNumberWidth > this.rowNumberWidth) {
+      this.rowNumberWidth = rowNumberWidth;
+      const columns = this.grid.getColumns();
+      columns[0].width = rowNumberWidth;
+      this.grid.setColumns(columns);
+    }
+    this.grid.updateRowCount();
+    this.grid.render();
+  }
+
+  setSortAllowed(allowed: boolean): void {
+    this.sortAllowed = allowed;
+    this.element.classList.toggle('sort-locked', !allowed);
+    if (!allowed && this.store.sort !== null) this.applySort(null);
+  }
+
+  hasSelection(): boolean {
+    return this.blocks().length > 0;
+  }
+
+  /** Copies the selected cells as TSV through the host; false when nothing is selected. */
+  copySelection(withHeaders: boolean): boolean {
+    const blocks = this.blocks();
+    if (blocks.length === 0) return false;
+    const text = blocksToTsv(
+      blocks,
+      (row, column) => this.store.getRow(row)[column],
+      withHeaders ? (column) => this.columns[column]?.name ?? '' : null,
+    );
+    this.events.copy(text, describeBlocks(blocks, withHeaders));
+    return true;
+  }
+
+  focus(): void {
+    this.grid.focus();
+  }
+
+  destroy(): void {
+    this.destroyed = true;
+    this.resizeObserver.disconnect();
+    this.grid.destroy(true);
+    this.element.remove();
+  }
+
+  private columnDefinitions(widths: readonly number[]): Column[] {
+    return [rowNumberColumn(this.rowNumberWidth), ...this.columns.map((column, index) => dataColumn(column, index, widths[index], this.settings.cellTextLimit))];
+  }
+
+  private initialWidths(): number[] {
+    const sample: Row[] = [];
+    for (let i = 0; i < Math.min(100, this.store.length); i++) sample.push(this.store.getRow(i));
+    return this.meter.columns(this.columns, sample, this.settings.cellTextLimit);
+  }
+
+  private subscribe(): void {
+    const grid = this.grid;
+    grid.onHeaderCellRendered.subscribe((_event, args) => {
+      const index = dataIndex(args.column);
+      if (index < 0) return;
+      const type = document.createElement('span');
+      type.className = 'col-type';
+      type.textContent = this.columns[index].type;
+      args.node.querySelector('.slick-column-name')?.after(type);
+    });
+    grid.onBeforeSort.subscribe((event, args) => {
+      event.stopImmediatePropagation();
+      const column = 'sortCol' in args && args.sortCol !== undefined && args.sortCol !== null ? dataIndex(args.sortCol) : -1;
+      // SlickGrid's own header state is overwritten by ours either way.
+      queueMicrotask(() => this.showSort(this.store.sort));
+      if (column < 0) return false;
+      if (!this.sortAllowed) {
+        this.events.sortBlocked();
+        return false;
+      }
+      if (!this.sortPending) this.applySort(nextSort(this.store.sort, column));
+      return false;
+    });
+    grid.onHeaderClick.subscribe((_event, args) => {
+      if (args.column.id === ROW_NUMBER_ID) this.selectRows(0, this.store.length - 1);
+    });
+    grid.onClick.subscribe((event, args) => this.onClick(event, args.row, args.cell));
+    grid.onDblClick.subscribe((_event, args) => this.focusCell(args.row, args.cell, 'open'));
+    grid.onActiveCellChanged.subscribe((_event, args) => {
+      if (args.row !== undefined && args.cell !== undefined) this.focusCell(args.row, args.cell, 'move');
+    });
+    this.selection.onSelectedRangesChanged.subscribe(() => this.events.selectionChanged(this.hasSelection()));
+    grid.onRendered.subscribe(() => {
+      if (this.store.length > 0 && this.element.querySelector('.slick-row') !== null) this.events.rendered();
+    });
+  }
+
+  private onClick(event: SlickEventData, row: number, cell: number): void {
+    if (cell === 0) {
+      const shift = event.getNativeEvent<MouseEvent>().shiftKey;
+      const from = shift && this.anchorRow !== null ? this.anchorRow : row;
+      if (!shift) this.anchorRow = row;
+      this.selectRows(Math.min(from, row), Math.max(from, row));
+      return;
+    }
+    const active = this.grid.getActiveCell();
+    if (event.getNativeEvent<MouseEvent>().shiftKey && active !== null && active !== undefined && active.cell > 0) {
+      // Shift+click extends the selection from the active cell, which stays where it is.
+      event.stopImmediatePropagation();
+      this.selection.setSelectedRanges([new SlickRange(active.row, active.cell, row, cell)]);
+      return;
+    }
+    this.anchorRow = row;
+    // A click on a cell whose text was cut shows the whole value.
+    queueMicrotask(() => this.focusCell(row, cell, 'click'));
+  }
+
+  private selectRows(from: number, to: number): void {
+    const last = this.grid.getColumns().length - 1;
+    if (to < from || last < 1) return;
+    this.selection.setSelectedRanges([new SlickRange(from, 1, to, last)]);
+    this.grid.focus();
+  }
+
+  private focusCell(row: number, cell: number, how: 'click' | 'move' | 'open'): void {
+    const column = this.grid.getColumns()[cell];
+    const index = column === undefined ? -1 : dataIndex(column);
+    if (index < 0 || row < 0 || row >= this.store.length) return;
+    const key = `${row}:${cell}`;
+    if (how === 'move' && key === this.lastFocusKey) return;
+    this.lastFocusKey = key;
+    const value = this.store.getRow(row)[index] ?? null;
+    this.events.cellFocused(
+      { displayRow: row, rowIndex: this.store.rowIndex(row), column: this.columns[index], value, cut: isCut(value, this.settings.cellTextLimit) },
+      how,
+    );
+  }
+
+  private onKeyDown(event: KeyboardEvent): void {
+    const accel = event.ctrlKey || event.metaKey;
+    if (accel && !event.altKey && event.key.toLowerCase() === 'c') {
+      if (this.copySelection(event.shiftKey)) {
+        event.preventDefault();
+        event.stopPropagation();
+      }
+    } else if (event.key === 'Enter' && !accel) {
+      const active = this.grid.getActiveCell();
+      if (active !== null && active !== undefined) {
+        event.preventDefault();
+        this.focusCell(active.row, active.cell, 'open');
+      }
+    }
+  }
+
+  private blocks(): CellBlock[] {
+    return this.selection
+      .getSelectedRanges()
+      .map((range) => ({ fromRow: range.fromRow, toRow: range.toRow, fromColumn: Math.max(1, range.fromCell) - 1, toColumn: range.toCell - 1 }))
+      .filter((block) => block.toColumn >= block.fromColumn && block.toRow >= block.fromRow && block.fromRow < this.store.length);
+  }
+
+  private applySort(state: SortState | null): void {
+    this.sortPending = true;
+    this.events.sortChanged(state, true);
+    this.element.classList.add('sorting');
+    // Let the "Sorting…" state paint before a possibly long sort blocks the thread.
+    requestAnimationFrame(() =>
+      setTimeout(() => {
+        const column = state === null ? (this.store.sort?.column ?? 0) : state.column;
+        this.store.sortBy(column, this.columns[column]?.kind ?? 'text', state === null ? null : state.direction);
+        this.sortPending = false;
+        if (this.destroyed) return;
+        this.selection.setSelectedRanges([]);
+        this.grid.resetActiveCell();
+        this.grid.invalidate();
+        // A new order starts at its top, where the rows one sorted for are.
+        this.grid.scrollRowToTop(0);
+        this.showSort(this.store.sort);
+        this.element.classList.remove('sorting');
+        this.events.sortChanged(this.store.sort, false);
+      }, 0),
+    );
+  }
+
+  private showSort(state: SortState | null): void {
+    this.grid.setSortColumns(state === null ? [] : [{ columnId: `c${state.column}`, sortAsc: state.direction === 'asc' }]);
+  }
+}
+
+/** Header clicks cycle ascending → descending → original order. */
+export function nextSort(current: SortState | null, column: number): SortState | null {
+  if (current === null || current.column !== column) return { column, direction: 'asc' };
+  const next: SortDirection | null = current.direction === 'asc' ? 'desc' : null;
+  return next === null ? null : { column, direction: next };
+}
+
+function gridFont(host: HTMLElement): string {
+  const style = getComputedStyle(host);
+  return `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+}

@@ -1,0 +1,40 @@
+import type { StampView } from '../results/protocol';
+import { h, type Child } from './dom';
+import { formatDuration, formatRows, formatStarted } from './format';
+
+/**
+ * Where and as whom the statement ran. Impersonation is the most important fact on the line,
+ * so it is a badge that stands out; running as yourself is stated just as explicitly.
+ */
+export function renderStamp(stamp: StampView | null): HTMLElement {
+  const line = h('div', { className: 'stamp', testId: 'stamp', attrs: { role: 'group', 'aria-label': 'Where and as whom this ran' } });
+  if (stamp === null) {
+    line.append(h('span', { className: 'stamp-item muted', text: 'Not run yet' }));
+    return line;
+  }
+  const who =
+    stamp.ranAs === null
+      ? h('span', { className: 'stamp-as yourself', testId: 'stamp-as', text: `as yourself (${stamp.login})` })
+      : h('span', { className: 'stamp-as impersonating', testId: 'stamp-as', text: `as ${stamp.ranAs}`, title: `Ran as the Immuta user ${stamp.ranAs}, impersonated by ${stamp.login}` });
+  const items: Child[] = [
+    item(stamp.platform, 'platform'),
+    item(stamp.profile, 'profile'),
+    item(stamp.login, 'login'),
+    who,
+    stamp.project === null ? null : item(stamp.project === undefined ? 'project unknown' : `project ${stamp.project}`, 'project'),
+    item(`started ${formatStarted(stamp.startedAt)}`, 'started', new Date(stamp.startedAt).toString()),
+    stamp.durationMs === null ? null : item(formatDuration(stamp.durationMs), 'duration'),
+    stamp.rowCount === null ? null : item(formatRows(stamp.rowCount), 'rows'),
+    stamp.queryId === null ? null : item(`query id ${stamp.queryId}`, 'query-id'),
+  ];
+  for (const child of items) {
+    if (child === null || child === undefined || child === false) continue;
+    if (line.childElementCount > 0) line.append(h('span', { className: 'stamp-sep', attrs: { 'aria-hidden': 'true' }, text: '·' }));
+    line.append(child);
+  }
+  return line;
+}
+
+function item(text: string, kind: string, title?: string): HTMLElement {
+  return h('span', { className: `stamp-item stamp-${kind}`, text, ...(title === undefined ? {} : { title }) });
+}

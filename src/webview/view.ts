@@ -1,0 +1,233 @@
+import type { HostMessage, ResultView, RunView, ViewSettings, WebviewMessage } from '../results/protocol';
+import { ActionsBar } from './actions-bar';
+import { DetailPane } from './detail-pane';
+import { h } from './dom';
+import { renderError } from './error-view';
+import { ResultGrid, type FocusedCell } from './grid';
+import type { HostLink } from './host-link';
+import { Puller, type PullerHost } from './puller';
+import { canSort } from './result-status';
+import { RowStore } from './row-store';
+import { renderStamp } from './stamp';
+import { StatusLine } from './status-line';
+import { renderNoRows, renderNotices, renderPlaceholder, renderSummary } from './summary';
+import { TabStrip } from './tabs';
+
+const DEFAULT_SETTINGS: ViewSettings = { cellTextLimit: 500 };
+
+/**
+ * The results page: tabs for the run's statements and, for the active one, its stamp, status,
+ * actions and either a grid, an error or a summary. Host messages go in through `handle`.
+ */
+export class ResultsPage implements PullerHost {
+  private run: RunView | null = null;
+  private settings: ViewSettings = DEFAULT_SETTINGS;
+  private readonly pullers = new Map<string, Puller>();
+  private readonly requests = new Map<number, Puller>();
+  private requestCounter = 0;
+  private activeId: string | null = null;
+  private grid: { readonly resultId: string; readonly grid: ResultGrid } | null = null;
+  private bodyKey = '';
+  private sorting = false;
+  private hasSelection = false;
+
+  private readonly tabs: TabStrip;
+  private readonly stampSlot = h('div', { className: 'stamp-slot' });
+  private readonly status: StatusLine;
+  private readonly actions: ActionsBar;
+  private readonly messageSlot = h('div', { className: 'message-slot' });
+  private readonly gridHost = h('div', { className: 'grid-host', testId: 'grid', attrs: { role: 'region', 'aria-label': 'Rows' } });
+  private readonly detail: DetailPane;
+  private readonly panel: HTMLElement;
+  private readonly empty = h('div', { className: 'empty', testId: 'empty' }, [
+    h('div', { className: 'empty-title', text: 'No results yet' }),
+    h('div', { className: 'empty-text', text: 'Run a statement in a worksheet to see its rows here.' }),
+  ]);
+
+  constructor(
+    root: HTMLElement,
+    private readonly host: HostLink,
+    private readonly nonce: string,
+  ) {
+    const post = (message: WebviewMessage): void => host.post(message);
+    this.tabs = new TabStrip((id) => this.activate(id));
+    this.status = new StatusLine(post);
+    this.actions = new ActionsBar(post, () => this.grid?.grid.copySelection(true));
+    this.detail = new DetailPane(post);
+    this.panel = h('main', { className: 'panel', attrs: { id: 'result-panel', role: 'tabpanel' } }, [
+      h('header', { className: 'panel-head' }, [this.stampSlot, h('div', { className: 'toolbar' }, [this.status.element, this.actions.element])]),
+      this.messageSlot,
+      this.gridHost,
+      this.detail.element,
+    ]);
+    root.append(h('div', { className: 'app' }, [this.tabs.element, this.panel, this.empty]));
+    this.showRun();
+  }
+
+  handle(message: HostMessage): void {
+    switch (message.type) {
+      case 'state':
+        this.settings = message.settings;
+        this.replaceRun(message.run);
+        return;
+      case 'result':
+        if (this.run !== null && message.runId === this.run.runId) this.updateResult(message.result);
+        return;
+      case 'rows': {
+        const puller = this.requests.get(message.requestId);
+        this.requests.delete(message.requestId);
+        puller?.receive(message);
+        return;
+      }
+      case 'pullFailed': {
+        const puller = this.requests.get(message.requestId);
+        this.requests.delete(message.requestId);
+        puller?.fail(message);
+        return;
+      }
+    }
+  }
+
+  // PullerHost
+  post(message: WebviewMessage): void {
+    this.host.post(message);
+  }
+
+  nextRequestId(puller: Puller): number {
+    const id = ++this.requestCounter;
+    this.requests.set(id, puller);
+    return id;
+  }
+
+  rowCountChanged(resultId: string): void {
+    if (resultId !== this.activeId) return;
+    this.grid?.grid.rowsChanged();
+    this.renderStatus();
+  }
+
+  pullFailed(resultId: string): void {
+    if (resultId === this.activeId) this.renderStatus();
+  }
+
+  private replaceRun(run: RunView | null): void {
+    for (const puller of this.pullers.values()) puller.dispose();
+    this.pullers.clear();
+    this.requests.clear();
+    this.destroyGrid();
+    this.detail.hide();
+    this.run = run;
+    this.activeId = run?.results[0]?.id ?? null;
+    for (const result of run?.results ?? []) {
+      const puller = new Puller(result, new RowStore(), this);
+      this.pullers.set(result.id, puller);
+    }
+    this.tabs.reset(run?.results ?? [], this.activeId);
+    this.showRun();
+    for (const puller of this.pullers.values()) puller.start();
+  }
+
+  private updateResult(result: ResultView): void {
+    const run = this.run;
+    if (run === null) return;
+    const index = run.results.findIndex((candidate) => candidate.id === result.id);
+    if (index < 0) return;
+    this.run = { ...run, results: run.results.map((candidate, i) => (i === index ? result : candidate)) };
+    this.tabs.update(result);
+    this.pullers.get(result.id)?.update(result);
+    if (result.id === this.activeId) this.renderActive();
+  }
+
+  private activate(resultId: string): void {
+    if (resultId === this.activeId) return;
+    this.activeId = resultId;
+    this.tabs.activate(resultId);
+    this.detail.hide();
+    this.renderActive();
+  }
+
+  private showRun(): void {
+    const hasRun = this.run !== null && this.run.results.length > 0;
+    this.empty.hidden = hasRun;
+    this.panel.hidden = !hasRun;
+    this.tabs.element.hidden = !hasRun;
+    if (hasRun) this.renderActive();
+  }
+
+  private active(): Puller | undefined {
+    return this.activeId === null ? undefined : this.pullers.get(this.activeId);
+  }
+
+  /** Brings the panel in line with the active result; rebuilds only the parts whose shape changed. */
+  private renderActive(): void {
+    const puller = this.active();
+    if (puller === undefined) return;
+    const result = puller.view;
+    this.stampSlot.replaceChildren(renderStamp(result.stamp));
+    const bodyKey = [result.id, result.status, result.error?.message ?? '', result.notices.length, result.columns === null ? 'none' : 'grid', result.command ?? '', result.stamp?.rowCount ?? '', result.storedRows === 0].join('|');
+    if (bodyKey !== this.bodyKey) {
+      this.bodyKey = bodyKey;
+      this.messageSlot.replaceChildren(...this.messages(result));
+    }
+    this.renderGrid(puller);
+    this.renderStatus();
+  }
+
+  private messages(result: ResultView): HTMLElement[] {
+    const parts: (HTMLElement | null)[] = [];
+    if (result.error !== null) parts.push(renderError(result, result.error, () => this.host.post({ type: 'showStatement', resultId: result.id })));
+    else if (result.columns === null) parts.push(result.status === 'succeeded' ? renderSummary(result) : renderPlaceholder(result));
+    else if (result.status === 'succeeded' && result.storedRows === 0) parts.push(renderNoRows());
+    parts.push(renderNotices(result.notices));
+    return parts.filter((part): part is HTMLElement => part !== null);
+  }
+
+  private renderGrid(puller: Puller): void {
+    const result = puller.view;
+    const columns = result.columns;
+    if (columns === null) {
+      this.destroyGrid();
+      this.gridHost.hidden = true;
+      return;
+    }
+    this.gridHost.hidden = false;
+    if (this.grid === null || this.grid.resultId !== result.id) {
+      this.destroyGrid();
+      this.hasSelection = false;
+      const grid = new ResultGrid(this.gridHost, columns, puller.store, { nonce: this.nonce, cellTextLimit: this.settings.cellTextLimit, sortAllowed: canSort(result) }, {
+        cellFocused: (cell, how) => this.cellFocused(cell, how),
+        selectionChanged: (hasSelection) => {
+          this.hasSelection = hasSelection;
+          this.renderStatus();
+        },
+        copy: (text, what) => this.host.post({ type: 'copy', text, what }),
+        rendered: () => puller.rendered(),
+        sortBlocked: () => this.status.explainSortLocked(),
+        sortChanged: (_state, busy) => {
+          this.sorting = busy;
+          this.renderStatus();
+        },
+      });
+      this.grid = { resultId: result.id, grid };
+      grid.rowsChanged();
+    }
+    this.grid.grid.setSortAllowed(canSort(result));
+  }
+
+  private cellFocused(cell: FocusedCell, how: 'click' | 'move' | 'open'): void {
+    if (how === 'open' || (how === 'click' && cell.cut) || this.detail.isOpen) this.detail.show(cell);
+  }
+
+  private renderStatus(): void {
+    const puller = this.active();
+    if (puller === undefined) return;
+    const result = puller.view;
+    this.status.update({ result, held: puller.store.length, pullFailure: puller.failed, sort: puller.store.sort, sorting: this.sorting });
+    this.actions.update(result, this.hasSelection);
+  }
+
+  private destroyGrid(): void {
+    this.grid?.grid.destroy();
+    this.grid = null;
+    this.sorting = false;
+  }
+}

@@ -1,0 +1,276 @@
+/**
+ * The extension host's side of the results protocol, in Node, for one page: it validates what the
+ * webview posts with the real `parseWebviewMessage`, holds pulls until rows exist, answers in
+ * chunks within MAX_ROWS_PER_PULL / MAX_CHARS_PER_PULL, and sends `result` updates as rows
+ * "stream". Host messages reach the page as `window.postMessage`, as VS Code delivers them.
+ */
+import type { Page } from 'playwright-core';
+import {
+  MAX_CHARS_PER_PULL,
+  MAX_ROWS_PER_PULL,
+  parseWebviewMessage,
+  type HostMessage,
+  type ResultStatus,
+  type ResultView,
+  type RunView,
+  type ViewSettings,
+  type WebviewMessage,
+} from '../../src/results/protocol';
+
+export type Cell = string | number | boolean | null;
+export type Row = readonly Cell[];
+export type RowSource = (index: number) => Row;
+
+/**
+ * Rows generated inside the page rather than sent over the DevTools pipe (a few MB/s), for
+ * results of a million rows. The host still decides every answer (which rows, how they are cut
+ * into chunks within the limits); the page only turns row numbers into the same JSON the host
+ * would have sent. `row` must be self-contained: its source text is installed in the page.
+ */
+export interface InPageRows {
+  readonly inPage: RowSource;
+}
+
+export function inPage(row: RowSource): InPageRows {
+  return { inPage: row };
+}
+
+interface RowsRecipe {
+  readonly requestId: number;
+  readonly resultId: string;
+  readonly from: number;
+  readonly count: number;
+  readonly chunkSizes: readonly number[];
+}
+
+interface PageGlobals {
+  __rowSources: Record<string, RowSource>;
+  postMessage(message: unknown, targetOrigin: string): void;
+}
+
+/** Runs in the page: builds a `rows` answer from an in-page row source and delivers it. */
+const BUILD_ROWS_IN_PAGE = (recipe: RowsRecipe): void => {
+  const page = globalThis as unknown as PageGlobals;
+  const row = page.__rowSources[recipe.resultId];
+  const chunks: string[] = [];
+  let next = recipe.from;
+  for (const size of recipe.chunkSizes) {
+    const parts: string[] = [];
+    for (let k = 0; k < size; k++) parts.push(JSON.stringify(row(next++)));
+    chunks.push(`[${parts.join(',')}]`);
+  }
+  page.postMessage({ type: 'rows', requestId: recipe.requestId, resultId: recipe.resultId, from: recipe.from, count: recipe.count, chunks }, '*');
+};
+
+type PullMessage = Extract<WebviewMessage, { type: 'pull' }>;
+type MessageOf<T extends WebviewMessage['type']> = Extract<WebviewMessage, { type: T }>;
+
+/** Rows per chunk: a chunk is one JSON array, several chunks make one answer. */
+const CHUNK_ROWS = 1_000;
+
+/** Runs in the page (this project has no DOM types, hence the narrow cast). */
+const POST_TO_PAGE = (message: HostMessage): void => {
+  (globalThis as unknown as { postMessage(message: unknown, targetOrigin: string): void }).postMessage(message, '*');
+};
+
+function settled(status: ResultStatus): boolean {
+  return status === 'succeeded' || status === 'failed' || status === 'cancelled' || status === 'skipped';
+}
+
+interface HostedResult {
+  view: ResultView;
+  source: RowSource;
+  readonly builtInPage: boolean;
+}
+
+interface Waiter {
+  readonly test: (message: WebviewMessage) => boolean;
+  readonly resolve: (message: WebviewMessage) => void;
+}
+
+export class FakeHost {
+  /** Every valid message the webview posted, in order. */
+  readonly received: WebviewMessage[] = [];
+  /** Posts that `parseWebviewMessage` rejected, or that broke the pull rules. */
+  readonly violations: string[] = [];
+  private readonly results = new Map<string, HostedResult>();
+  /** Pulls waiting for rows, by result id. */
+  private readonly held = new Map<string, PullMessage>();
+  /** Result ids with a pull that has not been answered yet. */
+  private readonly outstanding = new Set<string>();
+  private runId: string | null = null;
+  private chain: Promise<void> = Promise.resolve();
+  private waiters: Waiter[] = [];
+
+  constructor(private readonly page: Page) {}
+
+  /** Called by the page's `acquireVsCodeApi().postMessage` (through a Playwright binding). */
+  receive(raw: unknown): void {
+    const message = parseWebviewMessage(raw);
+    if (message === undefined) {
+      this.violations.push(`invalid message: ${JSON.stringify(raw)}`);
+      return;
+    }
+    this.received.push(message);
+    if (message.type === 'pull') this.pull(message);
+    this.waiters = this.waiters.filter((waiter) => {
+      if (!waiter.test(message)) return true;
+      waiter.resolve(message);
+      return false;
+    });
+  }
+
+  /** Sends a host message; messages are delivered in the order they were sent. */
+  send(message: HostMessage): Promise<void> {
+    const sent = this.chain.then(async () => {
+      await this.page.evaluate(POST_TO_PAGE, message);
+    });
+    this.chain = sent.catch(() => undefined);
+    return sent;
+  }
+
+  /** Replaces the run (as a new run of the worksheet does); rows come from `sources`. */
+  async state(
+    run: RunView | null,
+    sources: Readonly<Record<string, RowSource | InPageRows>> = {},
+    settings: ViewSettings = { cellTextLimit: 200 },
+  ): Promise<void> {
+    this.results.clear();
+    this.held.clear();
+    this.outstanding.clear();
+    this.runId = run?.runId ?? null;
+    for (const view of run?.results ?? []) {
+      const source = sources[view.id] ?? (() => []);
+      const builtInPage = typeof source !== 'function';
+      if (builtInPage) {
+        await this.page.evaluate(`(globalThis.__rowSources ??= {})[${JSON.stringify(view.id)}] = (${source.inPage.toString()});`);
+      }
+      this.results.set(view.id, { view, source: builtInPage ? source.inPage : source, builtInPage });
+    }
+    await this.send({ type: 'state', run, settings });
+  }
+
+  view(resultId: string): ResultView {
+    return this.hosted(resultId).view;
+  }
+
+  /** Changes a result's metadata, tells the webview, then serves a held pull if it now can. */
+  async update(resultId: string, change: Partial<ResultView>): Promise<void> {
+    const hosted = this.hosted(resultId);
+    hosted.view = { ...hosted.view, ...change };
+    if (this.runId !== null) await this.send({ type: 'result', runId: this.runId, result: hosted.view });
+    const pull = this.held.get(resultId);
+    if (pull !== undefined && (pull.from < hosted.view.storedRows || settled(hosted.view.status))) {
+      this.held.delete(resultId);
+      await this.answer(pull);
+    }
+  }
+
+  /** More rows arrived from the "database". */
+  async addRows(resultId: string, count: number, change: Partial<ResultView> = {}): Promise<void> {
+    const view = this.view(resultId);
+    await this.update(resultId, { ...change, storedRows: view.storedRows + count });
+  }
+
+  messages<T extends WebviewMessage['type']>(type: T): MessageOf<T>[] {
+    return this.received.filter((message): message is MessageOf<T> => message.type === type);
+  }
+
+  /** The first message (already received or still to come) of that type that passes `test`. */
+  waitFor<T extends WebviewMessage['type']>(type: T, test: (message: MessageOf<T>) => boolean = () => true, timeoutMs = 20_000): Promise<MessageOf<T>> {
+    const matches = (message: WebviewMessage): message is MessageOf<T> => message.type === type && test(message as MessageOf<T>);
+    const seen = this.received.find(matches);
+    if (seen !== undefined) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((waiter) => waiter !== entry);
+        reject(new Error(`no "${type}" message from the webview within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const entry: Waiter = {
+        test: matches,
+        resolve: (message) => {
+          clearTimeout(timer);
+          resolve(message as MessageOf<T>);
+        },
+      };
+      this.waiters.push(entry);
+    });
+  }
+
+  /** Forgets what was received so far (for tests that count messages after an action). */
+  clearReceived(): void {
+    this.received.length = 0;
+  }
+
+  private hosted(resultId: string): HostedResult {
+    const hosted = this.results.get(resultId);
+    if (hosted === undefined) throw new Error(`no result ${resultId}`);
+    return hosted;
+  }
+
+  private pull(pull: PullMessage): void {
+    if (this.outstanding.has(pull.resultId)) this.violations.push(`a second pull for ${pull.resultId} while one was outstanding`);
+    if (pull.maxRows !== MAX_ROWS_PER_PULL) this.violations.push(`pull maxRows ${pull.maxRows}`);
+    const hosted = this.results.get(pull.resultId);
+    if (hosted === undefined) {
+      void this.send({ type: 'pullFailed', requestId: pull.requestId, resultId: pull.resultId, reason: 'unknown result' });
+      return;
+    }
+    this.outstanding.add(pull.resultId);
+    if (pull.from < hosted.view.storedRows || settled(hosted.view.status)) void this.answer(pull);
+    else this.held.set(pull.resultId, pull);
+  }
+
+  private answer(pull: PullMessage): Promise<void> {
+    const { view, source, builtInPage } = this.hosted(pull.resultId);
+    const available = Math.max(0, Math.min(pull.maxRows, MAX_ROWS_PER_PULL, view.storedRows - pull.from));
+    const chunks: string[][] = [];
+    let current: string[] = [];
+    let chars = 0;
+    let count = 0;
+    for (let i = 0; i < available; i++) {
+      const json = JSON.stringify(source(pull.from + i));
+      if (count > 0 && chars + json.length + 2 > MAX_CHARS_PER_PULL) break;
+      current.push(json);
+      chars += json.length + 1;
+      count++;
+      if (current.length === CHUNK_ROWS) {
+        chunks.push(current);
+        current = [];
+      }
+    }
+    if (current.length > 0) chunks.push(current);
+    const deliver = builtInPage
+      ? () => this.page.evaluate(BUILD_ROWS_IN_PAGE, { requestId: pull.requestId, resultId: pull.resultId, from: pull.from, count, chunkSizes: chunks.map((chunk) => chunk.length) })
+      : () => {
+          const message: HostMessage = { type: 'rows', requestId: pull.requestId, resultId: pull.resultId, from: pull.from, count, chunks: chunks.map((chunk) => `[${chunk.join(',')}]`) };
+          return this.page.evaluate(POST_TO_PAGE, message);
+        };
+    // The answer is on its way once it is handed to the page; a pull after that is legitimate.
+    const sent = this.chain.then(async () => {
+      this.outstanding.delete(pull.resultId);
+      await deliver();
+    });
+    this.chain = sent.catch(() => undefined);
+    return sent;
+  }
+}
+
+/** A result's metadata with sensible defaults, for building runs in tests. */
+export function resultView(id: string, index: number, change: Partial<ResultView> = {}): ResultView {
+  return {
+    id,
+    index,
+    statement: 'SELECT 1',
+    status: 'running',
+    stamp: null,
+    columns: null,
+    storedRows: 0,
+    discardedRows: 0,
+    rowLimit: 100_000,
+    command: null,
+    error: null,
+    notices: [],
+    ...change,
+  };
+}

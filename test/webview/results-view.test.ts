@@ -1,0 +1,550 @@
+/**
+ * The results webview as a user sees it: the built bundle in Chromium under the page's CSP, fed
+ * by a Node-side host that speaks the real protocol (pulls held until rows exist, chunked answers).
+ */
+import * as assert from 'node:assert/strict';
+import type { Locator, Page } from 'playwright-core';
+import { PROTOCOL_VERSION, type ColumnView } from '../../src/results/protocol';
+import { inPage, resultView, type Row } from './fake-host';
+import { selectRun, STAMP, WIDE_COLUMNS, wideRow } from './fixtures';
+import { Harness, type ResultsPage } from './harness';
+
+const GRID = '[data-testid="grid"]';
+
+/** The grid row showing display row `index` (found by its row number). */
+function gridRow(page: Page, index: number): Locator {
+  return page.locator(`${GRID} .slick-row`, { has: page.locator('.cell-rownum', { hasText: new RegExp(`^${index + 1}$`) }) });
+}
+
+/** The cell of data column `column` (0-based) in display row `index`. */
+function cell(page: Page, index: number, column: number): Locator {
+  return gridRow(page, index).locator(`.slick-cell.l${column + 1}`);
+}
+
+function header(page: Page, name: string): Locator {
+  return page.locator(`${GRID} .slick-header-column`, { has: page.locator('.slick-column-name', { hasText: new RegExp(`^${name}$`) }) });
+}
+
+async function scrollGrid(page: Page, to: number | 'end'): Promise<void> {
+  await page.locator(`${GRID} .slick-viewport-top.slick-viewport-left`).evaluate((element, target) => {
+    const viewport = element as unknown as { scrollTop: number; scrollHeight: number };
+    viewport.scrollTop = target === 'end' ? viewport.scrollHeight : target;
+  }, to);
+}
+
+/** The highest row number the grid has in its DOM. */
+async function lastRowNumber(page: Page): Promise<number> {
+  const numbers = await page.locator(`${GRID} .cell-rownum`).allTextContents();
+  return Math.max(0, ...numbers.map(Number));
+}
+
+async function waitForRowsBeyond(page: Page, previous: number, timeoutMs = 10_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const last = await lastRowNumber(page);
+    if (last > previous) return last;
+    if (Date.now() > deadline) throw new Error(`the grid still shows rows up to ${last} after scrolling`);
+    await page.waitForTimeout(20);
+  }
+}
+
+async function text(locator: Locator): Promise<string> {
+  return (await locator.textContent()) ?? '';
+}
+
+const TEXT_COLUMNS: readonly ColumnView[] = [
+  { name: 'id', type: 'int4', kind: 'number' },
+  { name: 'value', type: 'text', kind: 'text' },
+];
+
+describe('results webview', function () {
+  let harness: Harness;
+  let view: ResultsPage;
+  let page: Page;
+
+  before(async function () {
+    harness = await Harness.start();
+  });
+
+  after(async function () {
+    await harness?.close();
+  });
+
+  beforeEach(async function () {
+    view = await harness.open();
+    page = view.page;
+  });
+
+  afterEach(async function () {
+    const violations = await view.cspViolations();
+    const { dialogs, pageErrors } = view;
+    const hostViolations = view.host.violations;
+    const problems = view.host.messages('problem');
+    await view.close();
+    assert.deepEqual(violations, [], 'no CSP violations');
+    assert.deepEqual(dialogs, [], 'no dialogs');
+    assert.deepEqual(pageErrors, [], 'no uncaught page errors');
+    assert.deepEqual(hostViolations, [], 'the webview follows the protocol');
+    assert.deepEqual(problems, [], 'the webview reported no problems');
+  });
+
+  /** A one-statement run whose rows come from `rows` (all stored, succeeded). */
+  async function showRows(columns: readonly ColumnView[], rows: readonly Row[], cellTextLimit = 200): Promise<string> {
+    const run = selectRun('rows', { columns, status: 'succeeded', storedRows: rows.length, stamp: { ...STAMP, durationMs: 42, rowCount: rows.length } });
+    const id = run.results[0].id;
+    await view.host.state(run, { [id]: (i) => rows[i] }, { cellTextLimit });
+    await view.host.waitFor('mark', (mark) => mark.name === 'stored');
+    await cell(page, 0, 0).waitFor();
+    return id;
+  }
+
+  it('says ready with the protocol version, and the grid works under the CSP with its nonce', async function () {
+    assert.deepEqual(view.host.messages('ready'), [{ type: 'ready', protocol: PROTOCOL_VERSION }]);
+    await page.getByTestId('empty').getByText('No results yet').waitFor();
+    await showRows(TEXT_COLUMNS, [[1, 'a']]);
+    // The row height comes from the <style> element SlickGrid creates: it only applies when the
+    // element carries the page's nonce.
+    const box = await gridRow(page, 0).boundingBox();
+    assert.equal(box?.height, 24);
+  });
+
+  it('shows the first rows while the statement is still running, and says it is streaming', async function () {
+    const run = selectRun('stream');
+    const id = run.results[0].id;
+    await view.host.state(run, { [id]: wideRow });
+    await page.getByTestId('status').getByText('Streaming… 0 rows').waitFor();
+    await view.host.addRows(id, 120);
+    await cell(page, 0, 1).waitFor();
+    assert.equal(await text(cell(page, 0, 0)), '1');
+    assert.equal(await text(cell(page, 0, 1)), 'customer 0');
+    await page.getByTestId('status').getByText('Streaming… 120 rows').waitFor();
+    assert.equal(await page.getByTestId('cancel').isVisible(), true);
+    await page.getByTestId('cancel').click();
+    assert.deepEqual(view.host.messages('cancel'), [{ type: 'cancel' }]);
+    await view.theme('dark');
+    await view.screenshot('streaming-dark');
+    await view.host.addRows(id, 30_000);
+    await page.getByTestId('status').getByText('Streaming… 30,120 rows').waitFor();
+    await view.host.update(id, { status: 'succeeded', stamp: { ...STAMP, durationMs: 3200, rowCount: 30_120 } });
+    await page.getByTestId('status').getByText('30,120 rows · 3.2 s').waitFor();
+    assert.equal(await page.getByTestId('cancel').count(), 0);
+    const painted = await view.host.waitFor('mark', (mark) => mark.name === 'painted');
+    const stored = await view.host.waitFor('mark', (mark) => mark.name === 'stored');
+    assert.equal(stored.rows, 30_120);
+    assert.ok(painted.rows > 0 && painted.at <= stored.at, 'painted before everything was stored');
+    assert.equal(view.host.messages('mark').length, 2, 'each mark once');
+    assert.ok(view.host.messages('pull').every((pull, i, pulls) => i === 0 || pull.from >= pulls[i - 1].from), 'pulls move forward');
+    await view.theme('light');
+    await view.screenshot('succeeded-light');
+  });
+
+  it('streams 1,000,000 rows × 10 columns, keeps a small DOM while scrolling to the end, and sorts them', async function () {
+    const run = selectRun('million');
+    const id = run.results[0].id;
+    await view.host.state(run, { [id]: inPage(wideRow) });
+    const started = Date.now();
+    await view.host.addRows(id, 1_000_000);
+    await view.host.update(id, { status: 'succeeded', stamp: { ...STAMP, durationMs: 12_400, rowCount: 1_000_000 } });
+    const stored = await view.host.waitFor('mark', (mark) => mark.name === 'stored', 60_000);
+    assert.equal(stored.rows, 1_000_000);
+    const streamed = Date.now() - started;
+    await page.getByTestId('status').getByText('1,000,000 rows · 12.4 s').waitFor();
+    const domRows: number[] = [await page.locator(`${GRID} .slick-row`).count()];
+    let shown = await lastRowNumber(page);
+    for (const top of [1_000_000, 6_000_000, 12_000_000, 18_000_000]) {
+      await scrollGrid(page, top);
+      shown = await waitForRowsBeyond(page, shown);
+      domRows.push(await page.locator(`${GRID} .slick-row`).count());
+    }
+    await scrollGrid(page, 'end');
+    const last = cell(page, 999_999, 0);
+    await last.waitFor();
+    assert.equal(await text(last), '1000000');
+    const lastBox = await last.boundingBox();
+    const viewportBox = await page.locator(`${GRID} .slick-viewport-top.slick-viewport-left`).boundingBox();
+    assert.ok(lastBox !== null && viewportBox !== null && lastBox.y >= viewportBox.y && lastBox.y + lastBox.height <= viewportBox.y + viewportBox.height, 'the last row is in view');
+    domRows.push(await page.locator(`${GRID} .slick-row`).count());
+    // About a viewport of rows plus SlickGrid's scroll buffer, wherever the grid is scrolled.
+    const perViewport = Math.ceil((viewportBox?.height ?? 0) / 24);
+    assert.ok(Math.max(...domRows) <= 3 * perViewport, `the grid keeps few rows in the DOM (${domRows.join(', ')}; ${perViewport} fit the viewport)`);
+    await view.screenshot('million-end-dark');
+
+    await scrollGrid(page, 0);
+    const sortStarted = Date.now();
+    await header(page, 'id').click();
+    await page.getByTestId('status').getByText('sorted by id ↑').waitFor({ timeout: 30_000 });
+    await header(page, 'id').click();
+    await page.getByTestId('status').getByText('sorted by id ↓').waitFor({ timeout: 30_000 });
+    const sorted = Date.now() - sortStarted;
+    await cell(page, 0, 0).getByText('1000000', { exact: true }).waitFor();
+    assert.equal(await text(cell(page, 1, 0)), '999999');
+    assert.equal(await header(page, 'id').locator('.slick-sort-indicator-desc').count(), 1);
+    await header(page, 'id').click();
+    await cell(page, 0, 0).getByText('1', { exact: true }).waitFor();
+    assert.equal(await text(cell(page, 1, 0)), '2');
+    assert.equal(await page.locator(`${GRID} .slick-sort-indicator-asc, ${GRID} .slick-sort-indicator-desc`).count(), 0);
+    console.log(`      1,000,000 rows stored in ${streamed} ms; both sorts of id in ${sorted} ms`);
+  });
+
+  it('sorts numbers as numbers with NULLs last in both directions, and keeps ties stable', async function () {
+    const rows: Row[] = [
+      ['10', 'b'],
+      [null, 'n1'],
+      ['9', 'a'],
+      ['9223372036854775807', 'max'],
+      ['9223372036854775806', 'max-1'],
+      ['-2.5', 'neg'],
+      [null, 'n2'],
+      ['9', 'a2'],
+    ];
+    await showRows([{ name: 'n', type: 'int8', kind: 'number' }, { name: 'label', type: 'text', kind: 'text' }], rows);
+    const labels = async (): Promise<string[]> => Promise.all(rows.map((_row, i) => text(cell(page, i, 1))));
+    await header(page, 'n').click();
+    await page.getByTestId('status').getByText('sorted by n ↑').waitFor();
+    assert.deepEqual(await labels(), ['neg', 'a', 'a2', 'b', 'max-1', 'max', 'n1', 'n2']);
+    await header(page, 'n').click();
+    await page.getByTestId('status').getByText('sorted by n ↓').waitFor();
+    assert.deepEqual(await labels(), ['max', 'max-1', 'b', 'a', 'a2', 'neg', 'n1', 'n2']);
+    await header(page, 'label').click();
+    await page.getByTestId('status').getByText('sorted by label ↑').waitFor();
+    assert.deepEqual(await labels(), ['a', 'a2', 'b', 'max', 'max-1', 'n1', 'n2', 'neg']);
+  });
+
+  it('refuses to sort while the statement runs, and says why', async function () {
+    const run = selectRun('locked');
+    const id = run.results[0].id;
+    await view.host.state(run, { [id]: (i) => wideRow(99 - i) });
+    await view.host.addRows(id, 100);
+    await cell(page, 0, 0).getByText('100', { exact: true }).waitFor();
+    await page.getByTestId('status-extra').getByText('sorting unlocks when the statement finishes or pauses').waitFor();
+    await header(page, 'id').click();
+    await page.getByTestId('status-extra').getByText('Sorting is available once the statement has finished or paused.').waitFor();
+    assert.equal(await text(cell(page, 0, 0)), '100');
+    await view.host.update(id, { status: 'paused', storedRows: 100 });
+    await header(page, 'id').click();
+    await page.getByTestId('status').getByText('sorted by id ↑').waitFor();
+    assert.equal(await text(cell(page, 0, 0)), '1');
+    // Fetching more streams again: the sort gives way to arrival order.
+    await view.host.update(id, { status: 'running' });
+    await cell(page, 0, 0).getByText('100', { exact: true }).waitFor();
+    assert.equal(await page.locator(`${GRID} .slick-sort-indicator-asc`).count(), 0);
+  });
+
+  it('shows NULL as a marked-up placeholder, unlike the text "NULL"', async function () {
+    await showRows(TEXT_COLUMNS, [
+      [1, null],
+      [2, 'NULL'],
+      [3, ''],
+      [4, 'tab\there "quoted"'],
+    ]);
+    const nullCell = cell(page, 0, 1);
+    assert.equal(await nullCell.locator('.cell-null').count(), 1);
+    assert.equal(await nullCell.locator('.cell-null').getAttribute('aria-label'), 'null');
+    assert.equal(await nullCell.locator('.cell-null').evaluate((element) => (element as unknown as { ownerDocument: { defaultView: { getComputedStyle(e: unknown): { fontStyle: string } } } }).ownerDocument.defaultView.getComputedStyle(element).fontStyle), 'italic');
+    const textCell = cell(page, 1, 1);
+    assert.equal(await text(textCell), 'NULL');
+    assert.equal(await textCell.locator('.cell-null').count(), 0);
+    assert.equal(await text(cell(page, 2, 1)), '');
+    // Copied, NULL is an empty field and the text NULL stays text; tabs and quotes are quoted.
+    await cell(page, 0, 1).click();
+    await cell(page, 3, 1).click({ modifiers: ['Shift'] });
+    await page.keyboard.press('Control+c');
+    assert.equal(view.host.messages('copy').at(-1)?.text, '\nNULL\n\n"tab\there ""quoted"""');
+  });
+
+  it('shows markup and script in cells, column names and statements as exact text', async function () {
+    const img = '<img src=x onerror=alert(1)>';
+    const script = '</script><script>alert(1)</script>';
+    const columns: ColumnView[] = [
+      { name: '<b onmouseover=alert(2)>name</b>', type: 'text', kind: 'text' },
+      { name: 'value', type: 'text', kind: 'text' },
+    ];
+    const run = selectRun('xss', { columns, status: 'succeeded', storedRows: 3, stamp: { ...STAMP, ranAs: '<i>eve</i>', project: '<svg onload=alert(3)>' } }, `SELECT '${img}' AS "${script}"`);
+    const id = run.results[0].id;
+    const rows: Row[] = [
+      [img, script],
+      ['<style>body{display:none}</style>', '&lt;not an entity&gt;'],
+      ['{{constructor.constructor("alert(4)")()}}', 'javascript:alert(5)'],
+    ];
+    await view.host.state(run, { [id]: (i) => rows[i] });
+    await cell(page, 2, 1).waitFor();
+    assert.equal(await text(cell(page, 0, 0)), img);
+    assert.equal(await text(cell(page, 0, 1)), script);
+    assert.equal(await text(cell(page, 1, 0)), '<style>body{display:none}</style>');
+    assert.equal(await text(cell(page, 1, 1)), '&lt;not an entity&gt;');
+    assert.equal(await text(page.locator(`${GRID} .slick-column-name`).nth(1)), '<b onmouseover=alert(2)>name</b>');
+    assert.match(await text(page.getByTestId('tab')), /SELECT '<img src=x onerror=alert\(1\)>'/);
+    assert.match(await text(page.getByTestId('stamp')), /as <i>eve<\/i>.*project <svg onload=alert\(3\)>/);
+    for (const tag of ['img', 'b', 'i', 'svg', 'style', 'script']) {
+      assert.equal(await page.locator(`#result-panel ${tag}, .tabs ${tag}`).count(), 0, `no <${tag}> element`);
+    }
+    assert.equal(await page.locator('script').count(), 1, 'only the page script');
+    await cell(page, 0, 0).hover();
+    await cell(page, 0, 0).click();
+    await page.waitForTimeout(200);
+    assert.deepEqual(view.dialogs, []);
+  });
+
+  it('cuts long text in the cell and shows the whole value, JSON pretty-printed, in the detail pane', async function () {
+    const long = `${'lorem ipsum '.repeat(500)}THE END`;
+    const json = JSON.stringify({ customer: { id: 7, tags: ['vip', 'eu'] }, note: 'x'.repeat(300) });
+    await showRows(TEXT_COLUMNS, [
+      [1, long],
+      [2, json],
+      [3, 'short'],
+    ]);
+    const shown = await text(cell(page, 0, 1));
+    assert.equal(shown.length, 201);
+    assert.ok(shown.endsWith('…') && long.startsWith(shown.slice(0, -1)));
+    assert.equal(await page.getByTestId('detail').isVisible(), false);
+    await cell(page, 0, 1).click();
+    await page.getByTestId('detail').waitFor();
+    assert.equal(await text(page.getByTestId('detail-value')), long);
+    assert.match(await text(page.getByTestId('detail-title')), /^value · text · row 1 · 6,007 characters$/);
+    await page.getByTestId('detail-copy').click();
+    assert.deepEqual(view.host.messages('copy').at(-1), { type: 'copy', text: long, what: 'the value of value' });
+    await cell(page, 1, 1).click();
+    await page.getByTestId('detail-value').getByText('"vip"').waitFor();
+    assert.equal(await text(page.getByTestId('detail-value')), JSON.stringify(JSON.parse(json), null, 2));
+    await page.getByTestId('detail-open').click();
+    assert.deepEqual(view.host.messages('openValue'), [{ type: 'openValue', text: json, column: 'value' }]);
+    await view.theme('dark');
+    await view.screenshot('detail-json-dark');
+    await cell(page, 1, 1).click();
+    await page.keyboard.press('ArrowDown');
+    await page.getByTestId('detail-value').getByText('short', { exact: true }).waitFor();
+    await page.getByTestId('detail-close').click();
+    assert.equal(await page.getByTestId('detail').isVisible(), false);
+  });
+
+  it('pauses at the row limit with Fetch more, Fetch all and Stop reading, then counts dropped rows', async function () {
+    const run = selectRun('paused', { rowLimit: 100 });
+    const id = run.results[0].id;
+    await view.host.state(run, { [id]: wideRow });
+    await view.host.addRows(id, 100, { status: 'paused' });
+    const status = page.getByTestId('status');
+    await status.getByText('Paused at the row limit (100 rows) — more rows are waiting').waitFor();
+    await view.theme('dark');
+    await view.screenshot('paused-dark');
+    await page.getByTestId('fetch-more').click();
+    await page.getByTestId('fetch-all').click();
+    await page.getByTestId('stop-reading').click();
+    assert.deepEqual(
+      view.host.received.filter((message) => message.type === 'fetchMore' || message.type === 'stopReading'),
+      [
+        { type: 'fetchMore', resultId: id, all: false },
+        { type: 'fetchMore', resultId: id, all: true },
+        { type: 'stopReading', resultId: id },
+      ],
+    );
+    await view.host.update(id, { status: 'succeeded', discardedRows: 123, stamp: { ...STAMP, durationMs: 900, rowCount: 100 } });
+    await status.getByText('Stopped reading: 123 more rows were counted and dropped').waitFor();
+    await status.getByText('100 rows · 900 ms').waitFor();
+    assert.equal(await page.getByTestId('fetch-more').count(), 0);
+  });
+
+  it('copies a selected range as TSV with Ctrl+C, and with the header row on request', async function () {
+    await showRows(WIDE_COLUMNS, Array.from({ length: 20 }, (_row, i) => wideRow(i)));
+    await cell(page, 0, 1).click();
+    for (const key of ['Shift+ArrowDown', 'Shift+ArrowDown', 'Shift+ArrowRight', 'Shift+ArrowRight']) await page.keyboard.press(key);
+    await page.keyboard.press('Control+c');
+    const expected = [0, 1, 2].map((i) => wideRow(i).slice(1, 4).map((value) => (value === null ? '' : String(value))).join('\t'));
+    assert.deepEqual(view.host.messages('copy').at(-1), { type: 'copy', text: expected.join('\n'), what: '3 rows × 3 columns' });
+    await page.keyboard.press('Control+Shift+C');
+    const withHeaders = ['customer\tamount\tactive', ...expected].join('\n');
+    assert.deepEqual(view.host.messages('copy').at(-1), { type: 'copy', text: withHeaders, what: '3 rows × 3 columns with headers' });
+    await page.getByTestId('copy-with-headers').click();
+    assert.equal(view.host.messages('copy').at(-1)?.text, withHeaders);
+    await view.screenshot('selection-dark');
+
+    // Dragging selects a range too.
+    const from = await cell(page, 3, 6).boundingBox();
+    const to = await cell(page, 4, 7).boundingBox();
+    assert.ok(from !== null && to !== null);
+    await page.mouse.move(from.x + 5, from.y + 5);
+    await page.mouse.down();
+    await page.mouse.move(to.x + 10, to.y + 10, { steps: 5 });
+    await page.mouse.up();
+    await page.keyboard.press('Control+c');
+    assert.deepEqual(view.host.messages('copy').at(-1), { type: 'copy', text: 'us-west-2\t3\nus-east-1\t4', what: '2 rows × 2 columns' });
+
+    // Shift+click extends from the active cell.
+    await cell(page, 5, 0).click();
+    await cell(page, 6, 1).click({ modifiers: ['Shift'] });
+    await page.keyboard.press('Control+c');
+    assert.equal(view.host.messages('copy').at(-1)?.text, '6\tcustomer 39595\n7\tcustomer 47514');
+  });
+
+  it('selects whole rows from the row numbers', async function () {
+    await showRows(WIDE_COLUMNS, Array.from({ length: 20 }, (_row, i) => wideRow(i)));
+    await gridRow(page, 1).locator('.cell-rownum').click();
+    await gridRow(page, 3).locator('.cell-rownum').click({ modifiers: ['Shift'] });
+    await page.keyboard.press('Control+c');
+    const expected = [1, 2, 3].map((i) => wideRow(i).map((value) => (value === null ? '' : String(value))).join('\t')).join('\n');
+    assert.deepEqual(view.host.messages('copy').at(-1), { type: 'copy', text: expected, what: '3 rows × 10 columns' });
+    assert.equal(await gridRow(page, 2).locator('.slick-cell.selected').count(), 10);
+  });
+
+  it('posts export, open and copy-as-Markdown requests for the active result', async function () {
+    const id = await showRows(TEXT_COLUMNS, [[1, 'a']]);
+    const choices: [string, string, boolean][] = [
+      ['export-csv', 'csv', false],
+      ['export-csv-stamp', 'csv', true],
+      ['export-json', 'json', false],
+      ['export-json-stamp', 'json', true],
+    ];
+    for (const [testId, format, withStamp] of choices) {
+      await page.getByTestId('export').click();
+      await page.getByTestId(testId).click();
+      assert.deepEqual(view.host.messages('export').at(-1), { type: 'export', resultId: id, format, withStamp, destination: 'file' });
+      assert.equal(await page.getByTestId('export-menu').isVisible(), false);
+    }
+    await page.getByTestId('open-csv').click();
+    assert.deepEqual(view.host.messages('export').at(-1), { type: 'export', resultId: id, format: 'csv', withStamp: false, destination: 'untitled' });
+    await page.getByTestId('open-json').click();
+    assert.deepEqual(view.host.messages('export').at(-1), { type: 'export', resultId: id, format: 'json', withStamp: false, destination: 'untitled' });
+    await page.getByTestId('copy-markdown').click();
+    assert.deepEqual(view.host.messages('copyMarkdown'), [{ type: 'copyMarkdown', resultId: id }]);
+    await page.getByTestId('export').click();
+    await page.getByTestId('export-menu').waitFor();
+    await view.theme('light');
+    await view.screenshot('export-menu-light');
+    await page.keyboard.press('Escape');
+    assert.equal(await page.getByTestId('export-menu').isVisible(), false);
+  });
+
+  it('shows a failed statement: message, code, detail, hint, and the statement with the position marked', async function () {
+    const statement = 'SELECT id,\n       nme\nFROM sales.orders';
+    const run = selectRun(
+      'failed',
+      {
+        status: 'failed',
+        columns: null,
+        stamp: { ...STAMP, durationMs: 85 },
+        error: { message: 'column "nme" does not exist', code: '42703', detail: 'There is a column named "name" in table "orders".', hint: 'Perhaps you meant to reference the column "orders.name".', line: 2, column: 8 },
+      },
+      statement,
+    );
+    await view.host.state(run);
+    const error = page.getByTestId('error');
+    await error.waitFor();
+    assert.equal(await text(page.getByTestId('error-message')), 'column "nme" does not exist');
+    assert.equal(await text(page.getByTestId('error-code')), '42703');
+    assert.equal(await text(page.getByTestId('error-detail')), 'There is a column named "name" in table "orders".');
+    assert.equal(await text(page.getByTestId('error-hint')), 'Perhaps you meant to reference the column "orders.name".');
+    assert.equal(await text(page.getByTestId('error-position')), 'line 2, column 8');
+    assert.equal(await text(page.getByTestId('error-mark')), 'n');
+    assert.equal(await text(page.locator('.error-line .statement-code')), '       nme');
+    assert.equal(await text(page.locator('.caret')), '       ^');
+    await page.getByTestId('status').getByText('Failed after 85 ms').waitFor();
+    assert.equal(await page.getByTestId('grid').isVisible(), false);
+    assert.equal(await page.getByTestId('export').isDisabled(), true);
+    await page.getByTestId('show-statement').click();
+    assert.deepEqual(view.host.messages('showStatement'), [{ type: 'showStatement', resultId: run.results[0].id }]);
+    await view.theme('dark');
+    await view.screenshot('failed-dark');
+    await view.theme('light');
+    await view.screenshot('failed-light');
+  });
+
+  it('stamps whom the statement ran as, and its project', async function () {
+    const run = selectRun('stamp', { status: 'succeeded', stamp: { ...STAMP, durationMs: 1500, rowCount: 0 } });
+    await view.host.state(run);
+    const stamp = page.getByTestId('stamp');
+    await stamp.getByText('as bob', { exact: true }).waitFor();
+    assert.match(await text(stamp), /^Amazon Redshift·analytics-prod·svc_analyst·as bob·project Fraud Detection·started .*·1\.5 s·0 rows·query id q-20250115-7781$/);
+    assert.equal(await page.locator('.stamp-as.impersonating').count(), 1);
+    await view.host.state(selectRun('stamp2', { stamp: { ...STAMP, ranAs: null, project: undefined } }));
+    await stamp.getByText('as yourself (svc_analyst)', { exact: true }).waitFor();
+    assert.match(await text(stamp), /project unknown/);
+    await view.theme('light');
+    await view.screenshot('yourself-light');
+    assert.equal(await page.locator('.stamp-as.impersonating').count(), 0);
+    await view.host.state(selectRun('stamp3', { stamp: { ...STAMP, ranAs: null, project: null } }));
+    await stamp.getByText('as yourself (svc_analyst)', { exact: true }).waitFor();
+    assert.doesNotMatch(await text(stamp), /project/);
+  });
+
+  it('shows a run of several statements as keyboard-accessible tabs, with summaries for statements without rows', async function () {
+    const stamp = { ...STAMP, durationMs: 40, rowCount: 5 };
+    const run = {
+      runId: 'multi',
+      worksheet: 'load.sql',
+      results: [
+        resultView('m0', 0, { statement: "INSERT INTO sales.orders VALUES (1, 'a'), (2, 'b')", status: 'succeeded', command: 'INSERT', stamp, notices: [{ severity: 'NOTICE', message: 'table "orders" was analyzed' }] }),
+        resultView('m1', 1, { statement: 'SELECT * FROM sales.orders', status: 'running', columns: WIDE_COLUMNS, stamp: STAMP }),
+        resultView('m2', 2, { statement: 'UPDATE sales.orders SET qty = 0', status: 'queued' }),
+        resultView('m3', 3, { statement: 'DELETE FROM sales.orders', status: 'skipped' }),
+      ],
+    };
+    await view.host.state(run, { m1: wideRow });
+    const tabs = page.getByTestId('tab');
+    await tabs.nth(3).waitFor();
+    assert.deepEqual(await tabs.evaluateAll((elements) => elements.map((element) => (element as unknown as { dataset: { status: string } }).dataset.status)), ['succeeded', 'running', 'queued', 'skipped']);
+    assert.equal(await text(tabs.nth(0).locator('.tab-label')), "1 · INSERT INTO sales.orders VALUES (1, 'a'), (2, '…");
+    assert.equal(await page.getByRole('tab', { selected: true }).count(), 1);
+    await page.getByTestId('summary-text').getByText('INSERT · 5 rows affected').waitFor();
+    assert.match(await text(page.getByTestId('notices')), /NOTICE\s*table "orders" was analyzed/);
+    assert.equal(await page.getByTestId('export').isDisabled(), true);
+    await view.theme('dark');
+    await view.screenshot('summary-dark');
+
+    await tabs.nth(0).focus();
+    await page.keyboard.press('ArrowRight');
+    assert.equal(await tabs.nth(1).getAttribute('aria-selected'), 'true');
+    await view.host.addRows('m1', 10);
+    await cell(page, 9, 0).waitFor();
+    assert.equal(await page.getByTestId('export').isDisabled(), false);
+    await page.keyboard.press('End');
+    assert.equal(await tabs.nth(3).getAttribute('aria-selected'), 'true');
+    await page.getByTestId('placeholder').getByText('Not run: an earlier statement failed or was cancelled.').waitFor();
+    await page.keyboard.press('ArrowLeft');
+    await page.getByTestId('placeholder').getByText('Waiting for the statements before this one…').waitFor();
+    await view.host.update('m2', { status: 'succeeded', command: 'UPDATE', stamp: { ...STAMP, durationMs: 10, rowCount: 1 } });
+    await page.getByTestId('summary-text').getByText('UPDATE · 1 row affected').waitFor();
+    assert.equal(await text(tabs.nth(2).locator('.tab-count')), '1 affected');
+  });
+
+  it('replaces the old run’s tabs and rows when a new run arrives', async function () {
+    const first = {
+      runId: 'old',
+      worksheet: 'a.sql',
+      results: [0, 1, 2].map((i) => resultView(`old-${i}`, i, { statement: `SELECT ${i} AS old_${i}`, status: 'running', columns: TEXT_COLUMNS, stamp: STAMP })),
+    };
+    await view.host.state(first, { 'old-0': (i) => [i, `old ${i}`] });
+    await view.host.addRows('old-0', 5);
+    await cell(page, 4, 1).getByText('old 4').waitFor();
+    assert.equal(await page.getByTestId('tab').count(), 3);
+    await view.host.state(selectRun('new', { columns: TEXT_COLUMNS }, 'SELECT * FROM fresh'), { 'new-r0': (i) => [i, `new ${i}`] });
+    await page.getByTestId('tab').getByText('1 · SELECT * FROM fresh').waitFor();
+    assert.equal(await page.getByTestId('tab').count(), 1);
+    await view.host.addRows('new-r0', 3);
+    await cell(page, 2, 1).getByText('new 2').waitFor();
+    assert.equal(await page.locator(`${GRID} .slick-row`).count(), 3);
+    assert.equal(await page.getByText('old 0').count(), 0);
+    await view.host.state(null);
+    await page.getByTestId('empty').waitFor();
+  });
+
+  it('stops pulling when a pull fails, and says the rows are gone', async function () {
+    const run = selectRun('gone');
+    const id = run.results[0].id;
+    await view.host.state(run, { [id]: wideRow });
+    const pull = await view.host.waitFor('pull');
+    await view.host.send({ type: 'pullFailed', requestId: pull.requestId, resultId: id, reason: 'the result was discarded' });
+    await page.getByTestId('status').getByText('Rows are no longer available: the result was discarded').waitFor();
+    await page.waitForTimeout(100);
+    assert.equal(view.host.messages('pull').length, 1);
+  });
+
+  it('reports a broken host message as a problem instead of failing silently', async function () {
+    const run = selectRun('broken');
+    const id = run.results[0].id;
+    await view.host.state(run, { [id]: wideRow });
+    const pull = await view.host.waitFor('pull');
+    await view.host.send({ type: 'rows', requestId: pull.requestId, resultId: id, from: 7, count: 1, chunks: ['[["x"]]'] });
+    const problem = await view.host.waitFor('problem');
+    assert.match(problem.message, /do not follow the 0 rows held/);
+    view.host.clearReceived();
+  });
+});
