@@ -115,7 +115,9 @@ export type HostMessage =
   /**
    * The answer to a `pull`: consecutive rows from `from`, as chunks that are each a JSON array
    * of rows (a row is an array of string | number | boolean | null). `count` rows in all; zero
-   * only when the result settled with no rows after `from`.
+   * only when the result settled with no rows after `from`. The chunks travel as UTF-8 bytes, one
+   * after the other (`chunkBytes` gives each one's length): VS Code passes binary data to a
+   * webview as it is, where a string would be JSON-escaped and re-parsed at every hop.
    */
   | {
       readonly type: 'rows';
@@ -123,7 +125,8 @@ export type HostMessage =
       readonly resultId: string;
       readonly from: number;
       readonly count: number;
-      readonly chunks: readonly string[];
+      readonly data: Uint8Array;
+      readonly chunkBytes: readonly number[];
     }
   /** A pull that cannot be answered (unknown or discarded result). */
   | { readonly type: 'pullFailed'; readonly requestId: number; readonly resultId: string; readonly reason: string };
@@ -160,6 +163,17 @@ export type WebviewMessage =
   | { readonly type: 'mark'; readonly name: 'painted' | 'stored'; readonly resultId: string; readonly rows: number; readonly at: Instant }
   /** An unexpected error inside the webview, for the extension's log. */
   | { readonly type: 'problem'; readonly message: string };
+
+/** The chunks of a `rows` answer, as text again. */
+export function decodeChunks(data: Uint8Array, chunkBytes: readonly number[], decoder: { decode(bytes: Uint8Array): string } = new TextDecoder()): string[] {
+  const chunks: string[] = [];
+  let offset = 0;
+  for (const length of chunkBytes) {
+    chunks.push(decoder.decode(data.subarray(offset, offset + length)));
+    offset += length;
+  }
+  return chunks;
+}
 
 /** The most rows and bytes one `rows` answer carries. */
 export const MAX_ROWS_PER_PULL = 20_000;

@@ -218,6 +218,7 @@ export class ResultsPanel implements vscode.Disposable {
   /** Answers now when rows are there (or the result settled); otherwise when they arrive. */
   private pull(requestId: number, resultId: string, from: number, maxRows: number, result: ResultSet | undefined): void {
     const fail = (reason: string) => this.post({ type: 'pullFailed', requestId, resultId, reason });
+    if (this.trace.enabled) this.trace.mark('pull', { resultId, from });
     if (!result || result.isDisposed) {
       fail('These results are no longer held. Run the statement again.');
       return;
@@ -229,7 +230,8 @@ export class ResultsPanel implements vscode.Disposable {
       }
       const slice = result.read(from, Math.min(maxRows, MAX_ROWS_PER_PULL), MAX_CHARS_PER_PULL);
       if (slice.count === 0 && !result.settled) return false;
-      this.post({ type: 'rows', requestId, resultId, from: slice.from, count: slice.count, chunks: slice.chunks });
+      if (this.trace.enabled) this.trace.mark('rows-posted', { resultId, from: slice.from, count: slice.count });
+      this.post({ type: 'rows', requestId, resultId, from: slice.from, count: slice.count, ...encodeChunks(slice.chunks) });
       return true;
     };
     if (answer()) return;
@@ -281,6 +283,21 @@ export class ResultsPanel implements vscode.Disposable {
       this.logger.warn(`results view: a message was not delivered (${error instanceof Error ? error.message : String(error)})`);
     });
   }
+}
+
+/**
+ * Chunks as one plain Uint8Array of UTF-8 (not a pooled Buffer: VS Code transfers the view's
+ * whole ArrayBuffer), with each chunk's byte length.
+ */
+function encodeChunks(chunks: readonly string[]): { data: Uint8Array; chunkBytes: number[] } {
+  const chunkBytes = chunks.map((chunk) => Buffer.byteLength(chunk, 'utf8'));
+  const data = new Uint8Array(chunkBytes.reduce((sum, length) => sum + length, 0));
+  let offset = 0;
+  chunks.forEach((chunk, index) => {
+    Buffer.from(data.buffer, offset, chunkBytes[index]).write(chunk, 'utf8');
+    offset += chunkBytes[index];
+  });
+  return { data, chunkBytes };
 }
 
 function panelTitle(worksheet: string): string {

@@ -92,7 +92,9 @@ export class ResultGrid {
       forceFitColumns: false,
       syncColumnCellResize: true,
       showCellSelection: true,
-      minRowBuffer: 4,
+      minRowBuffer: 2,
+      // Rows move by transform, so a scroll step re-lays out less of the page.
+      rowTopOffsetRenderType: 'transform',
       // Our event handlers (header type labels) must be in place before the first render.
       explicitInitialization: true,
       invalidColumnFreezePickerCallback: () => undefined,

@@ -2,7 +2,13 @@ import { MAX_ROWS_PER_PULL, type HostMessage, type ResultView, type WebviewMessa
 import { isSettled } from './result-status';
 import type { RowStore } from './row-store';
 
-type RowsMessage = Extract<HostMessage, { type: 'rows' }>;
+/** A `rows` answer with its chunks decoded to text. */
+export interface ReceivedRows {
+  readonly requestId: number;
+  readonly from: number;
+  readonly count: number;
+  readonly chunks: readonly string[];
+}
 type PullFailedMessage = Extract<HostMessage, { type: 'pullFailed' }>;
 
 export interface PullerHost {
@@ -56,7 +62,7 @@ export class Puller {
     this.pump();
   }
 
-  receive(message: RowsMessage): void {
+  receive(message: ReceivedRows): void {
     if (this.stopped || message.requestId !== this.outstanding) return;
     this.outstanding = null;
     this.store.append(message.from, message.count, message.chunks);

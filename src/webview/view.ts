@@ -1,4 +1,4 @@
-import type { HostMessage, ResultView, RunView, ViewSettings, WebviewMessage } from '../results/protocol';
+import { decodeChunks, type HostMessage, type ResultView, type RunView, type ViewSettings, type WebviewMessage } from '../results/protocol';
 import { ActionsBar } from './actions-bar';
 import { DetailPane } from './detail-pane';
 import { h } from './dom';
@@ -23,6 +23,7 @@ export class ResultsPage implements PullerHost {
   private run: RunView | null = null;
   private settings: ViewSettings = DEFAULT_SETTINGS;
   private readonly pullers = new Map<string, Puller>();
+  private readonly decoder = new TextDecoder();
   private readonly requests = new Map<number, Puller>();
   private requestCounter = 0;
   private activeId: string | null = null;
@@ -76,7 +77,7 @@ export class ResultsPage implements PullerHost {
       case 'rows': {
         const puller = this.requests.get(message.requestId);
         this.requests.delete(message.requestId);
-        puller?.receive(message);
+        puller?.receive({ requestId: message.requestId, from: message.from, count: message.count, chunks: decodeChunks(message.data, message.chunkBytes, this.decoder) });
         return;
       }
       case 'pullFailed': {

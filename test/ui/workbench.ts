@@ -59,15 +59,26 @@ export class Workbench {
     return this.page.locator('.tabs-container .tab', { hasText: `Results · ${worksheet}` }).first();
   }
 
-  /** The command palette (F1), the command's title typed, Enter. */
+  /**
+   * The command palette (F1), the command's title typed, Enter. A webview that had focus can
+   * take it back just as the palette opens (the palette then closes): that is retried.
+   */
   async runCommand(title: string): Promise<void> {
-    await this.focusWorkbench();
-    await this.page.keyboard.press('F1');
-    const input = this.quickInput();
-    await input.waitFor({ state: 'visible' });
-    await input.fill(`>${title}`);
-    await this.page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ state: 'visible' });
-    await this.page.keyboard.press('Enter');
+    for (let attempt = 1; ; attempt++) {
+      await this.focusWorkbench();
+      await this.page.keyboard.press('F1');
+      const input = this.quickInput();
+      try {
+        await input.waitFor({ state: 'visible', timeout: 5000 });
+        await input.fill(`>${title}`, { timeout: 5000 });
+        await this.page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ state: 'visible', timeout: 10_000 });
+      } catch (error) {
+        if (attempt === 3) throw error;
+        continue;
+      }
+      await this.page.keyboard.press('Enter');
+      return;
+    }
   }
 
   quickInput(): Locator {

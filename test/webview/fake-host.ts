@@ -59,7 +59,16 @@ const BUILD_ROWS_IN_PAGE = (recipe: RowsRecipe): void => {
     for (let k = 0; k < size; k++) parts.push(JSON.stringify(row(next++)));
     chunks.push(`[${parts.join(',')}]`);
   }
-  page.postMessage({ type: 'rows', requestId: recipe.requestId, resultId: recipe.resultId, from: recipe.from, count: recipe.count, chunks }, '*');
+  // As the host sends them: the chunks as UTF-8 bytes, one after the other.
+  const encoder = new TextEncoder();
+  const parts = chunks.map((chunk) => encoder.encode(chunk));
+  const data = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    data.set(part, offset);
+    offset += part.length;
+  }
+  page.postMessage({ type: 'rows', requestId: recipe.requestId, resultId: recipe.resultId, from: recipe.from, count: recipe.count, data, chunkBytes: parts.map((part) => part.length) }, '*');
 };
 
 type PullMessage = Extract<WebviewMessage, { type: 'pull' }>;
@@ -69,9 +78,34 @@ type MessageOf<T extends WebviewMessage['type']> = Extract<WebviewMessage, { typ
 const CHUNK_ROWS = 1_000;
 
 /** Runs in the page (this project has no DOM types, hence the narrow cast). */
-const POST_TO_PAGE = (message: HostMessage): void => {
-  (globalThis as unknown as { postMessage(message: unknown, targetOrigin: string): void }).postMessage(message, '*');
+const POST_TO_PAGE = (message: HostMessage | TextRows): void => {
+  const page = globalThis as unknown as { postMessage(message: unknown, targetOrigin: string): void };
+  if (message.type !== 'rows' || !('chunks' in message)) {
+    page.postMessage(message, '*');
+    return;
+  }
+  // Rows cross from Node as text; the page sends them on as the host does, as UTF-8 bytes.
+  const encoder = new TextEncoder();
+  const parts = message.chunks.map((chunk) => encoder.encode(chunk));
+  const data = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    data.set(part, offset);
+    offset += part.length;
+  }
+  const { type, requestId, resultId, from, count } = message;
+  page.postMessage({ type, requestId, resultId, from, count, data, chunkBytes: parts.map((part) => part.length) }, '*');
 };
+
+/** A `rows` answer with its chunks still as text, on its way from Node into the page. */
+export interface TextRows {
+  readonly type: 'rows';
+  readonly requestId: number;
+  readonly resultId: string;
+  readonly from: number;
+  readonly count: number;
+  readonly chunks: readonly string[];
+}
 
 function settled(status: ResultStatus): boolean {
   return status === 'succeeded' || status === 'failed' || status === 'cancelled' || status === 'skipped';
@@ -121,7 +155,8 @@ export class FakeHost {
   }
 
   /** Sends a host message; messages are delivered in the order they were sent. */
-  send(message: HostMessage): Promise<void> {
+  /** Sends a message as the host would; `rows` may be given with text chunks (sent as bytes). */
+  send(message: HostMessage | TextRows): Promise<void> {
     const sent = this.chain.then(async () => {
       await this.page.evaluate(POST_TO_PAGE, message);
     });
@@ -243,7 +278,7 @@ export class FakeHost {
     const deliver = builtInPage
       ? () => this.page.evaluate(BUILD_ROWS_IN_PAGE, { requestId: pull.requestId, resultId: pull.resultId, from: pull.from, count, chunkSizes: chunks.map((chunk) => chunk.length) })
       : () => {
-          const message: HostMessage = { type: 'rows', requestId: pull.requestId, resultId: pull.resultId, from: pull.from, count, chunks: chunks.map((chunk) => `[${chunk.join(',')}]`) };
+          const message: TextRows = { type: 'rows', requestId: pull.requestId, resultId: pull.resultId, from: pull.from, count, chunks: chunks.map((chunk) => `[${chunk.join(',')}]`) };
           return this.page.evaluate(POST_TO_PAGE, message);
         };
     // The answer is on its way once it is handed to the page; a pull after that is legitimate.

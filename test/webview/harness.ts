@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { contentSecurityPolicy, makeNonce, resultsHtml } from '../../src/results/webview-html';
 import { isolatedDirs } from '../vscode-host/server';
-import { launchBrowser, type Browser } from '../vscode-host/browser';
+import { ensureChromium, launchBrowser, type Browser } from '../vscode-host/browser';
 import { FakeHost } from './fake-host';
 import { THEMES, type ThemeName } from './themes';
 
@@ -106,6 +106,8 @@ export class Harness {
     const env: NodeJS.ProcessEnv = { ...process.env, ...isolatedDirs(path.join(scratch, 'browser')), LANG: 'en_US.UTF-8', LANGUAGE: 'en_US', TZ: 'UTC' };
     delete env.NODE_OPTIONS;
     try {
+      // A fresh machine gets Debian's Chromium here (as root), as the editor and UI tiers do.
+      await ensureChromium((line) => console.log(line));
       const browser = await launchBrowser(path.join(scratch, 'profile'), env, () => undefined, ['--lang=en-US']);
       return new Harness(server, origin, browser, scratch);
     } catch (error) {

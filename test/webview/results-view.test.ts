@@ -63,6 +63,8 @@ describe('results webview', function () {
   let page: Page;
 
   before(async function () {
+    // On a fresh machine this installs Debian's Chromium first.
+    this.timeout(600_000);
     harness = await Harness.start();
   });
 
