@@ -2,12 +2,14 @@
 import type { BenchFigure, BenchSuite } from './types';
 
 async function loadSuites(): Promise<BenchSuite[]> {
-  const [{ splitterBench }, { overheadBench }, { activationBench }] = await Promise.all([
+  const [{ splitterBench }, { overheadBench }, { activationBench }, { gridsBench }, { resultsViewBench }] = await Promise.all([
     import('./splitter.bench'),
     import('./overhead.bench'),
     import('./activation.bench'),
+    import('./grids/grids.bench'),
+    import('./results-view.bench'),
   ]);
-  return [splitterBench, overheadBench, activationBench];
+  return [splitterBench, overheadBench, activationBench, gridsBench, resultsViewBench];
 }
 
 function format(value: number): string {

@@ -1,0 +1,209 @@
+/**
+ * The results view on 1,000,000 rows × 10 mixed-type columns from the lab's PostgreSQL, in a
+ * real VS Code (server build) in Chromium, side by side with a bare `pg` fetch of the same query:
+ *
+ * - bare pg fetch time vs statement start → every row in the webview's row store;
+ * - the driver's first rows → the first rows on screen;
+ * - extension-host heap growth for the held result vs the data's size as UTF-8 text;
+ * - frame times while scrolling the grid top to bottom, and the DOM rows it keeps.
+ *
+ * Chromium runs with vsync and the frame-rate limit off, so a frame interval is what the frame
+ * cost rather than a 60 Hz tick. Times across processes compare epoch clocks on one machine.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Client } from 'pg';
+import type { Frame } from 'playwright-core';
+import { DEMO_PASSWORDS, writeDemoWorkspace } from '../lab/demo-workspace';
+import { startLabPostgres, type LabPostgres } from '../lab/postgres';
+import { wideQuery, wideQueryUtf8BytesSql } from '../lab/wide-query';
+import { readTrace, waitForMark, type TraceMark } from '../support/trace-file';
+import { launchBrowser, ensureChromium, type Browser } from '../vscode-host/browser';
+import { ensureVsCodeServer, type VsCodeVersion } from '../vscode-host/install';
+import { guardedEnv, isolatedDirs, startServer, type RunningServer } from '../vscode-host/server';
+import { Workbench } from '../ui/workbench';
+import { resultsFrame } from '../ui/results-view';
+import type { BenchFigure, BenchSuite } from './types';
+
+const ROOT = path.resolve(__dirname, '../../..');
+const ROWS = 1_000_000;
+const RUNS = Number(process.env.RESULTS_BENCH_RUNS ?? 3);
+const VERSION: VsCodeVersion = '1.139.1';
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+/** A bare pg.Client reading the whole result: with pg's default parsing, and as arrays of text. */
+async function rawFetch(lab: LabPostgres, sql: string, textArrays: boolean): Promise<number> {
+  const login = lab.logins.governor;
+  const client = new Client({ host: lab.host, port: lab.port, database: lab.database, user: login.user, password: login.password });
+  await client.connect();
+  try {
+    const started = performance.now();
+    const result = textArrays
+      ? await client.query({ text: sql, rowMode: 'array', types: { getTypeParser: () => (value: string) => value } })
+      : await client.query(sql);
+    const elapsed = performance.now() - started;
+    if (result.rows.length !== ROWS) throw new Error(`bare pg read ${result.rows.length} rows`);
+    return elapsed;
+  } finally {
+    await client.end();
+  }
+}
+
+interface ScrollFigures {
+  readonly intervals: number[];
+  readonly domRows: number[];
+  readonly lastIdShown: boolean;
+}
+
+/**
+ * Scrolls the grid's viewport top to bottom, one step per animation frame, in the page. Plain
+ * JavaScript: it runs in the webview, which this (Node) project compiles no DOM types for.
+ */
+const SCROLL_PROBE = `async (steps) => {
+  const viewports = [...document.querySelectorAll('[data-testid="grid"] .slick-viewport')].filter((element) => element.clientHeight > 0);
+  const viewport = viewports.sort((a, b) => b.clientHeight * b.clientWidth - a.clientHeight * a.clientWidth)[0];
+  if (!viewport) throw new Error('no grid viewport');
+  const frameDone = () => new Promise((resolve) => requestAnimationFrame(resolve));
+  const intervals = [];
+  const domRows = [];
+  viewport.scrollTop = 0;
+  let last = await frameDone();
+  for (let step = 1; step <= steps; step++) {
+    viewport.scrollTop = Math.ceil(((viewport.scrollHeight - viewport.clientHeight) * step) / steps);
+    const now = await frameDone();
+    intervals.push(now - last);
+    last = now;
+    domRows.push(viewport.querySelectorAll('.slick-row').length);
+  }
+  for (let settle = 0; settle < 5; settle++) await frameDone();
+  const lastIdShown = [...viewport.querySelectorAll('.slick-row .slick-cell')].some((cell) => (cell.textContent || '').trim() === '1000000');
+  return { intervals, domRows, lastIdShown };
+}`;
+
+function scrollTopToBottom(frame: Frame): Promise<ScrollFigures> {
+  return frame.evaluate(`(${SCROLL_PROBE})(600)`) as Promise<ScrollFigures>;
+}
+
+export const resultsViewBench: BenchSuite = {
+  title: 'Results view',
+  async run(): Promise<BenchFigure[]> {
+    const log = (line: string) => {
+      if (process.env.BENCH_VERBOSE) console.log(line);
+    };
+    const installed = await ensureVsCodeServer(VERSION, log);
+    await ensureChromium(log);
+    const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'results-bench-'));
+    const traceFile = path.join(scratch, 'trace.jsonl');
+    let lab: LabPostgres | undefined;
+    let server: RunningServer | undefined;
+    let browser: Browser | undefined;
+    try {
+      lab = await startLabPostgres({ loginPasswords: DEMO_PASSWORDS });
+      const sql = wideQuery(ROWS);
+      const [{ bytes }] = await lab.adminQuery<{ bytes: number }>(wideQueryUtf8BytesSql(ROWS));
+      const rawDefault: number[] = [];
+      const rawText: number[] = [];
+      for (let run = 0; run < RUNS; run++) {
+        rawDefault.push(await rawFetch(lab, sql, false));
+        rawText.push(await rawFetch(lab, sql, true));
+      }
+
+      const workspace = path.join(scratch, 'workspace');
+      await writeDemoWorkspace(workspace, lab);
+      const settingsFile = path.join(workspace, '.vscode', 'settings.json');
+      const settings = JSON.parse(fs.readFileSync(settingsFile, 'utf8')) as Record<string, unknown>;
+      fs.writeFileSync(settingsFile, JSON.stringify({ ...settings, 'immutaWorksheets.results.rowLimit': 2 * ROWS }, null, 2));
+      fs.writeFileSync(path.join(workspace, 'bench.sql'), `SELECT 1 AS warm_up;\n\n${sql};\n`);
+
+      server = await startServer({ server: installed, env: { ...guardedEnv(path.join(scratch, 'guard.jsonl')), IMMUTA_WORKSHEETS_TRACE: traceFile }, log });
+      const browserEnv = { ...process.env, ...isolatedDirs(path.join(scratch, 'browser')) };
+      delete browserEnv.NODE_OPTIONS;
+      browser = await launchBrowser(path.join(scratch, 'chromium-profile'), browserEnv, log, ['--disable-gpu-vsync', '--disable-frame-rate-limit']);
+      const page = browser.context.pages()[0] ?? (await browser.context.newPage());
+      const payload = JSON.stringify([['extensionDevelopmentPath', `vscode-remote://127.0.0.1:${server.port}${ROOT}`]]);
+      await page.goto(`${server.origin}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(payload)}`);
+      const workbench = new Workbench(page, path.join(ROOT, 'test-results', 'bench'));
+      await workbench.waitForWorkbench();
+      await workbench.openFile('bench.sql');
+      await workbench.runCommand('Immuta: Select Connection');
+      await workbench.answerQuickInput('governor', 'Lab Redshift (governor)');
+      await workbench.statusItem('Lab Redshift (governor)').waitFor({ state: 'visible' });
+
+      // The warm-up opens the session (and asks for the password) so the measured runs do not.
+      await page.locator('.monaco-editor .view-line', { hasText: 'warm_up' }).first().click();
+      await page.keyboard.press('Control+Enter');
+      await page.locator('.quick-input-widget', { hasText: 'Password for governor' }).waitFor({ state: 'visible' });
+      await workbench.answerQuickInput(DEMO_PASSWORDS.governor);
+      await waitForMark(traceFile, (mark) => mark.name === 'webview-stored', 60_000);
+
+      const totals: number[] = [];
+      const firstPaints: number[] = [];
+      const growths: number[] = [];
+      for (let run = 0; run < RUNS; run++) {
+        const before = Date.now();
+        await page.locator('.monaco-editor .view-line', { hasText: 'generate_series' }).first().click();
+        await page.keyboard.press('Control+Enter');
+        const stored = await waitForMark(traceFile, (mark) => mark.name === 'webview-stored' && mark.rows === ROWS, 180_000, before);
+        const marks = readTrace(traceFile).filter((mark) => mark.at >= before);
+        const find = (name: string, extra?: (mark: TraceMark) => boolean) => {
+          const found = marks.find((mark) => mark.name === name && (!extra || extra(mark)));
+          if (!found) throw new Error(`trace mark ${name} missing`);
+          return found;
+        };
+        const runStart = find('run-start');
+        const start = find('statement-start');
+        const firstRows = find('first-rows');
+        const painted = find('webview-painted', (mark) => mark.resultId === firstRows.resultId);
+        const finished = find('finished', (mark) => mark.resultId === firstRows.resultId);
+        totals.push((stored.webviewAt as number) - start.at);
+        firstPaints.push((painted.webviewAt as number) - firstRows.at);
+        const heap = (mark: TraceMark) => (mark.heapUsed as number) + (mark.external as number);
+        growths.push(heap(finished) - heap(runStart));
+      }
+      await workbench.screenshot('results-1m-rows');
+      const frame = await resultsFrame(page, 30_000, 'bench.sql');
+      const scroll = await scrollTopToBottom(frame);
+      await workbench.screenshot('results-1m-rows-scrolled-to-end');
+
+      const bare = Math.min(median(rawDefault), median(rawText));
+      const total = median(totals);
+      const ratio = total / bare;
+      const firstPaint = median(firstPaints);
+      const growth = median(growths);
+      const memoryRatio = growth / bytes;
+      const frameMedian = median(scroll.intervals);
+      const domMin = Math.min(...scroll.domRows);
+      const domMax = Math.max(...scroll.domRows);
+      return [
+        { name: `bare pg fetch, default parsing (median of ${RUNS})`, value: median(rawDefault), unit: 'ms' },
+        { name: `bare pg fetch, arrays of text (median of ${RUNS})`, value: median(rawText), unit: 'ms' },
+        { name: `worksheet: statement start → all rows in the webview's row store (median of ${RUNS})`, value: total, unit: 'ms' },
+        { name: 'ratio of the two (against the faster bare fetch)', value: ratio, unit: '×', target: '≤ 1.25', met: ratio <= 1.25 },
+        { name: "driver's first rows → first rows on screen (median)", value: firstPaint, unit: 'ms', target: '≤ 150 ms', met: firstPaint <= 150 },
+        { name: 'data size as UTF-8 text', value: bytes / 1e6, unit: 'MB' },
+        { name: 'extension-host heap growth holding the result (after GC, median)', value: growth / 1e6, unit: 'MB' },
+        { name: 'heap growth / UTF-8 data size', value: memoryRatio, unit: '×', target: '≤ 3', met: memoryRatio <= 3 },
+        { name: `scroll top → bottom in ${scroll.intervals.length} frames: median frame time`, value: frameMedian, unit: 'ms', target: '≤ 16 ms', met: frameMedian <= 16 },
+        { name: 'scroll: 95th percentile frame time', value: percentile(scroll.intervals, 95), unit: 'ms' },
+        { name: `scroll: DOM rows min/max ${domMin}/${domMax}, last row (id 1000000) shown`, value: domMax, unit: 'rows', target: 'constant; last row shown', met: domMax - domMin <= 2 && scroll.lastIdShown },
+      ];
+    } finally {
+      if (process.env.BENCH_KEEP_TRACE && fs.existsSync(traceFile)) fs.copyFileSync(traceFile, process.env.BENCH_KEEP_TRACE);
+      await browser?.close();
+      await server?.stop();
+      await lab?.stop();
+      fs.rmSync(scratch, { recursive: true, force: true });
+    }
+  },
+};
