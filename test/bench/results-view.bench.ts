@@ -127,34 +127,47 @@ export const resultsViewBench: BenchSuite = {
       fs.writeFileSync(path.join(workspace, 'bench.sql'), `SELECT 1 AS warm_up;\n\n${sql};\n`);
 
       server = await startServer({ server: installed, env: { ...guardedEnv(path.join(scratch, 'guard.jsonl')), IMMUTA_WORKSHEETS_TRACE: traceFile }, log });
-      const browserEnv = { ...process.env, ...isolatedDirs(path.join(scratch, 'browser')) };
-      delete browserEnv.NODE_OPTIONS;
-      browser = await launchBrowser(path.join(scratch, 'chromium-profile'), browserEnv, log, ['--disable-gpu-vsync', '--disable-frame-rate-limit']);
-      const page = browser.context.pages()[0] ?? (await browser.context.newPage());
       const payload = JSON.stringify([['extensionDevelopmentPath', `vscode-remote://127.0.0.1:${server.port}${ROOT}`]]);
-      await page.goto(`${server.origin}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(payload)}`);
-      const workbench = new Workbench(page, path.join(ROOT, 'test-results', 'bench'));
-      await workbench.waitForWorkbench();
-      await workbench.openFile('bench.sql');
-      await workbench.runCommand('Immuta: Select Connection');
-      await workbench.answerQuickInput('governor', 'Lab Redshift (governor)');
-      await workbench.statusItem('Lab Redshift (governor)').waitFor({ state: 'visible' });
+      const workbenchUrl = `${server.origin}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(payload)}`;
+      /** Opens the workbench in a fresh Chromium; the bench file's statement ran once (password given). */
+      const openWorkbench = async (name: string, extraArgs: string[]): Promise<Workbench> => {
+        const browserEnv = { ...process.env, ...isolatedDirs(path.join(scratch, `browser-${name}`)) };
+        delete browserEnv.NODE_OPTIONS;
+        browser = await launchBrowser(path.join(scratch, `chromium-${name}`), browserEnv, log, extraArgs);
+        const page = browser.context.pages()[0] ?? (await browser.context.newPage());
+        await page.goto(workbenchUrl);
+        const workbench = new Workbench(page, path.join(ROOT, 'test-results', 'bench'));
+        await workbench.waitForWorkbench();
+        await workbench.openFile('bench.sql');
+        await workbench.runCommand('Immuta: Select Connection');
+        await workbench.answerQuickInput('governor', 'Lab Redshift (governor)');
+        await workbench.statusItem('Lab Redshift (governor)').waitFor({ state: 'visible' });
+        // The warm-up opens the session (asking for the password when this browser has not
+        // kept it) so that the measured runs do not.
+        const before = Date.now();
+        await page.locator('.monaco-editor .view-line', { hasText: 'warm_up' }).first().click();
+        await page.keyboard.press('Control+Enter');
+        const prompt = page.locator('.quick-input-widget', { hasText: 'Password for governor' });
+        await Promise.race([prompt.waitFor({ state: 'visible' }), waitForMark(traceFile, (mark) => mark.name === 'webview-stored', 60_000, before)]);
+        if (await prompt.isVisible()) await workbench.answerQuickInput(DEMO_PASSWORDS.governor);
+        await waitForMark(traceFile, (mark) => mark.name === 'webview-stored', 60_000, before);
+        return workbench;
+      };
+      const runWide = async (page: Workbench['page']) => {
+        const before = Date.now();
+        await page.locator('.monaco-editor .view-line', { hasText: 'generate_series' }).first().click();
+        await page.keyboard.press('Control+Enter');
+        const stored = await waitForMark(traceFile, (mark) => mark.name === 'webview-stored' && mark.rows === ROWS, 300_000, before);
+        return { before, stored };
+      };
 
-      // The warm-up opens the session (and asks for the password) so the measured runs do not.
-      await page.locator('.monaco-editor .view-line', { hasText: 'warm_up' }).first().click();
-      await page.keyboard.press('Control+Enter');
-      await page.locator('.quick-input-widget', { hasText: 'Password for governor' }).waitFor({ state: 'visible' });
-      await workbench.answerQuickInput(DEMO_PASSWORDS.governor);
-      await waitForMark(traceFile, (mark) => mark.name === 'webview-stored', 60_000);
-
+      // The transfer figures, in Chromium as people run it (vsync on).
+      let workbench = await openWorkbench('transfer', []);
       const totals: number[] = [];
       const firstPaints: number[] = [];
       const growths: number[] = [];
       for (let run = 0; run < RUNS; run++) {
-        const before = Date.now();
-        await page.locator('.monaco-editor .view-line', { hasText: 'generate_series' }).first().click();
-        await page.keyboard.press('Control+Enter');
-        const stored = await waitForMark(traceFile, (mark) => mark.name === 'webview-stored' && mark.rows === ROWS, 180_000, before);
+        const { before, stored } = await runWide(workbench.page);
         const marks = readTrace(traceFile).filter((mark) => mark.at >= before);
         const find = (name: string, extra?: (mark: TraceMark) => boolean) => {
           const found = marks.find((mark) => mark.name === name && (!extra || extra(mark)));
@@ -172,7 +185,14 @@ export const resultsViewBench: BenchSuite = {
         growths.push(heap(finished) - heap(runStart));
       }
       await workbench.screenshot('results-1m-rows');
-      const frame = await resultsFrame(page, 30_000, 'bench.sql');
+      await browser?.close();
+
+      // The frame figures in a second Chromium with vsync and the frame-rate cap off, so that an
+      // interval is what a frame cost. (Left on for the transfer, that Chromium redraws VS Code's
+      // progress animations as fast as it can and starves everything else on two cores.)
+      workbench = await openWorkbench('frames', ['--disable-gpu-vsync', '--disable-frame-rate-limit']);
+      await runWide(workbench.page);
+      const frame = await resultsFrame(workbench.page, 30_000, 'bench.sql');
       const scroll = await scrollTopToBottom(frame);
       await workbench.screenshot('results-1m-rows-scrolled-to-end');
 
@@ -200,7 +220,7 @@ export const resultsViewBench: BenchSuite = {
       ];
     } finally {
       if (process.env.BENCH_KEEP_TRACE && fs.existsSync(traceFile)) fs.copyFileSync(traceFile, process.env.BENCH_KEEP_TRACE);
-      await browser?.close();
+      await (browser as Browser | undefined)?.close();
       await server?.stop();
       await lab?.stop();
       fs.rmSync(scratch, { recursive: true, force: true });

@@ -66,7 +66,7 @@ describe('the results view, as a person uses it', function () {
     await workbench.quickInput().waitFor({ state: 'visible' });
     await workbench.screenshot('export-save-dialog');
     const target = path.join(workspace, 'million.csv');
-    await workbench.answerQuickInput(target);
+    await workbench.answerSaveDialog('results-demo-1.csv', target);
     await workbench.waitForNotification('Exported 1,000,000 rows', 120_000);
     await workbench.screenshot('exported-csv');
     assert.equal(await countLines(target), 1_000_001, 'a header line and one line per row');
@@ -148,9 +148,8 @@ describe('the results view, as a person uses it', function () {
     await workbench.runCommand('Immuta: Export Impersonation Audit Log');
     await workbench.answerQuickInput('JSON', 'JSON');
     const target = path.join(workspace, 'audit.json');
-    await workbench.quickInput().waitFor({ state: 'visible' });
-    await workbench.answerQuickInput(target);
-    await workbench.waitForNotification('audit', 30_000);
+    await workbench.answerSaveDialog('immuta-impersonation-audit-', target);
+    await workbench.waitForNotification('of the impersonation audit log to audit.json', 30_000);
     const entries = JSON.parse(fs.readFileSync(target, 'utf8')) as { action: string; user: string | null; outcome: string }[];
     assert.ok(entries.some((entry) => entry.action === 'apply' && entry.user === 'bob@example.com' && entry.outcome === 'ok'), 'setting bob is recorded');
     assert.ok(entries.some((entry) => entry.action === 'clear' && entry.outcome === 'ok'), 'stopping impersonation is recorded');

@@ -103,6 +103,22 @@ export class Workbench {
     await this.page.keyboard.press('Enter');
   }
 
+  /**
+   * Answers VS Code's own save dialog (a quick input holding a path here) once it shows the
+   * proposed file name `proposed`: earlier steps reuse the same widget, so its being visible is
+   * not enough.
+   */
+  async answerSaveDialog(proposed: string, target: string): Promise<void> {
+    const input = this.quickInput();
+    const deadline = Date.now() + 20_000;
+    while (!(await input.inputValue().catch(() => '')).includes(proposed)) {
+      if (Date.now() > deadline) throw new Error(`no save dialog proposing ${proposed}; the input holds "${await input.inputValue().catch(() => '')}"`);
+      await this.page.waitForTimeout(100);
+    }
+    await input.fill(target);
+    await this.page.keyboard.press('Enter');
+  }
+
   /** The status bar item whose text contains `text`. */
   statusItem(text: string | RegExp): Locator {
     return this.page.locator('.statusbar-item', { hasText: text }).first();
