@@ -12,7 +12,7 @@ import { ensureDebianPackages, HarnessSetupError } from './install';
 
 export const CHROMIUM = process.env.VSCODE_HOST_CHROMIUM ?? '/usr/bin/chromium';
 
-const CHROMIUM_ARGS = [
+export const CHROMIUM_ARGS: readonly string[] = [
   '--no-sandbox',
   '--disable-gpu',
   '--disable-quic',

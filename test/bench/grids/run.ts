@@ -8,7 +8,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CHROMIUM, isLoopbackUrl } from '../../vscode-host/browser';
+import { CHROMIUM, CHROMIUM_ARGS as LOOPBACK_CHROMIUM_ARGS, isLoopbackUrl } from '../../vscode-host/browser';
 import type { GridBenchResult } from './result';
 
 const ROOT = path.resolve(__dirname, '../../../..');
@@ -39,17 +39,9 @@ export const FRAME_MODES: readonly FrameMode[] = [
   { name: 'no vsync', args: ['--disable-gpu-vsync', '--disable-frame-rate-limit'] },
 ];
 
+/** The harness's loopback-only Chromium flags, plus what the heap figure needs. */
 const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-dev-shm-usage',
-  '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1',
-  '--proxy-server=http://127.0.0.1:9',
+  ...LOOPBACK_CHROMIUM_ARGS,
   // For the heap figure: gc() before reading, and usedJSHeapSize unrounded.
   '--js-flags=--expose-gc',
   '--enable-precise-memory-info',
