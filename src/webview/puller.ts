@@ -23,6 +23,9 @@ export interface PullerHost {
 
 const now = (): number => performance.timeOrigin + performance.now();
 
+/** Rows asked for first: about a screenful or two, fast to send, parse and paint. */
+const FIRST_PAGE_ROWS = 200;
+
 /**
  * One result's pull loop: exactly one `pull` outstanding while the result can still grow or the
  * host holds rows the store lacks. The host holds a pull until rows exist, so this never polls.
@@ -101,7 +104,10 @@ export class Puller {
     if (!this.idleUntilUpdate && this.wantsRows()) {
       const requestId = this.host.nextRequestId(this);
       this.outstanding = requestId;
-      this.host.post({ type: 'pull', requestId, resultId: this.result.id, from: this.store.length, maxRows: MAX_ROWS_PER_PULL });
+      // The first page is small: it is what the user waits to see, and a small message overtakes
+      // the stream of rows that is still arriving. Later pages are as large as the host allows.
+      const maxRows = this.store.length === 0 ? FIRST_PAGE_ROWS : MAX_ROWS_PER_PULL;
+      this.host.post({ type: 'pull', requestId, resultId: this.result.id, from: this.store.length, maxRows });
       return;
     }
     if (!this.storedMarked && isSettled(this.result.status) && this.store.length >= this.result.storedRows) {

@@ -245,7 +245,7 @@ export class FakeHost {
 
   private pull(pull: PullMessage): void {
     if (this.outstanding.has(pull.resultId)) this.violations.push(`a second pull for ${pull.resultId} while one was outstanding`);
-    if (pull.maxRows !== MAX_ROWS_PER_PULL) this.violations.push(`pull maxRows ${pull.maxRows}`);
+    if (pull.maxRows < 1 || pull.maxRows > MAX_ROWS_PER_PULL) this.violations.push(`pull maxRows ${pull.maxRows}`);
     const hosted = this.results.get(pull.resultId);
     if (hosted === undefined) {
       void this.send({ type: 'pullFailed', requestId: pull.requestId, resultId: pull.resultId, reason: 'unknown result' });
