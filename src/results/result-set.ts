@@ -206,12 +206,6 @@ export class ResultSet {
     }
   }
 
-  /** Drops the statement text (privacy setting); the view then says it was not retained. */
-  forgetStatement(): void {
-    this.statementValue = null;
-    this.changeEmitter.fire();
-  }
-
   view(): ResultView {
     return {
       id: this.id,

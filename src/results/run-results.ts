@@ -75,21 +75,12 @@ export class RunResults {
     for (const result of this.paused()) result.stopReading();
   }
 
-  get settled(): boolean {
-    return this.results.every((result) => result.settled);
-  }
-
   find(resultId: string): ResultSet | undefined {
     return this.results.find((result) => result.id === resultId);
   }
 
   view(): RunView {
     return { runId: this.runId, worksheet: this.worksheet, results: this.results.map((result) => result.view()) };
-  }
-
-  /** Rows held across the run, as UTF-16 code units of JSON. */
-  get sizeChars(): number {
-    return this.results.reduce((sum, result) => sum + result.sizeChars, 0);
   }
 
   dispose(): void {

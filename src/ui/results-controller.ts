@@ -162,13 +162,6 @@ export class ResultsController implements vscode.Disposable {
     entry.panel.dispose();
   }
 
-  /** Rows held across all worksheets (UTF-16 code units of row JSON). */
-  heldChars(): number {
-    let total = 0;
-    for (const entry of this.entries.values()) total += entry.run?.sizeChars ?? 0;
-    return total;
-  }
-
   dispose(): void {
     for (const subscription of this.subscriptions) subscription.dispose();
     for (const id of [...this.entries.keys()]) this.closed(id);

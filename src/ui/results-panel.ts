@@ -53,14 +53,6 @@ export class ResultsPanel implements vscode.Disposable {
     private readonly trace: Trace,
   ) {}
 
-  get visible(): boolean {
-    return this.panel?.visible === true;
-  }
-
-  get isOpen(): boolean {
-    return this.panel !== undefined;
-  }
-
   /** Where the panel is, while it is open. */
   get viewColumn(): vscode.ViewColumn | undefined {
     return this.panel?.viewColumn;
