@@ -136,7 +136,7 @@ describe('worksheets in the workbench, as a person uses them', function () {
     await workbench.answerQuickInput('governor', 'Lab Redshift (governor)');
     await workbench.editorTab('Untitled', { active: true }).waitFor({ state: 'visible' });
     await workbench.statusItem(/^\s*yourself\s*$/).waitFor({ state: 'visible' });
-    await workbench.page.locator('.monaco-editor .view-lines').first().click();
+    await workbench.page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
     await workbench.page.keyboard.type('SELECT DISTINCT region FROM sales.customers ORDER BY 1;');
     await workbench.page.keyboard.press('Control+Enter');
     // Its own results view: the first worksheet's results stay where they were.
@@ -173,7 +173,7 @@ describe('worksheets in the workbench, as a person uses them', function () {
     await workbench.runCommand('Immuta: New Worksheet');
     await workbench.answerQuickInput('governor', 'Lab Redshift (governor)');
     await workbench.editorTab('Untitled', { active: true }).waitFor({ state: 'visible' });
-    await workbench.page.locator('.monaco-editor .view-lines').first().click();
+    await workbench.page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
     await workbench.page.keyboard.type('SELECT count(*) FROM sales.customers;');
     await workbench.statusItem(/^\s*yourself\s*$/).click();
     await workbench.answerQuickInput('carol@example.com', 'carol@example.com');

@@ -135,6 +135,7 @@ describe('the results view, as a person uses it', function () {
 
   it('finds earlier runs in the run history by who they ran as', async () => {
     const { workbench } = ui();
+    await workbench.focusEditor('results-demo.sql');
     await workbench.runCommand('Immuta: Search Run History');
     await workbench.quickInput().waitFor({ state: 'visible' });
     await workbench.quickInput().fill('customer');
@@ -145,6 +146,7 @@ describe('the results view, as a person uses it', function () {
 
   it('exports the impersonation audit log with every set and clear', async () => {
     const { workbench, workspace } = ui();
+    await workbench.focusEditor('results-demo.sql');
     await workbench.runCommand('Immuta: Export Impersonation Audit Log');
     await workbench.answerQuickInput('JSON', 'JSON');
     const target = path.join(workspace, 'audit.json');

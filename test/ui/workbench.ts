@@ -54,6 +54,16 @@ export class Workbench {
       .first();
   }
 
+  /**
+   * Puts the keyboard focus into the text of an open editor. A results view that had focus can
+   * take it back and close a quick pick a command opens; an editor does not.
+   */
+  async focusEditor(name: string): Promise<void> {
+    await this.editorTab(name).click();
+    // Well inside the text area: the first line can sit under the breadcrumbs.
+    await this.page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click({ position: { x: 150, y: 150 } });
+  }
+
   /** The tab of a worksheet's results view. */
   resultsTab(worksheet: string): Locator {
     return this.page.locator('.tabs-container .tab', { hasText: `Results · ${worksheet}` }).first();
