@@ -59,9 +59,9 @@ export class Workbench {
    * take it back and close a quick pick a command opens; an editor does not.
    */
   async focusEditor(name: string): Promise<void> {
+    // Clicking a tab activates its editor and gives it the keyboard focus.
     await this.editorTab(name).click();
-    // Well inside the text area: the first line can sit under the breadcrumbs.
-    await this.page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click({ position: { x: 150, y: 150 } });
+    await this.page.locator('.editor-group-container.active .monaco-editor.focused').first().waitFor({ state: 'visible', timeout: 5000 });
   }
 
   /** The tab of a worksheet's results view. */
