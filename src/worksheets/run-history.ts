@@ -158,17 +158,11 @@ export class RunHistory implements Disposable {
   }
 }
 
-/** Where and as whom a worksheet ran, for entries whose outcome carries no stamp. */
-export interface HistoryContext {
-  readonly worksheet: string;
-  readonly worksheetKey: string;
-  readonly profile: string;
-  readonly platform: string;
-  readonly login: string;
-  readonly ranAs: string | null;
-  /** Epoch ms, used when the outcome has no stamp. */
-  readonly startedAt: number;
-}
+/**
+ * Where and as whom a worksheet ran, for entries whose outcome carries no stamp (`startedAt` is
+ * used only then).
+ */
+export type HistoryContext = Pick<HistoryEntry, 'worksheet' | 'worksheetKey' | 'profile' | 'platform' | 'login' | 'ranAs' | 'startedAt'>;
 
 /** The history entry of one statement's outcome; undefined for a statement that was skipped. */
 export function historyEntryFor(context: HistoryContext, statement: string, outcome: StatementOutcome): NewHistoryEntry | undefined {
