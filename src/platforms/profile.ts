@@ -1,5 +1,5 @@
 import { PLATFORMS } from './catalog';
-import type { ConnectionProfile, ImpersonationTemplates, RedshiftProfile, TlsMode } from './types';
+import type { ConnectionProfile, HttpTls, ImpersonationTemplates, RedshiftProfile, SnowflakeAuth, SnowflakeProfile, TlsMode, TrinoAuth, TrinoImpersonationMode, TrinoProfile } from './types';
 
 /**
  * Turns a profile as written in settings (untrusted JSON) into a typed profile with defaults,
@@ -13,7 +13,7 @@ const PLATFORM_IDS = Object.keys(PLATFORMS);
 class Reader {
   readonly problems: string[] = [];
   constructor(
-    private readonly raw: Record<string, unknown>,
+    readonly raw: Record<string, unknown>,
     private readonly where: string,
   ) {}
 
@@ -47,6 +47,36 @@ class Reader {
     return value;
   }
 
+  boolean(key: string, fallback: boolean): boolean {
+    const value = this.raw[key];
+    if (value === undefined) return fallback;
+    if (typeof value !== 'boolean') {
+      this.problems.push(`${this.where}.${key} must be true or false.`);
+      return fallback;
+    }
+    return value;
+  }
+
+  oneOf<T extends string>(key: string, allowed: readonly T[], fallback: T): T {
+    const value = this.raw[key];
+    if (value === undefined) return fallback;
+    if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
+    this.problems.push(`${this.where}.${key} must be one of ${allowed.join(', ')}.`);
+    return fallback;
+  }
+
+  /** Reads the file a setting names (a CA bundle, a private key); problems name the setting. */
+  file(key: string, readFile: (path: string) => string): string | undefined {
+    const path = this.optionalString(key);
+    if (path === undefined) return undefined;
+    try {
+      return readFile(path);
+    } catch (error) {
+      this.problems.push(`${this.where}.${key} could not be read (${path}): ${error instanceof Error ? error.message : String(error)}`);
+      return undefined;
+    }
+  }
+
   object(key: string): Record<string, unknown> {
     const value = this.raw[key];
     if (value === undefined) return {};
@@ -74,22 +104,44 @@ function templates(reader: Reader, raw: Record<string, unknown>, where: string):
 /**
  * @param raw one entry of `immutaWorksheets.connections`
  * @param where how to name it in messages, e.g. `immutaWorksheets.connections[2]`
- * @param readCa reads a CA file named in the profile (the caller decides how files are read)
+ * @param readFile reads a file named in the profile, a CA bundle or a private key (the caller
+ *   decides how files are read and where relative paths start)
  */
-export function parseProfile(raw: unknown, where: string, readCa: (path: string) => string): ProfileParse {
+export function parseProfile(raw: unknown, where: string, readFile: (path: string) => string): ProfileParse {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     return { ok: false, problems: [`${where} must be an object with at least "name" and "platform".`] };
   }
   const record = raw as Record<string, unknown>;
   const reader = new Reader(record, where);
-  const name = reader.string('name');
   const platform = record.platform;
   if (typeof platform !== 'string' || !PLATFORM_IDS.includes(platform)) {
+    reader.string('name');
     return { ok: false, problems: [...reader.problems, `${where}.platform must be one of ${PLATFORM_IDS.join(', ')}.`] };
   }
-  if (platform !== 'redshift' || !PLATFORMS[platform].available) {
-    return { ok: false, problems: [`${where}.platform "${platform}" is not available in this version yet.`] };
+  let profile: ConnectionProfile;
+  switch (platform) {
+    case 'redshift':
+      profile = redshift(reader, where, readFile);
+      break;
+    case 'trino':
+      profile = trino(reader, where, readFile);
+      break;
+    case 'snowflake':
+      profile = snowflake(reader, where, readFile);
+      break;
+    default:
+      return { ok: false, problems: [`${where}.platform "${platform}" is not available in this version yet.`] };
   }
+  return reader.problems.length > 0 ? { ok: false, problems: reader.problems } : { ok: true, profile };
+}
+
+function base(reader: Reader, where: string): { name: string; impersonation?: ImpersonationTemplates } {
+  const name = reader.string('name');
+  const impersonation = templates(reader, reader.object('impersonation'), where);
+  return { name, ...(impersonation ? { impersonation } : {}) };
+}
+
+function redshift(reader: Reader, where: string, readFile: (path: string) => string): RedshiftProfile {
   const tlsRaw = reader.object('tls');
   const tlsReader = new Reader(tlsRaw, `${where}.tls`);
   const modeValue = tlsRaw.mode ?? 'verify-full';
@@ -99,19 +151,10 @@ export function parseProfile(raw: unknown, where: string, readCa: (path: string)
   } else {
     tlsReader.problems.push(`${where}.tls.mode must be one of ${TLS_MODES.join(', ')}.`);
   }
-  const caFile = tlsReader.optionalString('caFile');
-  let ca: string | undefined;
-  if (caFile !== undefined) {
-    try {
-      ca = readCa(caFile);
-    } catch (error) {
-      tlsReader.problems.push(`${where}.tls.caFile could not be read (${caFile}): ${error instanceof Error ? error.message : String(error)}`);
-    }
-  }
+  const ca = tlsReader.file('caFile', readFile);
   reader.problems.push(...tlsReader.problems);
-  const impersonation = templates(reader, reader.object('impersonation'), where);
-  const profile: RedshiftProfile = {
-    name,
+  return {
+    ...base(reader, where),
     platform: 'redshift',
     host: reader.string('host'),
     port: reader.integer('port', 5439, 1, 65535),
@@ -120,7 +163,84 @@ export function parseProfile(raw: unknown, where: string, readCa: (path: string)
     tls: { mode, ...(ca !== undefined ? { ca } : {}) },
     connectTimeoutMs: reader.integer('connectTimeoutMs', 15000, 100, 600000),
     applicationName: reader.string('applicationName', 'Immuta Worksheets'),
-    ...(impersonation ? { impersonation } : {}),
   };
-  return reader.problems.length > 0 ? { ok: false, problems: reader.problems } : { ok: true, profile };
+}
+
+function httpTls(reader: Reader, where: string, readFile: (path: string) => string): HttpTls {
+  const tlsReader = new Reader(reader.object('tls'), `${where}.tls`);
+  const ca = tlsReader.file('caFile', readFile);
+  const verify = tlsReader.boolean('verify', true);
+  reader.problems.push(...tlsReader.problems);
+  return { verify, ...(ca !== undefined ? { ca } : {}) };
+}
+
+function optional<K extends string>(key: K, value: string | undefined): Partial<Record<K, string>> {
+  return value === undefined || value === '' ? {} : ({ [key]: value } as Record<K, string>);
+}
+
+const TRINO_AUTH: readonly TrinoAuth[] = ['basic', 'jwt', 'none'];
+const TRINO_MODES: readonly TrinoImpersonationMode[] = ['session-property', 'native'];
+
+function trino(reader: Reader, where: string, readFile: (path: string) => string): TrinoProfile {
+  const server = reader.string('server');
+  if (server !== '' && !/^https?:\/\/[^/\s]+/i.test(server)) {
+    reader.problems.push(`${where}.server must be a URL such as https://starburst.example.com:8443.`);
+  }
+  return {
+    ...base(reader, where),
+    platform: 'trino',
+    server: server.replace(/\/+$/, ''),
+    user: reader.string('user'),
+    auth: reader.oneOf('auth', TRINO_AUTH, 'basic'),
+    ...optional('catalog', reader.optionalString('catalog')),
+    ...optional('schema', reader.optionalString('schema')),
+    impersonationMode: reader.oneOf('impersonationMode', TRINO_MODES, 'session-property'),
+    impersonationProperty: reader.string('impersonationProperty', 'immuta.immuta_user'),
+    tls: httpTls(reader, where, readFile),
+    source: reader.string('source', 'immuta-worksheets'),
+    requestTimeoutMs: reader.integer('requestTimeoutMs', 30000, 100, 600000),
+  };
+}
+
+const SNOWFLAKE_AUTH: readonly SnowflakeAuth[] = ['password', 'key-pair', 'external-browser'];
+
+function snowflake(reader: Reader, where: string, readFile: (path: string) => string): SnowflakeProfile {
+  const auth = reader.oneOf('auth', SNOWFLAKE_AUTH, 'password');
+  const privateKey = reader.file('privateKeyFile', readFile);
+  if (auth === 'key-pair' && privateKey === undefined && reader.raw.privateKeyFile === undefined) {
+    reader.problems.push(`${where}.privateKeyFile must name the PKCS#8 private key file when auth is key-pair.`);
+  }
+  const accessUrl = reader.optionalString('accessUrl');
+  if (accessUrl !== undefined && !/^https?:\/\/[^/\s]+/i.test(accessUrl)) {
+    reader.problems.push(`${where}.accessUrl must be a URL such as https://myorg-myaccount.privatelink.snowflakecomputing.com.`);
+  }
+  return {
+    ...base(reader, where),
+    platform: 'snowflake',
+    account: reader.string('account'),
+    ...optional('accessUrl', accessUrl?.replace(/\/+$/, '')),
+    user: reader.string('user'),
+    auth,
+    ...optional('privateKey', auth === 'key-pair' ? privateKey : undefined),
+    ...optional('role', reader.optionalString('role')),
+    ...optional('warehouse', reader.optionalString('warehouse')),
+    ...optional('database', reader.optionalString('database')),
+    ...optional('schema', reader.optionalString('schema')),
+    impersonationRole: reader.string('impersonationRole', 'IMMUTA_IMPERSONATION'),
+    impersonationVariable: reader.string('impersonationVariable', 'IMMUTA_IMP_USER'),
+    keepAlive: reader.boolean('keepAlive', true),
+    connectTimeoutMs: reader.integer('connectTimeoutMs', 60000, 100, 600000),
+  };
+}
+
+/** Where a profile connects, for people: `host:port`, the server URL, or the account. */
+export function profileEndpoint(profile: ConnectionProfile): string {
+  switch (profile.platform) {
+    case 'redshift':
+      return `${profile.host}:${profile.port}`;
+    case 'trino':
+      return profile.server;
+    case 'snowflake':
+      return profile.accessUrl ?? profile.account;
+  }
 }

@@ -35,7 +35,66 @@ export interface RedshiftProfile extends ProfileBase {
   readonly applicationName: string;
 }
 
-export type ConnectionProfile = RedshiftProfile;
+/** PEM text to trust for TLS (already read from the file the user named), and whether to verify at all. */
+export interface HttpTls {
+  readonly ca?: string;
+  /** False only when the user explicitly turned verification off. */
+  readonly verify: boolean;
+}
+
+export type TrinoAuth = 'basic' | 'jwt' | 'none';
+
+/**
+ * How a Trino worksheet impersonates: `session-property` sets the Immuta session property
+ * (`SET SESSION immuta.immuta_user = ...`); `native` sends the target as the Trino session user
+ * (`X-Trino-User`) while authenticating as the login.
+ */
+export type TrinoImpersonationMode = 'session-property' | 'native';
+
+export interface TrinoProfile extends ProfileBase {
+  readonly platform: 'trino';
+  /** Base URL of the coordinator, e.g. `https://starburst.example.com:8443`. */
+  readonly server: string;
+  /** The login that authenticates (basic auth user, or the principal behind the JWT). */
+  readonly user: string;
+  readonly auth: TrinoAuth;
+  readonly catalog?: string;
+  readonly schema?: string;
+  readonly impersonationMode: TrinoImpersonationMode;
+  /** The session property Immuta reads, default `immuta.immuta_user`. */
+  readonly impersonationProperty: string;
+  readonly tls: HttpTls;
+  /** Sent as `X-Trino-Source`. */
+  readonly source: string;
+  readonly requestTimeoutMs: number;
+}
+
+export type SnowflakeAuth = 'password' | 'key-pair' | 'external-browser';
+
+export interface SnowflakeProfile extends ProfileBase {
+  readonly platform: 'snowflake';
+  /** Account identifier, e.g. `myorg-myaccount`. */
+  readonly account: string;
+  /** Overrides the URL derived from the account (private link, or the lab's `http://127.0.0.1:PORT`). */
+  readonly accessUrl?: string;
+  readonly user: string;
+  readonly auth: SnowflakeAuth;
+  /** PEM text of the PKCS#8 private key (read from the file the user named); the passphrase is a secret. */
+  readonly privateKey?: string;
+  readonly role?: string;
+  readonly warehouse?: string;
+  readonly database?: string;
+  readonly schema?: string;
+  /** Role taken before impersonating, default `IMMUTA_IMPERSONATION`. */
+  readonly impersonationRole: string;
+  /** Session variable Immuta reads, default `IMMUTA_IMP_USER` (unconfirmed: configurable). */
+  readonly impersonationVariable: string;
+  /** The driver's `clientSessionKeepAlive`. */
+  readonly keepAlive: boolean;
+  readonly connectTimeoutMs: number;
+}
+
+export type ConnectionProfile = RedshiftProfile | TrinoProfile | SnowflakeProfile;
 
 /** What SecretStorage holds for a profile. Never logged, never put in an error. */
 export interface ConnectionSecret {
@@ -131,6 +190,8 @@ export type StatementEffect =
 
 export interface OpenOptions {
   readonly logger: Logger;
+  /** A folder the platform may write its driver's own log to (never the workspace). */
+  readonly logFolder?: string;
 }
 
 /** What a platform module exports; loaded lazily so activation never pulls in a driver. */

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import type { Logger } from '../common/logger';
 import { PlatformError } from '../platforms/errors';
-import { parseProfile } from '../platforms/profile';
+import { parseProfile, profileEndpoint } from '../platforms/profile';
 import type { ConnectionProfile, ConnectionSecret } from '../platforms/types';
 
 export const CONNECTIONS_SETTING = 'immutaWorksheets.connections';
@@ -80,7 +80,7 @@ export class ConnectionStore {
 
 /** One secret per profile and login, so that pointing a profile elsewhere never reuses it. */
 function secretKey(profile: ConnectionProfile): string {
-  return `immutaWorksheets.secret/${profile.platform}/${profile.name}/${profile.user}@${profile.host}:${profile.port}`;
+  return `immutaWorksheets.secret/${profile.platform}/${profile.name}/${profile.user}@${profileEndpoint(profile)}`;
 }
 
 function resolvePath(path: string): string {

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { profileEndpoint } from '../platforms/profile';
 import type { Logger } from '../common/logger';
 import { platformInfo } from '../platforms/catalog';
 import type { ConnectionProfile } from '../platforms/types';
@@ -246,7 +247,7 @@ export class WorksheetCommands {
       profiles.map((profile) => ({
         label: `$(database) ${profile.name}`,
         description: platformInfo(profile.platform).displayName,
-        detail: `${profile.user} @ ${profile.host}:${profile.port}`,
+        detail: `${profile.user} @ ${profileEndpoint(profile)}`,
         profile,
       })),
       { title, placeHolder: 'Connection profile' },
