@@ -63,8 +63,58 @@ describe('connection profiles from settings', () => {
   it('refuses unknown and not-yet-available platforms clearly', () => {
     const unknown = parseProfile({ name: 'x', platform: 'oracle' }, 'c[0]', noFiles);
     assert.deepEqual(unknown.ok ? [] : unknown.problems, ['c[0].platform must be one of redshift, synapse, databricks, snowflake, trino.']);
-    const later = parseProfile({ name: 'x', platform: 'trino' }, 'c[0]', noFiles);
-    assert.deepEqual(later.ok ? [] : later.problems, ['c[0].platform "trino" is not available in this version yet.']);
+    const later = parseProfile({ name: 'x', platform: 'synapse' }, 'c[0]', noFiles);
+    assert.deepEqual(later.ok ? [] : later.problems, ['c[0].platform "synapse" is not available in this version yet.']);
     assert.equal(parseProfile('nope', 'c[3]', noFiles).ok, false);
+  });
+
+  it('fills the documented defaults for Trino and names its bad settings', () => {
+    const parsed = parseProfile({ name: 'sb', platform: 'trino', server: 'https://sb.example:8443/', user: 'gov' }, 'c[0]', noFiles);
+    assert.ok(parsed.ok);
+    if (parsed.ok) {
+      assert.deepEqual(parsed.profile, {
+        name: 'sb',
+        platform: 'trino',
+        server: 'https://sb.example:8443',
+        user: 'gov',
+        auth: 'basic',
+        impersonationMode: 'session-property',
+        impersonationProperty: 'immuta.immuta_user',
+        tls: { verify: true },
+        source: 'immuta-worksheets',
+        requestTimeoutMs: 30000,
+      });
+    }
+    const bad = parseProfile({ name: 'sb', platform: 'trino', server: 'sb.example', user: 'gov', auth: 'kerberos', impersonationMode: 'header', tls: { verify: 'no' } }, 'c[1]', noFiles);
+    assert.deepEqual(bad.ok ? [] : bad.problems, [
+      'c[1].server must be a URL such as https://starburst.example.com:8443.',
+      'c[1].auth must be one of basic, jwt, none.',
+      'c[1].impersonationMode must be one of session-property, native.',
+      'c[1].tls.verify must be true or false.',
+    ]);
+  });
+
+  it('fills the documented defaults for Snowflake and reads the private key file', () => {
+    const parsed = parseProfile({ name: 'sf', platform: 'snowflake', account: 'org-acct', user: 'GOV' }, 'c[0]', noFiles);
+    assert.ok(parsed.ok);
+    if (parsed.ok) {
+      assert.deepEqual(parsed.profile, {
+        name: 'sf',
+        platform: 'snowflake',
+        account: 'org-acct',
+        user: 'GOV',
+        auth: 'password',
+        impersonationRole: 'IMMUTA_IMPERSONATION',
+        impersonationVariable: 'IMMUTA_IMP_USER',
+        keepAlive: true,
+        connectTimeoutMs: 60000,
+      });
+    }
+    const keyed = parseProfile({ name: 'sf', platform: 'snowflake', account: 'a', user: 'u', auth: 'key-pair', privateKeyFile: '/k.p8', role: 'ANALYST' }, 'c[0]', (path) => `KEY ${path}`);
+    assert.ok(keyed.ok && keyed.profile.platform === 'snowflake' && keyed.profile.privateKey === 'KEY /k.p8' && keyed.profile.role === 'ANALYST');
+    const missing = parseProfile({ name: 'sf', platform: 'snowflake', account: 'a', user: 'u', auth: 'key-pair' }, 'c[2]', noFiles);
+    assert.deepEqual(missing.ok ? [] : missing.problems, ['c[2].privateKeyFile must name the PKCS#8 private key file when auth is key-pair.']);
+    const unreadable = parseProfile({ name: 'sf', platform: 'snowflake', account: 'a', user: 'u', auth: 'key-pair', privateKeyFile: '/gone.p8' }, 'c[3]', noFiles);
+    assert.ok(!unreadable.ok && unreadable.problems[0].startsWith('c[3].privateKeyFile could not be read (/gone.p8)'));
   });
 });
