@@ -1,0 +1,40 @@
+/**
+ * What the shared conformance suite needs from a platform: its lab server, a profile and secret
+ * per lab login, a way to end a worksheet's server-side session the way the platform would
+ * (kill, expiry), and the few pieces of SQL or expected values that differ per platform.
+ *
+ * Every lab server hands its SQL to the lab's PostgreSQL, so the suite's queries are written in
+ * PostgreSQL and only the platform's own commands (impersonation, session) differ.
+ */
+import type { ColumnInfo, ConnectionProfile, ConnectionSecret, PlatformId, Row } from '../../../src/platforms/types';
+import type { LabPostgres } from '../../lab/postgres';
+
+export type LoginName = 'governor' | 'analyst' | 'owner';
+
+export interface ExpectedTypes {
+  /** A single statement returning one row that covers the platform's common types. */
+  readonly sql: string;
+  /** `name:type` per column, in the platform's own type names. */
+  readonly columns: readonly string[];
+  readonly row: Row;
+}
+
+export interface PlatformUnderTest {
+  readonly platform: PlatformId;
+  /** Starts this platform's lab server (the lab PostgreSQL is already running). */
+  start(lab: LabPostgres): Promise<void>;
+  stop(): Promise<void>;
+  profile(login: LoginName): ConnectionProfile;
+  secret(login: LoginName): ConnectionSecret;
+  /**
+   * Ends the server-side session behind a worksheet the way the platform loses one
+   * (Redshift: backend terminated; Snowflake: session expired; Trino: the coordinator's
+   * PostgreSQL connections killed), given the session id the adapter reported.
+   */
+  endSession(sessionId: string): Promise<void>;
+  readonly types: ExpectedTypes;
+  /** A statement that runs for at least `seconds` (for cancel tests). */
+  sleep(seconds: number): string;
+  /** Platform-specific columns as the adapter reports them, for messages only. */
+  describeColumns?(columns: readonly ColumnInfo[]): string;
+}
