@@ -34,7 +34,7 @@ describe('bundles and lazy platform loading', () => {
 
   it('explains a platform that this version does not ship yet', async () => {
     const loader = new PlatformLoader(() => '/nonexistent.js');
-    await assert.rejects(loader.load('snowflake'), (error: unknown) => isPlatformError(error) && error.kind === 'configuration' && /Snowflake worksheets are not available/.test(error.message));
+    await assert.rejects(loader.load('synapse'), (error: unknown) => isPlatformError(error) && error.kind === 'configuration' && /Azure Synapse Analytics worksheets are not available/.test(error.message));
   });
 
   it('explains a missing platform bundle instead of crashing', async () => {
