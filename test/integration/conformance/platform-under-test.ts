@@ -37,4 +37,15 @@ export interface PlatformUnderTest {
   sleep(seconds: number): string;
   /** Platform-specific columns as the adapter reports them, for messages only. */
   describeColumns?(columns: readonly ColumnInfo[]): string;
+  /**
+   * Whether the adapter reads impersonation back from the server (`SessionImpersonation.readBack`),
+   * so that verify answers 'verified' and stamps say 'read-back'. Default true: every platform
+   * but Redshift documents a read-back.
+   */
+  readonly readsBackImpersonation?: boolean;
+  /**
+   * Whether a cancelled statement leaves the worksheet on the same session (same session id).
+   * Default true: losing the session (and with it the impersonation) on cancel would be a bug.
+   */
+  readonly keepsSessionAfterCancel?: boolean;
 }

@@ -1,0 +1,4 @@
+import { RedshiftUnderTest } from './redshift';
+import { describeConformance } from './suite';
+
+describeConformance(new RedshiftUnderTest());
