@@ -1,0 +1,329 @@
+import { Emitter, type Event } from '../../common/events';
+import type { Logger } from '../../common/logger';
+import { PlatformError } from '../errors';
+import type {
+  CellValue,
+  ExecutionSummary,
+  PlatformSession,
+  ResultSink,
+  Row,
+  SessionClosed,
+  SessionImpersonation,
+  SnowflakeProfile,
+  TransactionState,
+} from '../types';
+import { classifyFor, quoteIdentifier, quoteString, stripLeadingComments } from './dialect';
+import { isSessionGone, mapStatementError } from './errors';
+import type { SdkConnection, SdkError, SdkStatement } from './sdk';
+import { cellConverter, columnInfo, FETCH_AS_STRING } from './values';
+
+/** Rows handed to the sink at once; small enough for the first rows to show early. */
+const BATCH_ROWS = 1000;
+/** How long close() waits for the server to end the session before giving up on it. */
+const CLOSE_GRACE_MS = 3000;
+/** Snowflake's error for reading a session variable that is not set. */
+const VARIABLE_NOT_SET = /^0*2211$/;
+
+interface QueryResult {
+  readonly rows: readonly (readonly unknown[])[];
+  readonly role: string | undefined;
+}
+
+export class SnowflakeSession implements PlatformSession {
+  readonly login: string;
+  private readonly closeEmitter = new Emitter<SessionClosed>();
+  readonly onDidClose: Event<SessionClosed> = this.closeEmitter.event;
+  readonly impersonation: SessionImpersonation;
+  private isAlive = true;
+  private closing: Promise<void> | undefined;
+  private running: SdkStatement | undefined;
+  /** The role the session holds, as the server last reported it. */
+  private currentRole: string | undefined;
+  private readonly roleToRestore: string | undefined;
+
+  constructor(
+    private readonly connection: SdkConnection,
+    readonly id: string,
+    initialRole: string | undefined,
+    private readonly profile: SnowflakeProfile,
+    private readonly logger: Logger,
+  ) {
+    this.login = profile.user;
+    this.currentRole = initialRole;
+    // After impersonating, the session goes back to the profile's role, or the one it logged in with.
+    this.roleToRestore = profile.role ?? initialRole;
+    const templates = profile.impersonation ?? {};
+    this.impersonation = {
+      apply: (user) => this.apply(user, templates.set),
+      clear: () => this.clear(templates.clear),
+      readBack: () => this.readBack(templates.readBack),
+    };
+  }
+
+  get alive(): boolean {
+    // The driver gives the session up on its own when a heartbeat finds it gone.
+    return this.isAlive && this.connection.isUp();
+  }
+
+  get transactionState(): TransactionState {
+    return 'unknown';
+  }
+
+  execute(sql: string, sink: ResultSink): Promise<ExecutionSummary> {
+    if (!this.alive) {
+      return Promise.reject(new PlatformError('connection-lost', 'The Snowflake session had already ended; the statement was not sent.', { notSent: true }));
+    }
+    const effect = classifyFor(sql, this.profile.impersonationVariable);
+    if (effect.kind === 'impersonate' || effect.kind === 'stop-impersonating' || effect.kind === 'impersonation-unparsed') {
+      // The worksheet routes the default variable's statements itself; one that gets here names
+      // this profile's own variable, and running it would change who the session is untracked.
+      return Promise.reject(
+        new PlatformError(
+          'configuration',
+          `Nothing was run: this statement changes ${this.profile.impersonationVariable}, the variable this connection impersonates with. Use "Immuta: Impersonate User" or "Stop Impersonating" instead.`,
+        ),
+      );
+    }
+    const started = performance.now();
+    return new Promise<ExecutionSummary>((resolve, reject) => {
+      const fail = (error: unknown) => reject(this.failure(error, sql));
+      const statement = this.connection.execute({
+        sqlText: sql,
+        streamResult: true,
+        // streamRows() ignores a rowMode of its own: it has to be given here.
+        rowMode: 'array',
+        fetchAsString: [...FETCH_AS_STRING],
+        complete: (error, completed) => {
+          if (error) {
+            this.running = undefined;
+            fail(error);
+            return;
+          }
+          this.noteRole(completed);
+          const updated = completed.getNumUpdatedRows();
+          if (updated !== undefined && updated >= 0) {
+            // DML: Snowflake answers with a one-row count table; the worksheet shows rows affected.
+            this.running = undefined;
+            resolve(this.summary(started, completed, updated, false, sql));
+            return;
+          }
+          this.stream(completed, sink).then(
+            (rowCount) => resolve(this.summary(started, completed, rowCount, true, sql)),
+            fail,
+          );
+        },
+      });
+      this.running = statement;
+    });
+  }
+
+  async cancel(): Promise<void> {
+    const statement = this.running;
+    if (!statement || !this.alive) {
+      return;
+    }
+    await new Promise<void>((resolve) => {
+      statement.cancel((error) => {
+        if (error) {
+          // Usually the statement finished first; there is nothing left to cancel.
+          this.logger.warn(`snowflake cancel: ${error.message}`);
+        }
+        resolve();
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.isAlive = false;
+      await this.destroyConnection();
+      this.closeEmitter.dispose();
+    })();
+    return this.closing;
+  }
+
+  // ---- results ------------------------------------------------------------------------------
+
+  private stream(statement: SdkStatement, sink: ResultSink): Promise<number> {
+    const columns = statement.getColumns() ?? [];
+    sink.columns(columns.map(columnInfo));
+    const converters = columns.map(cellConverter);
+    return new Promise<number>((resolve, reject) => {
+      const rows = statement.streamRows();
+      let batch: Row[] = [];
+      let rowCount = 0;
+      let flushScheduled = false;
+      let pending: Promise<void> = Promise.resolve();
+      const flush = () => {
+        flushScheduled = false;
+        if (batch.length === 0) {
+          return;
+        }
+        const ready = batch;
+        batch = [];
+        const backpressure = sink.rows(ready);
+        if (backpressure) {
+          rows.pause();
+          pending = pending.then(() => backpressure).finally(() => rows.resume());
+        }
+      };
+      rows.on('data', (raw: unknown[]) => {
+        const row: CellValue[] = raw.map((value, index) => (converters[index] ? converters[index](value) : null));
+        batch.push(row);
+        rowCount++;
+        if (batch.length >= BATCH_ROWS) {
+          flush();
+        } else if (!flushScheduled) {
+          flushScheduled = true;
+          setImmediate(flush);
+        }
+      });
+      rows.on('error', (error: unknown) => {
+        this.running = undefined;
+        flush();
+        pending.then(() => reject(error), () => reject(error));
+      });
+      rows.on('end', () => {
+        this.running = undefined;
+        flush();
+        pending.then(() => resolve(rowCount), reject);
+      });
+    });
+  }
+
+  private summary(started: number, statement: SdkStatement, rowCount: number, hasResultSet: boolean, sql: string): ExecutionSummary {
+    return {
+      rowCount,
+      // Snowflake reports no command tag; the statement's first keyword is what a person reads.
+      command: /^[A-Za-z]+/.exec(stripLeadingComments(sql))?.[0].toUpperCase() ?? null,
+      hasResultSet,
+      durationMs: performance.now() - started,
+      queryId: statement.getQueryId() ?? null,
+    };
+  }
+
+  // ---- impersonation ------------------------------------------------------------------------
+
+  private async apply(user: string, template: string | undefined): Promise<void> {
+    // Immuta only honours the variable while its impersonation role is the current role.
+    await this.query(`USE ROLE ${quoteIdentifier(this.profile.impersonationRole)}`);
+    const set = template ?? `SET ${this.profile.impersonationVariable} = {user}`;
+    if (!set.includes('{user}')) {
+      throw new PlatformError('configuration', `The impersonation template "${set}" has no {user} placeholder.`);
+    }
+    // Snowflake has no bind for SET's right-hand side that is documented, so the name goes in
+    // as a string literal (quotes and backslashes escaped), never spliced raw.
+    await this.query(set.split('{user}').join(quoteString(user)));
+  }
+
+  private async clear(template: string | undefined): Promise<void> {
+    try {
+      await this.query(template ?? `UNSET ${this.profile.impersonationVariable}`);
+    } catch (error) {
+      // Unsetting what was never set is not a failure to stop impersonating.
+      if (!(error instanceof PlatformError && /does not exist/i.test(error.serverMessage ?? ''))) {
+        throw error;
+      }
+    }
+    if (this.roleToRestore !== undefined) {
+      await this.query(`USE ROLE ${quoteIdentifier(this.roleToRestore)}`);
+    }
+  }
+
+  private async readBack(template: string | undefined): Promise<string | null> {
+    let result: QueryResult;
+    try {
+      result = await this.query(template ?? `SELECT $${this.profile.impersonationVariable}`);
+    } catch (error) {
+      if (error instanceof PlatformError && (VARIABLE_NOT_SET.test(error.code ?? '') || /Session variable .* does not exist/i.test(error.serverMessage ?? ''))) {
+        return null;
+      }
+      throw error;
+    }
+    const value = result.rows[0]?.[0];
+    if (value === undefined || value === null || value === '') {
+      return null;
+    }
+    if (template === undefined && result.role !== undefined && !this.sameRole(result.role, this.profile.impersonationRole)) {
+      // The variable is set but its role is not current: Immuta does not impersonate.
+      return null;
+    }
+    return String(value);
+  }
+
+  private sameRole(reported: string, configured: string): boolean {
+    const quoted = /^"((?:[^"]|"")+)"$/.exec(configured);
+    return quoted ? reported === quoted[1].replace(/""/g, '"') : reported.toUpperCase() === configured.toUpperCase();
+  }
+
+  /** Runs one of our own statements and collects its (small) result. */
+  private query(sql: string): Promise<QueryResult> {
+    if (!this.alive) {
+      return Promise.reject(new PlatformError('connection-lost', 'The Snowflake session had already ended.', { notSent: true }));
+    }
+    return new Promise<QueryResult>((resolve, reject) => {
+      this.connection.execute({
+        sqlText: sql,
+        streamResult: false,
+        rowMode: 'array',
+        fetchAsString: [...FETCH_AS_STRING],
+        complete: (error, statement, rows) => {
+          if (error) {
+            reject(this.failure(error, sql));
+            return;
+          }
+          this.noteRole(statement);
+          resolve({ rows: (rows ?? []) as unknown[][], role: statement.getSessionState()?.getCurrentRole?.() });
+        },
+      });
+    });
+  }
+
+  // ---- session lifetime ---------------------------------------------------------------------
+
+  private noteRole(statement: SdkStatement): void {
+    const role = statement.getSessionState()?.getCurrentRole?.();
+    if (role) {
+      this.currentRole = role;
+    }
+  }
+
+  /** Maps an error; one that says the session is gone also ends this session. */
+  private failure(error: unknown, sql: string): PlatformError {
+    const mapped = mapStatementError(error, sql);
+    if (error instanceof Error && isSessionGone(error as SdkError)) {
+      this.markGone(mapped);
+    }
+    return mapped;
+  }
+
+  private markGone(error: PlatformError): void {
+    if (!this.isAlive || this.closing) {
+      return;
+    }
+    this.isAlive = false;
+    this.logger.warn(`snowflake session ${this.id} (role ${this.currentRole ?? 'unknown'}) ended by the server: ${error.message}`);
+    this.closeEmitter.fire({ error });
+    // Stop the driver's keep-alive timer and release its sockets; the session is gone anyway.
+    void this.destroyConnection();
+  }
+
+  private destroyConnection(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, CLOSE_GRACE_MS);
+      try {
+        this.connection.destroy((error) => {
+          if (error && !/disconnected/i.test(error.message)) {
+            this.logger.warn(`closing snowflake session ${this.id}: ${error.message}`);
+          }
+          clearTimeout(timer);
+          resolve();
+        });
+      } catch (error) {
+        this.logger.warn(`closing snowflake session ${this.id}: ${error instanceof Error ? error.message : String(error)}`);
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  }
+}

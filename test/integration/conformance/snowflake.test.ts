@@ -1,0 +1,4 @@
+import { SnowflakeUnderTest } from './snowflake';
+import { describeConformance } from './suite';
+
+describeConformance(new SnowflakeUnderTest());
