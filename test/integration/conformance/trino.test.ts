@@ -1,0 +1,4 @@
+import { describeConformance } from './suite';
+import { TrinoUnderTest } from './trino';
+
+describeConformance(new TrinoUnderTest());
