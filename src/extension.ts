@@ -54,7 +54,8 @@ export function activate(context: vscode.ExtensionContext): ImmutaWorksheetsApi 
     onError: storageError('run history'),
   });
   const audit = AuditLog.open({ file: path.join(storage, 'audit', 'impersonation.jsonl'), onError: storageError('audit log') });
-  const results = new ResultsController(context.extensionUri, logger, createTrace(), (worksheetId, label, document, outcome, result) => {
+  const rowsCrossNetwork = vscode.env.uiKind === vscode.UIKind.Web || vscode.env.remoteName !== undefined;
+  const results = new ResultsController(context.extensionUri, logger, createTrace(), rowsCrossNetwork, (worksheetId, label, document, outcome, result) => {
     const worksheet = registry.get(worksheetId);
     const profile = worksheet?.profile;
     const entry = historyEntryFor(

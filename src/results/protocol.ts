@@ -126,12 +126,20 @@ export type HostMessage =
       readonly from: number;
       readonly count: number;
       readonly data: Uint8Array;
+      /** Each chunk's length in bytes, before any compression. */
       readonly chunkBytes: readonly number[];
+      /**
+       * `deflate-raw`: `data` is the chunks' bytes compressed (RFC 1951). Used where the rows
+       * cross a network to reach the webview (VS Code for the Web, remote windows).
+       */
+      readonly compression?: RowCompression;
     }
   /** A pull that cannot be answered (unknown or discarded result). */
   | { readonly type: 'pullFailed'; readonly requestId: number; readonly resultId: string; readonly reason: string };
 
 export type ExportFormat = 'csv' | 'json';
+
+export type RowCompression = 'deflate-raw';
 
 /** Webview → host. */
 export type WebviewMessage =

@@ -67,6 +67,8 @@ export class ResultsController implements vscode.Disposable {
     private readonly extensionUri: vscode.Uri,
     private readonly logger: Logger,
     private readonly trace: Trace,
+    /** Whether row pages cross a network to the webview (VS Code for the Web, remote windows). */
+    private readonly rowsCrossNetwork: boolean,
     private readonly onStatementFinished: (worksheetId: WorksheetId, label: string, document: vscode.Uri, outcome: StatementOutcome, result: ResultSet) => void,
   ) {
     this.exporter = new ResultExporter(logger);
@@ -203,6 +205,7 @@ export class ResultsController implements vscode.Disposable {
         },
         this.logger,
         this.trace,
+        this.rowsCrossNetwork,
       ),
     };
     this.entries.set(worksheetId, entry);

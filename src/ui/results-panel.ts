@@ -1,3 +1,4 @@
+import { deflateRaw } from 'node:zlib';
 import * as vscode from 'vscode';
 import type { Logger } from '../common/logger';
 import type { Trace } from '../common/trace';
@@ -33,6 +34,12 @@ export interface PanelActions {
 const UPDATE_INTERVAL_MS = 100;
 
 /**
+ * Pages smaller than this go as they are: compressing them gains little, and the first page,
+ * which the user is waiting to see, must not wait for the compressor.
+ */
+const COMPRESS_FROM_BYTES = 256 * 1024;
+
+/**
  * The results webview of one worksheet: a panel beside its editor, showing the worksheet's
  * latest run. It answers the webview's row pulls from the run's results, holding a pull until
  * rows arrive, and never posts more than one page of rows at a time.
@@ -51,6 +58,11 @@ export class ResultsPanel implements vscode.Disposable {
     private readonly actions: PanelActions,
     private readonly logger: Logger,
     private readonly trace: Trace,
+    /**
+     * Compress row pages: worth it where the webview is across a network from the extension
+     * host (VS Code for the Web, remote windows), where every byte is relayed and re-deflated.
+     */
+    private readonly compressRows = false,
   ) {}
 
   /** Where the panel is, while it is open. */
@@ -223,7 +235,20 @@ export class ResultsPanel implements vscode.Disposable {
       const slice = result.read(from, Math.min(maxRows, MAX_ROWS_PER_PULL), MAX_CHARS_PER_PULL);
       if (slice.count === 0 && !result.settled) return false;
       if (this.trace.enabled) this.trace.mark('rows-posted', { resultId, from: slice.from, count: slice.count });
-      this.post({ type: 'rows', requestId, resultId, from: slice.from, count: slice.count, ...encodeChunks(slice.chunks) });
+      const page = { type: 'rows', requestId, resultId, from: slice.from, count: slice.count, ...encodeChunks(slice.chunks) } as const;
+      if (!this.compressRows || page.data.byteLength < COMPRESS_FROM_BYTES) {
+        this.post(page);
+        return true;
+      }
+      // In the thread pool, so the extension host keeps reading from the driver meanwhile.
+      deflateRaw(page.data, { level: 1 }, (error, compressed) => {
+        if (error) {
+          this.logger.warn(`results view: compressing rows failed (${error.message}); sent as they are`);
+          this.post(page);
+          return;
+        }
+        this.post({ ...page, data: ownBuffer(compressed), compression: 'deflate-raw' });
+      });
       return true;
     };
     if (answer()) return;
@@ -290,6 +315,11 @@ function encodeChunks(chunks: readonly string[]): { data: Uint8Array; chunkBytes
     offset += chunkBytes[index];
   });
   return { data, chunkBytes };
+}
+
+/** The bytes in an ArrayBuffer of their own (a Buffer may be a view into a larger, pooled one). */
+function ownBuffer(bytes: Buffer): Uint8Array {
+  return bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.byteLength ? new Uint8Array(bytes.buffer) : new Uint8Array(bytes);
 }
 
 function panelTitle(worksheet: string): string {

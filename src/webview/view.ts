@@ -77,7 +77,19 @@ export class ResultsPage implements PullerHost {
       case 'rows': {
         const puller = this.requests.get(message.requestId);
         this.requests.delete(message.requestId);
-        puller?.receive({ requestId: message.requestId, from: message.from, count: message.count, chunks: decodeChunks(message.data, message.chunkBytes, this.decoder) });
+        if (puller === undefined) return;
+        const deliver = (data: Uint8Array) =>
+          puller.receive({ requestId: message.requestId, from: message.from, count: message.count, chunks: decodeChunks(data, message.chunkBytes, this.decoder) });
+        if (message.compression === undefined) {
+          deliver(message.data);
+          return;
+        }
+        // The puller keeps this request outstanding until the page is inflated, so pages stay in order.
+        inflateRaw(message.data).then(deliver, (error: unknown) => {
+          const reason = `The rows could not be decompressed (${error instanceof Error ? error.message : String(error)}).`;
+          this.host.post({ type: 'problem', message: reason });
+          puller.fail({ type: 'pullFailed', requestId: message.requestId, resultId: message.resultId, reason });
+        });
         return;
       }
       case 'pullFailed': {
@@ -231,4 +243,10 @@ export class ResultsPage implements PullerHost {
     this.grid = null;
     this.sorting = false;
   }
+}
+
+/** Inflates RFC 1951 data with the browser's own decompressor (off the script's hot path). */
+async function inflateRaw(data: Uint8Array): Promise<Uint8Array> {
+  const stream = new Blob([data as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('deflate-raw'));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
 }

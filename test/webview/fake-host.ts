@@ -4,6 +4,7 @@
  * chunks within MAX_ROWS_PER_PULL / MAX_CHARS_PER_PULL, and sends `result` updates as rows
  * "stream". Host messages reach the page as `window.postMessage`, as VS Code delivers them.
  */
+import { deflateRawSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
 import {
   MAX_CHARS_PER_PULL,
@@ -84,6 +85,15 @@ const POST_TO_PAGE = (message: HostMessage | TextRows): void => {
     page.postMessage(message, '*');
     return;
   }
+  if (message.deflated !== undefined) {
+    // Compressed in Node (as the host compresses for remote windows), carried here as base64.
+    const binary = atob(message.deflated.base64);
+    const data = new Uint8Array(binary.length);
+    for (let i = 0; i < binary.length; i++) data[i] = binary.charCodeAt(i);
+    const { type, requestId, resultId, from, count } = message;
+    page.postMessage({ type, requestId, resultId, from, count, data, chunkBytes: message.deflated.chunkBytes, compression: 'deflate-raw' }, '*');
+    return;
+  }
   // Rows cross from Node as text; the page sends them on as the host does, as UTF-8 bytes.
   const encoder = new TextEncoder();
   const parts = message.chunks.map((chunk) => encoder.encode(chunk));
@@ -105,6 +115,8 @@ export interface TextRows {
   readonly from: number;
   readonly count: number;
   readonly chunks: readonly string[];
+  /** The chunks' UTF-8 bytes deflated (RFC 1951), when the host compresses pages. */
+  readonly deflated?: { readonly base64: string; readonly chunkBytes: readonly number[] };
 }
 
 function settled(status: ResultStatus): boolean {
@@ -135,6 +147,8 @@ export class FakeHost {
   private runId: string | null = null;
   private chain: Promise<void> = Promise.resolve();
   private waiters: Waiter[] = [];
+  /** Answer pulls with deflated pages, as the host does when the webview is across a network. */
+  compressRows = false;
 
   constructor(private readonly page: Page) {}
 
@@ -278,7 +292,11 @@ export class FakeHost {
     const deliver = builtInPage
       ? () => this.page.evaluate(BUILD_ROWS_IN_PAGE, { requestId: pull.requestId, resultId: pull.resultId, from: pull.from, count, chunkSizes: chunks.map((chunk) => chunk.length) })
       : () => {
-          const message: TextRows = { type: 'rows', requestId: pull.requestId, resultId: pull.resultId, from: pull.from, count, chunks: chunks.map((chunk) => `[${chunk.join(',')}]`) };
+          const texts = chunks.map((chunk) => `[${chunk.join(',')}]`);
+          const deflated = this.compressRows
+            ? { base64: deflateRawSync(Buffer.from(texts.join(''), 'utf8')).toString('base64'), chunkBytes: texts.map((text) => Buffer.byteLength(text, 'utf8')) }
+            : undefined;
+          const message: TextRows = { type: 'rows', requestId: pull.requestId, resultId: pull.resultId, from: pull.from, count, chunks: deflated ? [] : texts, ...(deflated ? { deflated } : {}) };
           return this.page.evaluate(POST_TO_PAGE, message);
         };
     // The answer is on its way once it is handed to the page; a pull after that is legitimate.
