@@ -10,6 +10,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DEMO_PASSWORDS, writeDemoWorkspace } from '../test/lab/demo-workspace';
 import { startLabPostgres, type LabPostgres } from '../test/lab/postgres';
+import { startSnowflakeLab, type SnowflakeLab } from '../test/lab/snowflake-server';
+import { startTrinoLab, type TrinoLab } from '../test/lab/trino-server';
 import { ensureVsCodeServer, type VsCodeVersion } from '../test/vscode-host/install';
 import { startServer, type RunningServer } from '../test/vscode-host/server';
 
@@ -47,6 +49,8 @@ function openInBrowser(url: string): void {
 async function main(): Promise<void> {
   const useDesktop = onPath('code') && !process.argv.includes('--browser');
   let lab: LabPostgres | undefined;
+  let trino: TrinoLab | undefined;
+  let snowflake: SnowflakeLab | undefined;
   let server: RunningServer | undefined;
   let stopping = false;
 
@@ -55,6 +59,8 @@ async function main(): Promise<void> {
     stopping = true;
     process.stdout.write('\n▸ Stopping…\n');
     await server?.stop().catch((error: unknown) => process.stderr.write(`  VS Code server: ${String(error)}\n`));
+    await trino?.close().catch((error: unknown) => process.stderr.write(`  Trino lab: ${String(error)}\n`));
+    await snowflake?.close().catch((error: unknown) => process.stderr.write(`  Snowflake lab: ${String(error)}\n`));
     await lab?.stop().catch((error: unknown) => process.stderr.write(`  lab: ${String(error)}\n`));
     process.exit(code);
   };
@@ -76,7 +82,13 @@ async function main(): Promise<void> {
       startLabPostgres({ loginPasswords: DEMO_PASSWORDS }),
     );
     const running = lab;
-    const profiles = await stage(`Writing the demo workspace (${path.relative(REPO, WORKSPACE)})`, () => writeDemoWorkspace(WORKSPACE, running));
+    const trinoLab = await stage('Starting the lab Trino server (Trino client protocol over the lab PostgreSQL)', () => startTrinoLab(running));
+    trino = trinoLab;
+    const snowflakeLab = await stage('Starting the lab Snowflake server (Snowflake REST protocol over the lab PostgreSQL)', () => startSnowflakeLab(running));
+    snowflake = snowflakeLab;
+    const profiles = await stage(`Writing the demo workspace (${path.relative(REPO, WORKSPACE)})`, () =>
+      writeDemoWorkspace(WORKSPACE, running, { trinoUrl: trinoLab.url, snowflake: { accessUrl: snowflakeLab.accessUrl, account: snowflakeLab.account } }),
+    );
 
     let url: string | undefined;
     if (useDesktop) {
@@ -103,9 +115,10 @@ async function main(): Promise<void> {
     }
     process.stdout.write(`  Demo file: ${path.join(WORKSPACE, 'redshift-demo.sql')}\n  Connections (the extension asks for the password once and keeps it in secret storage):\n`);
     for (const profile of profiles) {
-      process.stdout.write(`    ${profile.name.padEnd(26)} login ${profile.login.padEnd(9)} password ${profile.password.padEnd(14)} ${profile.note}\n`);
+      process.stdout.write(`    ${profile.name.padEnd(28)} login ${profile.login.padEnd(9)} password ${profile.password.padEnd(14)} ${profile.note}\n`);
     }
     process.stdout.write(`  Lab PostgreSQL: 127.0.0.1:${running.port}, database ${running.database}\n`);
+    process.stdout.write(`  Lab Trino: ${trinoLab.url}   Lab Snowflake: ${snowflakeLab.accessUrl} (account ${snowflakeLab.account})\n`);
     process.stdout.write(`\n  Stage times: ${stages.map((entry) => `${entry.name.split(' (')[0]} ${(entry.ms / 1000).toFixed(1)} s`).join('; ')}\n`);
     process.stdout.write('\nPress Ctrl+C to stop.\n');
     fs.writeFileSync(path.join(REPO, '.cache', 'demo-url.txt'), `${url ?? 'desktop'}\n`);

@@ -66,7 +66,45 @@ SELECT '<img src=x onerror=alert(1)>' AS html,
        '{"user": "bob@example.com", "projects": ["Fraud Analytics"], "nested": {"depth": 2}}'::json AS doc;
 `;
 
-export async function writeDemoWorkspace(folder: string, lab: LabPostgres): Promise<DemoProfileSummary[]> {
+const TRINO_DEMO = `-- Immuta Worksheets demo: Starburst (Trino), played by the lab's Trino protocol server.
+--
+-- 1. Choose "Lab Trino (governor)" in the status bar (password printed by \`npm start\`).
+-- 2. Impersonate from the status bar, or run the documented statements below: the worksheet
+--    follows them and sends the session property with every query.
+
+SET SESSION immuta.immuta_user = 'bob@example.com';
+
+SHOW SESSION LIKE 'immuta.immuta_user';
+
+SELECT region, count(*) AS customers FROM sales.customers GROUP BY region ORDER BY region;
+
+RESET SESSION immuta.immuta_user;
+
+-- "Lab Trino native (governor)" impersonates the Trino way instead: the session user
+-- (X-Trino-User) is the impersonated user while you authenticate as yourself.
+`;
+
+const SNOWFLAKE_DEMO = `-- Immuta Worksheets demo: Snowflake, played by the lab's Snowflake REST server.
+--
+-- 1. Choose "Lab Snowflake (governor)" in the status bar (password printed by \`npm start\`).
+-- 2. Impersonate from the status bar: the worksheet takes the role IMMUTA_IMPERSONATION first,
+--    then sets the variable IMMUTA_IMP_USER (both configurable per connection).
+
+SELECT CURRENT_ROLE();
+
+SELECT region, count(*) AS customers FROM sales.customers GROUP BY region ORDER BY region;
+
+SELECT $IMMUTA_IMP_USER;
+`;
+
+/** Lab servers for the other platforms, when the caller started them. */
+export interface DemoServers {
+  readonly trinoUrl?: string;
+  /** The lab's Snowflake access URL and account. */
+  readonly snowflake?: { readonly accessUrl: string; readonly account: string };
+}
+
+export async function writeDemoWorkspace(folder: string, lab: LabPostgres, servers: DemoServers = {}): Promise<DemoProfileSummary[]> {
   await fs.mkdir(path.join(folder, '.vscode'), { recursive: true });
   const logins = [
     { login: 'governor', note: 'holds IMPERSONATE_USER; sees every region' },
@@ -83,8 +121,20 @@ export async function writeDemoWorkspace(folder: string, lab: LabPostgres): Prom
     tls: { mode: 'disable' },
     applicationName: 'Immuta Worksheets demo',
   }));
+  const others: Record<string, unknown>[] = [];
+  const summaries: DemoProfileSummary[] = [];
+  if (servers.trinoUrl !== undefined) {
+    others.push({ name: 'Lab Trino (governor)', platform: 'trino', server: servers.trinoUrl, user: lab.logins.governor.user, auth: 'basic', catalog: 'lab' });
+    others.push({ name: 'Lab Trino native (governor)', platform: 'trino', server: servers.trinoUrl, user: lab.logins.governor.user, auth: 'basic', catalog: 'lab', impersonationMode: 'native' });
+    summaries.push({ name: 'Lab Trino (governor)', login: lab.logins.governor.user, password: lab.logins.governor.password, note: 'Trino protocol; SET SESSION impersonation' });
+    summaries.push({ name: 'Lab Trino native (governor)', login: lab.logins.governor.user, password: lab.logins.governor.password, note: 'Trino protocol; native (X-Trino-User)' });
+  }
+  if (servers.snowflake !== undefined) {
+    others.push({ name: 'Lab Snowflake (governor)', platform: 'snowflake', account: servers.snowflake.account, accessUrl: servers.snowflake.accessUrl, user: lab.logins.governor.user, role: 'SYSADMIN' });
+    summaries.push({ name: 'Lab Snowflake (governor)', login: lab.logins.governor.user, password: lab.logins.governor.password, note: 'Snowflake REST; role, then variable' });
+  }
   const settings = {
-    'immutaWorksheets.connections': profiles,
+    'immutaWorksheets.connections': [...profiles, ...others],
     'files.exclude': { '.vscode': true },
     'workbench.startupEditor': 'none',
     'security.workspace.trust.enabled': false,
@@ -92,5 +142,7 @@ export async function writeDemoWorkspace(folder: string, lab: LabPostgres): Prom
   await fs.writeFile(path.join(folder, '.vscode', 'settings.json'), `${JSON.stringify(settings, null, 2)}\n`);
   await fs.writeFile(path.join(folder, 'redshift-demo.sql'), REDSHIFT_DEMO);
   await fs.writeFile(path.join(folder, 'results-demo.sql'), RESULTS_DEMO);
-  return logins.map(({ login, note }) => ({ name: `Lab Redshift (${login})`, login: lab.logins[login].user, password: lab.logins[login].password, note }));
+  if (servers.trinoUrl !== undefined) await fs.writeFile(path.join(folder, 'trino-demo.sql'), TRINO_DEMO);
+  if (servers.snowflake !== undefined) await fs.writeFile(path.join(folder, 'snowflake-demo.sql'), SNOWFLAKE_DEMO);
+  return [...logins.map(({ login, note }) => ({ name: `Lab Redshift (${login})`, login: lab.logins[login].user, password: lab.logins[login].password, note })), ...summaries];
 }
