@@ -244,3 +244,26 @@ export function profileEndpoint(profile: ConnectionProfile): string {
       return profile.accessUrl ?? profile.account;
   }
 }
+
+/** The one secret a profile's way of signing in needs, and how to ask for it. */
+export interface SecretNeed {
+  readonly field: 'password' | 'token' | 'passphrase';
+  /** What to call it in the prompt, e.g. "Password" or "JWT". */
+  readonly label: string;
+  /** An empty answer is valid (an unencrypted private key has no passphrase). */
+  readonly mayBeEmpty: boolean;
+}
+
+/** Undefined when the profile signs in without a stored secret (Trino `none`, Snowflake SSO). */
+export function secretNeeded(profile: ConnectionProfile): SecretNeed | undefined {
+  const password: SecretNeed = { field: 'password', label: 'Password', mayBeEmpty: false };
+  switch (profile.platform) {
+    case 'redshift':
+      return password;
+    case 'trino':
+      return profile.auth === 'basic' ? password : profile.auth === 'jwt' ? { field: 'token', label: 'JWT', mayBeEmpty: false } : undefined;
+    case 'snowflake':
+      if (profile.auth === 'password') return password;
+      return profile.auth === 'key-pair' ? { field: 'passphrase', label: 'Private key passphrase', mayBeEmpty: true } : undefined;
+  }
+}

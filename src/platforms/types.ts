@@ -201,8 +201,12 @@ export interface PlatformDriver {
   readonly sqlDialect: SqlDialectId;
   /** Why this profile cannot impersonate, or undefined when it can. */
   impersonationUnsupported(profile: ConnectionProfile): string | undefined;
-  /** Checks a user name before anything is sent; returns a user-facing problem or undefined. */
-  validateUserName(user: string): string | undefined;
-  classifyStatement(sql: string): StatementEffect;
+  /**
+   * Checks a user name before anything is sent; returns a user-facing problem or undefined.
+   * The profile matters where the way of impersonating limits names (Trino's native mode).
+   */
+  validateUserName(user: string, profile: ConnectionProfile): string | undefined;
+  /** How a typed statement affects impersonation, given the profile's own variable or property names. */
+  classifyStatement(sql: string, profile: ConnectionProfile): StatementEffect;
   open(profile: ConnectionProfile, secret: ConnectionSecret, options: OpenOptions): Promise<PlatformSession>;
 }

@@ -1,8 +1,9 @@
 import * as fs from 'node:fs';
+import { isAbsolute } from 'node:path';
 import * as vscode from 'vscode';
 import type { Logger } from '../common/logger';
 import { PlatformError } from '../platforms/errors';
-import { parseProfile, profileEndpoint } from '../platforms/profile';
+import { parseProfile, profileEndpoint, secretNeeded } from '../platforms/profile';
 import type { ConnectionProfile, ConnectionSecret } from '../platforms/types';
 
 export const CONNECTIONS_SETTING = 'immutaWorksheets.connections';
@@ -57,16 +58,18 @@ export class ConnectionStore {
     if (stored !== undefined) {
       return JSON.parse(stored) as ConnectionSecret;
     }
-    const password = await vscode.window.showInputBox({
-      title: `Password for ${profile.user} on ${profile.name}`,
-      prompt: `Stored in VS Code's secret storage for the connection "${profile.name}". Forget it with "Immuta: Forget Connection Secret".`,
+    const need = secretNeeded(profile);
+    if (need === undefined) return {};
+    const value = await vscode.window.showInputBox({
+      title: `${need.label} for ${profile.user} on ${profile.name}`,
+      prompt: `Stored in VS Code's secret storage for the connection "${profile.name}". Forget it with "Immuta: Forget Connection Secret".${need.mayBeEmpty ? ' Leave it empty if there is none.' : ''}`,
       password: true,
       ignoreFocusOut: true,
     });
-    if (password === undefined) {
-      throw new PlatformError('configuration', `No password was given for the connection "${profile.name}"; nothing was run.`);
+    if (value === undefined || (value === '' && !need.mayBeEmpty)) {
+      throw new PlatformError('configuration', `No ${need.label.toLowerCase()} was given for the connection "${profile.name}"; nothing was run.`);
     }
-    const secret: ConnectionSecret = { password };
+    const secret: ConnectionSecret = { [need.field]: value };
     await this.secrets.store(key, JSON.stringify(secret));
     this.logger.info(`stored the secret of connection "${profile.name}"`);
     return secret;
@@ -88,5 +91,5 @@ function resolvePath(path: string): string {
     return `${process.env.HOME ?? ''}${path.slice(1)}`;
   }
   const folder = vscode.workspace.workspaceFolders?.[0];
-  return folder && !path.startsWith('/') ? vscode.Uri.joinPath(folder.uri, path).fsPath : path;
+  return folder && !isAbsolute(path) ? vscode.Uri.joinPath(folder.uri, path).fsPath : path;
 }

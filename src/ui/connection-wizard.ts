@@ -1,8 +1,8 @@
 import * as vscode from 'vscode';
 import type { Logger } from '../common/logger';
-import { PLATFORMS } from '../platforms/catalog';
 import type { PlatformLoader } from '../platforms/loader';
-import type { ConnectionProfile, TlsMode } from '../platforms/types';
+import type { ConnectionProfile } from '../platforms/types';
+import { buildEntry, snowflakeImpersonationNote, stepTitle, wizardSteps, type Answers, type Step, type WizardContext } from './connection-entry';
 import { CONNECTIONS_SETTING, type ConnectionStore } from './connection-store';
 import { errorMessage } from './messages';
 
@@ -14,78 +14,85 @@ export class ConnectionWizard {
     private readonly logger: Logger,
   ) {}
 
-  /** Walks through a profile, appends it to the settings, and offers to test it. */
+  /**
+   * Walks through the platform's steps (see connection-entry.ts), appends the entry to the
+   * settings, and offers to test it. Escape at any step returns before anything is written.
+   */
   async add(): Promise<void> {
-    const platforms = Object.values(PLATFORMS).filter((info) => info.available);
-    const platform = await vscode.window.showQuickPick(
-      platforms.map((info) => ({ label: info.displayName, id: info.id })),
-      { title: 'Add Connection (1/6): platform', placeHolder: 'Which data platform?', ignoreFocusOut: true },
-    );
-    if (!platform) return;
-    const existing = new Set(this.store.list().profiles.map((profile) => profile.name));
-    const ask = (step: number, prompt: string, options: vscode.InputBoxOptions = {}) =>
-      vscode.window.showInputBox({ title: `Add Connection (${step}/6): ${prompt}`, ignoreFocusOut: true, ...options });
-    const name = await ask(2, 'name', {
-      prompt: 'Your name for this connection, shown in the status bar',
-      validateInput: (value) => (value.trim() === '' ? 'A name is needed.' : existing.has(value.trim()) ? `"${value.trim()}" is already a connection.` : undefined),
-    });
-    if (name === undefined) return;
-    const host = await ask(3, 'host', {
-      prompt: 'Cluster endpoint, e.g. examplecluster.abc123xyz789.us-west-2.redshift.amazonaws.com',
-      validateInput: (value) => (/^[A-Za-z0-9.:[\]_-]+$/.test(value.trim()) ? undefined : 'A host name or IP address.'),
-    });
-    if (host === undefined) return;
-    const port = await ask(4, 'port', {
-      value: '5439',
-      validateInput: (value) => (/^\d+$/.test(value) && Number(value) >= 1 && Number(value) <= 65535 ? undefined : 'A port from 1 to 65535.'),
-    });
-    if (port === undefined) return;
-    const database = await ask(5, 'database', { value: 'dev', validateInput: (value) => (value.trim() === '' ? 'A database name is needed.' : undefined) });
-    if (database === undefined) return;
-    const user = await ask(6, 'login', {
-      prompt: 'Database login (its Immuta user needs IMPERSONATE_USER to impersonate). The password is asked for on first connect.',
-      validateInput: (value) => (value.trim() === '' ? 'A login is needed.' : undefined),
-    });
-    if (user === undefined) return;
-    const tls = await vscode.window.showQuickPick(
-      [
-        { label: 'verify-full', description: 'encrypt; check the certificate and the host name (recommended)', mode: 'verify-full' as TlsMode },
-        { label: 'verify-ca', description: 'encrypt; check the certificate chain only', mode: 'verify-ca' as TlsMode },
-        { label: 'require', description: 'encrypt; trust any certificate', mode: 'require' as TlsMode },
-        { label: 'disable', description: 'no TLS (local test databases only)', mode: 'disable' as TlsMode },
-      ],
-      { title: 'Add Connection: TLS', ignoreFocusOut: true },
-    );
-    if (!tls) return;
-    const target = vscode.workspace.workspaceFolders?.length
-      ? await vscode.window.showQuickPick(
-          [
-            { label: 'User settings', description: 'available in every workspace', target: vscode.ConfigurationTarget.Global },
-            { label: 'Workspace settings', description: 'only in this workspace', target: vscode.ConfigurationTarget.Workspace },
-          ],
-          { title: 'Add Connection: save to', ignoreFocusOut: true },
-        )
-      : { target: vscode.ConfigurationTarget.Global };
-    if (!target) return;
-
-    const entry = {
-      name: name.trim(),
-      platform: platform.id,
-      host: host.trim(),
-      port: Number(port),
-      database: database.trim(),
-      user: user.trim(),
-      tls: { mode: tls.mode },
+    const context: WizardContext = {
+      existingNames: new Set(this.store.list().profiles.map((profile) => profile.name)),
+      askSaveTarget: (vscode.workspace.workspaceFolders?.length ?? 0) > 0,
     };
+    const answers: Answers = {};
+    // Steps depend only on earlier answers, so position n is the same step however the list grows.
+    for (let position = 0; ; position++) {
+      const steps = wizardSteps(answers, context);
+      const step = steps[position];
+      if (step === undefined) break;
+      const total = answers.platform === undefined ? undefined : steps.length;
+      const answer = await this.ask(step, stepTitle(position + 1, total, step.label));
+      if (answer === undefined) return;
+      answers[step.key] = answer;
+    }
+
+    const built = buildEntry(answers, context);
+    if (!built.ok) {
+      // Only reachable if an input box let through what its own validator refuses; say so rather than write a bad entry.
+      void vscode.window.showErrorMessage(`The connection was not added: ${built.problems.join(' ')}`);
+      return;
+    }
+    const { entry } = built;
+    const target = built.saveTo === 'workspace' ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
     const configuration = vscode.workspace.getConfiguration();
     const inspected = configuration.inspect<unknown[]>(CONNECTIONS_SETTING);
-    const current = (target.target === vscode.ConfigurationTarget.Global ? inspected?.globalValue : inspected?.workspaceValue) ?? [];
-    await configuration.update(CONNECTIONS_SETTING, [...current, entry], target.target);
-    this.logger.info(`added connection "${entry.name}"`);
-    const action = await vscode.window.showInformationMessage(`Connection "${entry.name}" was added.`, 'Test Connection');
+    const current = (target === vscode.ConfigurationTarget.Global ? inspected?.globalValue : inspected?.workspaceValue) ?? [];
+    await configuration.update(CONNECTIONS_SETTING, [...current, entry], target);
+    const name = String(entry.name);
+    this.logger.info(`added connection "${name}"`);
+    const note = entry.platform === 'snowflake' ? ` ${snowflakeImpersonationNote()}` : '';
+    const action = await vscode.window.showInformationMessage(`Connection "${name}" was added.${note}`, 'Test Connection');
     if (action === 'Test Connection') {
-      const profile = this.store.find(entry.name);
-      if (profile) await this.test(profile);
+      const profile = this.store.find(name);
+      if (profile) {
+        await this.test(profile);
+      } else {
+        // The entry was saved but does not load (e.g. the key file cannot be read): show why instead of doing nothing.
+        const problems = this.store.list().problems;
+        void vscode.window.showErrorMessage(`"${name}" cannot be tested yet: ${problems.join(' ') || 'it is not among the loaded connections.'}`);
+      }
+    }
+  }
+
+  /** Shows one step; undefined means the user pressed Escape (or closed the dialog). */
+  private async ask(step: Step, title: string): Promise<string | undefined> {
+    switch (step.kind) {
+      case 'text':
+        return vscode.window.showInputBox({
+          title,
+          prompt: step.prompt,
+          placeHolder: step.placeholder,
+          value: step.initial,
+          ignoreFocusOut: true,
+          validateInput: (value) => step.validate(value),
+        });
+      case 'pick': {
+        const picked = await vscode.window.showQuickPick(
+          step.choices.map((choice) => ({ label: choice.label, description: choice.description, value: choice.value })),
+          { title, placeHolder: step.placeholder, ignoreFocusOut: true },
+        );
+        return picked?.value;
+      }
+      case 'file': {
+        const files = await vscode.window.showOpenDialog({
+          title: `${title}: ${step.prompt}`,
+          openLabel: 'Select',
+          canSelectFiles: true,
+          canSelectFolders: false,
+          canSelectMany: false,
+          filters: Object.fromEntries(Object.entries(step.filters).map(([label, extensions]) => [label, [...extensions]])),
+        });
+        return files?.[0]?.fsPath;
+      }
     }
   }
 

@@ -70,7 +70,7 @@ export class IdentityKeeper {
     if (unsupported !== undefined) {
       throw new WorksheetError('unsupported', unsupported);
     }
-    const problem = driver.validateUserName(user);
+    const problem = driver.validateUserName(user, profile);
     if (problem !== undefined) {
       this.host.audit('refused', user, 'failed', problem);
       throw new WorksheetError('invalid-user', problem);

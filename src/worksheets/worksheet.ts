@@ -244,7 +244,7 @@ export class Worksheet {
     let stamp: RunStamp | undefined;
     try {
       const driver = await this.driver();
-      const effect = driver.classifyStatement(input.text);
+      const effect = driver.classifyStatement(input.text, this.requireProfile());
       if (effect.kind === 'impersonate' || effect.kind === 'stop-impersonating') {
         // Statements copied from Immuta's docs go through the same tracked path as the picker.
         if (effect.kind === 'impersonate') {

@@ -213,21 +213,20 @@ describe('Starburst (Trino) worksheets on the Trino lab', function () {
       assert.deepEqual(await regionsSeen(worksheet), ['APAC']);
     });
 
-    it('with a custom property, refuses a typed SET SESSION of it instead of letting it slip past the worksheet', async () => {
+    it('with a custom property, follows a typed SET SESSION of it through the worksheet', async () => {
       const custom = await startTrinoLab(lab(), { impersonationProperty: 'starburst.acting_user' });
       try {
         const worksheet = harness.registry.create(trinoProfile(custom, 'governor'));
         await worksheet.impersonate(BOB);
         assert.deepEqual(await regionsSeen(worksheet), ['EU']);
         assert.deepEqual(Object.keys(sessionOf(custom.statements()[custom.statements().length - 1])), ['starburst.acting_user']);
-        const sent = custom.statements().length;
-        // The worksheet does not pass the profile to classifyStatement today, so this reaches the
-        // session as an ordinary statement: the session refuses it and sends nothing.
-        const error = failure(await runOne(worksheet, "SET SESSION starburst.acting_user = 'carol@example.com'"));
-        assert.ok(isPlatformError(error) || isWorksheetError(error));
-        assert.match(error.message, /Nothing was run/);
-        assert.equal(custom.statements().length, sent);
-        assert.deepEqual(await regionsSeen(worksheet), ['EU']);
+        // The driver sees the profile, so the typed statement of the custom property is routed
+        // through the worksheet's tracked path like the picker: the worksheet now says carol.
+        const outcome = await runOne(worksheet, "SET SESSION starburst.acting_user = 'carol@example.com'");
+        assert.equal(outcome.status, 'succeeded');
+        assert.equal(worksheet.identity.kind === 'impersonating' ? worksheet.identity.user : worksheet.identity.kind, 'carol@example.com');
+        assert.deepEqual(await regionsSeen(worksheet), ['APAC']);
+        assert.equal(sessionOf(custom.statements()[custom.statements().length - 1])['starburst.acting_user'], 'carol@example.com');
       } finally {
         await custom.close();
       }

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { parseProfile } from '../../src/platforms/profile';
+import { parseProfile, secretNeeded } from '../../src/platforms/profile';
 
 const noFiles = (path: string): string => {
   throw new Error(`ENOENT: no such file ${path}`);
@@ -116,5 +116,22 @@ describe('connection profiles from settings', () => {
     assert.deepEqual(missing.ok ? [] : missing.problems, ['c[2].privateKeyFile must name the PKCS#8 private key file when auth is key-pair.']);
     const unreadable = parseProfile({ name: 'sf', platform: 'snowflake', account: 'a', user: 'u', auth: 'key-pair', privateKeyFile: '/gone.p8' }, 'c[3]', noFiles);
     assert.ok(!unreadable.ok && unreadable.problems[0].startsWith('c[3].privateKeyFile could not be read (/gone.p8)'));
+  });
+
+  it('asks for the one secret each way of signing in needs, and none for SSO or no auth', () => {
+    const profileOf = (raw: Record<string, unknown>) => {
+      const parsed = parseProfile(raw, 'c', (path) => `KEY ${path}`);
+      assert.ok(parsed.ok, parsed.ok ? '' : parsed.problems.join('; '));
+      return parsed.profile;
+    };
+    const fieldOf = (raw: Record<string, unknown>) => secretNeeded(profileOf(raw))?.field;
+    assert.equal(fieldOf({ name: 'r', platform: 'redshift', host: 'h', user: 'u' }), 'password');
+    assert.equal(fieldOf({ name: 't', platform: 'trino', server: 'https://t', user: 'u' }), 'password');
+    assert.equal(fieldOf({ name: 't', platform: 'trino', server: 'https://t', user: 'u', auth: 'jwt' }), 'token');
+    assert.equal(fieldOf({ name: 't', platform: 'trino', server: 'https://t', user: 'u', auth: 'none' }), undefined);
+    assert.equal(fieldOf({ name: 's', platform: 'snowflake', account: 'a', user: 'u' }), 'password');
+    assert.equal(fieldOf({ name: 's', platform: 'snowflake', account: 'a', user: 'u', auth: 'external-browser' }), undefined);
+    const keyPair = secretNeeded(profileOf({ name: 's', platform: 'snowflake', account: 'a', user: 'u', auth: 'key-pair', privateKeyFile: '/k.p8' }));
+    assert.deepEqual(keyPair, { field: 'passphrase', label: 'Private key passphrase', mayBeEmpty: true });
   });
 });

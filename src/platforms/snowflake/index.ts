@@ -1,6 +1,6 @@
 import type { ConnectionProfile, PlatformDriver } from '../types';
 import { PlatformError } from '../errors';
-import { classifyStatement, validateUserName } from './dialect';
+import { classifyFor, classifyStatement, validateUserName } from './dialect';
 import { openSnowflakeSession } from './connect';
 
 /**
@@ -12,8 +12,8 @@ export const driver: PlatformDriver = {
   displayName: 'Snowflake',
   sqlDialect: 'snowflake',
   impersonationUnsupported: () => undefined,
-  validateUserName,
-  classifyStatement,
+  validateUserName: (user) => validateUserName(user),
+  classifyStatement: (sql, profile) => (profile.platform === 'snowflake' ? classifyFor(sql, profile.impersonationVariable) : classifyStatement(sql)),
   open(profile: ConnectionProfile, secret, options) {
     if (profile.platform !== 'snowflake') {
       return Promise.reject(new PlatformError('configuration', `The Snowflake driver cannot open a ${profile.platform} profile.`));
