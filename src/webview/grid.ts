@@ -343,11 +343,12 @@ function trimScrollBuffer(grid: SlickGrid): void {
     // The columns rendered stay SlickGrid's choice; only the rows ahead are trimmed.
     const range = renderedRange(viewportTop, viewportLeft);
     const visible = visibleRange(viewportTop, viewportLeft);
+    // With no rows, bottom stays -1: a row rendered now would stay empty when rows arrive.
     const last = grid.getDataLength() - 1;
     return {
       ...range,
       top: Math.max(0, visible.top - SCROLL_AHEAD_ROWS),
-      bottom: Math.max(0, Math.min(last, visible.bottom + SCROLL_AHEAD_ROWS)),
+      bottom: Math.min(last, visible.bottom + SCROLL_AHEAD_ROWS),
     };
   };
 }
