@@ -12,6 +12,8 @@ import * as path from 'node:path';
 import Mocha from 'mocha';
 import { DEMO_PASSWORDS, writeDemoWorkspace } from '../lab/demo-workspace';
 import { startLabPostgres, type LabPostgres } from '../lab/postgres';
+import { startSnowflakeLab, type SnowflakeLab } from '../lab/snowflake-server';
+import { startTrinoLab, type TrinoLab } from '../lab/trino-server';
 import type { TierStats } from '../support/tier-stats';
 import { launchBrowser, ensureChromium, type Browser } from '../vscode-host/browser';
 import { seconds } from '../vscode-host/child';
@@ -66,12 +68,16 @@ async function runVersion(version: VsCodeVersion, guardLog: string): Promise<Ver
   await ensureChromium(log);
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'ui-tier-'));
   let lab: LabPostgres | undefined;
+  let trino: TrinoLab | undefined;
+  let snowflake: SnowflakeLab | undefined;
   let server: RunningServer | undefined;
   let browser: Browser | undefined;
   try {
     lab = await startLabPostgres({ loginPasswords: DEMO_PASSWORDS });
+    trino = await startTrinoLab(lab);
+    snowflake = await startSnowflakeLab(lab);
     const workspace = path.join(scratch, 'demo');
-    await writeDemoWorkspace(workspace, lab);
+    await writeDemoWorkspace(workspace, lab, { trinoUrl: trino.url, snowflake: { accessUrl: snowflake.accessUrl, account: snowflake.account } });
     server = await startServer({ server: installed, env: guardedEnv(guardLog), log });
     const browserEnv = { ...process.env, ...isolatedDirs(path.join(scratch, 'browser')) };
     delete browserEnv.NODE_OPTIONS;
@@ -95,6 +101,8 @@ async function runVersion(version: VsCodeVersion, guardLog: string): Promise<Ver
     setUiContext(undefined);
     await browser?.close();
     await server?.stop();
+    await trino?.close();
+    await snowflake?.close();
     await lab?.stop();
     fs.rmSync(scratch, { recursive: true, force: true });
     log(`[${version}] UI tier took ${seconds(Date.now() - started)}`);
