@@ -55,10 +55,14 @@ describe('Starburst (Trino) and Snowflake worksheets in the workbench', function
     const { workbench } = ui();
     await workbench.focusEditor('trino-demo.sql');
     await workbench.statusItem('as bob@example.com').waitFor({ state: 'visible' });
-    await workbench.page.locator('.monaco-editor .view-line', { hasText: /RESET\s+SESSION/ }).first().click();
+    // Back to the top (the editor was left scrolled to the statement typed at its end), then click
+    // at the start of a line: in a narrow editor group a line's middle can be out of view.
+    await workbench.page.keyboard.press('Control+Home');
+    const atLineStart = { position: { x: 4, y: 4 } };
+    await workbench.page.locator('.editor-group-container.active .monaco-editor .view-line', { hasText: /RESET\s+SESSION/ }).first().click(atLineStart);
     await workbench.page.keyboard.press('Control+Enter');
     await workbench.statusItem(/^\s*yourself\s*$/).waitFor({ state: 'visible' });
-    await workbench.page.locator('.monaco-editor .view-line', { hasText: /^\s*SET\s+SESSION\s+immuta/ }).first().click();
+    await workbench.page.locator('.editor-group-container.active .monaco-editor .view-line', { hasText: /^\s*SET\s+SESSION\s+immuta/ }).first().click(atLineStart);
     await workbench.page.keyboard.press('Control+Enter');
     await workbench.statusItem('as bob@example.com').waitFor({ state: 'visible' });
     await workbench.screenshot('trino-typed-set-session');
