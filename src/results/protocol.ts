@@ -183,9 +183,14 @@ export function decodeChunks(data: Uint8Array, chunkBytes: readonly number[], de
   return chunks;
 }
 
-/** The most rows and bytes one `rows` answer carries. */
-export const MAX_ROWS_PER_PULL = 20_000;
-export const MAX_CHARS_PER_PULL = 4_000_000;
+/**
+ * The most rows and characters one `rows` answer carries. Each message costs a round trip that
+ * is long where the webview is across a network (VS Code for the Web, remote windows: several
+ * hundred ms per page measured here), so pages are large; the first page is small (the puller
+ * asks for a screenful) so that the first rows still show at once.
+ */
+export const MAX_ROWS_PER_PULL = 100_000;
+export const MAX_CHARS_PER_PULL = 16_000_000;
 
 /** A NULL as the grid shows it; never confused with the text 'NULL', which shows plainly. */
 export const NULL_LABEL = 'NULL';

@@ -145,17 +145,17 @@ describe('results webview', function () {
     const run = selectRun('deflated');
     const id = run.results[0].id;
     await view.host.state(run, { [id]: wideRow });
-    await view.host.addRows(id, 45_000);
-    await view.host.update(id, { status: 'succeeded', stamp: { ...STAMP, durationMs: 900, rowCount: 45_000 } });
+    await view.host.addRows(id, 230_000);
+    await view.host.update(id, { status: 'succeeded', stamp: { ...STAMP, durationMs: 900, rowCount: 230_000 } });
     const stored = await view.host.waitFor('mark', (mark) => mark.name === 'stored', 30_000);
-    assert.equal(stored.rows, 45_000);
-    assert.ok(view.host.messages('pull').length >= 3, 'several pages, each inflated before the next is asked for');
+    assert.equal(stored.rows, 230_000);
+    assert.ok(view.host.messages('pull').length >= 4, 'several pages, each inflated before the next is asked for');
     assert.equal(await text(cell(page, 0, 1)), 'customer 0');
     await scrollGrid(page, 'end');
-    await waitForRowsBeyond(page, 44_990);
-    const last = page.locator(`${GRID} .slick-row`).filter({ has: page.getByText('45000', { exact: true }) });
+    await waitForRowsBeyond(page, 229_990);
+    const last = page.locator(`${GRID} .slick-row`).filter({ has: page.getByText('230000', { exact: true }) });
     await last.first().waitFor();
-    assert.equal(await text(last.first().locator('.slick-cell.l2')), `customer ${(44_999 * 7919) % 100_003}`);
+    assert.equal(await text(last.first().locator('.slick-cell.l2')), `customer ${(229_999 * 7919) % 100_003}`);
   });
 
   it('streams 1,000,000 rows × 10 columns, keeps a small DOM while scrolling to the end, and sorts them', async function () {
