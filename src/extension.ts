@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { PlatformLoader } from './platforms/loader';
+import { profileLogin } from './platforms/profile';
 import { ConnectionStore } from './ui/connection-store';
 import { ConnectionWizard } from './ui/connection-wizard';
 import { DocumentWorksheets, isSqlDocument } from './ui/document-worksheets';
@@ -64,7 +65,7 @@ export function activate(context: vscode.ExtensionContext): ImmutaWorksheetsApi 
         worksheetKey: document.toString(),
         profile: profile?.name ?? '',
         platform: profile?.platform ?? '',
-        login: profile?.user ?? '',
+        login: profile ? profileLogin(profile) : '',
         ranAs: result.stamp?.ranAs ?? null,
         startedAt: result.stamp?.startedAt ?? Date.now(),
       },

@@ -242,7 +242,16 @@ export function profileEndpoint(profile: ConnectionProfile): string {
       return profile.server;
     case 'snowflake':
       return profile.accessUrl ?? profile.account;
+    case 'synapse':
+      return `${profile.server}:${profile.port}`;
+    case 'databricks':
+      return `${profile.host}${profile.httpPath.startsWith('/') ? '' : '/'}${profile.httpPath}`;
   }
+}
+
+/** Who signs in, as the profile names it (a Databricks token names nobody until the session says). */
+export function profileLogin(profile: ConnectionProfile): string {
+  return profile.platform === 'databricks' ? (profile.clientId ?? 'access token') : profile.user;
 }
 
 /** The one secret a profile's way of signing in needs, and how to ask for it. */
@@ -265,5 +274,10 @@ export function secretNeeded(profile: ConnectionProfile): SecretNeed | undefined
     case 'snowflake':
       if (profile.auth === 'password') return password;
       return profile.auth === 'key-pair' ? { field: 'passphrase', label: 'Private key passphrase', mayBeEmpty: true } : undefined;
+    case 'synapse':
+      if (profile.auth === 'azure-ad-device-code') return undefined;
+      return profile.auth === 'azure-ad-service-principal' ? { field: 'token', label: 'Client secret', mayBeEmpty: false } : password;
+    case 'databricks':
+      return { field: 'token', label: profile.auth === 'oauth-m2m' ? 'OAuth client secret' : 'Personal access token', mayBeEmpty: false };
   }
 }

@@ -94,7 +94,55 @@ export interface SnowflakeProfile extends ProfileBase {
   readonly connectTimeoutMs: number;
 }
 
-export type ConnectionProfile = RedshiftProfile | TrinoProfile | SnowflakeProfile;
+export type SynapseAuth = 'sql' | 'azure-ad-password' | 'azure-ad-service-principal' | 'azure-ad-device-code';
+
+export interface SynapseProfile extends ProfileBase {
+  readonly platform: 'synapse';
+  /** The SQL endpoint, e.g. `myworkspace.sql.azuresynapse.net`. */
+  readonly server: string;
+  readonly port: number;
+  readonly database: string;
+  /** SQL login, Azure AD user, or the service principal's client id. */
+  readonly user: string;
+  readonly auth: SynapseAuth;
+  /** Azure AD tenant (service principal, device code). */
+  readonly tenantId?: string;
+  /** Azure AD application (device code; the service principal's id is `user`). */
+  readonly clientId?: string;
+  /** TLS: on by default (Synapse requires it); refused rather than silently dropped. */
+  readonly encrypt: boolean;
+  readonly trustServerCertificate: boolean;
+  /** PEM text of CA certificates to trust (already read from the file the user named). */
+  readonly ca?: string;
+  /**
+   * Immuta user → Synapse user. Synapse impersonation needs the Synapse user linked to the
+   * Immuta user, which may differ from the Immuta name.
+   */
+  readonly userMap: Readonly<Record<string, string>>;
+  readonly connectTimeoutMs: number;
+}
+
+export type DatabricksAuth = 'token' | 'oauth-m2m';
+
+export interface DatabricksProfile extends ProfileBase {
+  readonly platform: 'databricks';
+  /** Workspace host name, e.g. `adb-123.4.azuredatabricks.net`. */
+  readonly host: string;
+  readonly port: number;
+  /** The cluster's or warehouse's HTTP path. */
+  readonly httpPath: string;
+  readonly auth: DatabricksAuth;
+  /** OAuth machine-to-machine: the service principal's client id (its secret is the stored secret). */
+  readonly clientId?: string;
+  readonly catalog?: string;
+  readonly schema?: string;
+  /** Unity Catalog workspaces cannot impersonate through Immuta: the worksheet says so up front. */
+  readonly unityCatalog: boolean;
+  readonly tls: HttpTls;
+  readonly connectTimeoutMs: number;
+}
+
+export type ConnectionProfile = RedshiftProfile | TrinoProfile | SnowflakeProfile | SynapseProfile | DatabricksProfile;
 
 /** What SecretStorage holds for a profile. Never logged, never put in an error. */
 export interface ConnectionSecret {

@@ -3,7 +3,7 @@ import { isAbsolute } from 'node:path';
 import * as vscode from 'vscode';
 import type { Logger } from '../common/logger';
 import { PlatformError } from '../platforms/errors';
-import { parseProfile, profileEndpoint, secretNeeded } from '../platforms/profile';
+import { parseProfile, profileEndpoint, profileLogin, secretNeeded } from '../platforms/profile';
 import type { ConnectionProfile, ConnectionSecret } from '../platforms/types';
 
 export const CONNECTIONS_SETTING = 'immutaWorksheets.connections';
@@ -61,7 +61,7 @@ export class ConnectionStore {
     const need = secretNeeded(profile);
     if (need === undefined) return {};
     const value = await vscode.window.showInputBox({
-      title: `${need.label} for ${profile.user} on ${profile.name}`,
+      title: `${need.label} for ${profileLogin(profile)} on ${profile.name}`,
       prompt: `Stored in VS Code's secret storage for the connection "${profile.name}". Forget it with "Immuta: Forget Connection Secret".${need.mayBeEmpty ? ' Leave it empty if there is none.' : ''}`,
       password: true,
       ignoreFocusOut: true,
@@ -83,7 +83,7 @@ export class ConnectionStore {
 
 /** One secret per profile and login, so that pointing a profile elsewhere never reuses it. */
 function secretKey(profile: ConnectionProfile): string {
-  return `immutaWorksheets.secret/${profile.platform}/${profile.name}/${profile.user}@${profileEndpoint(profile)}`;
+  return `immutaWorksheets.secret/${profile.platform}/${profile.name}/${profileLogin(profile)}@${profileEndpoint(profile)}`;
 }
 
 function resolvePath(path: string): string {

@@ -1,5 +1,5 @@
 import { platformInfo } from '../platforms/catalog';
-import { profileEndpoint } from '../platforms/profile';
+import { profileEndpoint, profileLogin } from '../platforms/profile';
 import type { WorksheetSnapshot } from '../worksheets/worksheet';
 
 /**
@@ -58,7 +58,7 @@ export function statusModel(snapshot: WorksheetSnapshot | undefined, now: number
         tooltip: [
           `**${escape(profile.name)}** · ${platformInfo(profile.platform).displayName}`,
           '',
-          `Login: ${escape(profile.user)} on ${escape(profileEndpoint(profile))}`,
+          `Login: ${escape(profileLogin(profile))} on ${escape(profileEndpoint(profile))}`,
           `Session: ${connectionLine(snapshot)}`,
           ...(snapshot && snapshot.queued > 0 ? [`Waiting: ${snapshot.queued} queued`] : []),
           '',

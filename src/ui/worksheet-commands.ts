@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { profileEndpoint } from '../platforms/profile';
+import { profileEndpoint, profileLogin } from '../platforms/profile';
 import type { Logger } from '../common/logger';
 import { platformInfo } from '../platforms/catalog';
 import type { ConnectionProfile } from '../platforms/types';
@@ -247,7 +247,7 @@ export class WorksheetCommands {
       profiles.map((profile) => ({
         label: `$(database) ${profile.name}`,
         description: platformInfo(profile.platform).displayName,
-        detail: `${profile.user} @ ${profileEndpoint(profile)}`,
+        detail: `${profileLogin(profile)} @ ${profileEndpoint(profile)}`,
         profile,
       })),
       { title, placeHolder: 'Connection profile' },

@@ -34,7 +34,7 @@ export function labSecret(server: TrinoLab, profile: ConnectionProfile): Connect
   if (profile.platform === 'trino' && profile.auth === 'jwt') {
     return { token: server.jwt(profile.user) };
   }
-  const login = Object.values(lab().logins).find((candidate) => candidate.user === profile.user);
+  const login = Object.values(lab().logins).find((candidate) => candidate.user === (profile as TrinoProfile).user);
   return { password: login?.password ?? '' };
 }
 

@@ -35,6 +35,8 @@ export interface PlatformUnderTest {
   readonly types: ExpectedTypes;
   /** A statement that runs for at least `seconds` (for cancel tests). */
   sleep(seconds: number): string;
+  /** The login a session reports for a lab login, when it is not the profile's (a Databricks token). */
+  expectedLogin?(login: LoginName): string;
   /** Platform-specific columns as the adapter reports them, for messages only. */
   describeColumns?(columns: readonly ColumnInfo[]): string;
   /**

@@ -8,6 +8,7 @@
  */
 import * as assert from 'node:assert/strict';
 import { isPlatformError } from '../../../src/platforms/errors';
+import { profileLogin } from '../../../src/platforms/profile';
 import { isWorksheetError } from '../../../src/worksheets/errors';
 import type { RanAs } from '../../../src/worksheets/identity';
 import type { RunStamp, StatementOutcome } from '../../../src/worksheets/run-types';
@@ -90,7 +91,7 @@ export function describeConformance(put: PlatformUnderTest): void {
       const profile = put.profile('governor');
       assert.equal(stamp.platform, put.platform);
       assert.equal(stamp.profileName, profile.name);
-      assert.equal(stamp.login, profile.user);
+      assert.equal(stamp.login, put.expectedLogin?.('governor') ?? profileLogin(profile));
       assert.deepEqual(stamp.ranAs, { kind: 'yourself' });
       assert.ok(stamp.sessionId.length > 0, 'the stamp names a session');
       assert.equal(stamp.sessionId, worksheet.snapshot().sessionId);

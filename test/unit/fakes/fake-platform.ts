@@ -15,6 +15,7 @@
  */
 import { Emitter, type Event } from '../../../src/common/events';
 import { PlatformError } from '../../../src/platforms/errors';
+import { profileLogin } from '../../../src/platforms/profile';
 import type {
   RedshiftProfile,
   ColumnInfo,
@@ -382,7 +383,7 @@ export class FakePlatform implements PlatformDriver {
     if (failure) {
       throw failure;
     }
-    const session = new FakeSession(this, `fake-${this.nextId++}`, profile.user);
+    const session = new FakeSession(this, `fake-${this.nextId++}`, profileLogin(profile));
     this.sessions.push(session);
     this.events.push({ kind: 'open', sessionId: session.id });
     return session;
