@@ -1,5 +1,20 @@
 import { PLATFORMS } from './catalog';
-import type { ConnectionProfile, HttpTls, ImpersonationTemplates, RedshiftProfile, SnowflakeAuth, SnowflakeProfile, TlsMode, TrinoAuth, TrinoImpersonationMode, TrinoProfile } from './types';
+import type {
+  ConnectionProfile,
+  DatabricksAuth,
+  DatabricksProfile,
+  HttpTls,
+  ImpersonationTemplates,
+  RedshiftProfile,
+  SnowflakeAuth,
+  SnowflakeProfile,
+  SynapseAuth,
+  SynapseProfile,
+  TlsMode,
+  TrinoAuth,
+  TrinoImpersonationMode,
+  TrinoProfile,
+} from './types';
 
 /**
  * Turns a profile as written in settings (untrusted JSON) into a typed profile with defaults,
@@ -129,6 +144,14 @@ export function parseProfile(raw: unknown, where: string, readFile: (path: strin
     case 'snowflake':
       profile = snowflake(reader, where, readFile);
       break;
+    case 'synapse':
+      if (!PLATFORMS.synapse.available) return { ok: false, problems: [`${where}.platform "synapse" is not available in this version yet.`] };
+      profile = synapse(reader, where, readFile);
+      break;
+    case 'databricks':
+      if (!PLATFORMS.databricks.available) return { ok: false, problems: [`${where}.platform "databricks" is not available in this version yet.`] };
+      profile = databricks(reader, where, readFile);
+      break;
     default:
       return { ok: false, problems: [`${where}.platform "${platform}" is not available in this version yet.`] };
   }
@@ -230,6 +253,67 @@ function snowflake(reader: Reader, where: string, readFile: (path: string) => st
     impersonationVariable: reader.string('impersonationVariable', 'IMMUTA_IMP_USER'),
     keepAlive: reader.boolean('keepAlive', true),
     connectTimeoutMs: reader.integer('connectTimeoutMs', 60000, 100, 600000),
+  };
+}
+
+const SYNAPSE_AUTH: readonly SynapseAuth[] = ['sql', 'azure-ad-password', 'azure-ad-service-principal', 'azure-ad-device-code'];
+
+function synapse(reader: Reader, where: string, readFile: (path: string) => string): SynapseProfile {
+  const auth = reader.oneOf('auth', SYNAPSE_AUTH, 'sql');
+  const tenantId = reader.optionalString('tenantId');
+  if ((auth === 'azure-ad-service-principal' || auth === 'azure-ad-device-code') && (tenantId === undefined || tenantId === '')) {
+    reader.problems.push(`${where}.tenantId is needed for ${auth} sign-in.`);
+  }
+  const mapRaw = reader.object('userMap');
+  const userMap: Record<string, string> = {};
+  for (const [immutaUser, synapseUser] of Object.entries(mapRaw)) {
+    if (typeof synapseUser !== 'string' || synapseUser === '') {
+      reader.problems.push(`${where}.userMap["${immutaUser}"] must be the Synapse user name (a non-empty string).`);
+    } else {
+      userMap[immutaUser] = synapseUser;
+    }
+  }
+  const ca = reader.file('caFile', readFile);
+  return {
+    ...base(reader, where),
+    platform: 'synapse',
+    server: reader.string('server'),
+    port: reader.integer('port', 1433, 1, 65535),
+    database: reader.string('database'),
+    user: reader.string('user', auth === 'azure-ad-device-code' ? 'device code' : undefined),
+    auth,
+    ...optional('tenantId', tenantId),
+    ...optional('clientId', reader.optionalString('clientId')),
+    encrypt: reader.boolean('encrypt', true),
+    trustServerCertificate: reader.boolean('trustServerCertificate', false),
+    ...optional('ca', ca),
+    userMap,
+    connectTimeoutMs: reader.integer('connectTimeoutMs', 15000, 100, 600000),
+  };
+}
+
+const DATABRICKS_AUTH: readonly DatabricksAuth[] = ['token', 'oauth-m2m'];
+
+function databricks(reader: Reader, where: string, readFile: (path: string) => string): DatabricksProfile {
+  const auth = reader.oneOf('auth', DATABRICKS_AUTH, 'token');
+  const clientId = reader.optionalString('clientId');
+  if (auth === 'oauth-m2m' && (clientId === undefined || clientId === '')) {
+    reader.problems.push(`${where}.clientId is needed for oauth-m2m sign-in (the service principal's application id).`);
+  }
+  const host = reader.string('host').replace(/^https?:\/\//i, '').replace(/\/+$/, '');
+  return {
+    ...base(reader, where),
+    platform: 'databricks',
+    host,
+    port: reader.integer('port', 443, 1, 65535),
+    httpPath: reader.string('httpPath'),
+    auth,
+    ...optional('clientId', clientId),
+    ...optional('catalog', reader.optionalString('catalog')),
+    ...optional('schema', reader.optionalString('schema')),
+    unityCatalog: reader.boolean('unityCatalog', false),
+    tls: httpTls(reader, where, readFile),
+    connectTimeoutMs: reader.integer('connectTimeoutMs', 30000, 100, 600000),
   };
 }
 
