@@ -85,11 +85,13 @@ export class ResultsPage implements PullerHost {
           return;
         }
         // The puller keeps this request outstanding until the page is inflated, so pages stay in order.
-        inflateRaw(message.data).then(deliver, (error: unknown) => {
-          const reason = `The rows could not be decompressed (${error instanceof Error ? error.message : String(error)}).`;
-          this.host.post({ type: 'problem', message: reason });
-          puller.fail({ type: 'pullFailed', requestId: message.requestId, resultId: message.resultId, reason });
-        });
+        inflateRaw(message.data)
+          .then(deliver)
+          .catch((error: unknown) => {
+            const reason = `The rows could not be read (${error instanceof Error ? error.message : String(error)}).`;
+            this.host.post({ type: 'problem', message: reason });
+            puller.fail({ type: 'pullFailed', requestId: message.requestId, resultId: message.resultId, reason });
+          });
         return;
       }
       case 'pullFailed': {
