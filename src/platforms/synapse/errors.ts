@@ -1,0 +1,112 @@
+import { PlatformError, type PlatformErrorKind } from '../errors';
+import type { MssqlRequestError } from './mssql';
+
+/**
+ * SQL Server error numbers that mean "you may not": permission denied on an object (229, 230),
+ * on a statement (262, 300), on a database (916), and a user or login that is not allowed (15247).
+ */
+const PERMISSION_NUMBERS = new Set([229, 230, 262, 297, 300, 916, 15247]);
+/** Login failed (18456), password expired (18487, 18488), database unavailable to the login (4060). */
+const AUTH_NUMBERS = new Set([18456, 18487, 18488, 4060]);
+
+const NETWORK_CODES = /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ECONNRESET|EPIPE|ETIMEOUT/;
+
+/** The ERROR-token fields of an mssql/tedious error, wherever the driver put them. */
+function serverFields(error: unknown): MssqlRequestError | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const withNumber = error as MssqlRequestError;
+  if (typeof withNumber.number === 'number' && withNumber.number > 0) return withNumber;
+  const original = withNumber.originalError as (Error & { info?: MssqlRequestError; number?: number }) | undefined;
+  if (original?.info && typeof original.info.number === 'number') {
+    return { ...original.info, name: error.name, message: error.message };
+  }
+  return undefined;
+}
+
+function codeOf(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/**
+ * SQL Server reports only the line of an error (1-based, within the batch); each statement is
+ * sent as its own batch, so the line counts from the statement's start. The offset is that of
+ * the line's first non-blank character. A one-line statement gets no position: the line adds
+ * nothing there, and pointing at its start would only mislead.
+ */
+export function lineToOffset(statement: string, line: number | undefined): number | undefined {
+  if (line === undefined || !Number.isInteger(line) || line < 2) return undefined;
+  const lines = statement.split(/\r\n|\r|\n/);
+  if (lines.length < 2 || line > lines.length) return undefined;
+  let offset = 0;
+  let index = 0;
+  const breaks = /\r\n|\r|\n/g;
+  while (index < line - 1) {
+    const found = breaks.exec(statement);
+    if (!found) return undefined;
+    offset = found.index + found[0].length;
+    index++;
+  }
+  const blank = /^[ \t]*/.exec(lines[line - 1]);
+  return offset + (blank ? blank[0].length : 0);
+}
+
+function kindForNumber(number: number): PlatformErrorKind {
+  if (PERMISSION_NUMBERS.has(number)) return 'permission';
+  if (AUTH_NUMBERS.has(number)) return 'authentication';
+  return 'server';
+}
+
+/** The encryption guard's refusal, or a connect failure of mssql/tedious, as a PlatformError. */
+export function mapConnectError(error: unknown, where: string): PlatformError {
+  const fields = serverFields(error);
+  const message = error instanceof Error ? error.message : String(error);
+  const code = codeOf(error);
+  if (code === 'ELOGIN' || (fields && AUTH_NUMBERS.has(fields.number ?? 0))) {
+    return new PlatformError('authentication', `Login to ${where} was rejected: ${message}`, {
+      serverMessage: message,
+      code: fields?.number !== undefined ? String(fields.number) : '18456',
+      cause: error,
+    });
+  }
+  return new PlatformError('connection', `Could not connect to ${where}: ${message}`, {
+    serverMessage: message,
+    ...(code !== undefined ? { code } : {}),
+    hint: NETWORK_CODES.test(`${code ?? ''} ${message}`)
+      ? 'Check the server name, the port and that the firewall admits this machine.'
+      : /certificate|self[- ]signed|SSL|TLS|encrypt/i.test(message)
+        ? 'Check the encrypt, trustServerCertificate and caFile settings of the connection.'
+        : undefined,
+    cause: error,
+  });
+}
+
+/** Maps an error met while running `statement`; `connectionGone` when the connection is known lost. */
+export function mapStatementError(error: unknown, statement: string, connectionGone: boolean, notSent = false): PlatformError {
+  const code = codeOf(error);
+  const message = error instanceof Error ? error.message : String(error);
+  if (code === 'ECANCEL') {
+    return new PlatformError('cancelled', 'The statement was cancelled.', { serverMessage: message, cause: error });
+  }
+  const fields = serverFields(error);
+  if (fields && fields.number !== undefined) {
+    const offset = lineToOffset(statement, fields.lineNumber);
+    return new PlatformError(kindForNumber(fields.number), message, {
+      serverMessage: message,
+      code: String(fields.number),
+      ...(offset !== undefined ? { position: { offset } } : {}),
+      detail: `Msg ${fields.number}, Level ${fields.class ?? '?'}, State ${fields.state ?? '?'}, Line ${fields.lineNumber ?? '?'}`,
+      cause: error,
+    });
+  }
+  if (connectionGone || code === 'ESOCKET' || code === 'ECONNCLOSED' || code === 'ENOTOPEN' || /Connection lost|socket|ECONNRESET|EPIPE|closed/i.test(message)) {
+    return new PlatformError(
+      'connection-lost',
+      notSent
+        ? 'The connection had already closed; the statement was not sent.'
+        : `The connection to the server was lost while the statement ran (${message}). It may or may not have completed.`,
+      { serverMessage: message, notSent, ...(code !== undefined ? { code } : {}), cause: error },
+    );
+  }
+  return new PlatformError('server', message, { serverMessage: message, ...(code !== undefined ? { code } : {}), cause: error });
+}

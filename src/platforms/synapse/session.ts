@@ -1,0 +1,272 @@
+import type { Connection as TediousConnection } from 'tedious';
+import { Emitter, type Event } from '../../common/events';
+import type { Logger } from '../../common/logger';
+import { PlatformError, isPlatformError } from '../errors';
+import type {
+  ConnectionSecret,
+  ExecutionSummary,
+  PlatformSession,
+  ResultSink,
+  Row,
+  SessionClosed,
+  SessionImpersonation,
+  SynapseProfile,
+  TransactionState,
+} from '../types';
+import { EncryptionRefused, guardedConnector, poolConfig } from './connect';
+import { CLEAR_SQL, READ_BACK_SQL, SET_SQL, immutaUserFor, synapseUserFor } from './dialect';
+import { mapConnectError, mapStatementError } from './errors';
+import { loadMssql, type MssqlColumn, type MssqlPool, type MssqlRequest, type MssqlRequestError } from './mssql';
+import { cellValue, columnInfo } from './values';
+
+const BATCH_ROWS = 1000;
+const CLOSE_GRACE_MS = 2000;
+
+/** tedious fields the typings do not declare. */
+interface TediousState {
+  closed?: boolean;
+  inTransaction?: boolean;
+}
+
+export async function openSynapseSession(profile: SynapseProfile, secret: ConnectionSecret, logger: Logger): Promise<PlatformSession> {
+  const where = `${profile.server}:${profile.port}/${profile.database}`;
+  const mssql = loadMssql();
+  let refused: EncryptionRefused | undefined;
+  const created: TediousConnection[] = [];
+  // Filled in once the session exists; the pool's hook below reads them on every new connection.
+  const binding: { connection?: TediousConnection; onReplaced?: () => void } = {};
+  const config = poolConfig(profile, secret, guardedConnector(where, profile.encrypt, (error) => (refused = error)), (connection) => {
+    if (binding.connection !== undefined) {
+      // The pool is replacing the session's connection: a new server session would run without
+      // the impersonation. Never let it sign in; the session is already reported lost.
+      connection.close();
+      binding.onReplaced?.();
+      return;
+    }
+    created.push(connection);
+  });
+  const pool = new mssql.ConnectionPool(config);
+  // An unhandled pool 'error' event would end the extension host's process.
+  pool.on('error', (error) => logger.warn(`synapse pool: ${error.message}`));
+  let spid: string;
+  try {
+    // mssql's connect() signs in once as a probe and closes that connection; the session is
+    // the connection the pool opens for the first request, the one that answers @@SPID.
+    await pool.connect();
+    const request = pool.request();
+    const result = await request.query('SELECT @@SPID AS spid');
+    const rows = (result.recordset ?? []) as unknown[][];
+    spid = String(rows[0]?.[0] ?? 'unknown');
+  } catch (error) {
+    await pool.close().catch(() => undefined);
+    if (refused) {
+      throw new PlatformError('connection', refused.message, {
+        hint: 'Synapse always encrypts. Set "encrypt": false only for a server you reach over a network you trust.',
+        cause: refused,
+      });
+    }
+    throw isPlatformError(error) ? error : mapConnectError(error, where);
+  }
+  const connection = created[created.length - 1];
+  if (connection === undefined) {
+    // Without its connection the session could not notice being lost: fail closed.
+    await pool.close().catch(() => undefined);
+    throw new PlatformError('connection', `Could not open a session on ${where}: the driver opened no connection of its own.`);
+  }
+  binding.connection = connection;
+  const session = new SynapseSession(pool, connection, spid, profile, logger);
+  binding.onReplaced = () => session.replaced();
+  return session;
+}
+
+class SynapseSession implements PlatformSession {
+  readonly login: string;
+  readonly impersonation: SessionImpersonation;
+  private readonly closeEmitter = new Emitter<SessionClosed>();
+  readonly onDidClose: Event<SessionClosed> = this.closeEmitter.event;
+  private isAlive = true;
+  private closingByUs = false;
+  private running: MssqlRequest | undefined;
+  /** The Immuta user last applied, to read the Synapse name back as the Immuta one. */
+  private lastApplied: string | undefined;
+  private wasReplaced = false;
+
+  constructor(
+    private readonly pool: MssqlPool,
+    private readonly connection: TediousConnection,
+    readonly id: string,
+    private readonly profile: SynapseProfile,
+    private readonly logger: Logger,
+  ) {
+    this.login = profile.user;
+    connection.on('end', () => this.connectionLost('the server closed the connection'));
+    connection.on('error', (error: Error) => this.connectionLost(error.message));
+    const templates = profile.impersonation ?? {};
+    this.impersonation = {
+      apply: async (user) => {
+        const sql = templates.set?.split('{user}').join('@user') ?? SET_SQL;
+        await this.runInternal(sql, synapseUserFor(user, profile.userMap));
+        this.lastApplied = user;
+      },
+      clear: async () => {
+        await this.runInternal(templates.clear ?? CLEAR_SQL, undefined);
+        this.lastApplied = undefined;
+      },
+      readBack: async () => {
+        const value = await this.readValue(templates.readBack ?? READ_BACK_SQL);
+        return value === null ? null : immutaUserFor(value, profile.userMap, this.lastApplied);
+      },
+    };
+  }
+
+  get alive(): boolean {
+    return this.isAlive && (this.connection as TediousState).closed !== true;
+  }
+
+  get transactionState(): TransactionState {
+    const state = this.connection as TediousState;
+    return state.inTransaction === undefined ? 'unknown' : state.inTransaction ? 'in-transaction' : 'idle';
+  }
+
+  /** The pool found the connection dead and tried to open another: the request was not sent. */
+  replaced(): void {
+    this.wasReplaced = true;
+    this.connectionLost('the connection was gone before the statement was sent');
+  }
+
+  /** Marks the session lost once and tells the worksheet, which re-applies on a new one. */
+  connectionLost(reason: string): void {
+    if (!this.isAlive) return;
+    this.isAlive = false;
+    if (this.closingByUs) return;
+    this.logger.warn(`synapse session ${this.id} lost: ${reason}`);
+    this.closeEmitter.fire({ error: new PlatformError('connection-lost', `The connection to ${this.profile.server} was lost: ${reason}.`) });
+  }
+
+  execute(sql: string, sink: ResultSink): Promise<ExecutionSummary> {
+    if (!this.alive) {
+      return Promise.reject(mapStatementError(new Error('connection closed'), sql, true, true));
+    }
+    const started = performance.now();
+    const request = this.pool.request();
+    request.stream = true;
+    request.arrayRowMode = true;
+    let columns: MssqlColumn[] = [];
+    let resultSets = 0;
+    let rowCount = 0;
+    let affected: number | null = null;
+    let batch: Row[] = [];
+    let flushScheduled = false;
+    let pending: Promise<void> = Promise.resolve();
+    const errors: MssqlRequestError[] = [];
+
+    const flush = () => {
+      flushScheduled = false;
+      if (batch.length === 0) return;
+      const rows = batch;
+      batch = [];
+      const backpressure = sink.rows(rows);
+      if (backpressure) {
+        // tedious stops parsing while paused; the server's packets wait in the socket.
+        request.pause();
+        pending = pending.then(() => backpressure).finally(() => request.resume());
+      }
+    };
+
+    request.on('recordset', (received) => {
+      resultSets++;
+      if (resultSets === 1) {
+        columns = received;
+        sink.columns(columnInfo(received));
+      } else if (resultSets === 2) {
+        sink.notice({ severity: 'WARNING', message: 'The statement returned more than one result set; only the first is shown.' });
+      }
+    });
+    request.on('row', (row) => {
+      if (resultSets > 1) return;
+      batch.push(row.map((value, index) => cellValue(value, columns[index] ?? { index, name: '', nullable: true })));
+      rowCount++;
+      if (batch.length >= BATCH_ROWS) {
+        flush();
+      } else if (!flushScheduled) {
+        flushScheduled = true;
+        setImmediate(flush);
+      }
+    });
+    request.on('rowsaffected', (count) => (affected = (affected ?? 0) + count));
+    request.on('info', (info) => sink.notice({ severity: 'INFO', message: info.message, ...(info.number !== undefined ? { code: String(info.number) } : {}) }));
+    request.on('error', (error) => errors.push(error));
+
+    this.running = request;
+    const finished = request.batch(sql).then(
+      () => undefined,
+      (error: MssqlRequestError) => void errors.push(error),
+    );
+    return finished
+      .then(() => {
+        this.running = undefined;
+        flush();
+        return pending;
+      })
+      .then(() => {
+        if (errors.length > 0) {
+          // After a cancel the driver reports ECANCEL, possibly behind what the server said first.
+          const first = errors.find((error) => error.code === 'ECANCEL') ?? errors.find((error) => typeof error.number === 'number') ?? errors[0];
+          // A replaced connection means the pool never sent the statement: the worksheet may reconnect and run it once.
+          throw mapStatementError(first, sql, !this.alive, this.wasReplaced && resultSets === 0 && affected === null);
+        }
+        return {
+          rowCount: resultSets > 0 ? rowCount : affected,
+          command: null,
+          hasResultSet: resultSets > 0,
+          durationMs: performance.now() - started,
+          queryId: null,
+        };
+      });
+  }
+
+  async cancel(): Promise<void> {
+    // ATTENTION: tedious sends it at once and resumes a paused request to read the server's ack.
+    this.running?.cancel();
+  }
+
+  async close(): Promise<void> {
+    if (this.closingByUs) return;
+    this.closingByUs = true;
+    this.isAlive = false;
+    const timer = setTimeout(() => this.connection.close(), CLOSE_GRACE_MS);
+    try {
+      await this.pool.close();
+    } catch (error) {
+      this.logger.warn(`closing synapse session ${this.id}: ${error instanceof Error ? error.message : String(error)}`);
+    } finally {
+      clearTimeout(timer);
+      this.closeEmitter.dispose();
+    }
+  }
+
+  /** Impersonation statements: RPC sp_executesql with the user bound as NVARCHAR(4000). */
+  private async runInternal(sql: string, user: string | undefined): Promise<void> {
+    if (!this.alive) throw mapStatementError(new Error('connection closed'), sql, true, true);
+    const request = this.pool.request();
+    if (user !== undefined) {
+      request.input('user', loadMssql().NVarChar(4000), user);
+    }
+    try {
+      await request.query(sql);
+    } catch (error) {
+      throw mapStatementError(error, sql, !this.alive);
+    }
+  }
+
+  private async readValue(sql: string): Promise<string | null> {
+    if (!this.alive) throw mapStatementError(new Error('connection closed'), sql, true, true);
+    try {
+      const result = await this.pool.request().query(sql);
+      const value = ((result.recordset ?? []) as unknown[][])[0]?.[0];
+      return value === undefined || value === null ? null : String(value);
+    } catch (error) {
+      throw mapStatementError(error, sql, !this.alive);
+    }
+  }
+}

@@ -1,0 +1,4 @@
+import { SynapseUnderTest } from './synapse';
+import { describeConformance } from './suite';
+
+describeConformance(new SynapseUnderTest());
