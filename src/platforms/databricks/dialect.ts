@@ -1,0 +1,196 @@
+import { impersonationUnavailable } from '../profile';
+import type { ConnectionProfile, DatabricksProfile, ImpersonationTemplates, StatementEffect } from '../types';
+
+/**
+ * Databricks Spark impersonation as this extension does it by default. Immuta's public page
+ * does not show the statements, so the key below is our best guess (UNCONFIRMED) and every
+ * statement can be replaced by the profile's `impersonation` templates:
+ *
+ *   SET immuta.impersonate.user = `bob@example.com`   -- start (value back-quoted, see below)
+ *   RESET immuta.impersonate.user                      -- end (the key is gone, not set to '')
+ *   SET immuta.impersonate.user                        -- read back: one row (key, value)
+ *
+ * Spark's `SET key=value` takes the raw text after `=` up to the first `;` as the value, quotes
+ * included, so a raw value cannot carry `;` and `'bob'` would keep its quotes. The back-quoted
+ * form (`SET key = \`value\``, a back-quote written twice) carries any character: Spark strips the
+ * back-quotes and un-doubles the inner ones. That is how `{user}` is rendered.
+ */
+export const DEFAULT_IMPERSONATION_KEY = 'immuta.impersonate.user';
+
+/** What Spark answers for `SET key` when the key is not set. */
+export const UNDEFINED_VALUE = '<undefined>';
+
+export const UNITY_CATALOG_UNSUPPORTED = impersonationUnavailable({ platform: 'databricks', unityCatalog: true } as DatabricksProfile) as string;
+
+const MAX_USER_LENGTH = 1024;
+
+export function impersonationUnsupported(profile: ConnectionProfile): string | undefined {
+  return impersonationUnavailable(profile);
+}
+
+export function validateUserName(user: string): string | undefined {
+  if (user.length === 0) {
+    return 'The user name is empty.';
+  }
+  if (user.trim() !== user) {
+    return 'The user name starts or ends with spaces; Immuta user names do not. Remove them and try again.';
+  }
+  if (user.length > MAX_USER_LENGTH) {
+    return `The user name is ${user.length} characters long; at most ${MAX_USER_LENGTH} are accepted.`;
+  }
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(user)) {
+    return 'The user name contains a control character (such as a line break or NUL), which no Immuta user name has.';
+  }
+  if (user.includes('${')) {
+    // Spark substitutes ${...} anywhere in a statement's text before parsing it, quotes or not.
+    return 'The user name contains "${", which Databricks would replace with a variable\u2019s value before Immuta saw the name.';
+  }
+  if (user === UNDEFINED_VALUE) {
+    return `"${UNDEFINED_VALUE}" is what Databricks reports for an unset key, so it cannot be told apart from no impersonation.`;
+  }
+  return undefined;
+}
+
+/** A Spark back-quoted config value: `value`, back-quotes doubled. */
+export function backQuote(value: string): string {
+  return `\`${value.replace(/`/g, '``')}\``;
+}
+
+/** A Spark string literal: backslash is Spark's escape character, so both it and ' are escaped. */
+export function stringLiteral(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+const SET_TEMPLATE = /^\s*SET\s+([A-Za-z_\d\\.:]+)\s*=\s*\{user\}\s*;?\s*$/i;
+
+/**
+ * Renders a set template. In `SET key = {user}` the name becomes a back-quoted config value;
+ * anywhere else (a function argument, say) it becomes a Spark string literal. Never raw.
+ */
+export function renderSet(template: string, user: string): string {
+  if (!template.includes('{user}')) {
+    throw new Error(`The impersonation template "${template}" has no {user} placeholder.`);
+  }
+  if (SET_TEMPLATE.test(template)) {
+    // A function, not a string: a replacement string would expand $' and $& found in the name.
+    return template.replace('{user}', () => backQuote(user));
+  }
+  const quotedSlot = /'\{user\}'/g;
+  return template.replace(quotedSlot, '{user}').split('{user}').join(stringLiteral(user));
+}
+
+/** The statements a profile impersonates with, its templates over the defaults. */
+export interface ImpersonationStatements {
+  readonly key: string | undefined;
+  readonly set: string;
+  readonly clear: string;
+  readonly readBack: string;
+}
+
+export function statementsFor(templates: ImpersonationTemplates | undefined): ImpersonationStatements {
+  const key = keyOf(templates);
+  return {
+    key,
+    set: templates?.set ?? `SET ${DEFAULT_IMPERSONATION_KEY} = {user}`,
+    clear: templates?.clear ?? `RESET ${DEFAULT_IMPERSONATION_KEY}`,
+    readBack: templates?.readBack ?? `SET ${DEFAULT_IMPERSONATION_KEY}`,
+  };
+}
+
+/** The config key a profile impersonates with, when its set statement is a plain `SET key = {user}`. */
+export function keyOf(templates: ImpersonationTemplates | undefined): string | undefined {
+  if (templates?.set === undefined) {
+    return DEFAULT_IMPERSONATION_KEY;
+  }
+  return SET_TEMPLATE.exec(templates.set)?.[1];
+}
+
+/** Un-back-quotes `value` if it is one back-quoted token; undefined if it is not. */
+export function parseBackQuoted(text: string): string | undefined {
+  const match = /^`((?:[^`]|``)*)`$/.exec(text);
+  return match ? match[1].replace(/``/g, '`') : undefined;
+}
+
+export function stripLeadingComments(sql: string): string {
+  let rest = sql;
+  for (;;) {
+    const trimmed = rest.trimStart();
+    if (trimmed.startsWith('--')) {
+      const end = trimmed.search(/\r\n|\r|\n/);
+      rest = end < 0 ? '' : trimmed.slice(end);
+    } else if (trimmed.startsWith('/*')) {
+      const end = trimmed.indexOf('*/');
+      rest = end < 0 ? '' : trimmed.slice(end + 2);
+    } else {
+      return trimmed;
+    }
+  }
+}
+
+const SET_WITH_VALUE = /^SET\s+(`(?:[^`]|``)+`|[A-Za-z_\d\\.:]+)\s*=([\s\S]*)$/i;
+const RESET = /^RESET(?:\s+(`(?:[^`]|``)+`|[A-Za-z_\d\\.:]+))?\s*;*\s*$/i;
+
+function keyText(written: string): string {
+  return parseBackQuoted(written) ?? written;
+}
+
+/**
+ * How a statement affects impersonation through `key` (config keys are case-sensitive in Spark).
+ * The value follows Spark: back-quoted, or the raw text after `=` up to the first `;`, trimmed.
+ */
+export function classifyFor(sql: string, key: string | undefined): StatementEffect {
+  const text = stripLeadingComments(sql).trim();
+  const reset = RESET.exec(text);
+  if (reset) {
+    if (reset[1] === undefined) {
+      // RESET alone puts every key back, impersonation included: the worksheet re-applies.
+      return { kind: 'session-reset' };
+    }
+    return key !== undefined && keyText(reset[1]) === key ? { kind: 'stop-impersonating' } : { kind: 'ordinary' };
+  }
+  const set = SET_WITH_VALUE.exec(text);
+  if (set && key !== undefined && keyText(set[1]) === key) {
+    const raw = set[2].replace(/;+\s*$/, '').trim();
+    const quoted = parseBackQuoted(raw);
+    if (quoted !== undefined) {
+      return quoted === '' ? { kind: 'stop-impersonating' } : { kind: 'impersonate', user: quoted };
+    }
+    if (raw.includes(';') || raw.startsWith('`') || raw.includes('${')) {
+      return { kind: 'impersonation-unparsed' };
+    }
+    return raw === '' ? { kind: 'stop-impersonating' } : { kind: 'impersonate', user: raw };
+  }
+  if (key !== undefined && mentionsKeyAssignment(text, key)) {
+    return { kind: 'impersonation-unparsed' };
+  }
+  return { kind: 'ordinary' };
+}
+
+/** The key set or reset somewhere the forms above do not catch (`SET a=1; SET key=x` in one text, say). */
+function mentionsKeyAssignment(text: string, key: string): boolean {
+  const escaped = key.replace(/[.\\]/g, (char) => `\\${char}`);
+  const name = String.raw`(?<![\w.:])\`?${escaped}\`?(?![\w.:])`;
+  return new RegExp(String.raw`\bSET\s+${name}\s*=|\bRESET\s+${name}`, 'i').test(text);
+}
+
+export function classifyStatement(sql: string, profile?: ConnectionProfile): StatementEffect {
+  const templates = profile?.platform === 'databricks' ? profile.impersonation : undefined;
+  return classifyFor(sql, keyOf(templates));
+}
+
+/**
+ * The impersonated user in a read-back result: a `SET key` answer is (key, value); any other
+ * template's answer is read from its first column. Unset reads back as null.
+ */
+export function readBackValue(columns: readonly string[], row: readonly unknown[] | undefined): string | null {
+  if (row === undefined) {
+    return null;
+  }
+  const valueIndex = columns.length === 2 && columns[0].toLowerCase() === 'key' && columns[1].toLowerCase() === 'value' ? 1 : 0;
+  const value = row[valueIndex];
+  if (value === null || value === undefined || value === '' || value === UNDEFINED_VALUE) {
+    return null;
+  }
+  return String(value);
+}

@@ -1,0 +1,4 @@
+import { DatabricksUnderTest } from './databricks';
+import { describeConformance } from './suite';
+
+describeConformance(new DatabricksUnderTest());
