@@ -5,7 +5,7 @@ import * as esbuild from 'esbuild';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 
 const production = process.argv.includes('--production');
-const platforms = ['redshift', 'trino', 'snowflake'];
+const platforms = ['redshift', 'trino', 'snowflake', 'databricks', 'synapse'];
 
 rmSync('dist', { recursive: true, force: true });
 
@@ -18,8 +18,10 @@ const common = {
   minify: production,
   legalComments: 'linked',
   logLevel: 'warning',
-  // pg-native is an optional native binding that pg only loads when asked to.
-  external: ['vscode', 'pg-native'],
+  // pg-native is an optional native binding that pg only loads when asked to. @databricks/sql's
+  // optional native pieces (LZ4 for Arrow results, the SEA kernel) are never asked for: the
+  // Databricks adapter turns off LZ4 and uses the Thrift backend.
+  external: ['vscode', 'pg-native', 'lz4-napi', '@databricks/databricks-sql-kernel-*'],
 };
 
 // The results webview: a browser bundle, and one stylesheet of SlickGrid's CSS followed by ours.

@@ -13,8 +13,8 @@ export interface PlatformInfo {
 
 export const PLATFORMS: Readonly<Record<PlatformId, PlatformInfo>> = {
   redshift: { id: 'redshift', displayName: 'Amazon Redshift', shortName: 'Redshift', sqlDialect: 'postgres', available: true },
-  synapse: { id: 'synapse', displayName: 'Azure Synapse Analytics', shortName: 'Synapse', sqlDialect: 'tsql', available: false },
-  databricks: { id: 'databricks', displayName: 'Databricks Spark', shortName: 'Databricks', sqlDialect: 'spark', available: false },
+  synapse: { id: 'synapse', displayName: 'Azure Synapse Analytics', shortName: 'Synapse', sqlDialect: 'tsql', available: true },
+  databricks: { id: 'databricks', displayName: 'Databricks Spark', shortName: 'Databricks', sqlDialect: 'spark', available: true },
   snowflake: { id: 'snowflake', displayName: 'Snowflake', shortName: 'Snowflake', sqlDialect: 'snowflake', available: true },
   trino: { id: 'trino', displayName: 'Starburst (Trino)', shortName: 'Trino', sqlDialect: 'trino', available: true },
 };

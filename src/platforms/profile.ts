@@ -365,3 +365,17 @@ export function secretNeeded(profile: ConnectionProfile): SecretNeed | undefined
       return { field: 'token', label: profile.auth === 'oauth-m2m' ? 'OAuth client secret' : 'Personal access token', mayBeEmpty: false };
   }
 }
+
+/**
+ * Why this profile can never impersonate, known from its settings alone (so the status bar and
+ * the picker can say so without loading the driver), or undefined.
+ */
+export function impersonationUnavailable(profile: ConnectionProfile): string | undefined {
+  if (profile.platform === 'databricks' && profile.unityCatalog) {
+    return (
+      'Immuta does not support user impersonation on Databricks Unity Catalog; this connection is marked as a Unity Catalog workspace (unityCatalog: true). ' +
+      'Queries run as yourself. To query as another user, use a Databricks Spark (non-Unity Catalog) workspace.'
+    );
+  }
+  return undefined;
+}

@@ -1,5 +1,5 @@
 import { platformInfo } from '../platforms/catalog';
-import { profileEndpoint, profileLogin } from '../platforms/profile';
+import { impersonationUnavailable, profileEndpoint, profileLogin } from '../platforms/profile';
 import type { WorksheetSnapshot } from '../worksheets/worksheet';
 
 /**
@@ -89,13 +89,23 @@ function identityModel(snapshot: WorksheetSnapshot | undefined, now: number): St
   const links = `[Change…](command:${COMMANDS.impersonate}) · [Stop impersonating](command:${COMMANDS.stopImpersonating}) · [Verify now](command:${COMMANDS.verify})`;
   const state = snapshot?.identity ?? { kind: 'yourself' as const };
   switch (state.kind) {
-    case 'yourself':
+    case 'yourself': {
+      const unavailable = snapshot?.profile ? impersonationUnavailable(snapshot.profile) : undefined;
+      if (unavailable !== undefined) {
+        return {
+          text: '$(circle-slash) yourself · no impersonation',
+          tooltip: ['**Impersonation is not available on this connection**', escape(unavailable)].join('\n\n'),
+          warning: false,
+          command: COMMANDS.impersonate,
+        };
+      }
       return {
         text: '$(account) yourself',
         tooltip: ['**Running as yourself**', 'Statements run as the connection\u2019s own login. Click to impersonate an Immuta user in this worksheet only.', `[Impersonate…](command:${COMMANDS.impersonate})`].join('\n\n'),
         warning: false,
         command: COMMANDS.impersonate,
       };
+    }
     case 'applying':
       return {
         text: `$(loading~spin) as ${plain(state.user)}…`,

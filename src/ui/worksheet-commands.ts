@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { profileEndpoint, profileLogin } from '../platforms/profile';
+import { impersonationUnavailable, profileEndpoint, profileLogin } from '../platforms/profile';
 import type { Logger } from '../common/logger';
 import { platformInfo } from '../platforms/catalog';
 import type { ConnectionProfile } from '../platforms/types';
@@ -116,6 +116,12 @@ export class WorksheetCommands {
       return;
     }
     const profile = worksheet.profile;
+    const unavailable = impersonationUnavailable(profile);
+    if (unavailable !== undefined && worksheet.identity.kind === 'yourself') {
+      // Said before anyone types a name, instead of failing when it is applied.
+      void vscode.window.showInformationMessage(`${profile.name}: ${unavailable}`, { modal: false });
+      return;
+    }
     const choice = await pickIdentity(profile.name, this.recent.list(profile.name), worksheet.identity, worksheet.snapshot().connection === 'open');
     if (!choice) {
       return;

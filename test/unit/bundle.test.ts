@@ -32,9 +32,9 @@ describe('bundles and lazy platform loading', () => {
     assert.deepEqual(required, [path.join('platforms', 'redshift.js')], 'loaded once');
   });
 
-  it('explains a platform that this version does not ship yet', async () => {
+  it('names the platform and the file when its module cannot be loaded', async () => {
     const loader = new PlatformLoader(() => '/nonexistent.js');
-    await assert.rejects(loader.load('synapse'), (error: unknown) => isPlatformError(error) && error.kind === 'configuration' && /Azure Synapse Analytics worksheets are not available/.test(error.message));
+    await assert.rejects(loader.load('synapse'), (error: unknown) => isPlatformError(error) && error.kind === 'configuration' && /Could not load the Azure Synapse Analytics support \(\/nonexistent\.js\)/.test(error.message));
   });
 
   it('explains a missing platform bundle instead of crashing', async () => {

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { parseProfile, secretNeeded } from '../../src/platforms/profile';
+import { impersonationUnavailable, parseProfile, secretNeeded } from '../../src/platforms/profile';
 
 const noFiles = (path: string): string => {
   throw new Error(`ENOENT: no such file ${path}`);
@@ -60,12 +60,51 @@ describe('connection profiles from settings', () => {
     }
   });
 
-  it('refuses unknown and not-yet-available platforms clearly', () => {
+  it('refuses unknown platforms clearly', () => {
     const unknown = parseProfile({ name: 'x', platform: 'oracle' }, 'c[0]', noFiles);
     assert.deepEqual(unknown.ok ? [] : unknown.problems, ['c[0].platform must be one of redshift, synapse, databricks, snowflake, trino.']);
-    const later = parseProfile({ name: 'x', platform: 'synapse' }, 'c[0]', noFiles);
-    assert.deepEqual(later.ok ? [] : later.problems, ['c[0].platform "synapse" is not available in this version yet.']);
     assert.equal(parseProfile('nope', 'c[3]', noFiles).ok, false);
+  });
+
+  it('fills the defaults for Synapse and Databricks, and names what a sign-in method lacks', () => {
+    const synapse = parseProfile({ name: 's', platform: 'synapse', server: 'ws.sql.azuresynapse.net', database: 'dw', user: 'gov', userMap: { 'bob@example.com': 'bob' } }, 'c[0]', noFiles);
+    assert.ok(synapse.ok);
+    if (synapse.ok) {
+      assert.deepEqual(synapse.profile, {
+        name: 's',
+        platform: 'synapse',
+        server: 'ws.sql.azuresynapse.net',
+        port: 1433,
+        database: 'dw',
+        user: 'gov',
+        auth: 'sql',
+        encrypt: true,
+        trustServerCertificate: false,
+        userMap: { 'bob@example.com': 'bob' },
+        connectTimeoutMs: 15000,
+      });
+    }
+    const principal = parseProfile({ name: 's', platform: 'synapse', server: 'h', database: 'd', user: 'app', auth: 'azure-ad-service-principal', userMap: { x: 3 } }, 'c[1]', noFiles);
+    assert.deepEqual(principal.ok ? [] : principal.problems, ['c[1].tenantId is needed for azure-ad-service-principal sign-in.', 'c[1].userMap["x"] must be the Synapse user name (a non-empty string).']);
+    const databricks = parseProfile({ name: 'd', platform: 'databricks', host: 'https://adb-1.2.azuredatabricks.net/', httpPath: '/sql/protocolv1/o/1/abc', unityCatalog: true }, 'c[0]', noFiles);
+    assert.ok(databricks.ok);
+    if (databricks.ok) {
+      assert.deepEqual(databricks.profile, {
+        name: 'd',
+        platform: 'databricks',
+        host: 'adb-1.2.azuredatabricks.net',
+        port: 443,
+        httpPath: '/sql/protocolv1/o/1/abc',
+        auth: 'token',
+        unityCatalog: true,
+        tls: { verify: true },
+        connectTimeoutMs: 30000,
+      });
+      assert.match(impersonationUnavailable(databricks.profile) ?? '', /does not support user impersonation on Databricks Unity Catalog/);
+      assert.equal(secretNeeded(databricks.profile)?.label, 'Personal access token');
+    }
+    const m2m = parseProfile({ name: 'd', platform: 'databricks', host: 'h', httpPath: 'p', auth: 'oauth-m2m' }, 'c[2]', noFiles);
+    assert.deepEqual(m2m.ok ? [] : m2m.problems, ['c[2].clientId is needed for oauth-m2m sign-in (the service principal\'s application id).']);
   });
 
   it('fills the documented defaults for Trino and names its bad settings', () => {

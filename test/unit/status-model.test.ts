@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import type { RedshiftProfile } from '../../src/platforms/types';
+import type { DatabricksProfile, RedshiftProfile } from '../../src/platforms/types';
 import { statusModel } from '../../src/ui/status-model';
 import type { IdentityState } from '../../src/worksheets/identity';
 import type { WorksheetSnapshot } from '../../src/worksheets/worksheet';
@@ -34,6 +34,14 @@ describe('status bar model', () => {
     assert.equal(statusModel(snapshot({ kind: 'yourself' }), NOW).connection.text, '$(database) prod · Redshift');
     assert.equal(statusModel(snapshot({ kind: 'yourself' }, { busy: true }), NOW).connection.text, '$(loading~spin) prod · Redshift');
     assert.match(statusModel(snapshot({ kind: 'yourself' }, { connection: 'lost' }), NOW).connection.tooltip, /lost; the next run reconnects and re-applies/);
+  });
+
+  it('says up front that a Unity Catalog connection cannot impersonate', () => {
+    const unity: DatabricksProfile = { name: 'uc', platform: 'databricks', host: 'h', port: 443, httpPath: '/p', auth: 'token', unityCatalog: true, tls: { verify: true }, connectTimeoutMs: 1000 };
+    const model = statusModel(snapshot({ kind: 'yourself' }, { profile: unity }), NOW);
+    assert.equal(model.identity.text, '$(circle-slash) yourself · no impersonation');
+    assert.match(model.identity.tooltip, /does not support user impersonation on Databricks Unity Catalog/);
+    assert.equal(statusModel(snapshot({ kind: 'yourself' }, { profile: { ...unity, unityCatalog: false } }), NOW).identity.text, '$(account) yourself');
   });
 
   it('shows whom the worksheet runs as, how long and how it was verified', () => {
