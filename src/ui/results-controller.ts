@@ -270,12 +270,17 @@ function offsetOf(text: string, line: number, column: number): number {
   return Math.min(text.length, offset + column - 1);
 }
 
-/** The server's words for the view, with its code, detail, hint and position. */
+/**
+ * The server's words for the view, with its code, detail, hint and position. When the server said
+ * nothing (a lost connection, a cancel), the driver's text ("socket hang up") would explain
+ * nothing: the adapter's own explanation shows instead, and it quotes that text.
+ */
 function errorView(error: unknown, statement: string): ErrorView {
   if (!isPlatformError(error)) return { message: errorMessage(error) };
   const at = error.position ? lineAndColumn(statement, error.position.offset) : undefined;
+  const serverSpoke = error.kind === 'server' || error.kind === 'permission' || error.kind === 'authentication';
   return {
-    message: error.serverMessage ?? error.message,
+    message: serverSpoke ? (error.serverMessage ?? error.message) : error.message,
     ...(error.code ? { code: error.code } : {}),
     ...(error.detail ? { detail: error.detail } : {}),
     ...(error.hint ? { hint: error.hint } : {}),
