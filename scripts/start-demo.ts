@@ -7,8 +7,12 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
-import { DEMO_PASSWORDS, writeDemoWorkspace } from '../test/lab/demo-workspace';
+import { DEMO_DATABRICKS_TOKEN, DEMO_PASSWORDS, writeDemoWorkspace } from '../test/lab/demo-workspace';
+import { startDatabricksLab, type DatabricksLab } from '../test/lab/databricks-server';
+import { startTdsLab, type TdsLab } from '../test/lab/tds-server';
+import { makeTlsFiles } from '../test/lab/tls';
 import { startLabPostgres, type LabPostgres } from '../test/lab/postgres';
 import { startSnowflakeLab, type SnowflakeLab } from '../test/lab/snowflake-server';
 import { startTrinoLab, type TrinoLab } from '../test/lab/trino-server';
@@ -51,6 +55,9 @@ async function main(): Promise<void> {
   let lab: LabPostgres | undefined;
   let trino: TrinoLab | undefined;
   let snowflake: SnowflakeLab | undefined;
+  let tds: TdsLab | undefined;
+  let databricks: DatabricksLab | undefined;
+  let tlsDir: string | undefined;
   let server: RunningServer | undefined;
   let stopping = false;
 
@@ -61,7 +68,10 @@ async function main(): Promise<void> {
     await server?.stop().catch((error: unknown) => process.stderr.write(`  VS Code server: ${String(error)}\n`));
     await trino?.close().catch((error: unknown) => process.stderr.write(`  Trino lab: ${String(error)}\n`));
     await snowflake?.close().catch((error: unknown) => process.stderr.write(`  Snowflake lab: ${String(error)}\n`));
+    await tds?.close().catch((error: unknown) => process.stderr.write(`  TDS lab: ${String(error)}\n`));
+    await databricks?.close().catch((error: unknown) => process.stderr.write(`  Databricks lab: ${String(error)}\n`));
     await lab?.stop().catch((error: unknown) => process.stderr.write(`  lab: ${String(error)}\n`));
+    if (tlsDir !== undefined) fs.rmSync(tlsDir, { recursive: true, force: true });
     process.exit(code);
   };
   // The lab's own signal hook may end the process first; either way this is the last word.
@@ -86,8 +96,21 @@ async function main(): Promise<void> {
     trino = trinoLab;
     const snowflakeLab = await stage('Starting the lab Snowflake server (Snowflake REST protocol over the lab PostgreSQL)', () => startSnowflakeLab(running));
     snowflake = snowflakeLab;
+    tlsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'immuta-demo-tls-'));
+    const tdsTls = await makeTlsFiles(tlsDir, { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 });
+    const tdsLab = await stage('Starting the lab TDS server (plays Azure Synapse, TLS inside TDS)', () =>
+      startTdsLab(running, { tls: { key: fs.readFileSync(tdsTls.keyFile, 'utf8'), cert: fs.readFileSync(tdsTls.certFile, 'utf8') } }),
+    );
+    tds = tdsLab;
+    const databricksLab = await stage('Starting the lab Databricks server (Thrift over HTTPS)', () => startDatabricksLab(running, { tokens: { governor: DEMO_DATABRICKS_TOKEN } }));
+    databricks = databricksLab;
     const profiles = await stage(`Writing the demo workspace (${path.relative(REPO, WORKSPACE)})`, () =>
-      writeDemoWorkspace(WORKSPACE, running, { trinoUrl: trinoLab.url, snowflake: { accessUrl: snowflakeLab.accessUrl, account: snowflakeLab.account } }),
+      writeDemoWorkspace(WORKSPACE, running, {
+        trinoUrl: trinoLab.url,
+        snowflake: { accessUrl: snowflakeLab.accessUrl, account: snowflakeLab.account },
+        synapse: { port: tdsLab.port, caPem: tdsTls.caPem },
+        databricks: { port: databricksLab.port, httpPath: databricksLab.httpPath, caPem: databricksLab.caPem },
+      }),
     );
 
     let url: string | undefined;
@@ -115,7 +138,7 @@ async function main(): Promise<void> {
     }
     process.stdout.write(`  Demo file: ${path.join(WORKSPACE, 'redshift-demo.sql')}\n  Connections (the extension asks for the password once and keeps it in secret storage):\n`);
     for (const profile of profiles) {
-      process.stdout.write(`    ${profile.name.padEnd(28)} login ${profile.login.padEnd(9)} password ${profile.password.padEnd(14)} ${profile.note}\n`);
+      process.stdout.write(`    ${profile.name.padEnd(40)} login ${profile.login.padEnd(9)} password ${profile.password.padEnd(22)} ${profile.note}\n`);
     }
     process.stdout.write(`  Lab PostgreSQL: 127.0.0.1:${running.port}, database ${running.database}\n`);
     process.stdout.write(`  Lab Trino: ${trinoLab.url}   Lab Snowflake: ${snowflakeLab.accessUrl} (account ${snowflakeLab.account})\n`);

@@ -61,7 +61,7 @@ export class ConnectionStore {
     const need = secretNeeded(profile);
     if (need === undefined) return {};
     const value = await vscode.window.showInputBox({
-      title: `${need.label} for ${profileLogin(profile)} on ${profile.name}`,
+      title: profile.platform === 'databricks' ? `${need.label} for ${profile.name}` : `${need.label} for ${profileLogin(profile)} on ${profile.name}`,
       prompt: `Stored in VS Code's secret storage for the connection "${profile.name}". Forget it with "Immuta: Forget Connection Secret".${need.mayBeEmpty ? ' Leave it empty if there is none.' : ''}`,
       password: true,
       ignoreFocusOut: true,

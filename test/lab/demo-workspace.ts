@@ -97,11 +97,43 @@ SELECT region, count(*) AS customers FROM sales.customers GROUP BY region ORDER 
 SELECT $IMMUTA_IMP_USER;
 `;
 
+const SYNAPSE_DEMO = `-- Immuta Worksheets demo: Azure Synapse, played by the lab's TDS server (TLS inside TDS).
+--
+-- 1. Choose "Lab Synapse (governor)" in the status bar (password printed by \`npm start\`).
+-- 2. Impersonate bob@example.com: the connection's userMap sends the Synapse user linked to
+--    him ("bob"), bound as a parameter of sys.sp_set_session_context.
+
+SELECT region, count(*) AS customers FROM sales.customers GROUP BY region ORDER BY region;
+
+SELECT SESSION_CONTEXT(N'immuta_user') AS immuta_user;
+GO
+-- GO lines split a script into batches, as in SQL Server tools.
+SELECT TOP 5 id, full_name, region FROM sales.customers ORDER BY id;
+`;
+
+const DATABRICKS_DEMO = `-- Immuta Worksheets demo: Databricks Spark, played by the lab's Thrift-over-HTTPS server.
+--
+-- 1. Choose "Lab Databricks (governor)"; the token is printed by \`npm start\`.
+-- 2. Impersonate from the status bar. "Lab Databricks Unity Catalog (governor)" shows what a
+--    Unity Catalog workspace does: impersonation is not available there, and it says so.
+
+SELECT region, count(*) AS customers FROM sales.customers GROUP BY region ORDER BY region;
+
+SET immuta.impersonate.user;
+`;
+
+/** A fixed token for the demo's Databricks login (a throwaway lab on loopback). */
+export const DEMO_DATABRICKS_TOKEN = 'dapi-lab-governor-demo';
+
 /** Lab servers for the other platforms, when the caller started them. */
 export interface DemoServers {
   readonly trinoUrl?: string;
   /** The lab's Snowflake access URL and account. */
   readonly snowflake?: { readonly accessUrl: string; readonly account: string };
+  /** The lab's TDS server and the PEM of the CA that signed its certificate. */
+  readonly synapse?: { readonly port: number; readonly caPem: string };
+  /** The lab's Databricks server (its token for governor is DEMO_DATABRICKS_TOKEN). */
+  readonly databricks?: { readonly port: number; readonly httpPath: string; readonly caPem: string };
 }
 
 export async function writeDemoWorkspace(folder: string, lab: LabPostgres, servers: DemoServers = {}): Promise<DemoProfileSummary[]> {
@@ -129,6 +161,22 @@ export async function writeDemoWorkspace(folder: string, lab: LabPostgres, serve
     summaries.push({ name: 'Lab Trino (governor)', login: lab.logins.governor.user, password: lab.logins.governor.password, note: 'Trino protocol; SET SESSION impersonation' });
     summaries.push({ name: 'Lab Trino native (governor)', login: lab.logins.governor.user, password: lab.logins.governor.password, note: 'Trino protocol; native (X-Trino-User)' });
   }
+  if (servers.synapse !== undefined) {
+    await fs.mkdir(path.join(folder, '.vscode'), { recursive: true });
+    await fs.writeFile(path.join(folder, '.vscode', 'synapse-lab-ca.crt'), servers.synapse.caPem);
+    const userMap = Object.fromEntries(['alice', 'bob', 'carol', 'dave'].map((name) => [`${name}@example.com`, name]));
+    others.push({ name: 'Lab Synapse (governor)', platform: 'synapse', server: '127.0.0.1', port: servers.synapse.port, database: lab.database, user: lab.logins.governor.user, caFile: '.vscode/synapse-lab-ca.crt', userMap });
+    summaries.push({ name: 'Lab Synapse (governor)', login: lab.logins.governor.user, password: lab.logins.governor.password, note: 'TDS 7.4 with TLS; session context' });
+  }
+  if (servers.databricks !== undefined) {
+    await fs.mkdir(path.join(folder, '.vscode'), { recursive: true });
+    await fs.writeFile(path.join(folder, '.vscode', 'databricks-lab-ca.crt'), servers.databricks.caPem);
+    const common = { platform: 'databricks', host: '127.0.0.1', port: servers.databricks.port, httpPath: servers.databricks.httpPath, tls: { caFile: '.vscode/databricks-lab-ca.crt' } };
+    others.push({ name: 'Lab Databricks (governor)', ...common });
+    others.push({ name: 'Lab Databricks Unity Catalog (governor)', ...common, unityCatalog: true });
+    summaries.push({ name: 'Lab Databricks (governor)', login: 'token', password: DEMO_DATABRICKS_TOKEN, note: 'Thrift over HTTPS; SET session key' });
+    summaries.push({ name: 'Lab Databricks Unity Catalog (governor)', login: 'token', password: DEMO_DATABRICKS_TOKEN, note: 'Unity Catalog: no impersonation' });
+  }
   if (servers.snowflake !== undefined) {
     others.push({ name: 'Lab Snowflake (governor)', platform: 'snowflake', account: servers.snowflake.account, accessUrl: servers.snowflake.accessUrl, user: lab.logins.governor.user, role: 'SYSADMIN' });
     summaries.push({ name: 'Lab Snowflake (governor)', login: lab.logins.governor.user, password: lab.logins.governor.password, note: 'Snowflake REST; role, then variable' });
@@ -144,5 +192,7 @@ export async function writeDemoWorkspace(folder: string, lab: LabPostgres, serve
   await fs.writeFile(path.join(folder, 'results-demo.sql'), RESULTS_DEMO);
   if (servers.trinoUrl !== undefined) await fs.writeFile(path.join(folder, 'trino-demo.sql'), TRINO_DEMO);
   if (servers.snowflake !== undefined) await fs.writeFile(path.join(folder, 'snowflake-demo.sql'), SNOWFLAKE_DEMO);
+  if (servers.synapse !== undefined) await fs.writeFile(path.join(folder, 'synapse-demo.sql'), SYNAPSE_DEMO);
+  if (servers.databricks !== undefined) await fs.writeFile(path.join(folder, 'databricks-demo.sql'), DATABRICKS_DEMO);
   return [...logins.map(({ login, note }) => ({ name: `Lab Redshift (${login})`, login: lab.logins[login].user, password: lab.logins[login].password, note })), ...summaries];
 }
