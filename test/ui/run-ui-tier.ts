@@ -10,9 +10,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import Mocha from 'mocha';
-import { DEMO_PASSWORDS, writeDemoWorkspace } from '../lab/demo-workspace';
+import { startDatabricksLab, type DatabricksLab } from '../lab/databricks-server';
+import { DEMO_DATABRICKS_TOKEN, DEMO_PASSWORDS, writeDemoWorkspace } from '../lab/demo-workspace';
 import { startLabPostgres, type LabPostgres } from '../lab/postgres';
 import { startSnowflakeLab, type SnowflakeLab } from '../lab/snowflake-server';
+import { startTdsLab, type TdsLab } from '../lab/tds-server';
+import { makeTlsFiles } from '../lab/tls';
 import { startTrinoLab, type TrinoLab } from '../lab/trino-server';
 import type { TierStats } from '../support/tier-stats';
 import { launchBrowser, ensureChromium, type Browser } from '../vscode-host/browser';
@@ -70,14 +73,24 @@ async function runVersion(version: VsCodeVersion, guardLog: string): Promise<Ver
   let lab: LabPostgres | undefined;
   let trino: TrinoLab | undefined;
   let snowflake: SnowflakeLab | undefined;
+  let tds: TdsLab | undefined;
+  let databricks: DatabricksLab | undefined;
   let server: RunningServer | undefined;
   let browser: Browser | undefined;
   try {
     lab = await startLabPostgres({ loginPasswords: DEMO_PASSWORDS });
     trino = await startTrinoLab(lab);
     snowflake = await startSnowflakeLab(lab);
+    const tls = await makeTlsFiles(fs.mkdtempSync(path.join(scratch, 'tds-tls-')), { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 });
+    tds = await startTdsLab(lab, { tls: { key: fs.readFileSync(tls.keyFile, 'utf8'), cert: fs.readFileSync(tls.certFile, 'utf8') } });
+    databricks = await startDatabricksLab(lab, { tokens: { governor: DEMO_DATABRICKS_TOKEN } });
     const workspace = path.join(scratch, 'demo');
-    await writeDemoWorkspace(workspace, lab, { trinoUrl: trino.url, snowflake: { accessUrl: snowflake.accessUrl, account: snowflake.account } });
+    await writeDemoWorkspace(workspace, lab, {
+      trinoUrl: trino.url,
+      snowflake: { accessUrl: snowflake.accessUrl, account: snowflake.account },
+      synapse: { port: tds.port, caPem: tls.caPem },
+      databricks: { port: databricks.port, httpPath: databricks.httpPath, caPem: databricks.caPem },
+    });
     server = await startServer({ server: installed, env: guardedEnv(guardLog), log });
     const browserEnv = { ...process.env, ...isolatedDirs(path.join(scratch, 'browser')) };
     delete browserEnv.NODE_OPTIONS;
@@ -90,7 +103,7 @@ async function runVersion(version: VsCodeVersion, guardLog: string): Promise<Ver
     const workbench = new Workbench(page, screenshots);
     await workbench.waitForWorkbench();
     log(`[${version}] workbench ready after ${seconds(Date.now() - started)}; screenshots in ${path.relative(ROOT, screenshots)}`);
-    setUiContext({ version, workbench, lab, serverRoot: server.root, workspace });
+    setUiContext({ version, workbench, lab, serverRoot: server.root, workspace, tds });
     const result = await runFlows(version);
     if (browser.blocked.length > 0) {
       log(`[${version}] the workbench tried to reach outside hosts (blocked): ${[...new Set(browser.blocked)].join(', ')}`);
@@ -103,6 +116,8 @@ async function runVersion(version: VsCodeVersion, guardLog: string): Promise<Ver
     await server?.stop();
     await trino?.close();
     await snowflake?.close();
+    await tds?.close();
+    await databricks?.close();
     await lab?.stop();
     fs.rmSync(scratch, { recursive: true, force: true });
     log(`[${version}] UI tier took ${seconds(Date.now() - started)}`);

@@ -1,5 +1,6 @@
 /** What the UI flows share with their runner: the workbench page, the lab, the VS Code version. */
 import type { LabPostgres } from '../lab/postgres';
+import type { TdsLab } from '../lab/tds-server';
 import type { Workbench } from './workbench';
 
 export interface UiContext {
@@ -10,6 +11,8 @@ export interface UiContext {
   readonly serverRoot: string;
   /** The workspace folder (its .vscode/settings.json holds the connections). */
   readonly workspace: string;
+  /** The lab's TDS server (plays Synapse), so a flow can kill it mid-query. */
+  readonly tds: TdsLab;
 }
 
 let current: UiContext | undefined;
