@@ -6,10 +6,10 @@
  * it builds with `parseProfile`, so the wizard cannot write an entry the store would refuse.
  */
 import { PLATFORMS } from '../platforms/catalog';
-import type { PlatformId, SnowflakeAuth, TlsMode, TrinoAuth, TrinoImpersonationMode } from '../platforms/types';
+import type { DatabricksAuth, PlatformId, SnowflakeAuth, SynapseAuth, TlsMode, TrinoAuth, TrinoImpersonationMode } from '../platforms/types';
 
 /** The platforms the wizard knows how to ask for; the catalog decides which of them are offered. */
-export type WizardPlatform = Extract<PlatformId, 'redshift' | 'trino' | 'snowflake'>;
+export type WizardPlatform = PlatformId;
 
 /** Every answer the wizard may collect; most are also the setting's own key. */
 export type StepKey =
@@ -29,6 +29,8 @@ export type StepKey =
   | 'privateKeyFile'
   | 'role'
   | 'warehouse'
+  | 'httpPath'
+  | 'unityCatalog'
   | 'saveTo';
 
 /** Answers as the user gave them (untrimmed); a skipped optional step is the empty string. */
@@ -239,6 +241,58 @@ function snowflakeSteps(answers: Answers): Step[] {
   ];
 }
 
+/** A host name or IP address, no scheme and no path (the drivers build their own URLs). */
+function validateHost(value: string): string | undefined {
+  return /^[A-Za-z0-9.:[\]_-]+$/.test(value.trim()) ? undefined : 'A host name or IP address (no scheme, no path).';
+}
+
+function synapseSteps(): Step[] {
+  return [
+    { kind: 'text', key: 'server', label: 'server', prompt: 'SQL endpoint, e.g. myworkspace.sql.azuresynapse.net', optional: false, validate: validateHost },
+    { kind: 'text', key: 'port', label: 'port', prompt: 'Port', initial: '1433', optional: false, validate: (value) => (validPort(value.trim()) ? undefined : 'A port from 1 to 65535.') },
+    { kind: 'text', key: 'database', label: 'database', prompt: 'Dedicated SQL pool (database)', optional: false, validate: required('A database name') },
+    {
+      kind: 'pick',
+      key: 'auth',
+      label: 'authentication',
+      placeholder: 'How the login signs in',
+      choices: [
+        { value: 'sql', label: 'sql', description: 'SQL login and password; the password is asked for on first connect and kept in secret storage' },
+        { value: 'azure-ad-password', label: 'azure-ad-password', description: 'Azure AD user and password (set clientId in settings)' },
+        { value: 'azure-ad-service-principal', label: 'azure-ad-service-principal', description: 'login = the client id; set tenantId in settings; the secret is asked for on first connect' },
+      ] satisfies readonly (Choice & { value: SynapseAuth })[],
+    },
+    loginStep('SQL login or Azure AD user (its Immuta user needs IMPERSONATE_USER). Map Immuta users to Synapse users with userMap in settings.'),
+  ];
+}
+
+function databricksSteps(): Step[] {
+  return [
+    { kind: 'text', key: 'host', label: 'host', prompt: 'Workspace host, e.g. adb-1234567890123456.7.azuredatabricks.net', optional: false, validate: validateHost },
+    { kind: 'text', key: 'httpPath', label: 'HTTP path', prompt: "The cluster's or SQL warehouse's HTTP path, e.g. /sql/protocolv1/o/…", optional: false, validate: required('An HTTP path') },
+    {
+      kind: 'pick',
+      key: 'auth',
+      label: 'authentication',
+      placeholder: 'How to sign in',
+      choices: [
+        { value: 'token', label: 'token', description: 'a personal access token, asked for on first connect and kept in secret storage' },
+        { value: 'oauth-m2m', label: 'oauth-m2m', description: "a service principal (set clientId in settings); its secret is asked for on first connect" },
+      ] satisfies readonly (Choice & { value: DatabricksAuth })[],
+    },
+    {
+      kind: 'pick',
+      key: 'unityCatalog',
+      label: 'Unity Catalog',
+      placeholder: 'Does this workspace use Unity Catalog?',
+      choices: [
+        { value: 'false', label: 'No', description: 'Databricks Spark: worksheets can impersonate' },
+        { value: 'true', label: 'Yes', description: 'Immuta does not support impersonation on Unity Catalog: worksheets run as yourself' },
+      ],
+    },
+  ];
+}
+
 /** Said where the user picks a role and again once saved, because these names are not asked. */
 export function snowflakeImpersonationNote(): string {
   return `To impersonate, the worksheet takes the role ${IMPERSONATION_ROLE_DEFAULT} and sets the variable ${IMPERSONATION_VARIABLE_DEFAULT}; change impersonationRole / impersonationVariable in settings if your integration differs.`;
@@ -246,10 +300,9 @@ export function snowflakeImpersonationNote(): string {
 
 /** Platforms the wizard offers: those the catalog ships and this module knows how to ask for. */
 export function wizardPlatforms(): WizardPlatform[] {
-  const known: readonly PlatformId[] = ['redshift', 'trino', 'snowflake'];
   return Object.values(PLATFORMS)
-    .filter((info) => info.available && known.includes(info.id))
-    .map((info) => info.id as WizardPlatform);
+    .filter((info) => info.available)
+    .map((info) => info.id);
 }
 
 function isWizardPlatform(value: string | undefined): value is WizardPlatform {
@@ -271,7 +324,13 @@ export function wizardSteps(answers: Answers, context: WizardContext): Step[] {
     choices: wizardPlatforms().map((id) => ({ value: id, label: PLATFORMS[id].displayName, description: '' })),
   };
   if (!isWizardPlatform(answers.platform)) return [platformStep];
-  const own = answers.platform === 'redshift' ? redshiftSteps() : answers.platform === 'trino' ? trinoSteps() : snowflakeSteps(answers);
+  const own: Step[] = {
+    redshift: redshiftSteps,
+    trino: trinoSteps,
+    snowflake: () => snowflakeSteps(answers),
+    synapse: synapseSteps,
+    databricks: databricksSteps,
+  }[answers.platform]();
   const save: PickStep[] = context.askSaveTarget
     ? [
         {
@@ -363,6 +422,18 @@ export function buildEntry(answers: Answers, context: WizardContext): EntryResul
           ...optional('database'),
           ...optional('schema'),
         },
+      };
+    case 'synapse':
+      return {
+        ok: true,
+        saveTo,
+        entry: { ...head, server: value('server'), port: Number(value('port')), database: value('database'), auth: value('auth'), user: value('user') },
+      };
+    case 'databricks':
+      return {
+        ok: true,
+        saveTo,
+        entry: { ...head, host: value('host'), httpPath: value('httpPath'), auth: value('auth'), ...(value('unityCatalog') === 'true' ? { unityCatalog: true } : {}) },
       };
   }
 }

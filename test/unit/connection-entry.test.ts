@@ -44,9 +44,9 @@ function choices(answers: Answers, key: StepKey): string[] {
 describe('Add Connection entries', () => {
   describe('steps', () => {
     it('offers exactly the available platforms, and only the platform step until one is chosen', () => {
-      assert.deepEqual(new Set(wizardPlatforms()), new Set(['redshift', 'trino', 'snowflake']));
+      assert.deepEqual(new Set(wizardPlatforms()), new Set(['redshift', 'synapse', 'databricks', 'trino', 'snowflake']));
       assert.deepEqual(keys({}), ['platform']);
-      assert.deepEqual(choices({}, 'platform').sort(), ['redshift', 'snowflake', 'trino']);
+      assert.deepEqual(choices({}, 'platform').sort(), ['databricks', 'redshift', 'snowflake', 'synapse', 'trino']);
     });
 
     it('asks each platform its own questions, ending with where to save when a workspace is open', () => {
@@ -253,10 +253,38 @@ describe('Add Connection entries', () => {
       }
       const badPick = buildEntry({ platform: 'trino', name: 'x', server: 'https://t', user: 'u', auth: 'kerberos', impersonationMode: 'native', saveTo: 'user' }, context);
       assert.ok(!badPick.ok && badPick.problems.some((problem) => problem === 'authentication: must be one of basic, jwt, none.'));
-      const noPlatform = buildEntry({ platform: 'synapse', name: 'x' }, context);
+      const noPlatform = buildEntry({ platform: 'oracle', name: 'x' }, context);
       assert.ok(!noPlatform.ok && noPlatform.problems[0]?.startsWith('platform must be one of'));
       const unanswered = buildEntry({ platform: 'redshift', name: 'x', host: 'h', user: 'u', tls: 'require', saveTo: 'user' }, context);
       assert.ok(!unanswered.ok && unanswered.problems.includes('port: no answer was given.'));
     });
+  });
+});
+
+describe('Add Connection entries for Synapse and Databricks', () => {
+  it('Synapse: its own steps, and an entry that loads as the store loads it', () => {
+    assert.deepEqual(keys({ platform: 'synapse' }), ['platform', 'name', 'server', 'port', 'database', 'auth', 'user', 'saveTo']);
+    const built = buildEntry({ platform: 'synapse', name: ' dw ', server: ' ws.sql.azuresynapse.net ', port: '1433', database: 'sales', auth: 'sql', user: ' gov ', saveTo: 'workspace' }, context);
+    assert.ok(built.ok);
+    if (built.ok) {
+      assert.deepEqual(built.entry, { name: 'dw', platform: 'synapse', server: 'ws.sql.azuresynapse.net', port: 1433, database: 'sales', auth: 'sql', user: 'gov' });
+      const parsed = parseProfile(built.entry, 'c', keyFiles);
+      assert.ok(parsed.ok && parsed.profile.platform === 'synapse' && parsed.profile.encrypt === true);
+    }
+    assert.match(textStep({ platform: 'synapse' }, 'server').validate('https://ws.example/x') ?? '', /host name or IP address/);
+  });
+
+  it('Databricks: Unity Catalog is asked for, and kept only when it is true', () => {
+    assert.deepEqual(keys({ platform: 'databricks' }, noWorkspace), ['platform', 'name', 'host', 'httpPath', 'auth', 'unityCatalog']);
+    const answers: Answers = { platform: 'databricks', name: 'dbx', host: 'adb-1.2.azuredatabricks.net', httpPath: '/sql/1.0/warehouses/abc', auth: 'token', unityCatalog: 'true' };
+    const built = buildEntry(answers, noWorkspace);
+    assert.ok(built.ok);
+    if (built.ok) {
+      assert.equal(built.entry.unityCatalog, true);
+      const parsed = parseProfile(built.entry, 'c', keyFiles);
+      assert.ok(parsed.ok && parsed.profile.platform === 'databricks' && parsed.profile.unityCatalog && parsed.profile.port === 443);
+    }
+    const spark = buildEntry({ ...answers, unityCatalog: 'false' }, noWorkspace);
+    assert.ok(spark.ok && !('unityCatalog' in spark.entry));
   });
 });
