@@ -140,7 +140,7 @@ export const resultsViewBench: BenchSuite = {
         await workbench.waitForWorkbench();
         await workbench.openFile('bench.sql');
         await workbench.runCommand('Immuta: Select Connection');
-        await workbench.answerQuickInput('governor', 'Lab Redshift (governor)');
+        await workbench.answerQuickInput('Lab Redshift (governor)', 'Lab Redshift (governor)');
         await workbench.statusItem('Lab Redshift (governor)').waitFor({ state: 'visible' });
         // The warm-up opens the session (asking for the password when this browser has not
         // kept it) so that the measured runs do not.

@@ -49,7 +49,7 @@ describe('worksheets in the workbench, as a person uses them', function () {
     const { workbench } = ui();
     await workbench.runCommand('Immuta: Select Connection');
     await workbench.screenshot('connection-picker');
-    await workbench.answerQuickInput('governor', 'Lab Redshift (governor)');
+    await workbench.answerQuickInput('Lab Redshift (governor)', 'Lab Redshift (governor)');
     await workbench.statusItem('Lab Redshift (governor) · Redshift').waitFor({ state: 'visible' });
     await workbench.screenshot('connection-selected');
   });
@@ -133,7 +133,7 @@ describe('worksheets in the workbench, as a person uses them', function () {
   it('opens a second worksheet that starts as yourself and returns your own rows', async () => {
     const { workbench } = ui();
     await workbench.runCommand('Immuta: New Worksheet');
-    await workbench.answerQuickInput('governor', 'Lab Redshift (governor)');
+    await workbench.answerQuickInput('Lab Redshift (governor)', 'Lab Redshift (governor)');
     await workbench.editorTab('Untitled', { active: true }).waitFor({ state: 'visible' });
     await workbench.statusItem(/^\s*yourself\s*$/).waitFor({ state: 'visible' });
     await workbench.page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
@@ -171,7 +171,7 @@ describe('worksheets in the workbench, as a person uses them', function () {
   it('saving an untitled impersonating worksheet keeps its session and its impersonation', async () => {
     const { workbench, workspace } = ui();
     await workbench.runCommand('Immuta: New Worksheet');
-    await workbench.answerQuickInput('governor', 'Lab Redshift (governor)');
+    await workbench.answerQuickInput('Lab Redshift (governor)', 'Lab Redshift (governor)');
     await workbench.editorTab('Untitled', { active: true }).waitFor({ state: 'visible' });
     await workbench.page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
     await workbench.page.keyboard.type('SELECT count(*) FROM sales.customers;');
@@ -260,7 +260,7 @@ describe('worksheets in the workbench, as a person uses them', function () {
   it('tests a connection from the palette, asking for its password once', async () => {
     const { workbench } = ui();
     await workbench.runCommand('Immuta: Test Connection');
-    await workbench.answerQuickInput('owner', 'Lab Redshift (owner)');
+    await workbench.answerQuickInput('Lab Redshift (owner)', 'Lab Redshift (owner)');
     await workbench.page.locator('.quick-input-widget', { hasText: 'Password for owner' }).waitFor({ state: 'visible' });
     await workbench.answerQuickInput(DEMO_PASSWORDS.owner);
     await workbench.waitForNotification('Connected to "Lab Redshift (owner)" as owner');

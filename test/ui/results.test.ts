@@ -21,7 +21,7 @@ describe('the results view, as a person uses it', function () {
     const { workbench } = ui();
     await workbench.openFile('results-demo.sql');
     await workbench.runCommand('Immuta: Select Connection');
-    await workbench.answerQuickInput('governor', 'Lab Redshift (governor)');
+    await workbench.answerQuickInput('Lab Redshift (governor)', 'Lab Redshift (governor)');
     await workbench.statusItem('Lab Redshift (governor)').waitFor({ state: 'visible' });
     await workbench.page.locator('.monaco-editor .view-line', { hasText: 'generate_series' }).first().click();
     await workbench.page.keyboard.press('Control+Enter');
