@@ -1,3 +1,5 @@
+import { commonUserNameProblem } from '../user-names';
+import { stripLeadingComments } from '../sql-text';
 import { impersonationUnavailable } from '../profile';
 import type { ConnectionProfile, DatabricksProfile, ImpersonationTemplates, StatementEffect } from '../types';
 
@@ -29,19 +31,8 @@ export function impersonationUnsupported(profile: ConnectionProfile): string | u
 }
 
 export function validateUserName(user: string): string | undefined {
-  if (user.length === 0) {
-    return 'The user name is empty.';
-  }
-  if (user.trim() !== user) {
-    return 'The user name starts or ends with spaces; Immuta user names do not. Remove them and try again.';
-  }
-  if (user.length > MAX_USER_LENGTH) {
-    return `The user name is ${user.length} characters long; at most ${MAX_USER_LENGTH} are accepted.`;
-  }
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(user)) {
-    return 'The user name contains a control character (such as a line break or NUL), which no Immuta user name has.';
-  }
+  const common = commonUserNameProblem(user, MAX_USER_LENGTH);
+  if (common !== undefined) return common;
   if (user.includes('${')) {
     // Spark substitutes ${...} anywhere in a statement's text before parsing it, quotes or not.
     return 'The user name contains "${", which Databricks would replace with a variable\u2019s value before Immuta saw the name.';
@@ -110,22 +101,6 @@ export function keyOf(templates: ImpersonationTemplates | undefined): string | u
 export function parseBackQuoted(text: string): string | undefined {
   const match = /^`((?:[^`]|``)*)`$/.exec(text);
   return match ? match[1].replace(/``/g, '`') : undefined;
-}
-
-export function stripLeadingComments(sql: string): string {
-  let rest = sql;
-  for (;;) {
-    const trimmed = rest.trimStart();
-    if (trimmed.startsWith('--')) {
-      const end = trimmed.search(/\r\n|\r|\n/);
-      rest = end < 0 ? '' : trimmed.slice(end);
-    } else if (trimmed.startsWith('/*')) {
-      const end = trimmed.indexOf('*/');
-      rest = end < 0 ? '' : trimmed.slice(end + 2);
-    } else {
-      return trimmed;
-    }
-  }
 }
 
 const SET_WITH_VALUE = /^SET\s+(`(?:[^`]|``)+`|[A-Za-z_\d\\.:]+)\s*=([\s\S]*)$/i;

@@ -11,7 +11,8 @@ import type {
   SessionImpersonation,
   TransactionState,
 } from '../types';
-import { classifyFor, readBackValue, renderSet, stripLeadingComments, UNITY_CATALOG_UNSUPPORTED, type ImpersonationStatements } from './dialect';
+import { stripLeadingComments } from '../sql-text';
+import { classifyFor, readBackValue, renderSet, UNITY_CATALOG_UNSUPPORTED, type ImpersonationStatements } from './dialect';
 import { isSessionGone, mapStatementError, messageOf } from './errors';
 import type { SdkClient, SdkOperation, SdkSession } from './sdk';
 import { collect, drain, EXECUTE_OPTIONS } from './statement';

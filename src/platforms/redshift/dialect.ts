@@ -1,3 +1,5 @@
+import { commonUserNameProblem } from '../user-names';
+import { stripLeadingComments } from '../sql-text';
 import type { StatementEffect } from '../types';
 
 /**
@@ -21,19 +23,8 @@ const MENTION_PATTERN = /\bimpersonate_user\s*\(/i;
 const RESET_PATTERN = /^(?:DISCARD\s+ALL|RESET\s+ALL|RESET\s+SESSION\s+AUTHORIZATION|SET\s+SESSION\s+AUTHORIZATION\b)/i;
 
 export function validateUserName(user: string): string | undefined {
-  if (user.length === 0) {
-    return 'The user name is empty.';
-  }
-  if (user.trim() !== user) {
-    return 'The user name starts or ends with spaces; Immuta user names do not. Remove them and try again.';
-  }
-  if (user.length > MAX_USER_LENGTH) {
-    return `The user name is ${user.length} characters long; at most ${MAX_USER_LENGTH} are accepted.`;
-  }
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(user)) {
-    return 'The user name contains a control character (such as a line break or NUL), which no Immuta user name has.';
-  }
+  const common = commonUserNameProblem(user, MAX_USER_LENGTH);
+  if (common !== undefined) return common;
   return undefined;
 }
 
@@ -71,22 +62,6 @@ function parseStringLiteral(text: string): string | undefined {
     return dollar[2];
   }
   return undefined;
-}
-
-function stripLeadingComments(sql: string): string {
-  let rest = sql;
-  for (;;) {
-    const trimmed = rest.trimStart();
-    if (trimmed.startsWith('--')) {
-      const end = trimmed.search(/\r\n|\r|\n/);
-      rest = end < 0 ? '' : trimmed.slice(end);
-    } else if (trimmed.startsWith('/*')) {
-      const end = trimmed.indexOf('*/');
-      rest = end < 0 ? '' : trimmed.slice(end + 2);
-    } else {
-      return trimmed;
-    }
-  }
 }
 
 /**

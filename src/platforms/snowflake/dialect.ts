@@ -1,3 +1,5 @@
+import { commonUserNameProblem } from '../user-names';
+import { stripLeadingComments } from '../sql-text';
 import type { StatementEffect } from '../types';
 
 /**
@@ -20,21 +22,10 @@ const PLAIN_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_$]*$/;
 const QUOTED_IDENTIFIER = /^"(?:[^"]|"")+"$/;
 
 export function validateUserName(user: string): string | undefined {
-  if (user.length === 0) {
-    return 'The user name is empty.';
-  }
-  if (user.trim() !== user) {
-    return 'The user name starts or ends with spaces; Immuta user names do not. Remove them and try again.';
-  }
-  if (user.length > MAX_USER_LENGTH) {
-    return `The user name is ${user.length} characters long; at most ${MAX_USER_LENGTH} are accepted.`;
-  }
+  const common = commonUserNameProblem(user, MAX_USER_LENGTH);
+  if (common !== undefined) return common;
   if (Buffer.byteLength(user, 'utf8') > MAX_USER_BYTES) {
     return `The user name is longer than the ${MAX_USER_BYTES} bytes a Snowflake session variable can hold.`;
-  }
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(user)) {
-    return 'The user name contains a control character (such as a line break or NUL), which no Immuta user name has.';
   }
   return undefined;
 }
@@ -124,8 +115,11 @@ const UNSET = new RegExp(String.raw`^UNSET\s+(?:(${IDENT})|\(([^)]*)\))\s*;?\s*$
 const USE_ROLE = /^USE\s+(?:SECONDARY\s+ROLES?|ROLE)\b/i;
 
 /** How a statement affects impersonation, for the profile's session variable. */
+/** Snowflake takes `//` line comments as well as `--`. */
+export const SNOWFLAKE_LINE_COMMENTS = ['--', '//'] as const;
+
 export function classifyFor(sql: string, variable: string): StatementEffect {
-  const text = stripLeadingComments(sql).trim();
+  const text = stripLeadingComments(sql, SNOWFLAKE_LINE_COMMENTS).trim();
   const code = blankOutLiteralsAndComments(text).trim();
   const set = SET_ONE.exec(text);
   if (set && /^SET\b/i.test(code) && namesVariable(set[1], variable)) {
@@ -185,22 +179,6 @@ function splitNames(list: string): string[] {
     .split(',')
     .map((name) => name.trim())
     .filter((name) => name !== '');
-}
-
-export function stripLeadingComments(sql: string): string {
-  let rest = sql;
-  for (;;) {
-    const trimmed = rest.trimStart();
-    if (trimmed.startsWith('--') || trimmed.startsWith('//')) {
-      const end = trimmed.search(/\r\n|\r|\n/);
-      rest = end < 0 ? '' : trimmed.slice(end);
-    } else if (trimmed.startsWith('/*')) {
-      const end = trimmed.indexOf('*/');
-      rest = end < 0 ? '' : trimmed.slice(end + 2);
-    } else {
-      return trimmed;
-    }
-  }
 }
 
 /**

@@ -12,7 +12,8 @@ import type {
   SnowflakeProfile,
   TransactionState,
 } from '../types';
-import { classifyFor, quoteIdentifier, quoteString, stripLeadingComments } from './dialect';
+import { stripLeadingComments } from '../sql-text';
+import { classifyFor, quoteIdentifier, quoteString, SNOWFLAKE_LINE_COMMENTS } from './dialect';
 import { isSessionGone, mapStatementError } from './errors';
 import type { SdkConnection, SdkError, SdkStatement } from './sdk';
 import { cellConverter, columnInfo, FETCH_AS_STRING } from './values';
@@ -195,7 +196,7 @@ export class SnowflakeSession implements PlatformSession {
     return {
       rowCount,
       // Snowflake reports no command tag; the statement's first keyword is what a person reads.
-      command: /^[A-Za-z]+/.exec(stripLeadingComments(sql))?.[0].toUpperCase() ?? null,
+      command: /^[A-Za-z]+/.exec(stripLeadingComments(sql, SNOWFLAKE_LINE_COMMENTS))?.[0].toUpperCase() ?? null,
       hasResultSet,
       durationMs: performance.now() - started,
       queryId: statement.getQueryId() ?? null,

@@ -1,3 +1,5 @@
+import { commonUserNameProblem, halfSurrogateProblem } from '../user-names';
+import { stripLeadingComments } from '../sql-text';
 import type { StatementEffect } from '../types';
 
 /**
@@ -18,22 +20,9 @@ export const CLEAR_SQL = `EXEC sys.sp_set_session_context @key = N'${SESSION_KEY
 export const READ_BACK_SQL = `SELECT SESSION_CONTEXT(N'${SESSION_KEY}') AS ${SESSION_KEY}`;
 
 export function validateUserName(user: string): string | undefined {
-  if (user.length === 0) {
-    return 'The user name is empty.';
-  }
-  if (user.trim() !== user) {
-    return 'The user name starts or ends with spaces; Immuta user names do not. Remove them and try again.';
-  }
-  if (user.length > MAX_USER_LENGTH) {
-    return `The user name is ${user.length} characters long; a Synapse session context value holds at most ${MAX_USER_LENGTH}.`;
-  }
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(user)) {
-    return 'The user name contains a control character (such as a line break or NUL), which no Immuta user name has.';
-  }
-  if (/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(user)) {
-    return 'The user name is not well-formed Unicode text (it holds half of a surrogate pair).';
-  }
+  const tooLong = (length: number) => `The user name is ${length} characters long; a Synapse session context value holds at most ${MAX_USER_LENGTH}.`;
+  const common = commonUserNameProblem(user, MAX_USER_LENGTH, tooLong) ?? halfSurrogateProblem(user);
+  if (common !== undefined) return common;
   return undefined;
 }
 
@@ -101,22 +90,6 @@ export function classifyStatement(sql: string): StatementEffect {
     return { kind: 'impersonation-unparsed' };
   }
   return { kind: 'ordinary' };
-}
-
-export function stripLeadingComments(sql: string): string {
-  let rest = sql;
-  for (;;) {
-    const trimmed = rest.trimStart();
-    if (trimmed.startsWith('--')) {
-      const end = trimmed.search(/\r\n|\r|\n/);
-      rest = end < 0 ? '' : trimmed.slice(end);
-    } else if (trimmed.startsWith('/*')) {
-      const end = trimmed.indexOf('*/');
-      rest = end < 0 ? '' : trimmed.slice(end + 2);
-    } else {
-      return trimmed;
-    }
-  }
 }
 
 /** The Synapse user linked to an Immuta user: the profile's map, else the same name. */

@@ -1,3 +1,4 @@
+import { commonUserNameProblem, halfSurrogateProblem } from '../user-names';
 import type { StatementEffect, TrinoImpersonationMode } from '../types';
 import { isSymbol, isWord, readQualifiedName, tokenize, type Token } from './sql-tokens';
 
@@ -32,22 +33,8 @@ export function propertyReference(name: string): string {
  * travels URL-encoded, so any well-formed Unicode text is fine.
  */
 export function validateUserName(user: string, mode?: TrinoImpersonationMode): string | undefined {
-  if (user.length === 0) {
-    return 'The user name is empty.';
-  }
-  if (user.trim() !== user) {
-    return 'The user name starts or ends with spaces; Immuta user names do not. Remove them and try again.';
-  }
-  if (user.length > MAX_USER_LENGTH) {
-    return `The user name is ${user.length} characters long; at most ${MAX_USER_LENGTH} are accepted.`;
-  }
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(user)) {
-    return 'The user name contains a control character (such as a line break or NUL), which no Immuta user name has.';
-  }
-  if (/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(user)) {
-    return 'The user name is not well-formed Unicode text (it holds half of a surrogate pair).';
-  }
+  const common = commonUserNameProblem(user, MAX_USER_LENGTH) ?? halfSurrogateProblem(user);
+  if (common !== undefined) return common;
   if (mode === 'native' && /[^\x20-\x7e]/.test(user)) {
     return (
       'With native Trino impersonation the user name is sent in the X-Trino-User HTTP header, which carries only ' +
