@@ -8,32 +8,16 @@ import { silentLogger } from '../../src/common/logger';
 import { isPlatformError } from '../../src/platforms/errors';
 import type { SessionClosed } from '../../src/platforms/types';
 import { isWorksheetError } from '../../src/worksheets/errors';
-import type { StatementOutcome } from '../../src/worksheets/run-types';
-import type { AuditEntry, Worksheet } from '../../src/worksheets/worksheet';
+import type { AuditEntry } from '../../src/worksheets/worksheet';
 import { startDatabricksLab, type DatabricksLab } from '../lab/databricks-server';
 import { guardViolations } from '../support/network-guard';
 import { bundledDriver, createDatabricksHarness, databricksProfile } from './databricks-harness';
 import { lab } from './shared-lab';
-import { DIST_PLATFORMS, firstColumn, runOk, runOne } from './worksheet-harness';
+import { DIST_PLATFORMS, failure, firstColumn, regionsSeen, runOk, runOne, whoami , HOSTILE_USER_NAMES } from './worksheet-harness';
 
 const BOB = 'bob@example.com';
-const HOSTILE = ["o'brien", 'a"b', "x'); drop table t; --", 'Zoë 山田 🚀 ünïcödé', 'n'.repeat(300), '\\', 'bob@example.com; SELECT 1', 'back`tick``s', "$' and $& and $1"];
+const HOSTILE = [...HOSTILE_USER_NAMES, 'back`tick``s', "$' and $& and $1"];
 const NULL_SINK = { columns: () => undefined, rows: () => undefined, notice: () => undefined };
-
-function failure(outcome: StatementOutcome): Error {
-  assert.equal(outcome.status, 'failed', `expected a failure, got ${outcome.status}`);
-  return (outcome as { error: Error }).error;
-}
-
-async function regionsSeen(worksheet: Worksheet): Promise<string[]> {
-  const [result] = await runOk(worksheet, 'SELECT DISTINCT region FROM sales.customers ORDER BY 1');
-  return firstColumn(result) as string[];
-}
-
-async function whoami(worksheet: Worksheet): Promise<{ login: string; effective: string }> {
-  const [result] = await runOk(worksheet, 'SELECT login, effective_user FROM immuta.whoami()');
-  return { login: String(result.rows[0][0]), effective: String(result.rows[0][1]) };
-}
 
 function statementsOf(server: DatabricksLab, sessionId: string): string[] {
   return server.received.filter((call) => call.call === 'ExecuteStatement' && call.sessionId === sessionId).map((call) => call.statement ?? '');

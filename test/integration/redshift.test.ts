@@ -3,24 +3,13 @@ import { silentLogger } from '../../src/common/logger';
 import { isPlatformError } from '../../src/platforms/errors';
 import { isWorksheetError } from '../../src/worksheets/errors';
 import { WorksheetRegistry } from '../../src/worksheets/registry';
-import type { StatementOutcome } from '../../src/worksheets/run-types';
 import type { Worksheet } from '../../src/worksheets/worksheet';
 import { lab } from './shared-lab';
-import { collector, createHarness, firstColumn, redshiftProfile, runOk, runOne } from './worksheet-harness';
+import { collector, createHarness, failure, redshiftProfile, regionsSeen, runOk, runOne } from './worksheet-harness';
 
 const ALICE = 'alice@example.com';
 const BOB = 'bob@example.com';
 const CAROL = 'carol@example.com';
-
-function failure(outcome: StatementOutcome): Error {
-  assert.equal(outcome.status, 'failed', `expected a failure, got ${outcome.status}`);
-  return (outcome as { error: Error }).error;
-}
-
-async function regionsSeen(worksheet: Worksheet): Promise<string[]> {
-  const [result] = await runOk(worksheet, 'SELECT DISTINCT region FROM sales.customers ORDER BY 1');
-  return firstColumn(result) as string[];
-}
 
 async function effectiveUser(worksheet: Worksheet): Promise<string | null> {
   const [result] = await runOk(worksheet, 'SELECT immuta.current_impersonation()');

@@ -5,31 +5,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { isPlatformError } from '../../src/platforms/errors';
-import type { StatementOutcome } from '../../src/worksheets/run-types';
-import type { Worksheet } from '../../src/worksheets/worksheet';
 import { startSnowflakeLab, type SnowflakeLab } from '../lab/snowflake-server';
 import { guardViolations } from '../support/network-guard';
 import { lab } from './shared-lab';
 import { createSnowflakeHarness, snowflakeProfile } from './snowflake-harness';
-import { DIST_PLATFORMS, firstColumn, runOk, runOne } from './worksheet-harness';
+import { DIST_PLATFORMS, failure, firstColumn, regionsSeen, runOk, runOne, whoami, HOSTILE_USER_NAMES } from './worksheet-harness';
 
 const BOB = 'bob@example.com';
-const HOSTILE = ["o'brien", 'a"b', "x'); drop table t; --", 'Zoë 山田 🚀 ünïcödé', 'n'.repeat(300), '\\', 'bob@example.com; SELECT 1'];
-
-function failure(outcome: StatementOutcome): Error {
-  assert.equal(outcome.status, 'failed', `expected a failure, got ${outcome.status}`);
-  return (outcome as { error: Error }).error;
-}
-
-async function regionsSeen(worksheet: Worksheet): Promise<string[]> {
-  const [result] = await runOk(worksheet, 'SELECT DISTINCT region FROM sales.customers ORDER BY 1');
-  return firstColumn(result) as string[];
-}
-
-async function whoami(worksheet: Worksheet): Promise<{ login: string; effective: string }> {
-  const [result] = await runOk(worksheet, 'SELECT login, effective_user FROM immuta.whoami()');
-  return { login: String(result.rows[0][0]), effective: String(result.rows[0][1]) };
-}
 
 function sqlSent(server: SnowflakeLab, sessionId: string): string[] {
   return server.received
@@ -234,7 +216,7 @@ describe('Snowflake worksheets through snowflake-sdk and the lab\u2019s Snowflak
       assert.deepEqual(await regionsSeen(worksheet), ['US']);
     });
 
-    for (const name of HOSTILE) {
+    for (const name of HOSTILE_USER_NAMES) {
       it(`round-trips the name ${JSON.stringify(name.length > 40 ? `${name.slice(0, 8)}… (${name.length} chars)` : name)} exactly`, async () => {
         const worksheet = harness.registry.create(snowflakeProfile(server, 'governor'));
         await worksheet.impersonate(name);

@@ -6,32 +6,16 @@ import * as path from 'node:path';
 import { isPlatformError } from '../../src/platforms/errors';
 import { splitStatements } from '../../src/sql/splitter';
 import { isWorksheetError } from '../../src/worksheets/errors';
-import type { StatementOutcome } from '../../src/worksheets/run-types';
 import type { Worksheet } from '../../src/worksheets/worksheet';
 import { findFreePort } from '../lab/ports';
 import { makeTlsFiles } from '../lab/tls';
 import { startTdsLab, type TdsLab, type TdsReceived } from '../lab/tds-server';
 import { lab } from './shared-lab';
 import { createSynapseHarness, synapseProfile } from './synapse-harness';
-import { collector, firstColumn, runOk, runOne } from './worksheet-harness';
+import { collector, failure, firstColumn, regionsSeen, runOk, runOne, whoami } from './worksheet-harness';
 
 const BOB = 'bob@example.com';
 const BOB_MAP = { [BOB]: 'bob' };
-
-function failure(outcome: StatementOutcome): Error {
-  assert.equal(outcome.status, 'failed', `expected a failure, got ${outcome.status}`);
-  return (outcome as { error: Error }).error;
-}
-
-async function regionsSeen(worksheet: Worksheet): Promise<string[]> {
-  const [result] = await runOk(worksheet, 'SELECT DISTINCT region FROM sales.customers ORDER BY 1');
-  return firstColumn(result) as string[];
-}
-
-async function whoami(worksheet: Worksheet): Promise<{ login: string; effective: string }> {
-  const [result] = await runOk(worksheet, 'SELECT login, effective_user FROM immuta.whoami()');
-  return { login: String(result.rows[0][0]), effective: String(result.rows[0][1]) };
-}
 
 function sessionOf(worksheet: Worksheet): number {
   return Number(worksheet.snapshot().sessionId);

@@ -2,33 +2,16 @@ import * as assert from 'node:assert/strict';
 import { isPlatformError } from '../../src/platforms/errors';
 import type { TrinoProfile } from '../../src/platforms/types';
 import { isWorksheetError } from '../../src/worksheets/errors';
-import type { StatementOutcome } from '../../src/worksheets/run-types';
 import type { Worksheet } from '../../src/worksheets/worksheet';
 import { parseSessionHeader, startTrinoLab, type ReceivedRequest, type TrinoLab } from '../lab/trino-server';
 import { lab } from './shared-lab';
 import { createTrinoHarness, trinoProfile } from './trino-harness';
-import { collector, firstColumn, runOk, runOne } from './worksheet-harness';
+import { collector, failure, regionsSeen, runOk, runOne, whoami, HOSTILE_USER_NAMES } from './worksheet-harness';
 
 const BOB = 'bob@example.com';
 const CAROL = 'carol@example.com';
 const PROPERTY = 'immuta.immuta_user';
 
-const HOSTILE = ["o'brien", 'a"b', "x'); drop table t; --", 'Zoë 山田 🚀 ünïcödé', 'n'.repeat(300), '\\', 'bob@example.com; SELECT 1'];
-
-function failure(outcome: StatementOutcome): Error {
-  assert.equal(outcome.status, 'failed', `expected a failure, got ${outcome.status}`);
-  return (outcome as { error: Error }).error;
-}
-
-async function regionsSeen(worksheet: Worksheet): Promise<string[]> {
-  const [result] = await runOk(worksheet, 'SELECT DISTINCT region FROM sales.customers ORDER BY 1');
-  return firstColumn(result) as string[];
-}
-
-async function whoami(worksheet: Worksheet): Promise<{ login: string; effective: string }> {
-  const [result] = await runOk(worksheet, 'SELECT login, effective_user FROM immuta.whoami()');
-  return { login: result.rows[0][0] as string, effective: result.rows[0][1] as string };
-}
 
 async function currentImpersonation(worksheet: Worksheet): Promise<string | null> {
   const [result] = await runOk(worksheet, 'SELECT immuta.current_impersonation()');
@@ -252,7 +235,7 @@ describe('Starburst (Trino) worksheets on the Trino lab', function () {
 
     it('round-trips hostile user names exactly, to Immuta and back', async () => {
       const worksheet = governor();
-      for (const name of HOSTILE) {
+      for (const name of HOSTILE_USER_NAMES) {
         await worksheet.impersonate(name);
         assert.deepEqual(await worksheet.verify(), { kind: 'verified', user: name }, name);
         assert.equal(await currentImpersonation(worksheet), name, name);
@@ -304,7 +287,7 @@ describe('Starburst (Trino) worksheets on the Trino lab', function () {
 
     it('round-trips hostile ASCII names, and refuses names an HTTP header cannot carry', async () => {
       const worksheet = native();
-      for (const name of HOSTILE.filter((candidate) => /^[\x20-\x7e]*$/.test(candidate))) {
+      for (const name of HOSTILE_USER_NAMES.filter((candidate) => /^[\x20-\x7e]*$/.test(candidate))) {
         await worksheet.impersonate(name);
         assert.equal(await currentImpersonation(worksheet), name, name);
         assert.equal(lastStatement().headers['x-trino-user'], name, name);

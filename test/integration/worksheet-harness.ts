@@ -1,3 +1,4 @@
+import * as assert from 'node:assert/strict';
 /**
  * Builds worksheets the way the extension does (PlatformLoader over the built bundles in
  * dist/platforms), pointed at the lab's PostgreSQL, and collects what a results view would show.
@@ -102,4 +103,25 @@ export async function runOne(worksheet: Worksheet, statement: string): Promise<S
 /** The distinct values of the first column. */
 export function firstColumn(result: CollectedResult): CellValue[] {
   return result.rows.map((row) => row[0]);
+}
+
+/** The user names every adapter must round-trip exactly or refuse up front, never splice. */
+export const HOSTILE_USER_NAMES: readonly string[] = ["o'brien", 'a"b', "x'); drop table t; --", 'Zoë 山田 🚀 ünïcödé', 'n'.repeat(300), '\\', 'bob@example.com; SELECT 1'];
+
+/** The error of an outcome that must have failed. */
+export function failure(outcome: StatementOutcome): Error {
+  assert.equal(outcome.status, 'failed', `expected a failure, got ${outcome.status}`);
+  return (outcome as { error: Error }).error;
+}
+
+/** The customer regions the worksheet's identity may see (the fixture's row filter). */
+export async function regionsSeen(worksheet: Worksheet): Promise<string[]> {
+  const [result] = await runOk(worksheet, 'SELECT DISTINCT region FROM sales.customers ORDER BY 1');
+  return firstColumn(result) as string[];
+}
+
+/** Who the server says ran the statement: the login, and the Immuta user the data was read as. */
+export async function whoami(worksheet: Worksheet): Promise<{ login: string; effective: string }> {
+  const [result] = await runOk(worksheet, 'SELECT login, effective_user FROM immuta.whoami()');
+  return { login: String(result.rows[0][0]), effective: String(result.rows[0][1]) };
 }
