@@ -61,6 +61,8 @@ export interface ErrorView {
   readonly code?: string;
   readonly detail?: string;
   readonly hint?: string;
+  /** What to do, when the extension recognises the failure (e.g. a missing IMPERSONATE_USER). */
+  readonly advice?: string;
   /** 1-based line and column in the statement, when the server reported a position. */
   readonly line?: number;
   readonly column?: number;

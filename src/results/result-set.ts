@@ -106,6 +106,13 @@ export class ResultSet {
     this.changeEmitter.fire();
   }
 
+  /** The Immuta project learnt after the statement started (the stamp shows it when it lands). */
+  setProject(project: string | null): void {
+    if (!this.stampValue || this.stampValue.project === project) return;
+    this.stampValue = { ...this.stampValue, project };
+    this.changeEmitter.fire();
+  }
+
   setColumns(columns: readonly ColumnInfo[]): void {
     this.rawColumns = [...columns];
     this.columnsValue = columns.map((column) => ({ name: column.name, type: column.type, kind: columnKind(column.type) }));

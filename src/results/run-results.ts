@@ -8,13 +8,18 @@ export interface RunResultsOptions {
   readonly rowLimit: number;
   readonly platformName: (platform: RunStamp['platform']) => string;
   /** The server's words for a failure, with code and position, for the view. */
-  readonly describeError: (error: unknown, statement: string) => ErrorView;
+  readonly describeError: (error: unknown, statement: string, stamp: RunStamp | undefined) => ErrorView;
   /** Called once per statement as it ends (history, diagnostics, traces). */
   readonly onFinished?: (result: ResultSet, outcome: StatementOutcome) => void;
   /** Called when a statement starts executing (traces). */
   readonly onStarted?: (result: ResultSet) => void;
   /** Called when a statement's first rows arrive (traces). */
   readonly onFirstRows?: (result: ResultSet) => void;
+  /**
+   * The Immuta project of whom a statement runs as: known now (from a brief cache) and, when a
+   * re-check is under way, later. null: none; undefined: not known.
+   */
+  readonly projectOf?: (stamp: RunStamp) => { readonly now: string | null | undefined; readonly later?: Promise<string | null | undefined> };
 }
 
 /**
@@ -42,7 +47,14 @@ export class RunResults {
       started: (index, stamp) => {
         const result = this.results[index];
         if (!result) return;
-        result.started(stampView(stamp, this.options.platformName));
+        const project = this.options.projectOf?.(stamp);
+        result.started({ ...stampView(stamp, this.options.platformName), project: project?.now });
+        void project?.later?.then(
+          (known) => {
+            if (!this.disposed && known !== undefined) result.setProject(known);
+          },
+          () => undefined,
+        );
         this.options.onStarted?.(result);
       },
       columns: (index, columns) => this.results[index]?.setColumns(columns),
@@ -102,7 +114,7 @@ export class RunResults {
       case 'failed':
         return {
           status: 'failed' as const,
-          error: this.options.describeError(outcome.error, result.statement ?? ''),
+          error: this.options.describeError(outcome.error, result.statement ?? '', outcome.stamp),
           durationMs: elapsedSince(result),
         };
       case 'cancelled':
@@ -123,7 +135,7 @@ export function stampView(stamp: RunStamp, platformName: (platform: RunStamp['pl
     profile: stamp.profileName,
     login: stamp.login,
     ranAs: stamp.ranAs.kind === 'yourself' ? null : stamp.ranAs.user,
-    // Immuta projects are not known until the Immuta API is configured (a later feature).
+    // Filled in by the run's projectOf (the Immuta API); unknown without it.
     project: undefined,
     startedAt: stamp.startedAt,
     durationMs: null,

@@ -1,8 +1,10 @@
 import { isPlatformError } from '../platforms/errors';
+import { explainImpersonationError, type ImpersonationErrorContext } from '../platforms/impersonation-errors';
+import type { PlatformId } from '../platforms/types';
 import { isWorksheetError } from '../worksheets/errors';
 
 /** One user-facing sentence (or two) for any error, keeping the server's own words. */
-export function errorMessage(error: unknown): string {
+export function errorMessage(error: unknown, platform?: PlatformId, context?: ImpersonationErrorContext): string {
   if (isPlatformError(error)) {
     const parts = [error.message];
     if (error.serverMessage && !error.message.includes(error.serverMessage)) {
@@ -13,9 +15,8 @@ export function errorMessage(error: unknown): string {
     if (error.kind === 'authentication') {
       parts.push('If the stored password is wrong, run "Immuta: Forget Connection Secret" and connect again.');
     }
-    if (error.kind === 'permission' && /IMPERSONATE_USER/.test(error.serverMessage ?? '')) {
-      parts.push('Ask an Immuta administrator for the IMPERSONATE_USER permission, or stop impersonating.');
-    }
+    const explained = explainImpersonationError(platform, error, context);
+    if (explained) parts.push(explained.advice);
     return parts.join(' ');
   }
   if (isWorksheetError(error)) {

@@ -3,10 +3,11 @@ import type { Logger } from '../common/logger';
 import type { Trace } from '../common/trace';
 import { platformInfo } from '../platforms/catalog';
 import { isPlatformError } from '../platforms/errors';
+import { explainImpersonationError } from '../platforms/impersonation-errors';
 import type { ErrorView, ViewSettings } from '../results/protocol';
 import type { ResultSet } from '../results/result-set';
-import { lineAndColumn, RunResults } from '../results/run-results';
-import type { RunHandle, RunObserver, StatementOutcome } from '../worksheets/run-types';
+import { lineAndColumn, RunResults, type RunResultsOptions } from '../results/run-results';
+import type { RunHandle, RunObserver, RunStamp, StatementOutcome } from '../worksheets/run-types';
 import type { WorksheetId } from '../worksheets/worksheet';
 import { errorMessage } from './messages';
 import { ResultExporter } from './result-export';
@@ -70,6 +71,8 @@ export class ResultsController implements vscode.Disposable {
     /** Whether row pages cross a network to the webview (VS Code for the Web, remote windows). */
     private readonly rowsCrossNetwork: boolean,
     private readonly onStatementFinished: (worksheetId: WorksheetId, label: string, document: vscode.Uri, outcome: StatementOutcome, result: ResultSet) => void,
+    /** The Immuta project of whom a statement runs as, for its stamp. */
+    private readonly projectOf?: (stamp: RunStamp, worksheetId: WorksheetId) => ReturnType<NonNullable<RunResultsOptions['projectOf']>>,
   ) {
     this.exporter = new ResultExporter(logger);
     this.subscriptions.push(
@@ -102,6 +105,7 @@ export class ResultsController implements vscode.Disposable {
         rowLimit: settings.rowLimit,
         platformName: (platform) => platformInfo(platform).displayName,
         describeError: errorView,
+        projectOf: this.projectOf && ((stamp: RunStamp) => this.projectOf?.(stamp, worksheetId) ?? { now: undefined }),
         onStarted: (result) => {
           if (this.trace.enabled) this.trace.mark('statement-start', { resultId: result.id });
         },
@@ -275,15 +279,17 @@ function offsetOf(text: string, line: number, column: number): number {
  * nothing (a lost connection, a cancel), the driver's text ("socket hang up") would explain
  * nothing: the adapter's own explanation shows instead, and it quotes that text.
  */
-function errorView(error: unknown, statement: string): ErrorView {
+export function errorView(error: unknown, statement: string, stamp: RunStamp | undefined): ErrorView {
   if (!isPlatformError(error)) return { message: errorMessage(error) };
   const at = error.position ? lineAndColumn(statement, error.position.offset) : undefined;
   const serverSpoke = error.kind === 'server' || error.kind === 'permission' || error.kind === 'authentication';
+  const explained = stamp ? explainImpersonationError(stamp.platform, error, { user: stamp.ranAs.kind === 'impersonating' ? stamp.ranAs.user : undefined }) : undefined;
   return {
     message: serverSpoke ? (error.serverMessage ?? error.message) : error.message,
     ...(error.code ? { code: error.code } : {}),
     ...(error.detail ? { detail: error.detail } : {}),
     ...(error.hint ? { hint: error.hint } : {}),
+    ...(explained ? { advice: explained.advice } : {}),
     ...(at ? { line: at.line, column: at.column } : {}),
   };
 }

@@ -7,6 +7,7 @@ export function renderError(result: ResultView, error: ErrorView, showStatement:
     error.code === undefined ? null : fact('Code', error.code, 'error-code'),
     error.detail === undefined ? null : fact('Detail', error.detail, 'error-detail'),
     error.hint === undefined ? null : fact('Hint', error.hint, 'error-hint'),
+    error.advice === undefined ? null : fact('What to do', error.advice, 'error-advice'),
     error.line === undefined ? null : fact('Position', error.column === undefined ? `line ${error.line}` : `line ${error.line}, column ${error.column}`, 'error-position'),
   ];
   return h('div', { className: 'error', testId: 'error', attrs: { role: 'alert' } }, [
