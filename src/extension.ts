@@ -8,6 +8,7 @@ import { DocumentWorksheets, isSqlDocument } from './ui/document-worksheets';
 import { RecentUsers } from './ui/identity-picker';
 import { createOutputLogger } from './ui/output-logger';
 import { HistoryCommands } from './ui/history-commands';
+import { ImmutaService } from './ui/immuta-service';
 import { readResultsSettings, ResultsController } from './ui/results-controller';
 import { RunController } from './ui/run-controller';
 import { CODELENS_SETTING, StatementLenses } from './ui/statement-lenses';
@@ -45,6 +46,8 @@ export function activate(context: vscode.ExtensionContext): ImmutaWorksheetsApi 
   });
   const documents = new DocumentWorksheets(registry, store, context.workspaceState, logger);
   const statusBar = new WorksheetStatusBar();
+  // The Immuta API: user search, IMPERSONATE_USER, project context. Never awaited by the editor.
+  const immuta = new ImmutaService(context.secrets, logger);
   // History and the audit log live in the extension's global storage, never in the workspace.
   const storage = context.globalStorageUri.fsPath;
   const storageError = (what: string) => (operation: string, error: unknown) =>
@@ -73,7 +76,7 @@ export function activate(context: vscode.ExtensionContext): ImmutaWorksheetsApi 
       outcome,
     );
     if (entry) history.record(entry);
-  });
+  }, (stamp, worksheetId) => immuta.projectForRun(stamp, worksheetId, registry.get(worksheetId)?.profile));
   const records = new HistoryCommands({
     history,
     audit,
@@ -95,7 +98,7 @@ export function activate(context: vscode.ExtensionContext): ImmutaWorksheetsApi 
     searchHistory: () => records.searchHistory(),
     exportAuditLog: () => records.exportAuditLog(),
     clearHistory: () => records.clearHistory(),
-  });
+  }, immuta);
   const lenses = new StatementLenses(documents, runner);
 
   const render = () => {
@@ -103,7 +106,7 @@ export function activate(context: vscode.ExtensionContext): ImmutaWorksheetsApi 
     const sql = isSqlDocument(document);
     // ensure(): a file with a remembered connection shows it at once (no session opens here).
     const snapshot = sql ? documents.ensure(document).snapshot() : undefined;
-    statusBar.render(sql, snapshot);
+    statusBar.render(sql, snapshot, immuta.facts(snapshot));
     void vscode.commands.executeCommand('setContext', 'immutaWorksheets.running', snapshot?.busy === true);
     lenses.refresh();
   };
@@ -111,6 +114,8 @@ export function activate(context: vscode.ExtensionContext): ImmutaWorksheetsApi 
     { dispose: () => void registry.dispose() },
     documents,
     statusBar,
+    immuta,
+    immuta.awareness.onDidChange(render),
     results,
     runner,
     lenses,
@@ -125,7 +130,10 @@ export function activate(context: vscode.ExtensionContext): ImmutaWorksheetsApi 
     history,
     audit,
     registry.onDidChange((snapshot) => {
-      if (snapshot.closed) results.closed(snapshot.id);
+      if (snapshot.closed) {
+        results.closed(snapshot.id);
+        immuta.forgetWorksheet(snapshot.id);
+      }
     }),
     documents.onDidChange(() => {
       const document = vscode.window.activeTextEditor?.document;

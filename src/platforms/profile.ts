@@ -158,10 +158,11 @@ export function parseProfile(raw: unknown, where: string, readFile: (path: strin
   return reader.problems.length > 0 ? { ok: false, problems: reader.problems } : { ok: true, profile };
 }
 
-function base(reader: Reader, where: string): { name: string; impersonation?: ImpersonationTemplates } {
+function base(reader: Reader, where: string): { name: string; impersonation?: ImpersonationTemplates; immutaUser?: string } {
   const name = reader.string('name');
   const impersonation = templates(reader, reader.object('impersonation'), where);
-  return { name, ...(impersonation ? { impersonation } : {}) };
+  const immutaUser = reader.optionalString('immutaUser');
+  return { name, ...(impersonation ? { impersonation } : {}), ...optional('immutaUser', immutaUser) };
 }
 
 function redshift(reader: Reader, where: string, readFile: (path: string) => string): RedshiftProfile {

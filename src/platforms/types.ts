@@ -16,6 +16,11 @@ interface ProfileBase {
   /** Unique, user-facing name of the profile. */
   readonly name: string;
   readonly impersonation?: ImpersonationTemplates;
+  /**
+   * The Immuta user this login belongs to, for the IMPERSONATE_USER check and your own
+   * project. Unset: the owner of the workspace's Immuta API key.
+   */
+  readonly immutaUser?: string;
 }
 
 export type TlsMode = 'disable' | 'require' | 'verify-ca' | 'verify-full';

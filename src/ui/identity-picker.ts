@@ -1,10 +1,13 @@
 import * as vscode from 'vscode';
+import type { FoundUser, PermissionFact, SearchOutcome } from '../immuta/awareness';
 import type { IdentityState } from '../worksheets/identity';
 
 export type IdentityChoice =
   | { readonly action: 'impersonate'; readonly user: string }
   | { readonly action: 'stop' }
-  | { readonly action: 'verify' };
+  | { readonly action: 'verify' }
+  /** Store the Immuta API key (offered when Immuta is configured without one). */
+  | { readonly action: 'set-key' };
 
 interface ChoiceItem extends vscode.QuickPickItem {
   readonly choice?: IdentityChoice;
@@ -30,16 +33,75 @@ export class RecentUsers {
   }
 }
 
+/** What the picker asks of Immuta; absent when the extension has no Immuta URL. */
+export interface PickerImmuta {
+  /** Whether you hold IMPERSONATE_USER, as last learnt (starts a check when stale). */
+  permission(): PermissionFact;
+  /** Resolves when the permission has been checked. */
+  checkPermission(): Promise<PermissionFact>;
+  search(text: string, signal: AbortSignal): Promise<SearchOutcome>;
+}
+
+/** How long typing must pause before the picker asks Immuta. */
+export const SEARCH_DEBOUNCE_MS = 250;
+
+function permissionItem(fact: PermissionFact): ChoiceItem | undefined {
+  switch (fact.kind) {
+    case 'missing':
+      return {
+        label: `$(warning) ${fact.user} does not hold IMPERSONATE_USER`,
+        detail: 'Immuta will refuse every query run as someone else (it checks when a query runs). Ask an Immuta administrator for the permission.',
+        alwaysShow: true,
+      };
+    case 'error':
+      return { label: '$(warning) Could not check your IMPERSONATE_USER permission', detail: fact.message, alwaysShow: true };
+    case 'no-key':
+      return {
+        label: '$(key) Set the Immuta API key to search users and check permissions…',
+        detail: 'The key is kept in VS Code\u2019s secret storage.',
+        alwaysShow: true,
+        choice: { action: 'set-key' },
+      };
+    default:
+      return undefined;
+  }
+}
+
+function foundItem(user: FoundUser, currentUser: string | undefined): ChoiceItem {
+  const who = [user.name, user.email !== user.userid ? user.email : undefined, user.iamid].filter((part) => part !== undefined && part !== '').join(' · ');
+  const project =
+    user.project === undefined
+      ? 'project unknown'
+      : user.project === null
+        ? 'no current project'
+        : `$(warning) in project ${user.project}: only its data sources are visible`;
+  return {
+    label: `$(person) ${user.userid}`,
+    description: `${who}${user.userid === currentUser ? ' · current' : ''}`,
+    detail: project,
+    alwaysShow: true,
+    choice: { action: 'impersonate', user: user.userid },
+  };
+}
+
 /**
- * The status bar's picker: recent users of this connection, any typed name, stop, verify.
- * Resolves undefined when dismissed.
+ * The status bar's picker: your IMPERSONATE_USER standing, recent users of this connection,
+ * Immuta users matching what you type (when Immuta is configured), any typed name, stop,
+ * verify. Resolves undefined when dismissed.
  */
-export function pickIdentity(profileName: string, recent: readonly string[], current: IdentityState, canVerify: boolean): Promise<IdentityChoice | undefined> {
+export function pickIdentity(
+  profileName: string,
+  recent: readonly string[],
+  current: IdentityState,
+  canVerify: boolean,
+  immuta?: PickerImmuta,
+  debounceMs = SEARCH_DEBOUNCE_MS,
+): Promise<IdentityChoice | undefined> {
   const currentUser = current.kind === 'impersonating' || current.kind === 'applying' ? current.user : undefined;
   const picker = vscode.window.createQuickPick<ChoiceItem>();
-  picker.title = `Run this worksheet as… (${profileName})`;
-  picker.placeholder = 'Type an Immuta user name, or pick a recent one';
+  picker.placeholder = immuta ? 'Search Immuta users by name, e-mail or IAM, or pick a recent one' : 'Type an Immuta user name, or pick a recent one';
   picker.matchOnDescription = true;
+  picker.matchOnDetail = true;
 
   const fixed: ChoiceItem[] = [];
   if (current.kind !== 'yourself') {
@@ -53,42 +115,104 @@ export function pickIdentity(profileName: string, recent: readonly string[], cur
     description: user === currentUser ? 'current' : undefined,
     choice: { action: 'impersonate', user },
   }));
+  let found: ChoiceItem[] = [];
+  let searchNote: ChoiceItem | undefined;
+  let permission = immuta?.permission();
+
+  const title = `Run this worksheet as… (${profileName})`;
+  const retitle = () => {
+    // The title, not an item: Enter must still pick the first user, never a warning.
+    picker.title = permission?.kind === 'missing' ? `${title} · ⚠ ${permission.user} does not hold IMPERSONATE_USER` : title;
+  };
   const build = (typed: string): ChoiceItem[] => {
     const trimmed = typed.trim();
-    const separator: ChoiceItem[] = recentItems.length > 0 ? [{ label: 'recent', kind: vscode.QuickPickItemKind.Separator }] : [];
-    const listed: ChoiceItem[] = [...separator, ...recentItems, { label: '', kind: vscode.QuickPickItemKind.Separator }, ...fixed];
-    if (trimmed === '' || recent.includes(trimmed)) {
+    const standing = permission ? permissionItem(permission) : undefined;
+    const userOf = (item: ChoiceItem) => (item.choice?.action === 'impersonate' ? item.choice.user : '');
+    const foundByName = new Map(found.map((item) => [userOf(item), item]));
+    // A recent user that the search also found is listed once, with what Immuta said of them.
+    const recentShown = recentItems.map((item) => foundByName.get(userOf(item)) ?? item);
+    const foundOthers = found.filter((item) => !recent.includes(userOf(item)));
+    const recentSection: ChoiceItem[] = recentShown.length > 0 ? [{ label: 'recent', kind: vscode.QuickPickItemKind.Separator }, ...recentShown] : [];
+    const foundNames = new Set(foundByName.keys());
+    const foundSection: ChoiceItem[] =
+      foundOthers.length > 0 || searchNote ? [{ label: 'Immuta users', kind: vscode.QuickPickItemKind.Separator }, ...foundOthers, ...(searchNote ? [searchNote] : [])] : [];
+    const listed: ChoiceItem[] = [...recentSection, ...foundSection, { label: '', kind: vscode.QuickPickItemKind.Separator }, ...(standing ? [standing] : []), ...fixed];
+    if (trimmed === '' || recent.includes(trimmed) || foundNames.has(trimmed)) {
       return listed;
     }
     const typedItem: ChoiceItem = { label: `$(person-add) Impersonate "${trimmed}"`, description: 'as typed', alwaysShow: true, choice: { action: 'impersonate', user: trimmed } };
-    // Typing "stop" or part of a recent name must not make Enter impersonate the typed text:
+    // Typing "stop" or part of a listed name must not make Enter impersonate the typed text:
     // when something listed matches, the typed name goes last.
     const needle = trimmed.toLowerCase();
-    const matches = [...recentItems, ...fixed].some((item) => `${item.label} ${item.description ?? ''}`.toLowerCase().includes(needle));
+    const matches = [...recentItems, ...found, ...fixed].some((item) => `${item.label} ${item.description ?? ''}`.toLowerCase().includes(needle));
     return matches ? [...listed, typedItem] : [typedItem, ...listed];
   };
   picker.items = build('');
+  retitle();
 
   return new Promise((resolve) => {
     let settled = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let searching: AbortController | undefined;
+    let searchCount = 0;
+    const refresh = () => {
+      if (!settled) picker.items = build(picker.value);
+    };
+    const search = (text: string) => {
+      if (!immuta) return;
+      searching?.abort();
+      const controller = new AbortController();
+      searching = controller;
+      const mine = ++searchCount;
+      picker.busy = true;
+      void immuta.search(text.trim(), controller.signal).then((outcome) => {
+        if (settled || mine !== searchCount) return;
+        picker.busy = false;
+        if (outcome.kind === 'found') {
+          found = outcome.users.map((user) => foundItem(user, currentUser));
+          searchNote =
+            outcome.users.length === 0 && text.trim() !== ''
+              ? { label: `$(info) No Immuta user matches "${text.trim()}"`, alwaysShow: true }
+              : outcome.count > outcome.users.length
+                ? { label: `$(info) ${outcome.count - outcome.users.length} more match: type more of the name`, alwaysShow: true }
+                : undefined;
+        } else if (outcome.kind === 'error') {
+          found = [];
+          searchNote = { label: '$(error) Immuta search failed; you can still type a name', detail: outcome.message, alwaysShow: true };
+        }
+        refresh();
+      });
+    };
     const finish = (choice: IdentityChoice | undefined) => {
       if (settled) return;
       settled = true;
+      clearTimeout(timer);
+      searching?.abort();
       resolve(choice);
       picker.dispose();
     };
     picker.onDidChangeValue((value) => {
-      picker.items = build(value);
+      refresh();
+      clearTimeout(timer);
+      timer = setTimeout(() => search(value), debounceMs);
     });
     picker.onDidAccept(() => {
       const selected = picker.selectedItems[0];
       if (selected?.choice) {
         finish(selected.choice);
-      } else if (picker.value.trim() !== '') {
+      } else if (selected === undefined && picker.value.trim() !== '') {
         finish({ action: 'impersonate', user: picker.value.trim() });
       }
     });
     picker.onDidHide(() => finish(undefined));
+    if (immuta) {
+      void immuta.checkPermission().then((fact) => {
+        permission = fact;
+        retitle();
+        refresh();
+      });
+      search('');
+    }
     picker.show();
   });
 }

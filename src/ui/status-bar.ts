@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { WorksheetSnapshot } from '../worksheets/worksheet';
-import { COMMANDS, statusModel, type StatusItemModel } from './status-model';
+import { COMMANDS, statusModel, type ImmutaFacts, type StatusItemModel } from './status-model';
 
 /**
  * Two status bar items for the active SQL editor: its connection and whom it runs as.
@@ -17,24 +17,26 @@ export class WorksheetStatusBar implements vscode.Disposable {
   }
 
   /** `visible` is false for editors that are not SQL; `snapshot` is undefined before a worksheet exists. */
-  render(visible: boolean, snapshot: WorksheetSnapshot | undefined): void {
+  render(visible: boolean, snapshot: WorksheetSnapshot | undefined, immuta?: ImmutaFacts): void {
     this.visible = visible;
     if (!visible) {
       this.connection.hide();
       this.identity.hide();
       return;
     }
-    const model = statusModel(snapshot, Date.now());
+    const model = statusModel(snapshot, Date.now(), immuta);
     apply(this.connection, model.connection);
     apply(this.identity, model.identity);
   }
 
   /** What the items show now (for the extension's API and its tests). */
-  current(): { readonly visible: boolean; readonly connection: string; readonly identity: string; readonly warning: boolean } {
+  current(): { readonly visible: boolean; readonly connection: string; readonly identity: string; readonly identityTooltip: string; readonly warning: boolean } {
+    const tooltip = this.identity.tooltip;
     return {
       visible: this.visible,
       connection: this.connection.text,
       identity: this.identity.text,
+      identityTooltip: typeof tooltip === 'string' ? tooltip : (tooltip?.value ?? ''),
       warning: this.identity.backgroundColor !== undefined,
     };
   }

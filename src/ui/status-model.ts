@@ -1,6 +1,19 @@
 import { platformInfo } from '../platforms/catalog';
 import { impersonationUnavailable, profileEndpoint, profileLogin } from '../platforms/profile';
+import type { PermissionFact, ProjectFact } from '../immuta/awareness';
 import type { WorksheetSnapshot } from '../worksheets/worksheet';
+
+/**
+ * What Immuta says about the worksheet's identity: whether your Immuta user holds
+ * IMPERSONATE_USER, and the current project of the user statements run as (the impersonated
+ * user, or yourself).
+ */
+export interface ImmutaFacts {
+  readonly permission: PermissionFact;
+  readonly project: ProjectFact;
+}
+
+const NOT_CONFIGURED: ImmutaFacts = { permission: { kind: 'off' }, project: { kind: 'off' } };
 
 /**
  * What the status bar shows for the active worksheet, as plain data: the status bar renders
@@ -25,6 +38,7 @@ export const COMMANDS = {
   stopImpersonating: 'immutaWorksheets.stopImpersonating',
   verify: 'immutaWorksheets.verifyImpersonation',
   reconnect: 'immutaWorksheets.reconnect',
+  setImmutaApiKey: 'immutaWorksheets.setImmutaApiKey',
 } as const;
 
 function escape(text: string): string {
@@ -44,7 +58,7 @@ function ago(since: number, now: number): string {
   return `${Math.round(minutes / 60)} h ago`;
 }
 
-export function statusModel(snapshot: WorksheetSnapshot | undefined, now: number): StatusModel {
+export function statusModel(snapshot: WorksheetSnapshot | undefined, now: number, immuta: ImmutaFacts = NOT_CONFIGURED): StatusModel {
   const profile = snapshot?.profile;
   const connection: StatusItemModel = !profile
     ? {
@@ -67,7 +81,7 @@ export function statusModel(snapshot: WorksheetSnapshot | undefined, now: number
         warning: false,
         command: COMMANDS.selectConnection,
       };
-  return { connection, identity: identityModel(snapshot, now) };
+  return { connection, identity: identityModel(snapshot, now, immuta) };
 }
 
 function connectionLine(snapshot: WorksheetSnapshot | undefined): string {
@@ -83,9 +97,49 @@ function connectionLine(snapshot: WorksheetSnapshot | undefined): string {
   }
 }
 
-const PROJECT_UNKNOWN = 'Immuta project: unknown (no Immuta API is configured, so the extension cannot tell whether this user works inside a project).';
+const SET_KEY = COMMANDS.setImmutaApiKey;
 
-function identityModel(snapshot: WorksheetSnapshot | undefined, now: number): StatusItemModel {
+function clock(at: number): string {
+  return new Date(at).toLocaleTimeString();
+}
+
+/** One tooltip paragraph on the project of `who` ("bob@example.com" or "you"). */
+export function projectLine(fact: ProjectFact, who: string): string {
+  switch (fact.kind) {
+    case 'off':
+      return 'Immuta project: **unknown**. No Immuta URL is configured (setting `immutaWorksheets.immuta.url`), so the extension cannot tell whether this user works inside a project.';
+    case 'no-key':
+      return `Immuta project: **unknown**. The Immuta API key is not set: [Set Immuta API Key…](command:${SET_KEY})`;
+    case 'checking':
+      return 'Immuta project: checking…';
+    case 'none':
+      return `Immuta project: none. ${escape(who)} ${who === 'you' ? 'are' : 'is'} not acting under a project (checked ${clock(fact.checkedAt)}).`;
+    case 'project':
+      return `**Immuta project: ${escape(fact.name)}.** ${escape(who)} ${who === 'you' ? 'are' : 'is'} acting under this project, so only its data sources are visible; every other data source returns no rows (checked ${clock(fact.checkedAt)}).`;
+    case 'error':
+      return `Immuta project: **unknown**. Immuta could not be asked: ${escape(fact.message)}`;
+  }
+}
+
+/** One tooltip paragraph on your IMPERSONATE_USER permission. */
+export function permissionLine(fact: PermissionFact): string {
+  switch (fact.kind) {
+    case 'off':
+      return 'IMPERSONATE_USER: not checked (no Immuta URL is configured). The platform checks it when a query runs.';
+    case 'no-key':
+      return `IMPERSONATE_USER: not checked (the Immuta API key is not set). [Set Immuta API Key…](command:${SET_KEY})`;
+    case 'checking':
+      return 'IMPERSONATE_USER: checking…';
+    case 'held':
+      return `Your Immuta user ${escape(fact.user)} holds IMPERSONATE_USER.`;
+    case 'missing':
+      return `**Your Immuta user ${escape(fact.user)} does not hold IMPERSONATE_USER.** Immuta will refuse every query this worksheet runs as someone else. Ask an Immuta administrator for the permission.`;
+    case 'error':
+      return `IMPERSONATE_USER: not checked (${escape(fact.message)})`;
+  }
+}
+
+function identityModel(snapshot: WorksheetSnapshot | undefined, now: number, immuta: ImmutaFacts): StatusItemModel {
   const links = `[Change…](command:${COMMANDS.impersonate}) · [Stop impersonating](command:${COMMANDS.stopImpersonating}) · [Verify now](command:${COMMANDS.verify})`;
   const state = snapshot?.identity ?? { kind: 'yourself' as const };
   switch (state.kind) {
@@ -99,10 +153,17 @@ function identityModel(snapshot: WorksheetSnapshot | undefined, now: number): St
           command: COMMANDS.impersonate,
         };
       }
+      const inProject = immuta.project.kind === 'project' ? immuta.project.name : undefined;
       return {
-        text: '$(account) yourself',
-        tooltip: ['**Running as yourself**', 'Statements run as the connection\u2019s own login. Click to impersonate an Immuta user in this worksheet only.', `[Impersonate…](command:${COMMANDS.impersonate})`].join('\n\n'),
-        warning: false,
+        text: inProject === undefined ? '$(account) yourself' : `$(warning) yourself · project ${plain(inProject)}`,
+        tooltip: [
+          '**Running as yourself**',
+          'Statements run as the connection\u2019s own login. Click to impersonate an Immuta user in this worksheet only.',
+          ...(immuta.project.kind === 'off' ? [] : [projectLine(immuta.project, 'you')]),
+          permissionLine(immuta.permission),
+          `[Impersonate…](command:${COMMANDS.impersonate})`,
+        ].join('\n\n'),
+        warning: inProject !== undefined,
         command: COMMANDS.impersonate,
       };
     }
@@ -120,21 +181,26 @@ function identityModel(snapshot: WorksheetSnapshot | undefined, now: number): St
         warning: false,
         command: COMMANDS.impersonate,
       };
-    case 'impersonating':
+    case 'impersonating': {
+      const lacks = immuta.permission.kind === 'missing';
+      const inProject = immuta.project.kind === 'project' ? immuta.project.name : undefined;
+      const suffix = lacks ? ' · no IMPERSONATE_USER' : inProject !== undefined ? ` · project ${plain(inProject)}` : '';
       return {
-        text: `$(person) as ${plain(state.user)}`,
+        text: `${lacks || inProject !== undefined ? '$(warning)' : '$(person)'} as ${plain(state.user)}${suffix}`,
         tooltip: [
           `**Impersonating ${escape(state.user)}**`,
           `Since ${new Date(state.since).toLocaleTimeString()} (${ago(state.since, now)}), in this worksheet only.`,
           state.verification === 'read-back'
             ? 'Verified: the server reported this user back.'
             : 'Not verifiable on this platform: the worksheet applied it on this session itself and re-applies it on every new connection.',
-          PROJECT_UNKNOWN,
+          projectLine(immuta.project, state.user),
+          permissionLine(immuta.permission),
           links,
         ].join('\n\n'),
-        warning: false,
+        warning: lacks || inProject !== undefined,
         command: COMMANDS.impersonate,
       };
+    }
     case 'unknown':
       return {
         text: '$(warning) identity unknown',

@@ -8,6 +8,7 @@ import { CONNECTIONS_SETTING, type ConnectionStore } from './connection-store';
 import type { ConnectionWizard } from './connection-wizard';
 import { isSqlDocument, type DocumentWorksheets } from './document-worksheets';
 import { pickIdentity, type RecentUsers } from './identity-picker';
+import type { ImmutaService } from './immuta-service';
 import { errorMessage } from './messages';
 
 /** Every command the extension contributes, by id. package.json lists the same ids. */
@@ -30,6 +31,8 @@ export const COMMAND_IDS = [
   'immutaWorksheets.searchHistory',
   'immutaWorksheets.exportAuditLog',
   'immutaWorksheets.clearHistory',
+  'immutaWorksheets.setImmutaApiKey',
+  'immutaWorksheets.forgetImmutaApiKey',
 ] as const;
 
 type CommandId = (typeof COMMAND_IDS)[number];
@@ -61,6 +64,7 @@ export class WorksheetCommands {
     private readonly runner: Runner,
     private readonly wizard: ConnectionWizard,
     private readonly records: RecordCommands,
+    private readonly immuta: ImmutaService,
   ) {}
 
   register(): vscode.Disposable[] {
@@ -83,6 +87,8 @@ export class WorksheetCommands {
       'immutaWorksheets.searchHistory': () => this.records.searchHistory(),
       'immutaWorksheets.exportAuditLog': () => this.records.exportAuditLog(),
       'immutaWorksheets.clearHistory': () => this.records.clearHistory(),
+      'immutaWorksheets.setImmutaApiKey': () => this.immuta.setKey(),
+      'immutaWorksheets.forgetImmutaApiKey': () => this.immuta.forgetKey(),
     };
     return COMMAND_IDS.map((id) =>
       vscode.commands.registerCommand(id, async (...args: unknown[]) => {
@@ -122,8 +128,12 @@ export class WorksheetCommands {
       void vscode.window.showInformationMessage(`${profile.name}: ${unavailable}`, { modal: false });
       return;
     }
-    const choice = await pickIdentity(profile.name, this.recent.list(profile.name), worksheet.identity, worksheet.snapshot().connection === 'open');
+    const choice = await pickIdentity(profile.name, this.recent.list(profile.name), worksheet.identity, worksheet.snapshot().connection === 'open', this.immuta.picker(profile));
     if (!choice) {
+      return;
+    }
+    if (choice.action === 'set-key') {
+      await this.immuta.setKey();
       return;
     }
     if (choice.action === 'stop') {
@@ -134,8 +144,16 @@ export class WorksheetCommands {
       await this.verifyWorksheet(worksheet);
       return;
     }
-    await this.withProgress(`Impersonating ${choice.user} on ${profile.name}…`, () => worksheet.impersonate(choice.user));
+    try {
+      await this.withProgress(`Impersonating ${choice.user} on ${profile.name}…`, () => worksheet.impersonate(choice.user));
+    } catch (error) {
+      this.logger.error(`impersonate ${choice.user}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      void vscode.window.showErrorMessage(errorMessage(error, profile.platform, { user: choice.user }));
+      return;
+    }
     await this.recent.remember(profile.name, choice.user);
+    // Users switch projects: ask Immuta afresh now, in the background (the status bar updates).
+    if (worksheet.identity.kind === 'impersonating') void this.immuta.recheck(worksheet.id, choice.user, 0);
   }
 
   async stopImpersonating(): Promise<void> {

@@ -51,10 +51,56 @@ describe('status bar model', () => {
     assert.match(model.identity.tooltip, /\*\*Impersonating bob@example\\\.com\*\*/);
     assert.match(model.identity.tooltip, /2 min ago/);
     assert.match(model.identity.tooltip, /Not verifiable on this platform/);
-    assert.match(model.identity.tooltip, /Immuta project: unknown/);
+    assert.match(model.identity.tooltip, /Immuta project: \*\*unknown\*\*\. No Immuta URL is configured/);
     assert.match(model.identity.tooltip, /\[Stop impersonating\]\(command:immutaWorksheets\.stopImpersonating\)/);
     const verified = statusModel(snapshot({ kind: 'impersonating', user: 'bob', since: NOW, verification: 'read-back' }), NOW);
     assert.match(verified.identity.tooltip, /Verified: the server reported this user back/);
+  });
+
+  describe('with Immuta facts', () => {
+    const bob = snapshot({ kind: 'impersonating', user: 'bob@example.com', since: NOW, verification: 'read-back' });
+    const held = { kind: 'held', user: 'governor@example.com' } as const;
+
+    it('warns when the impersonated user acts under a project, and says what that means', () => {
+      const model = statusModel(bob, NOW, { permission: held, project: { kind: 'project', id: 1, name: 'Fraud Analytics', checkedAt: NOW } });
+      assert.equal(model.identity.text, '$(warning) as bob@example.com · project Fraud Analytics');
+      assert.equal(model.identity.warning, true);
+      assert.match(model.identity.tooltip, /\*\*Immuta project: Fraud Analytics\.\*\* bob@example\\\.com is acting under this project, so only its data sources are visible/);
+      assert.match(model.identity.tooltip, /Your Immuta user governor@example\\\.com holds IMPERSONATE_USER/);
+    });
+
+    it('says "none" only when Immuta said so, and "unknown" when it could not be asked', () => {
+      const none = statusModel(bob, NOW, { permission: held, project: { kind: 'none', checkedAt: NOW } });
+      assert.equal(none.identity.text, '$(person) as bob@example.com');
+      assert.equal(none.identity.warning, false);
+      assert.match(none.identity.tooltip, /Immuta project: none\./);
+      const failed = statusModel(bob, NOW, { permission: { kind: 'error', message: 'Immuta at https://x did not answer within 10 s' }, project: { kind: 'error', message: 'Immuta at https://x did not answer within 10 s' } });
+      assert.equal(failed.identity.text, '$(person) as bob@example.com');
+      assert.match(failed.identity.tooltip, /Immuta project: \*\*unknown\*\*\. Immuta could not be asked: Immuta at https:\/\/x did not answer within 10 s/);
+      assert.doesNotMatch(failed.identity.tooltip, /Immuta project: none/);
+      const noKey = statusModel(bob, NOW, { permission: { kind: 'no-key' }, project: { kind: 'no-key' } });
+      assert.match(noKey.identity.tooltip, /\[Set Immuta API Key…\]\(command:immutaWorksheets\.setImmutaApiKey\)/);
+      const checking = statusModel(bob, NOW, { permission: { kind: 'checking' }, project: { kind: 'checking' } });
+      assert.match(checking.identity.tooltip, /Immuta project: checking…/);
+    });
+
+    it('puts a missing IMPERSONATE_USER first, even over a project', () => {
+      const model = statusModel(bob, NOW, { permission: { kind: 'missing', user: 'analyst@example.com' }, project: { kind: 'project', id: 1, name: 'Fraud Analytics', checkedAt: NOW } });
+      assert.equal(model.identity.text, '$(warning) as bob@example.com · no IMPERSONATE_USER');
+      assert.equal(model.identity.warning, true);
+      assert.match(model.identity.tooltip, /Your Immuta user analyst@example\\\.com does not hold IMPERSONATE_USER/);
+      assert.match(model.identity.tooltip, /Immuta project: Fraud Analytics/);
+    });
+
+    it('warns about your own project too, and never lets a project name draw an icon', () => {
+      const model = statusModel(snapshot({ kind: 'yourself' }), NOW, { permission: held, project: { kind: 'project', id: 9, name: '$(alert) Ops', checkedAt: NOW } });
+      assert.equal(model.identity.text, '$(warning) yourself · project $\u200b(alert) Ops');
+      assert.equal(model.identity.warning, true);
+      assert.match(model.identity.tooltip, /you are acting under this project/);
+      const plainYou = statusModel(snapshot({ kind: 'yourself' }), NOW, { permission: { kind: 'missing', user: 'analyst@example.com' }, project: { kind: 'none', checkedAt: NOW } });
+      assert.equal(plainYou.identity.text, '$(account) yourself');
+      assert.match(plainYou.identity.tooltip, /does not hold IMPERSONATE_USER/);
+    });
   });
 
   it('warns when the identity is unknown, with the reason', () => {

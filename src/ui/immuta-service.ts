@@ -1,0 +1,261 @@
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { Logger } from '../common/logger';
+import { ImmutaAwareness, describeImmutaError, projectName, type ProjectFact } from '../immuta/awareness';
+import { ImmutaClient } from '../immuta/client';
+import { ImmutaApiError } from '../immuta/errors';
+import type { ConnectionProfile } from '../platforms/types';
+import type { RunStamp } from '../worksheets/run-types';
+import type { WorksheetSnapshot } from '../worksheets/worksheet';
+import type { PickerImmuta } from './identity-picker';
+import type { ImmutaFacts } from './status-model';
+
+export const IMMUTA_SETTINGS = {
+  url: 'immutaWorksheets.immuta.url',
+  authentication: 'immutaWorksheets.immuta.authentication',
+  timeoutSeconds: 'immutaWorksheets.immuta.timeoutSeconds',
+  caFile: 'immutaWorksheets.immuta.caFile',
+} as const;
+
+const KEY_PREFIX = 'immutaWorksheets.immutaApiKey/';
+
+interface ImmutaSettings {
+  readonly url: string;
+  readonly auth: 'auto' | 'bearer' | 'raw';
+  readonly timeoutMs: number;
+  readonly caFile: string;
+}
+
+function readSettings(): ImmutaSettings {
+  const config = vscode.workspace.getConfiguration();
+  const auth = config.get<string>(IMMUTA_SETTINGS.authentication, 'auto');
+  const seconds = config.get<number>(IMMUTA_SETTINGS.timeoutSeconds, 10);
+  return {
+    url: (config.get<string>(IMMUTA_SETTINGS.url, '') ?? '').trim(),
+    auth: auth === 'bearer' || auth === 'raw' ? auth : 'auto',
+    timeoutMs: Number.isFinite(seconds) && seconds > 0 ? Math.min(seconds, 120) * 1000 : 10_000,
+    caFile: (config.get<string>(IMMUTA_SETTINGS.caFile, '') ?? '').trim(),
+  };
+}
+
+/** The API key lives in SecretStorage under the tenant's URL, so two tenants keep two keys. */
+function keyName(url: string): string {
+  return `${KEY_PREFIX}${url.replace(/\/+$/, '').toLowerCase()}`;
+}
+
+/**
+ * The extension's link to Immuta: builds the API client from the settings and the stored key,
+ * keeps the awareness (what is known about permissions and projects) configured, and says each
+ * worksheet's project context once. Nothing here blocks the editor: facts arrive as events.
+ */
+export class ImmutaService implements vscode.Disposable {
+  readonly awareness: ImmutaAwareness;
+  private client: ImmutaClient | undefined;
+  private settings: ImmutaSettings = readSettings();
+  private readonly disposables: vscode.Disposable[] = [];
+  /** Worksheet id → the user|project pairs already announced in it. */
+  private readonly announced = new Map<string, Set<string>>();
+  private configuring = Promise.resolve();
+
+  constructor(
+    private readonly secrets: vscode.SecretStorage,
+    private readonly logger: Logger,
+  ) {
+    this.awareness = new ImmutaAwareness({ log: (line) => logger.warn(line) });
+    this.disposables.push(
+      vscode.workspace.onDidChangeConfiguration((event) => {
+        if (event.affectsConfiguration('immutaWorksheets.immuta')) void this.reconfigure();
+      }),
+      secrets.onDidChange((event) => {
+        if (event.key.startsWith(KEY_PREFIX)) void this.reconfigure();
+      }),
+    );
+    void this.reconfigure();
+  }
+
+  /** Settles once the current settings and key are in use (tests and commands wait on it). */
+  ready(): Promise<void> {
+    return this.configuring;
+  }
+
+  reconfigure(): Promise<void> {
+    this.configuring = this.configuring.then(() => this.configure()).catch((error: unknown) => this.logger.error(`Immuta configuration failed: ${describeImmutaError(error)}`));
+    return this.configuring;
+  }
+
+  private async configure(): Promise<void> {
+    this.settings = readSettings();
+    this.client?.dispose();
+    this.client = undefined;
+    const { url, auth, timeoutMs } = this.settings;
+    if (url === '') {
+      this.awareness.configure(undefined, { kind: 'off' });
+      return;
+    }
+    const stored = await this.secrets.get(keyName(url));
+    if (stored === undefined || stored === '') {
+      this.awareness.configure(undefined, { kind: 'no-key' });
+      return;
+    }
+    let ca: string | undefined;
+    if (this.settings.caFile !== '') {
+      const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+      const file = path.isAbsolute(this.settings.caFile) || folder === undefined ? this.settings.caFile : path.join(folder, this.settings.caFile);
+      try {
+        ca = await fs.readFile(file, 'utf8');
+      } catch (error) {
+        // Every Immuta fact then says why, in the status bar and the picker.
+        const problem = new ImmutaApiError('configuration', `The Immuta CA file ${file} (setting ${IMMUTA_SETTINGS.caFile}) could not be read: ${error instanceof Error ? error.message : String(error)}.`, { operation: 'connect' });
+        const fail = () => Promise.reject(problem);
+        this.awareness.configure({ me: fail, findUser: fail, project: fail, searchUsers: fail });
+        return;
+      }
+    }
+    const client = new ImmutaClient({
+      baseUrl: url,
+      apiKey: () => Promise.resolve(this.secrets.get(keyName(url))),
+      auth,
+      timeoutMs,
+      ca,
+      log: (line) => this.logger.info(`immuta: ${line}`),
+    });
+    this.client = client;
+    this.awareness.configure({
+      me: (signal) => client.currentUser(signal),
+      findUser: (userid, signal) => client.findUser(userid, signal),
+      project: (id, signal) => client.project(id, signal),
+      searchUsers: (text, options) => client.searchUsers(text, options),
+    });
+    this.logger.info(`Immuta API at ${url} (${auth} authorisation)`);
+  }
+
+  /** What the status bar shows about Immuta for a worksheet. */
+  facts(snapshot: WorksheetSnapshot | undefined): ImmutaFacts {
+    const profile = snapshot?.profile;
+    if (!profile) return { permission: { kind: 'off' }, project: { kind: 'off' } };
+    const permission = this.awareness.permission(profile.immutaUser);
+    const user = this.subject(snapshot, permission.kind === 'held' || permission.kind === 'missing' ? permission.user : undefined);
+    if (user !== undefined) return { permission, project: this.awareness.project(user) };
+    // Your own project waits for your own name, which the permission check learns.
+    const project: ProjectFact =
+      permission.kind === 'off' || permission.kind === 'no-key' ? permission : permission.kind === 'error' ? { kind: 'error', message: permission.message } : { kind: 'checking' };
+    return { permission, project };
+  }
+
+  /** The Immuta user statements run as: the impersonated user, or you when known. */
+  private subject(snapshot: WorksheetSnapshot, me: string | undefined): string | undefined {
+    const identity = snapshot.identity;
+    if (identity.kind === 'impersonating' || identity.kind === 'applying') return identity.user;
+    if (identity.kind === 'yourself') return snapshot.profile?.immutaUser ?? me;
+    return undefined;
+  }
+
+  /** The picker's view of Immuta for a profile; undefined when no URL is configured. */
+  picker(profile: ConnectionProfile): PickerImmuta | undefined {
+    if (this.settings.url === '') return undefined;
+    return {
+      permission: () => this.awareness.permission(profile.immutaUser),
+      checkPermission: () => this.awareness.checkPermission(profile.immutaUser),
+      search: (text, signal) => this.awareness.search(text, signal),
+    };
+  }
+
+  /**
+   * Re-checks the project of the user a worksheet now runs as (fresh when `maxAgeMs` is 0), and
+   * says once per worksheet when that user works inside a project.
+   */
+  async recheck(worksheetId: string, user: string, maxAgeMs?: number): Promise<ProjectFact> {
+    const fact = await this.awareness.checkProject(user, maxAgeMs);
+    if (fact.kind === 'project') this.announce(worksheetId, user, fact.name, fact.id);
+    return fact;
+  }
+
+  /**
+   * The project for a results stamp: what is known now, and a re-check (cached briefly) whose
+   * answer updates the stamp when it lands. Runs never wait for Immuta.
+   */
+  projectForRun(stamp: RunStamp, worksheetId: string, profile: ConnectionProfile | undefined): { now: string | null | undefined; later?: Promise<string | null | undefined> } {
+    const permission = this.awareness.permission(profile?.immutaUser);
+    const user = stamp.ranAs.kind === 'impersonating' ? stamp.ranAs.user : (profile?.immutaUser ?? (permission.kind === 'held' || permission.kind === 'missing' ? permission.user : undefined));
+    if (user === undefined || !this.awareness.configured) return { now: undefined };
+    const { now, later } = this.awareness.projectForRun(user);
+    return {
+      now,
+      later: later.then((fact) => {
+        if (fact.kind === 'project') this.announce(worksheetId, user, fact.name, fact.id);
+        return projectName(fact);
+      }),
+    };
+  }
+
+  forgetWorksheet(worksheetId: string): void {
+    this.announced.delete(worksheetId);
+  }
+
+  private announce(worksheetId: string, user: string, project: string, projectId: number): void {
+    const said = this.announced.get(worksheetId) ?? new Set<string>();
+    const key = `${user}\u0000${projectId}`;
+    if (said.has(key)) return;
+    said.add(key);
+    this.announced.set(worksheetId, said);
+    void vscode.window.showWarningMessage(
+      `${user} is working in the Immuta project "${project}": this worksheet sees only that project's data sources while it runs as ${user}.`,
+    );
+  }
+
+  /** Asks for the API key, stores it, and says whom it belongs to. */
+  async setKey(): Promise<void> {
+    let url = readSettings().url;
+    if (url === '') {
+      const typed = await vscode.window.showInputBox({
+        title: 'Immuta URL',
+        prompt: 'The base URL of your Immuta tenant (saved in the workspace setting immutaWorksheets.immuta.url).',
+        placeHolder: 'https://acme.hosted.immutacloud.com',
+        ignoreFocusOut: true,
+        validateInput: (value) => (/^https?:\/\/[^\s/]+/i.test(value.trim()) ? undefined : 'Enter an http:// or https:// URL'),
+      });
+      if (typed === undefined) return;
+      url = typed.trim();
+      await vscode.workspace.getConfiguration().update(IMMUTA_SETTINGS.url, url, vscode.workspace.workspaceFolders ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global);
+    }
+    const key = await vscode.window.showInputBox({
+      title: `Immuta API key for ${url}`,
+      prompt: 'Create one in Immuta under your profile → API Keys. It is kept in VS Code\u2019s secret storage only.',
+      password: true,
+      ignoreFocusOut: true,
+      validateInput: (value) => (value.trim() === '' ? 'The key cannot be empty' : undefined),
+    });
+    if (key === undefined) return;
+    await this.secrets.store(keyName(url), key.trim());
+    await this.reconfigure();
+    const client = this.client;
+    if (!client) return;
+    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Checking the Immuta API key…' }, async () => {
+      try {
+        const me = await client.currentUser();
+        const holds = me.permissions.includes('IMPERSONATE_USER');
+        void vscode.window.showInformationMessage(`Immuta API key saved: it belongs to ${me.userid}, who ${holds ? 'holds' : 'does NOT hold'} IMPERSONATE_USER.`);
+      } catch (error) {
+        void vscode.window.showWarningMessage(`The Immuta API key was saved, but checking it failed: ${describeImmutaError(error)}`);
+      }
+    });
+  }
+
+  async forgetKey(): Promise<void> {
+    const url = readSettings().url;
+    if (url === '') {
+      void vscode.window.showInformationMessage('No Immuta URL is configured, so no Immuta API key is in use.');
+      return;
+    }
+    await this.secrets.delete(keyName(url));
+    await this.reconfigure();
+    void vscode.window.showInformationMessage(`The Immuta API key for ${url} was removed from VS Code's secret storage.`);
+  }
+
+  dispose(): void {
+    for (const disposable of this.disposables) disposable.dispose();
+    this.client?.dispose();
+    this.awareness.dispose();
+  }
+}
