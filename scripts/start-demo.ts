@@ -11,6 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { DEMO_DATABRICKS_TOKEN, DEMO_PASSWORDS, writeDemoWorkspace } from '../test/lab/demo-workspace';
 import { startDatabricksLab, type DatabricksLab } from '../test/lab/databricks-server';
+import { startImmutaLab, type ImmutaLab } from '../test/lab/immuta-server';
 import { startTdsLab, type TdsLab } from '../test/lab/tds-server';
 import { makeTlsFiles } from '../test/lab/tls';
 import { startLabPostgres, type LabPostgres } from '../test/lab/postgres';
@@ -57,6 +58,7 @@ async function main(): Promise<void> {
   let snowflake: SnowflakeLab | undefined;
   let tds: TdsLab | undefined;
   let databricks: DatabricksLab | undefined;
+  let immuta: ImmutaLab | undefined;
   let tlsDir: string | undefined;
   let server: RunningServer | undefined;
   let stopping = false;
@@ -70,6 +72,7 @@ async function main(): Promise<void> {
     await snowflake?.close().catch((error: unknown) => process.stderr.write(`  Snowflake lab: ${String(error)}\n`));
     await tds?.close().catch((error: unknown) => process.stderr.write(`  TDS lab: ${String(error)}\n`));
     await databricks?.close().catch((error: unknown) => process.stderr.write(`  Databricks lab: ${String(error)}\n`));
+    await immuta?.close().catch((error: unknown) => process.stderr.write(`  Immuta API lab: ${String(error)}\n`));
     await lab?.stop().catch((error: unknown) => process.stderr.write(`  lab: ${String(error)}\n`));
     if (tlsDir !== undefined) fs.rmSync(tlsDir, { recursive: true, force: true });
     process.exit(code);
@@ -104,12 +107,15 @@ async function main(): Promise<void> {
     tds = tdsLab;
     const databricksLab = await stage('Starting the lab Databricks server (Thrift over HTTPS)', () => startDatabricksLab(running, { tokens: { governor: DEMO_DATABRICKS_TOKEN } }));
     databricks = databricksLab;
+    const immutaLab = await stage('Starting the lab Immuta API (users, permissions and projects of the same fixture)', () => startImmutaLab(running));
+    immuta = immutaLab;
     const profiles = await stage(`Writing the demo workspace (${path.relative(REPO, WORKSPACE)})`, () =>
       writeDemoWorkspace(WORKSPACE, running, {
         trinoUrl: trinoLab.url,
         snowflake: { accessUrl: snowflakeLab.accessUrl, account: snowflakeLab.account },
         synapse: { port: tdsLab.port, caPem: tdsTls.caPem },
         databricks: { port: databricksLab.port, httpPath: databricksLab.httpPath, caPem: databricksLab.caPem },
+        immutaUrl: immutaLab.url,
       }),
     );
 
@@ -142,6 +148,10 @@ async function main(): Promise<void> {
     }
     process.stdout.write(`  Lab PostgreSQL: 127.0.0.1:${running.port}, database ${running.database}\n`);
     process.stdout.write(`  Lab Trino: ${trinoLab.url}   Lab Snowflake: ${snowflakeLab.accessUrl} (account ${snowflakeLab.account})\n`);
+    process.stdout.write(
+      `  Lab Immuta API: ${immutaLab.url} (already in the workspace settings). Run "Immuta: Set Immuta API Key" with ${immutaLab.keys.governor}\n` +
+        '    to search users in the impersonation picker and see project warnings (bob@example.com works in project Fraud Analytics).\n',
+    );
     process.stdout.write(`\n  Stage times: ${stages.map((entry) => `${entry.name.split(' (')[0]} ${(entry.ms / 1000).toFixed(1)} s`).join('; ')}\n`);
     process.stdout.write('\nPress Ctrl+C to stop.\n');
     fs.writeFileSync(path.join(REPO, '.cache', 'demo-url.txt'), `${url ?? 'desktop'}\n`);

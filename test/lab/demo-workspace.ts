@@ -122,6 +122,22 @@ SELECT region, count(*) AS customers FROM sales.customers GROUP BY region ORDER 
 SET immuta.impersonate.user;
 `;
 
+const IMMUTA_DEMO = `-- Immuta awareness: user search, IMPERSONATE_USER, project context.
+--
+-- The workspace points immutaWorksheets.immuta.url at the lab's Immuta API. Once:
+--   Run "Immuta: Set Immuta API Key" and paste the governor's key (printed by \`npm start\`).
+--
+-- 1. Choose "Lab Redshift (governor)" in the status bar.
+-- 2. Click "yourself" and type "bo": Immuta's users appear with their current project.
+--    bob@example.com works in the project Fraud Analytics.
+-- 3. Pick bob: the status bar warns "as bob@example.com · project Fraud Analytics", a
+--    notification explains it once, and only the project's data sources are visible:
+SELECT count(*) AS fraud_cases FROM fraud.cases;
+SELECT count(*) AS campaigns FROM marketing.campaigns;
+-- 4. Switch this file to "Lab Redshift (analyst)" and click "yourself": the picker says that
+--    analyst@example.com does not hold IMPERSONATE_USER before you pick anyone.
+`;
+
 /** A fixed token for the demo's Databricks login (a throwaway lab on loopback). */
 export const DEMO_DATABRICKS_TOKEN = 'dapi-lab-governor-demo';
 
@@ -134,6 +150,8 @@ export interface DemoServers {
   readonly synapse?: { readonly port: number; readonly caPem: string };
   /** The lab's Databricks server (its token for governor is DEMO_DATABRICKS_TOKEN). */
   readonly databricks?: { readonly port: number; readonly httpPath: string; readonly caPem: string };
+  /** The lab's Immuta REST API (its keys are LAB_IMMUTA_KEYS). */
+  readonly immutaUrl?: string;
 }
 
 export async function writeDemoWorkspace(folder: string, lab: LabPostgres, servers: DemoServers = {}): Promise<DemoProfileSummary[]> {
@@ -152,6 +170,8 @@ export async function writeDemoWorkspace(folder: string, lab: LabPostgres, serve
     user: lab.logins[login].user,
     tls: { mode: 'disable' },
     applicationName: 'Immuta Worksheets demo',
+    // The Immuta user behind each login, for the IMPERSONATE_USER check (the API key is governor's).
+    immutaUser: `${login}@example.com`,
   }));
   const others: Record<string, unknown>[] = [];
   const summaries: DemoProfileSummary[] = [];
@@ -183,6 +203,7 @@ export async function writeDemoWorkspace(folder: string, lab: LabPostgres, serve
   }
   const settings = {
     'immutaWorksheets.connections': [...profiles, ...others],
+    ...(servers.immutaUrl !== undefined ? { 'immutaWorksheets.immuta.url': servers.immutaUrl } : {}),
     'files.exclude': { '.vscode': true },
     'workbench.startupEditor': 'none',
     'security.workspace.trust.enabled': false,
@@ -194,5 +215,6 @@ export async function writeDemoWorkspace(folder: string, lab: LabPostgres, serve
   if (servers.snowflake !== undefined) await fs.writeFile(path.join(folder, 'snowflake-demo.sql'), SNOWFLAKE_DEMO);
   if (servers.synapse !== undefined) await fs.writeFile(path.join(folder, 'synapse-demo.sql'), SYNAPSE_DEMO);
   if (servers.databricks !== undefined) await fs.writeFile(path.join(folder, 'databricks-demo.sql'), DATABRICKS_DEMO);
+  if (servers.immutaUrl !== undefined) await fs.writeFile(path.join(folder, 'immuta-demo.sql'), IMMUTA_DEMO);
   return [...logins.map(({ login, note }) => ({ name: `Lab Redshift (${login})`, login: lab.logins[login].user, password: lab.logins[login].password, note })), ...summaries];
 }

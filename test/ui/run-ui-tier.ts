@@ -11,6 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import Mocha from 'mocha';
 import { startDatabricksLab, type DatabricksLab } from '../lab/databricks-server';
+import { startImmutaLab, type ImmutaLab } from '../lab/immuta-server';
 import { DEMO_DATABRICKS_TOKEN, DEMO_PASSWORDS, writeDemoWorkspace } from '../lab/demo-workspace';
 import { startLabPostgres, type LabPostgres } from '../lab/postgres';
 import { startSnowflakeLab, type SnowflakeLab } from '../lab/snowflake-server';
@@ -75,6 +76,7 @@ async function runVersion(version: VsCodeVersion, guardLog: string): Promise<Ver
   let snowflake: SnowflakeLab | undefined;
   let tds: TdsLab | undefined;
   let databricks: DatabricksLab | undefined;
+  let immuta: ImmutaLab | undefined;
   let server: RunningServer | undefined;
   let browser: Browser | undefined;
   try {
@@ -84,12 +86,14 @@ async function runVersion(version: VsCodeVersion, guardLog: string): Promise<Ver
     const tls = await makeTlsFiles(fs.mkdtempSync(path.join(scratch, 'tds-tls-')), { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 });
     tds = await startTdsLab(lab, { tls: { key: fs.readFileSync(tls.keyFile, 'utf8'), cert: fs.readFileSync(tls.certFile, 'utf8') } });
     databricks = await startDatabricksLab(lab, { tokens: { governor: DEMO_DATABRICKS_TOKEN } });
+    immuta = await startImmutaLab(lab);
     const workspace = path.join(scratch, 'demo');
     await writeDemoWorkspace(workspace, lab, {
       trinoUrl: trino.url,
       snowflake: { accessUrl: snowflake.accessUrl, account: snowflake.account },
       synapse: { port: tds.port, caPem: tls.caPem },
       databricks: { port: databricks.port, httpPath: databricks.httpPath, caPem: databricks.caPem },
+      immutaUrl: immuta.url,
     });
     server = await startServer({ server: installed, env: guardedEnv(guardLog), log });
     const browserEnv = { ...process.env, ...isolatedDirs(path.join(scratch, 'browser')) };
@@ -103,7 +107,7 @@ async function runVersion(version: VsCodeVersion, guardLog: string): Promise<Ver
     const workbench = new Workbench(page, screenshots);
     await workbench.waitForWorkbench();
     log(`[${version}] workbench ready after ${seconds(Date.now() - started)}; screenshots in ${path.relative(ROOT, screenshots)}`);
-    setUiContext({ version, workbench, lab, serverRoot: server.root, workspace, tds });
+    setUiContext({ version, workbench, lab, serverRoot: server.root, workspace, tds, immuta });
     const result = await runFlows(version);
     if (browser.blocked.length > 0) {
       log(`[${version}] the workbench tried to reach outside hosts (blocked): ${[...new Set(browser.blocked)].join(', ')}`);
@@ -118,6 +122,7 @@ async function runVersion(version: VsCodeVersion, guardLog: string): Promise<Ver
     await snowflake?.close();
     await tds?.close();
     await databricks?.close();
+    await immuta?.close();
     await lab?.stop();
     fs.rmSync(scratch, { recursive: true, force: true });
     log(`[${version}] UI tier took ${seconds(Date.now() - started)}`);

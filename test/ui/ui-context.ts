@@ -1,4 +1,5 @@
 /** What the UI flows share with their runner: the workbench page, the lab, the VS Code version. */
+import type { ImmutaLab } from '../lab/immuta-server';
 import type { LabPostgres } from '../lab/postgres';
 import type { TdsLab } from '../lab/tds-server';
 import type { Workbench } from './workbench';
@@ -13,6 +14,8 @@ export interface UiContext {
   readonly workspace: string;
   /** The lab's TDS server (plays Synapse), so a flow can kill it mid-query. */
   readonly tds: TdsLab;
+  /** The lab's Immuta REST API (the workspace's immutaWorksheets.immuta.url). */
+  readonly immuta: ImmutaLab;
 }
 
 let current: UiContext | undefined;

@@ -1,0 +1,115 @@
+import * as assert from 'node:assert/strict';
+import { DEMO_PASSWORDS } from '../lab/demo-workspace';
+import { ResultsView } from './results-view';
+import { ui } from './ui-context';
+import type { Workbench } from './workbench';
+
+const FILE = 'immuta-demo.sql';
+
+/** Answers the password prompt if the connection has no stored secret yet (earlier flows may have stored it). */
+async function passwordIfAsked(workbench: Workbench, login: 'governor' | 'analyst', then: string): Promise<void> {
+  const prompt = workbench.page.locator('.quick-input-widget', { hasText: `Password for ${login}` });
+  const done = workbench.statusItem(then);
+  await Promise.race([prompt.waitFor({ state: 'visible' }), done.waitFor({ state: 'visible' })]);
+  if (await prompt.isVisible()) await workbench.answerQuickInput(DEMO_PASSWORDS[login]);
+  await done.waitFor({ state: 'visible' });
+}
+
+/** Runs the statement on the line that contains `text`. */
+async function runLine(workbench: Workbench, text: RegExp): Promise<void> {
+  await workbench.focusEditor(FILE);
+  await workbench.page.keyboard.press('Control+Home');
+  await workbench.page.locator('.editor-group-container.active .monaco-editor .view-line', { hasText: text }).first().click({ position: { x: 4, y: 4 } });
+  await workbench.page.keyboard.press('Control+Enter');
+}
+
+/**
+ * The extension knows Immuta, not only SQL: the picker searches the lab's Immuta API as you type,
+ * shows each user's project, and the status bar and results stamp warn about project context;
+ * a login without IMPERSONATE_USER is told so before anything runs.
+ */
+describe('Immuta awareness, in the workbench', function () {
+  this.timeout(90000);
+
+  it('searches Immuta users as you type; picking bob warns of his project in the status bar, a notification and the results stamp', async () => {
+    const { workbench, immuta } = ui();
+    await workbench.runCommand('Immuta: Set Immuta API Key');
+    await workbench.answerQuickInput(immuta.keys.governor, undefined, 'Immuta API key for');
+    await workbench.waitForNotification('it belongs to governor@example.com, who holds IMPERSONATE_USER');
+
+    await workbench.openFile(FILE);
+    await workbench.runCommand('Immuta: Select Connection');
+    await workbench.answerQuickInput('Lab Redshift (governor)', 'Lab Redshift (governor)');
+    await workbench.statusItem('Lab Redshift (governor) · Redshift').waitFor({ state: 'visible' });
+    await workbench.statusItem(/^\s*yourself\s*$/).click();
+    const searchesBefore = immuta.received.filter((request) => request.path === '/bim/user').length;
+    // Typed key by key, as a person types: the search waits for a pause (debounced).
+    await workbench.quickInput().pressSequentially('bo', { delay: 60 });
+    const searched = () => immuta.received.filter((request) => request.path === '/bim/user').slice(searchesBefore);
+    const deadline = Date.now() + 10_000;
+    while (!searched().some((request) => request.query.name === 'bo') && Date.now() < deadline) await workbench.page.waitForTimeout(50);
+    assert.ok(
+      searched().some((request) => request.query.name === 'bo'),
+      `the picker asked Immuta for "bo": ${JSON.stringify(searched().map((request) => request.query))}`,
+    );
+    assert.ok(!searched().some((request) => request.query.name === 'b'), 'typing was debounced: no search for the half-typed "b"');
+    const bob = workbench.page.locator('.quick-input-list .monaco-list-row', { hasText: 'bob@example.com' }).filter({ hasText: 'in project Fraud Analytics' }).first();
+    await bob.waitFor({ state: 'visible' });
+    await workbench.screenshot('immuta-picker-search');
+    await bob.click();
+    await passwordIfAsked(workbench, 'governor', 'as bob@example.com');
+
+    await workbench.statusItem('as bob@example.com · project Fraud Analytics').waitFor({ state: 'visible' });
+    await workbench.waitForNotification('bob@example.com is working in the Immuta project "Fraud Analytics"');
+    await workbench.screenshot('immuta-project-warning');
+
+    await runLine(workbench, /fraud_cases/);
+    const results = await ResultsView.of(workbench.page, FILE);
+    await results.waitForStatus('1 row');
+    const stamp = await results.stampText();
+    assert.match(stamp, /as bob@example\.com/);
+    assert.match(stamp, /project Fraud Analytics/, `the stamp names the project: ${stamp}`);
+    await workbench.screenshot('immuta-project-in-stamp');
+  });
+
+  it('with a login lacking IMPERSONATE_USER, warns in the picker and the status bar before anything runs, and explains the refusal', async () => {
+    const { workbench, lab } = ui();
+    await workbench.focusEditor(FILE);
+    await workbench.runCommand('Immuta: Select Connection');
+    await workbench.answerQuickInput('Lab Redshift (analyst)', 'Lab Redshift (analyst)');
+    await workbench.statusItem('Lab Redshift (analyst) · Redshift').waitFor({ state: 'visible' });
+    await workbench.statusItem(/^\s*yourself\s*$/).click();
+    await workbench.page.locator('.quick-input-widget .quick-input-title', { hasText: 'analyst@example.com does not hold IMPERSONATE_USER' }).waitFor({ state: 'visible' });
+    await workbench.screenshot('immuta-picker-no-permission');
+    const before = await lab.adminQuery<{ n: string }>("SELECT count(*) AS n FROM immuta.query_log WHERE login = 'analyst'");
+    await workbench.answerQuickInput('bob@example.com', 'bob@example.com');
+    await passwordIfAsked(workbench, 'analyst', 'as bob@example.com');
+    await workbench.statusItem('as bob@example.com · no IMPERSONATE_USER').waitFor({ state: 'visible' });
+    await workbench.screenshot('immuta-status-no-permission');
+    const after = await lab.adminQuery<{ n: string }>("SELECT count(*) AS n FROM immuta.query_log WHERE login = 'analyst'");
+    assert.equal(after[0]?.n, before[0]?.n, 'the warning came before anything read data');
+
+    await runLine(workbench, /fraud_cases/);
+    const results = await ResultsView.of(workbench.page, FILE);
+    await results.byTestId('error-advice').waitFor({ state: 'visible' });
+    assert.match(await results.byTestId('error-message').innerText(), /does not have the IMPERSONATE_USER permission/, 'the server\u2019s own words stay');
+    assert.match(await results.byTestId('error-advice').innerText(), /Ask an Immuta administrator to grant it, or stop impersonating/);
+    await workbench.screenshot('immuta-refusal-explained');
+  });
+
+  it('forgetting the API key leaves the project context unknown, never "none"', async () => {
+    const { workbench } = ui();
+    await workbench.runCommand('Immuta: Forget Immuta API Key');
+    await workbench.waitForNotification('was removed from VS Code');
+    await workbench.focusEditor(FILE);
+    const item = workbench.statusItem('as bob@example.com');
+    await workbench.page.waitForFunction("![...document.querySelectorAll('.statusbar-item')].some((element) => (element.textContent || '').includes('no IMPERSONATE_USER'))");
+    await item.hover();
+    const hover = workbench.page.locator('.monaco-hover, .workbench-hover', { hasText: 'Immuta project' }).first();
+    await hover.waitFor({ state: 'visible' });
+    assert.match(await hover.innerText(), /Immuta project: unknown/);
+    assert.doesNotMatch(await hover.innerText(), /Immuta project: none/);
+    await workbench.screenshot('immuta-key-forgotten');
+    await workbench.page.keyboard.press('Escape');
+  });
+});
