@@ -91,7 +91,7 @@ describe('worksheets in the workbench, as a person uses them', function () {
     await workbench.answerQuickInput('bob@example.com', 'bob@example.com');
     await workbench.statusItem('as bob@example.com').waitFor({ state: 'visible' });
     // Click into the first statement (SELECT region, count(*) ... GROUP BY region) and run it.
-    await workbench.page.locator('.monaco-editor .view-line', { hasText: 'GROUP BY region' }).first().click();
+    await workbench.clickLine(workbench.page.locator('.monaco-editor .view-line', { hasText: 'GROUP BY region' }).first());
     await workbench.page.keyboard.press('Control+Enter');
     // The results open beside the editor, stamped with whom the statement ran as.
     const results = await ResultsView.of(workbench.page, 'redshift-demo.sql');
@@ -121,7 +121,7 @@ describe('worksheets in the workbench, as a person uses them', function () {
     await workbench.statusItem('as bob@example.com').click();
     await workbench.answerQuickInput('stop', 'Stop impersonating');
     await workbench.statusItem(/^\s*yourself\s*$/).waitFor({ state: 'visible' });
-    await workbench.page.locator('.monaco-editor .view-line', { hasText: 'GROUP BY region' }).first().click();
+    await workbench.clickLine(workbench.page.locator('.monaco-editor .view-line', { hasText: 'GROUP BY region' }).first());
     await workbench.page.keyboard.press('Control+Enter');
     const results = await ResultsView.of(workbench.page, 'redshift-demo.sql');
     await results.waitForStatus('3 rows');
@@ -179,7 +179,7 @@ describe('worksheets in the workbench, as a person uses them', function () {
     await workbench.answerQuickInput('carol@example.com', 'carol@example.com');
     await workbench.statusItem('as carol@example.com').waitFor({ state: 'visible' });
     const earlier = (await readsOf('Customers')).length;
-    await workbench.page.locator('.monaco-editor .view-line', { hasText: 'count(*)' }).first().click();
+    await workbench.clickLine(workbench.page.locator('.monaco-editor .view-line', { hasText: 'count(*)' }).first());
     await workbench.page.keyboard.press('Control+Enter');
     const before = (await awaitReads('Customers', earlier + 1)).at(-1);
     assert.equal(before?.effective_user, 'carol@example.com');
@@ -195,7 +195,7 @@ describe('worksheets in the workbench, as a person uses them', function () {
     await workbench.page.waitForTimeout(2000); // longer than the grace period after the untitled tab closed
     await workbench.statusItem('as carol@example.com').waitFor({ state: 'visible' });
     await workbench.screenshot('saved-as-keeps-carol');
-    await workbench.page.locator('.monaco-editor .view-line', { hasText: 'count(*)' }).first().click();
+    await workbench.clickLine(workbench.page.locator('.monaco-editor .view-line', { hasText: 'count(*)' }).first());
     await workbench.page.keyboard.press('Control+Enter');
     const reads = await awaitReads('Customers', earlier + 2);
     assert.deepEqual(reads.at(-1), before && { ...before, effective_user: 'carol@example.com' }, 'same backend, still carol');
@@ -223,7 +223,7 @@ describe('worksheets in the workbench, as a person uses them', function () {
     await workbench.answerQuickInput('dave@example.com', 'Impersonate "dave@example.com"');
     await workbench.statusItem('as dave@example.com').waitFor({ state: 'visible' });
     const runCampaigns = async (count: number) => {
-      await workbench.page.locator('.monaco-editor .view-line', { hasText: 'marketing.campaigns' }).first().click();
+      await workbench.clickLine(workbench.page.locator('.monaco-editor .view-line', { hasText: 'marketing.campaigns' }).first());
       await workbench.page.keyboard.press('Control+Enter');
       return awaitReads('Campaigns', count);
     };
@@ -248,7 +248,7 @@ describe('worksheets in the workbench, as a person uses them', function () {
     await workbench.runCommand('View: Split Editor');
     await workbench.page.locator('.editor-group-container').nth(1).waitFor({ state: 'visible' });
     await workbench.statusItem('as dave@example.com').waitFor({ state: 'visible' });
-    await workbench.page.locator('.editor-group-container').nth(1).locator('.view-line', { hasText: 'marketing.campaigns' }).first().click();
+    await workbench.clickLine(workbench.page.locator('.editor-group-container').nth(1).locator('.view-line', { hasText: 'marketing.campaigns' }).first());
     await workbench.page.keyboard.press('Control+Enter');
     const reads = await awaitReads('Campaigns', 3);
     assert.equal(reads.length, 3);

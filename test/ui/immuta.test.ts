@@ -19,7 +19,7 @@ async function passwordIfAsked(workbench: Workbench, login: 'governor' | 'analys
 async function runLine(workbench: Workbench, text: RegExp): Promise<void> {
   await workbench.focusEditor(FILE);
   await workbench.page.keyboard.press('Control+Home');
-  await workbench.page.locator('.editor-group-container.active .monaco-editor .view-line', { hasText: text }).first().click({ position: { x: 4, y: 4 } });
+  await workbench.clickLine(workbench.page.locator('.editor-group-container.active .monaco-editor .view-line', { hasText: text }).first());
   await workbench.page.keyboard.press('Control+Enter');
 }
 

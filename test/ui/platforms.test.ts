@@ -58,11 +58,10 @@ describe('worksheets on the other platforms, in the workbench', function () {
     // Back to the top (the editor was left scrolled to the statement typed at its end), then click
     // at the start of a line: in a narrow editor group a line's middle can be out of view.
     await workbench.page.keyboard.press('Control+Home');
-    const atLineStart = { position: { x: 4, y: 4 } };
-    await workbench.page.locator('.editor-group-container.active .monaco-editor .view-line', { hasText: /RESET\s+SESSION/ }).first().click(atLineStart);
+    await workbench.clickLine(workbench.page.locator('.editor-group-container.active .monaco-editor .view-line', { hasText: /RESET\s+SESSION/ }).first());
     await workbench.page.keyboard.press('Control+Enter');
     await workbench.statusItem(/^\s*yourself\s*$/).waitFor({ state: 'visible' });
-    await workbench.page.locator('.editor-group-container.active .monaco-editor .view-line', { hasText: /^\s*SET\s+SESSION\s+immuta/ }).first().click(atLineStart);
+    await workbench.clickLine(workbench.page.locator('.editor-group-container.active .monaco-editor .view-line', { hasText: /^\s*SET\s+SESSION\s+immuta/ }).first());
     await workbench.page.keyboard.press('Control+Enter');
     await workbench.statusItem('as bob@example.com').waitFor({ state: 'visible' });
     await workbench.screenshot('trino-typed-set-session');

@@ -23,7 +23,7 @@ describe('the results view, as a person uses it', function () {
     await workbench.runCommand('Immuta: Select Connection');
     await workbench.answerQuickInput('Lab Redshift (governor)', 'Lab Redshift (governor)');
     await workbench.statusItem('Lab Redshift (governor)').waitFor({ state: 'visible' });
-    await workbench.page.locator('.monaco-editor .view-line', { hasText: 'generate_series' }).first().click();
+    await workbench.clickLine(workbench.page.locator('.monaco-editor .view-line', { hasText: 'generate_series' }).first());
     await workbench.page.keyboard.press('Control+Enter');
     const results = await ResultsView.of(workbench.page, 'results-demo.sql');
     await results.frame.locator('[data-testid="grid"] .slick-row').first().waitFor({ state: 'visible', timeout: 30_000 });
@@ -91,7 +91,7 @@ describe('the results view, as a person uses it', function () {
     workbench.page.on('console', onConsole);
     try {
       await workbench.editorTab('results-demo.sql').click();
-      await workbench.page.locator('.monaco-editor .view-line', { hasText: /AS\shtml,/ }).first().click();
+      await workbench.clickLine(workbench.page.locator('.monaco-editor .view-line', { hasText: /AS\shtml,/ }).first());
       await workbench.page.keyboard.press('Control+Enter');
       const results = await ResultsView.of(workbench.page, 'results-demo.sql');
       await results.waitForStatus(/^1 row\b/, 30_000);
@@ -141,7 +141,7 @@ describe('the results view, as a person uses it', function () {
     await workbench.quickInput().fill('customer');
     await workbench.page.locator('.quick-input-list .monaco-list-row', { hasText: 'as yourself' }).first().waitFor({ state: 'visible' });
     await workbench.screenshot('run-history-search');
-    await workbench.page.keyboard.press('Escape');
+    await workbench.closeQuickInput();
   });
 
   it('exports the impersonation audit log with every set and clear', async () => {

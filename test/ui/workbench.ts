@@ -59,6 +59,8 @@ export class Workbench {
    * take it back and close a quick pick a command opens; an editor does not.
    */
   async focusEditor(name: string): Promise<void> {
+    // A quick input left open (by a step that pressed Escape as it was redrawing) covers the tabs.
+    await this.closeQuickInput();
     // Clicking a tab activates its editor and gives it the keyboard focus.
     await this.editorTab(name).click();
     await this.page.locator('.editor-group-container.active .monaco-editor.focused').first().waitFor({ state: 'visible', timeout: 5000 });
@@ -156,6 +158,32 @@ export class Workbench {
       await this.page.waitForTimeout(250);
     }
     throw new Error(`no notification with "${text}" within ${timeoutMs} ms; visible: ${JSON.stringify(await this.notifications())}`);
+  }
+
+  /**
+   * Clicks into a line of an editor where the editor shows it: a narrow editor group may have its
+   * text scrolled sideways, so neither the line's middle nor its start need be on screen.
+   */
+  async clickLine(line: Locator): Promise<void> {
+    await line.waitFor({ state: 'visible' });
+    const box = await line.boundingBox();
+    const area = await line.locator('xpath=ancestor::div[contains(concat(" ", @class, " "), " lines-content ")]/..').boundingBox();
+    if (box === null || area === null) throw new Error('the line is not on screen');
+    const left = Math.max(box.x, area.x);
+    const right = Math.min(box.x + box.width, area.x + area.width);
+    await this.page.mouse.click(Math.min(left + 12, (left + right) / 2), box.y + box.height / 2);
+  }
+
+  /** Closes an open quick input, pressing Escape until it is gone (up to 5 s). */
+  async closeQuickInput(): Promise<void> {
+    const deadline = Date.now() + 5_000;
+    while (await this.quickInput().isVisible()) {
+      if (Date.now() > deadline) throw new Error('the quick input did not close');
+      await this.page.keyboard.press('Escape');
+      await this.quickInput()
+        .waitFor({ state: 'hidden', timeout: 500 })
+        .catch(() => undefined);
+    }
   }
 
   private async focusWorkbench(): Promise<void> {
