@@ -229,7 +229,7 @@ function snowflakeSteps(answers: Answers): Step[] {
       placeholder: 'How the login signs in',
       choices: [
         { value: 'password', label: 'password', description: 'asked for on first connect and kept in secret storage' },
-        { value: 'key-pair', label: 'key-pair', description: 'a PKCS#8 key file; its passphrase (if any) is asked for on first connect and kept in secret storage' },
+        { value: 'key-pair', label: 'key-pair', description: 'a PKCS#8 key file; its passphrase, when it has one, is asked for on first connect and kept in secret storage' },
         { value: 'external-browser', label: 'external-browser', description: 'single sign-on in the system browser; nothing stored' },
       ] satisfies readonly (Choice & { value: SnowflakeAuth })[],
     },

@@ -4,6 +4,7 @@ import pg from 'pg';
 import { Emitter, type Event } from '../../common/events';
 import type { Logger } from '../../common/logger';
 import { PlatformError } from '../errors';
+import { RowBatcher, type PausableSource } from '../row-batcher';
 import type {
   CellValue,
   ColumnInfo,
@@ -12,7 +13,6 @@ import type {
   PlatformSession,
   RedshiftProfile,
   ResultSink,
-  Row,
   SessionClosed,
   SessionImpersonation,
   TransactionState,
@@ -26,7 +26,6 @@ import { cellParser, typeName } from './types';
 const CLOSE_GRACE_MS = 2000;
 
 /** Rows handed to the sink at once; small enough for the first rows to show early. */
-const BATCH_ROWS = 1000;
 
 interface FieldDescription {
   readonly name: string;
@@ -164,27 +163,10 @@ class RedshiftSession implements PlatformSession {
     }
     const started = performance.now();
     const query = createStreamingQuery(sql);
-    let batch: Row[] = [];
-    let rowCount = 0;
     let hasResultSet = false;
     let resultSets = 0;
-    let flushScheduled = false;
-    let pending: Promise<void> = Promise.resolve();
-    const stream = (this.client as unknown as { connection: { stream: { pause(): void; resume(): void } } }).connection.stream;
-
-    const flush = () => {
-      flushScheduled = false;
-      if (batch.length === 0) {
-        return;
-      }
-      const rows = batch;
-      batch = [];
-      const backpressure = sink.rows(rows);
-      if (backpressure) {
-        stream.pause();
-        pending = pending.then(() => backpressure).finally(() => stream.resume());
-      }
-    };
+    const stream = (this.client as unknown as { connection: { stream: PausableSource } }).connection.stream;
+    const rows = new RowBatcher(sink, stream);
 
     return new Promise<ExecutionSummary>((resolve, reject) => {
       query.on('fields', (fields: FieldDescription[]) => {
@@ -201,33 +183,25 @@ class RedshiftSession implements PlatformSession {
         if (resultSets > 1) {
           return;
         }
-        batch.push(row);
-        rowCount++;
-        if (batch.length >= BATCH_ROWS) {
-          flush();
-        } else if (!flushScheduled) {
-          flushScheduled = true;
-          setImmediate(flush);
-        }
+        rows.push(row);
       });
       query.on('error', (error: unknown) => {
         this.finish();
-        flush();
         const mapped = mapStatementError(error, sql, false);
-        pending.then(() => reject(mapped), () => reject(mapped));
+        rows.drain().then(() => reject(mapped), () => reject(mapped));
       });
       query.on('end', (results: pg.QueryResult | pg.QueryResult[]) => {
         this.finish();
-        flush();
+        const drained = rows.drain();
         const first = Array.isArray(results) ? results[0] : results;
         const summary: ExecutionSummary = {
-          rowCount: hasResultSet ? rowCount : first?.rowCount ?? null,
+          rowCount: hasResultSet ? rows.count : first?.rowCount ?? null,
           command: first?.command ?? null,
           hasResultSet,
           durationMs: performance.now() - started,
           queryId: null,
         };
-        pending.then(() => resolve(summary), (error: unknown) => reject(mapStatementError(error, sql, false)));
+        drained.then(() => resolve(summary), (error: unknown) => reject(mapStatementError(error, sql, false)));
       });
       this.running = query;
       this.activeSink = sink;

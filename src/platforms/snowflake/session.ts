@@ -1,12 +1,12 @@
 import { Emitter, type Event } from '../../common/events';
 import type { Logger } from '../../common/logger';
 import { PlatformError } from '../errors';
+import { RowBatcher } from '../row-batcher';
 import type {
   CellValue,
   ExecutionSummary,
   PlatformSession,
   ResultSink,
-  Row,
   SessionClosed,
   SessionImpersonation,
   SnowflakeProfile,
@@ -19,7 +19,6 @@ import type { SdkConnection, SdkError, SdkStatement } from './sdk';
 import { cellConverter, columnInfo, FETCH_AS_STRING } from './values';
 
 /** Rows handed to the sink at once; small enough for the first rows to show early. */
-const BATCH_ROWS = 1000;
 /** How long close() waits for the server to end the session before giving up on it. */
 const CLOSE_GRACE_MS = 3000;
 /** Snowflake's error for reading a session variable that is not set. */
@@ -151,43 +150,17 @@ export class SnowflakeSession implements PlatformSession {
     const converters = columns.map(cellConverter);
     return new Promise<number>((resolve, reject) => {
       const rows = statement.streamRows();
-      let batch: Row[] = [];
-      let rowCount = 0;
-      let flushScheduled = false;
-      let pending: Promise<void> = Promise.resolve();
-      const flush = () => {
-        flushScheduled = false;
-        if (batch.length === 0) {
-          return;
-        }
-        const ready = batch;
-        batch = [];
-        const backpressure = sink.rows(ready);
-        if (backpressure) {
-          rows.pause();
-          pending = pending.then(() => backpressure).finally(() => rows.resume());
-        }
-      };
+      const batcher = new RowBatcher(sink, rows);
       rows.on('data', (raw: unknown[]) => {
-        const row: CellValue[] = raw.map((value, index) => (converters[index] ? converters[index](value) : null));
-        batch.push(row);
-        rowCount++;
-        if (batch.length >= BATCH_ROWS) {
-          flush();
-        } else if (!flushScheduled) {
-          flushScheduled = true;
-          setImmediate(flush);
-        }
+        batcher.push(raw.map((value, index): CellValue => (converters[index] ? converters[index](value) : null)));
       });
       rows.on('error', (error: unknown) => {
         this.running = undefined;
-        flush();
-        pending.then(() => reject(error), () => reject(error));
+        batcher.drain().then(() => reject(error), () => reject(error));
       });
       rows.on('end', () => {
         this.running = undefined;
-        flush();
-        pending.then(() => resolve(rowCount), reject);
+        batcher.drain().then(() => resolve(batcher.count), reject);
       });
     });
   }

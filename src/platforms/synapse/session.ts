@@ -2,12 +2,12 @@ import type { Connection as TediousConnection } from 'tedious';
 import { Emitter, type Event } from '../../common/events';
 import type { Logger } from '../../common/logger';
 import { PlatformError, isPlatformError } from '../errors';
+import { RowBatcher } from '../row-batcher';
 import type {
   ConnectionSecret,
   ExecutionSummary,
   PlatformSession,
   ResultSink,
-  Row,
   SessionClosed,
   SessionImpersonation,
   SynapseProfile,
@@ -19,7 +19,6 @@ import { mapConnectError, mapStatementError } from './errors';
 import { loadMssql, type MssqlColumn, type MssqlPool, type MssqlRequest, type MssqlRequestError } from './mssql';
 import { cellValue, columnInfo } from './values';
 
-const BATCH_ROWS = 1000;
 const CLOSE_GRACE_MS = 2000;
 
 /** tedious fields the typings do not declare. */
@@ -153,25 +152,10 @@ class SynapseSession implements PlatformSession {
     request.arrayRowMode = true;
     let columns: MssqlColumn[] = [];
     let resultSets = 0;
-    let rowCount = 0;
     let affected: number | null = null;
-    let batch: Row[] = [];
-    let flushScheduled = false;
-    let pending: Promise<void> = Promise.resolve();
     const errors: MssqlRequestError[] = [];
-
-    const flush = () => {
-      flushScheduled = false;
-      if (batch.length === 0) return;
-      const rows = batch;
-      batch = [];
-      const backpressure = sink.rows(rows);
-      if (backpressure) {
-        // tedious stops parsing while paused; the server's packets wait in the socket.
-        request.pause();
-        pending = pending.then(() => backpressure).finally(() => request.resume());
-      }
-    };
+    // tedious stops parsing while paused; the server's packets wait in the socket.
+    const rows = new RowBatcher(sink, request);
 
     request.on('recordset', (received) => {
       resultSets++;
@@ -184,14 +168,7 @@ class SynapseSession implements PlatformSession {
     });
     request.on('row', (row) => {
       if (resultSets > 1) return;
-      batch.push(row.map((value, index) => cellValue(value, columns[index] ?? { index, name: '', nullable: true })));
-      rowCount++;
-      if (batch.length >= BATCH_ROWS) {
-        flush();
-      } else if (!flushScheduled) {
-        flushScheduled = true;
-        setImmediate(flush);
-      }
+      rows.push(row.map((value, index) => cellValue(value, columns[index] ?? { index, name: '', nullable: true })));
     });
     request.on('rowsaffected', (count) => (affected = (affected ?? 0) + count));
     request.on('info', (info) => sink.notice({ severity: 'INFO', message: info.message, ...(info.number !== undefined ? { code: String(info.number) } : {}) }));
@@ -205,8 +182,7 @@ class SynapseSession implements PlatformSession {
     return finished
       .then(() => {
         this.running = undefined;
-        flush();
-        return pending;
+        return rows.drain();
       })
       .then(() => {
         if (errors.length > 0) {
@@ -216,7 +192,7 @@ class SynapseSession implements PlatformSession {
           throw mapStatementError(first, sql, !this.alive, this.wasReplaced && resultSets === 0 && affected === null);
         }
         return {
-          rowCount: resultSets > 0 ? rowCount : affected,
+          rowCount: resultSets > 0 ? rows.count : affected,
           command: null,
           hasResultSet: resultSets > 0,
           durationMs: performance.now() - started,
