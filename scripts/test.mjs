@@ -34,6 +34,8 @@ const guardLog = join(work, 'network-guard.jsonl');
 let passed = 0;
 let failed = 0;
 let guardCounted = 0;
+/** One line per tier, printed before the totals. */
+const summary = [];
 
 function step(title, command, args) {
   console.log(`\n── ${title}`);
@@ -51,6 +53,17 @@ if (!built || !compiled) {
   for (const tier of tiers) {
     const config = TIERS[tier];
     const statsFile = join(work, `${tier}.json`);
+    const tierStarted = Date.now();
+    // What the tier needs from the machine (Debian packages) is installed first, outside the
+    // network guard: apt must reach the package mirror. What cannot be installed fails the tier.
+    console.log(`\n── ${tier} tests`);
+    const prepared = spawnSync(process.execPath, ['out/test/support/prepare-tier.js', tier], { stdio: 'inherit' });
+    if (prepared.status !== 0) {
+      console.error(`The ${tier} tier did not run: its prerequisites are missing (see above); counted as one failure.`);
+      failed++;
+      summary.push(`${tier}: not run (prerequisites missing)`);
+      continue;
+    }
     const args = config.entry
       ? ['--require', guard, config.entry]
       : [
@@ -62,7 +75,6 @@ if (!built || !compiled) {
           ...config.require.flatMap((file) => ['--require', resolve(file)]),
           config.spec,
         ];
-    console.log(`\n── ${tier} tests`);
     const result = spawnSync(process.execPath, args, {
       stdio: 'inherit',
       env: {
@@ -76,11 +88,13 @@ if (!built || !compiled) {
     if (!existsSync(statsFile)) {
       console.error(`The ${tier} tier ended (exit ${result.status ?? result.signal}) without reporting; counted as one failure.`);
       failed++;
+      summary.push(`${tier}: ended without reporting (exit ${result.status ?? result.signal})`);
       continue;
     }
     const stats = JSON.parse(readFileSync(statsFile, 'utf8'));
     passed += stats.passed;
     failed += stats.failed;
+    summary.push(`${tier}: ${stats.passed} passed, ${stats.failed} failed in ${((Date.now() - tierStarted) / 1000).toFixed(0)} s`);
     guardCounted += stats.guardViolations;
     if (stats.pending > 0) {
       console.error(`The ${tier} tier has ${stats.pending} pending test(s); pending tests are not passes.`);
@@ -106,5 +120,6 @@ if (existsSync(guardLog)) {
 }
 rmSync(work, { recursive: true, force: true });
 
+if (summary.length > 0) console.log(`\n${summary.join('\n')}`);
 console.log(`\n${passed} passed, ${failed} failed`);
 process.exit(failed > 0 ? 1 : 0);

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { BrowserContext } from 'playwright-core';
 import type { Log } from './child';
-import { ensureDebianPackages, HarnessSetupError } from './install';
+import { aptCommand, ensureDebianPackages, HarnessSetupError } from '../support/prerequisites';
 
 export const CHROMIUM = process.env.VSCODE_HOST_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -58,7 +58,7 @@ export async function ensureChromium(log: Log): Promise<void> {
     await ensureDebianPackages(['chromium'], log);
   }
   if (!fs.existsSync(CHROMIUM)) {
-    throw new HarnessSetupError(`No Chromium at ${CHROMIUM}. Install Debian's chromium as root:\n  apt-get update && apt-get install -y --no-install-recommends chromium`);
+    throw new HarnessSetupError(`No Chromium at ${CHROMIUM}. Install Debian's chromium:\n  ${aptCommand(['chromium'])}`);
   }
 }
 

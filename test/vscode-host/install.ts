@@ -11,7 +11,10 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { aptCommand, ensureDebianPackages, HarnessSetupError } from '../support/prerequisites';
 import { forOwnNpm, type Log, runLogged, seconds, tail } from './child';
+
+export { HarnessSetupError } from '../support/prerequisites';
 
 export type VsCodeVersion = '1.100.3' | '1.139.1';
 export const VSCODE_VERSIONS: readonly VsCodeVersion[] = ['1.100.3', '1.139.1'];
@@ -21,11 +24,6 @@ export interface VsCodeServer {
   readonly serverMain: string;
   /** The Node binary to run it with. */
   readonly node: string;
-}
-
-/** The harness cannot run on this machine; the message says what to install. */
-export class HarnessSetupError extends Error {
-  override readonly name = 'HarnessSetupError';
 }
 
 interface Recipe {
@@ -95,86 +93,14 @@ const REQUIRED_BUILD_OUTPUTS: readonly (readonly string[])[] = [
   ['node_modules/@vscode/ripgrep/bin/rg', 'node_modules/@vscode/ripgrep-universal/bin/linux-x64/rg'],
 ];
 
-/** What each Debian package is for, to say so when one is missing. */
-export const DEBIAN_PACKAGES: Readonly<Record<string, string>> = {
-  chromium: 'the browser that shows the workbench',
-  'libkrb5-dev': 'building the kerberos native addon of VS Code',
-  ripgrep: 'the rg binary that @vscode/ripgrep of VS Code 1.100 would otherwise download',
-};
-
 const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 export const CACHE_ROOT = process.env.VSCODE_HOST_CACHE ?? path.join(REPO_ROOT, '.cache', 'vscode');
 const MARKER = '.install-complete.json';
-
-let aptUpdated = false;
 
 /** A path as shown in progress lines: relative inside the repository, absolute outside it. */
 function shown(file: string): string {
   const relative = path.relative(REPO_ROOT, file);
   return relative.startsWith('..') ? file : relative;
-}
-
-function isRoot(): boolean {
-  return typeof process.getuid === 'function' && process.getuid() === 0;
-}
-
-function installedDebianPackage(name: string): boolean {
-  const result = spawnSync('dpkg-query', ['-W', '-f=${Status}', name], { encoding: 'utf8' });
-  return result.status === 0 && result.stdout.trim() === 'install ok installed';
-}
-
-function aptCommand(names: readonly string[]): string {
-  return `apt-get update && apt-get install -y --no-install-recommends ${names.join(' ')}`;
-}
-
-/** Every Debian package the harness may need that is not installed. */
-export function missingDebianPackages(names: readonly string[] = Object.keys(DEBIAN_PACKAGES)): string[] {
-  return names.filter((name) => !installedDebianPackage(name));
-}
-
-/**
- * Installs the named Debian packages that are missing (as root: `apt-get update` once per
- * process, then one `apt-get install`). Not root: throws a HarnessSetupError naming them all.
- */
-export async function ensureDebianPackages(names: readonly string[], log: Log): Promise<void> {
-  const missing = missingDebianPackages(names);
-  if (missing.length === 0) {
-    return;
-  }
-  if (!isRoot()) {
-    const all = missingDebianPackages();
-    throw new HarnessSetupError(
-      `The editor tests need Debian packages that are not installed: ${all
-        .map((name) => `${name} (${DEBIAN_PACKAGES[name] ?? 'needed'})`)
-        .join(', ')}. Install them as root:\n  ${aptCommand(all)}`,
-    );
-  }
-  fs.mkdirSync(CACHE_ROOT, { recursive: true });
-  const logFile = path.join(CACHE_ROOT, 'apt.log');
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  if (!aptUpdated) {
-    log(`apt: apt-get update (for ${missing.join(', ')})`);
-    const update = await runLogged('apt-get', ['update'], { env, logFile, title: 'apt-get update', log });
-    if (update.code !== 0) {
-      throw new HarnessSetupError(`apt-get update failed (exit ${update.code}); log ${logFile}:\n${tail(logFile)}\nInstall by hand:\n  ${aptCommand(missing)}`);
-    }
-    aptUpdated = true;
-    log(`apt: update took ${seconds(update.ms)}`);
-  }
-  log(`apt: installing ${missing.join(' ')}`);
-  const install = await runLogged('apt-get', ['install', '-y', '--no-install-recommends', ...missing], {
-    env,
-    logFile,
-    title: `apt-get install ${missing.join(' ')}`,
-    log,
-  });
-  const stillMissing = missingDebianPackages(missing);
-  if (install.code !== 0 || stillMissing.length > 0) {
-    throw new HarnessSetupError(
-      `apt-get install ${missing.join(' ')} failed (exit ${install.code}); log ${logFile}:\n${tail(logFile)}\nInstall by hand:\n  ${aptCommand(stillMissing.length > 0 ? stillMissing : missing)}`,
-    );
-  }
-  log(`apt: installed ${missing.join(' ')} in ${seconds(install.ms)}`);
 }
 
 /** The npm CLI script next to the running Node (or on PATH), to run it with another Node. */
