@@ -14,6 +14,7 @@ import { RunController } from './ui/run-controller';
 import { CODELENS_SETTING, StatementLenses } from './ui/statement-lenses';
 import { WorksheetStatusBar } from './ui/status-bar';
 import { WorksheetCommands } from './ui/worksheet-commands';
+import { setListenerErrorSink } from './common/events';
 import { createTrace } from './common/trace';
 import { AuditLog } from './worksheets/audit-log';
 import { WorksheetRegistry } from './worksheets/registry';
@@ -36,6 +37,8 @@ export function activate(context: vscode.ExtensionContext): ImmutaWorksheetsApi 
   const channel = vscode.window.createOutputChannel('Immuta Worksheets', { log: true });
   context.subscriptions.push(channel);
   const logger = createOutputLogger(channel);
+  // A listener that throws is logged, not swallowed (src/common/events.ts).
+  context.subscriptions.push(setListenerErrorSink((message) => logger.error(message)));
 
   const loader = new PlatformLoader((platform) => path.join(__dirname, 'platforms', `${platform}.js`));
   const store = new ConnectionStore(context.secrets, logger);
