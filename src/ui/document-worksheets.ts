@@ -2,16 +2,18 @@ import * as vscode from 'vscode';
 import type { Logger } from '../common/logger';
 import type { ConnectionProfile } from '../platforms/types';
 import type { WorksheetRegistry } from '../worksheets/registry';
+import { SaveAsEvidence } from '../worksheets/save-as-evidence';
 import type { Worksheet } from '../worksheets/worksheet';
 import type { ConnectionStore } from './connection-store';
 
 const BINDINGS_KEY = 'immutaWorksheets.bindings';
 /** How long a worksheet outlives its last tab, so that a save-as can adopt it. */
 const CLOSE_GRACE_MS = 1500;
+/** How far apart a save-as's two halves (the untitled tab closing, the file saved) may be. */
+const SAVE_AS_WINDOW_MS = 5000;
 
 interface ClosingWorksheet {
   readonly worksheet: Worksheet;
-  readonly text: string;
   readonly timer: ReturnType<typeof setTimeout>;
 }
 
@@ -26,11 +28,15 @@ export function isSqlDocument(document: vscode.TextDocument | undefined): docume
  */
 export class DocumentWorksheets implements vscode.Disposable {
   private readonly byUri = new Map<string, Worksheet>();
-  /** The document of each worksheet: its text is still readable after its tab closed. */
-  private readonly documentOf = new Map<string, vscode.TextDocument>();
+  /**
+   * The last text of each untitled worksheet's document. A save-as empties the untitled document
+   * before it reports it closed, so its text must be known before then: it is the evidence that
+   * the saved file is this worksheet's document.
+   */
+  private readonly untitledText = new Map<string, string>();
   private readonly closing = new Map<string, ClosingWorksheet>();
-  /** Files opened in the last moments: a save-as may open the new file before closing the old tab. */
-  private readonly recentlyOpened = new Map<string, { readonly text: string; readonly at: number }>();
+  /** Links a saved file to the untitled worksheet it was saved from, on evidence only. */
+  private readonly saveAs = new SaveAsEvidence({ windowMs: SAVE_AS_WINDOW_MS });
   private readonly subscriptions: vscode.Disposable[] = [];
   private readonly changeEmitter = new vscode.EventEmitter<void>();
   /** Fires when the document ↔ worksheet mapping changes. */
@@ -57,12 +63,10 @@ export class DocumentWorksheets implements vscode.Disposable {
         }
       }),
       vscode.workspace.onDidOpenTextDocument((document) => {
-        if (document.uri.scheme !== 'untitled' && isSqlDocument(document)) {
-          this.forgetOldOpens();
-          this.recentlyOpened.set(document.uri.toString(), { text: document.getText(), at: Date.now() });
-        }
-        this.adoptSaveAs(document);
+        if (document.uri.scheme !== 'untitled') this.saveAs.fileOpened(document.uri.toString());
       }),
+      vscode.workspace.onDidSaveTextDocument((document) => this.fileSaved(document)),
+      vscode.workspace.onDidChangeTextDocument((event) => this.noteUntitledText(event.document)),
       vscode.workspace.onDidRenameFiles((event) => {
         for (const { oldUri, newUri } of event.files) {
           this.move(oldUri, newUri);
@@ -81,13 +85,13 @@ export class DocumentWorksheets implements vscode.Disposable {
     const key = document.uri.toString();
     const existing = this.byUri.get(key) ?? this.revive(key);
     if (existing) {
-      this.documentOf.set(key, document);
+      this.noteUntitledText(document);
       return existing;
     }
     const remembered = this.rememberedProfile(document.uri);
     const worksheet = this.registry.create(remembered);
     this.byUri.set(key, worksheet);
-    this.documentOf.set(key, document);
+    this.noteUntitledText(document);
     this.changeEmitter.fire();
     return worksheet;
   }
@@ -113,6 +117,17 @@ export class DocumentWorksheets implements vscode.Disposable {
     this.changeEmitter.dispose();
   }
 
+  /** Keeps the text of an untitled worksheet's document (a save-as empties it before closing it). */
+  private noteUntitledText(document: vscode.TextDocument): void {
+    const key = document.uri.toString();
+    if (document.uri.scheme !== 'untitled' || !this.byUri.has(key)) return;
+    const text = document.getText();
+    // A save-as empties the document just before closing it: keep what it held. (Emptied by the
+    // user instead, the kept text is stale; no file saved empty matches it, so nothing is adopted.)
+    if (text === '' && this.untitledText.has(key)) return;
+    this.untitledText.set(key, text);
+  }
+
   private rememberedProfile(uri: vscode.Uri): ConnectionProfile | undefined {
     const name = this.bindings()[uri.toString()];
     return name === undefined ? undefined : this.store.find(name);
@@ -133,19 +148,23 @@ export class DocumentWorksheets implements vscode.Disposable {
     if (!worksheet || this.closing.has(key)) {
       return;
     }
-    const document = this.documentOf.get(key) ?? vscode.workspace.textDocuments.find((candidate) => candidate.uri.toString() === key);
-    const text = document?.getText() ?? '';
+    const text = this.untitledText.get(key) ?? '';
     this.byUri.delete(key);
-    this.documentOf.delete(key);
-    if (uri.scheme === 'untitled' && this.adoptIntoRecentFile(worksheet, text)) {
-      return;
+    this.untitledText.delete(key);
+    if (uri.scheme === 'untitled') {
+      // The file of a save-as may have been saved before the untitled tab closed.
+      const savedFile = this.saveAs.untitledClosed(key, text);
+      if (savedFile !== undefined && this.adopt(savedFile, worksheet)) {
+        return;
+      }
     }
     const timer = setTimeout(() => {
       this.closing.delete(key);
+      this.saveAs.forgetUntitled(key);
       this.logger.info(`worksheet ${worksheet.id}: last tab closed, closing its session`);
       void this.registry.close(worksheet.id);
     }, CLOSE_GRACE_MS);
-    this.closing.set(key, { worksheet, text, timer });
+    this.closing.set(key, { worksheet, timer });
     this.changeEmitter.fire();
   }
 
@@ -157,47 +176,42 @@ export class DocumentWorksheets implements vscode.Disposable {
     }
     clearTimeout(pending.timer);
     this.closing.delete(key);
+    this.saveAs.forgetUntitled(key);
     this.byUri.set(key, pending.worksheet);
     return pending.worksheet;
   }
 
-  private forgetOldOpens(): void {
-    const now = Date.now();
-    for (const [key, opened] of this.recentlyOpened) {
-      if (now - opened.at > CLOSE_GRACE_MS) this.recentlyOpened.delete(key);
-    }
-  }
-
-  /** Save-as that opened the new file first: it takes over the untitled document's worksheet. */
-  private adoptIntoRecentFile(worksheet: Worksheet, text: string): boolean {
-    this.forgetOldOpens();
-    for (const [key, opened] of this.recentlyOpened) {
-      if (opened.text === text && !this.byUri.has(key)) {
-        this.recentlyOpened.delete(key);
-        this.adopt(key, worksheet);
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /** Save-as of an untitled worksheet: the new file with the same text takes over its worksheet. */
-  private adoptSaveAs(document: vscode.TextDocument): void {
-    if (document.uri.scheme === 'untitled' || this.byUri.has(document.uri.toString())) {
+  /** A file was saved: if it is the save-as of an untitled worksheet that just closed, it takes that worksheet over. */
+  private fileSaved(document: vscode.TextDocument): void {
+    if (document.uri.scheme === 'untitled') {
       return;
     }
-    const text = document.getText();
-    for (const [key, pending] of this.closing) {
-      if (key.startsWith('untitled:') && pending.text === text) {
-        clearTimeout(pending.timer);
-        this.closing.delete(key);
-        this.adopt(document.uri.toString(), pending.worksheet);
-        return;
-      }
+    const untitledKey = this.saveAs.fileSaved(document.uri.toString(), document.getText());
+    const pending = untitledKey === undefined ? undefined : this.closing.get(untitledKey);
+    if (untitledKey === undefined || !pending) {
+      return;
+    }
+    if (this.adopt(document.uri.toString(), pending.worksheet)) {
+      clearTimeout(pending.timer);
+      this.closing.delete(untitledKey);
     }
   }
 
-  private adopt(key: string, worksheet: Worksheet): void {
+  /**
+   * The file `key` takes over `worksheet`. A worksheet the file already has is replaced only while
+   * it is untouched (the editor may have made one as the file's tab opened); one in use is kept,
+   * and the save-as then starts as yourself.
+   */
+  private adopt(key: string, worksheet: Worksheet): boolean {
+    const existing = this.byUri.get(key);
+    if (existing && existing !== worksheet) {
+      const state = existing.snapshot();
+      if (state.connection !== 'closed' || state.identity.kind !== 'yourself' || state.busy || state.queued > 0) {
+        this.logger.info(`worksheet ${worksheet.id}: not adopted by ${key}, whose own worksheet is in use`);
+        return false;
+      }
+      void this.registry.close(existing.id);
+    }
     this.byUri.set(key, worksheet);
     const profile = worksheet.profile;
     if (profile) {
@@ -205,6 +219,7 @@ export class DocumentWorksheets implements vscode.Disposable {
     }
     this.logger.info(`worksheet ${worksheet.id}: saved as ${key}; session and identity kept`);
     this.changeEmitter.fire();
+    return true;
   }
 
   private move(oldUri: vscode.Uri, newUri: vscode.Uri): void {
@@ -214,7 +229,6 @@ export class DocumentWorksheets implements vscode.Disposable {
       return;
     }
     this.byUri.delete(oldKey);
-    this.documentOf.delete(oldKey);
     this.byUri.set(newUri.toString(), worksheet);
     const bindings = { ...this.bindings() };
     if (bindings[oldKey] !== undefined) {
