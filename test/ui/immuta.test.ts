@@ -1,19 +1,11 @@
 import * as assert from 'node:assert/strict';
-import { DEMO_PASSWORDS } from '../lab/demo-workspace';
 import { ResultsView } from './results-view';
+import { scenario, until } from './scenario';
+import { openWithConnection, passwordIfAsked } from './steps';
 import { ui } from './ui-context';
 import type { Workbench } from './workbench';
 
 const FILE = 'immuta-demo.sql';
-
-/** Answers the password prompt if the connection has no stored secret yet (earlier flows may have stored it). */
-async function passwordIfAsked(workbench: Workbench, login: 'governor' | 'analyst', then: string): Promise<void> {
-  const prompt = workbench.page.locator('.quick-input-widget', { hasText: `Password for ${login}` });
-  const done = workbench.statusItem(then);
-  await Promise.race([prompt.waitFor({ state: 'visible' }), done.waitFor({ state: 'visible' })]);
-  if (await prompt.isVisible()) await workbench.answerQuickInput(DEMO_PASSWORDS[login]);
-  await done.waitFor({ state: 'visible' });
-}
 
 /** Runs the statement on the line that contains `text`. */
 async function runLine(workbench: Workbench, text: RegExp): Promise<void> {
@@ -28,29 +20,26 @@ async function runLine(workbench: Workbench, text: RegExp): Promise<void> {
  * shows each user's project, and the status bar and results stamp warn about project context;
  * a login without IMPERSONATE_USER is told so before anything runs.
  */
-describe('Immuta awareness, in the workbench', function () {
-  this.timeout(90000);
-
+scenario('Immuta awareness, in the workbench', 120_000, () => {
   it('searches Immuta users as you type; picking bob warns of his project in the status bar, a notification and the results stamp', async () => {
     const { workbench, immuta } = ui();
     await workbench.runCommand('Immuta: Set Immuta API Key');
     await workbench.answerQuickInput(immuta.keys.governor, undefined, 'Immuta API key for');
     await workbench.waitForNotification('it belongs to governor@example.com, who holds IMPERSONATE_USER');
 
-    await workbench.openFile(FILE);
-    await workbench.runCommand('Immuta: Select Connection');
-    await workbench.answerQuickInput('Lab Redshift (governor)', 'Lab Redshift (governor)');
-    await workbench.statusItem('Lab Redshift (governor) · Redshift').waitFor({ state: 'visible' });
-    await workbench.statusItem(/^\s*yourself\s*$/).click();
+    await openWithConnection(workbench, FILE, 'Lab Redshift (governor)');
     const searchesBefore = immuta.received.filter((request) => request.path === '/bim/user').length;
-    // Typed key by key, as a person types: the search waits for a pause (debounced).
-    await workbench.quickInput().pressSequentially('bo', { delay: 60 });
+    await workbench.statusItem(/^\s*yourself\s*$/).click();
+    // The picker is open and has the keyboard before the first key goes in.
+    const input = await workbench.openedQuickInput('Run this worksheet as');
+    // Typed key by key, quickly: the search waits for a pause in the typing (debounced), so the
+    // half-typed "b" is never searched.
+    await input.pressSequentially('bo');
     const searched = () => immuta.received.filter((request) => request.path === '/bim/user').slice(searchesBefore);
-    const deadline = Date.now() + 10_000;
-    while (!searched().some((request) => request.query.name === 'bo') && Date.now() < deadline) await workbench.page.waitForTimeout(50);
-    assert.ok(
-      searched().some((request) => request.query.name === 'bo'),
-      `the picker asked Immuta for "bo": ${JSON.stringify(searched().map((request) => request.query))}`,
+    await until(
+      'the picker to ask Immuta for "bo"',
+      async () => searched().map((request) => request.query),
+      (queries) => queries.some((query) => query.name === 'bo'),
     );
     assert.ok(!searched().some((request) => request.query.name === 'b'), 'typing was debounced: no search for the half-typed "b"');
     const bob = workbench.page.locator('.quick-input-list .monaco-list-row', { hasText: 'bob@example.com' }).filter({ hasText: 'in project Fraud Analytics' }).first();

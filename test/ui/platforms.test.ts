@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
-import { DEMO_PASSWORDS } from '../lab/demo-workspace';
 import { ResultsView } from './results-view';
+import { flow, scenario, until } from './scenario';
+import { activeStatements, impersonateFromStatusBar, openWithConnection } from './steps';
 import { ui } from './ui-context';
 
 /** Reads of the customers data source with a marker in their statement, as the fixture's query log recorded them. */
@@ -12,73 +13,58 @@ function readsMarked(marker: string): Promise<{ login: string; effective_user: s
  * The same person's path on the other platforms: pick the lab's Trino or Snowflake connection,
  * impersonate bob from the status bar, run a statement, and see bob's rows stamped "as bob".
  */
-describe('worksheets on the other platforms, in the workbench', function () {
-  this.timeout(60000);
-
-  for (const { file, connection, platform, marker } of [
-    { file: 'trino-demo.sql', connection: 'Lab Trino (governor)', platform: 'Starburst (Trino)', marker: 'ui-trino-run' },
-    { file: 'snowflake-demo.sql', connection: 'Lab Snowflake (governor)', platform: 'Snowflake', marker: 'ui-snowflake-run' },
-  ]) {
-    it(`${platform}: impersonates bob from the status bar and runs as bob`, async () => {
-      const { workbench } = ui();
-      await workbench.openFile(file);
-      await workbench.runCommand('Immuta: Select Connection');
-      await workbench.answerQuickInput(connection, connection);
-      await workbench.statusItem(connection).waitFor({ state: 'visible' });
-      await workbench.statusItem(/^\s*yourself\s*$/).click();
-      await workbench.answerQuickInput('bob@example.com', 'bob@example.com');
-      await workbench.page.locator('.quick-input-widget', { hasText: 'Password for governor' }).waitFor({ state: 'visible' });
-      await workbench.answerQuickInput(DEMO_PASSWORDS.governor);
-      await workbench.statusItem('as bob@example.com').waitFor({ state: 'visible' });
-      await workbench.screenshot(`${file.replace('.sql', '')}-impersonating-bob`);
-
-      // A statement of our own, marked so that the lab's query log can say whom it ran as.
-      await workbench.focusEditor(file);
-      await workbench.page.keyboard.press('Control+End');
-      await workbench.page.keyboard.press('Enter');
-      await workbench.page.keyboard.type(`SELECT region, count(*) AS n, '${marker}' AS marker FROM sales.customers GROUP BY region ORDER BY region;`);
-      // Into the statement (before its semicolon), then run the statement under the cursor.
-      await workbench.page.keyboard.press('ArrowLeft');
-      await workbench.page.keyboard.press('Control+Enter');
-      const results = await ResultsView.of(workbench.page, file);
-      await results.waitForStatus('1 row');
-      const stamp = await results.stampText();
-      assert.match(stamp, /as bob@example\.com/);
-      assert.ok(stamp.includes(platform), `the stamp names ${platform}: ${stamp}`);
-      assert.deepEqual(await results.visibleRows(), [['EU', '500', marker]], 'bob sees the 500 EU customers and no other region');
-      assert.deepEqual(await readsMarked(marker), [{ login: 'governor', effective_user: 'bob@example.com' }], 'the server ran it as bob, for governor');
-      await workbench.screenshot(`${file.replace('.sql', '')}-ran-as-bob`);
-    });
-  }
-
-  it('Starburst (Trino): a typed SET SESSION of the Immuta property changes whom the worksheet runs as', async () => {
+describe('worksheets on the other platforms, in the workbench', () => {
+  const runAsBob = (file: string, connection: string, platform: string, marker: string) => async () => {
     const { workbench } = ui();
-    await workbench.focusEditor('trino-demo.sql');
-    await workbench.statusItem('as bob@example.com').waitFor({ state: 'visible' });
-    // Back to the top (the editor was left scrolled to the statement typed at its end), then click
-    // at the start of a line: in a narrow editor group a line's middle can be out of view.
-    await workbench.page.keyboard.press('Control+Home');
-    await workbench.clickLine(workbench.page.locator('.editor-group-container.active .monaco-editor .view-line', { hasText: /RESET\s+SESSION/ }).first());
+    await openWithConnection(workbench, file, connection);
+    await impersonateFromStatusBar(workbench, /^\s*yourself\s*$/, 'bob@example.com');
+    await workbench.screenshot(`${file.replace('.sql', '')}-impersonating-bob`);
+
+    // A statement of our own, marked so that the lab's query log can say whom it ran as.
+    await workbench.focusEditor(file);
+    await workbench.page.keyboard.press('Control+End');
+    await workbench.page.keyboard.press('Enter');
+    await workbench.page.keyboard.type(`SELECT region, count(*) AS n, '${marker}' AS marker FROM sales.customers GROUP BY region ORDER BY region;`);
+    // Into the statement (before its semicolon), then run the statement under the cursor.
+    await workbench.page.keyboard.press('ArrowLeft');
     await workbench.page.keyboard.press('Control+Enter');
-    await workbench.statusItem(/^\s*yourself\s*$/).waitFor({ state: 'visible' });
-    await workbench.clickLine(workbench.page.locator('.editor-group-container.active .monaco-editor .view-line', { hasText: /^\s*SET\s+SESSION\s+immuta/ }).first());
-    await workbench.page.keyboard.press('Control+Enter');
-    await workbench.statusItem('as bob@example.com').waitFor({ state: 'visible' });
-    await workbench.screenshot('trino-typed-set-session');
+    const results = await ResultsView.of(workbench.page, file);
+    await results.waitForStatus('1 row');
+    const stamp = await results.stampText();
+    assert.match(stamp, /as bob@example\.com/);
+    assert.ok(stamp.includes(platform), `the stamp names ${platform}: ${stamp}`);
+    assert.deepEqual(await results.visibleRows(), [['EU', '500', marker]], 'bob sees the 500 EU customers and no other region');
+    assert.deepEqual(await readsMarked(marker), [{ login: 'governor', effective_user: 'bob@example.com' }], 'the server ran it as bob, for governor');
+    await workbench.screenshot(`${file.replace('.sql', '')}-ran-as-bob`);
+  };
+
+  flow('Snowflake: impersonates bob from the status bar and runs as bob', 120_000, runAsBob('snowflake-demo.sql', 'Lab Snowflake (governor)', 'Snowflake', 'ui-snowflake-run'));
+
+  scenario('Starburst (Trino), impersonating from the status bar and by a typed statement', 120_000, () => {
+    it('Starburst (Trino): impersonates bob from the status bar and runs as bob', runAsBob('trino-demo.sql', 'Lab Trino (governor)', 'Starburst (Trino)', 'ui-trino-run'));
+
+    it('Starburst (Trino): a typed SET SESSION of the Immuta property changes whom the worksheet runs as', async () => {
+      const { workbench } = ui();
+      await workbench.focusEditor('trino-demo.sql');
+      await workbench.statusItem('as bob@example.com').waitFor({ state: 'visible' });
+      // Back to the top (the editor was left scrolled to the statement typed at its end), then click
+      // at the start of a line: in a narrow editor group a line's middle can be out of view.
+      await workbench.page.keyboard.press('Control+Home');
+      await workbench.clickLine(workbench.page.locator('.editor-group-container.active .monaco-editor .view-line', { hasText: /RESET\s+SESSION/ }).first());
+      await workbench.page.keyboard.press('Control+Enter');
+      await workbench.statusItem(/^\s*yourself\s*$/).waitFor({ state: 'visible' });
+      await workbench.clickLine(workbench.page.locator('.editor-group-container.active .monaco-editor .view-line', { hasText: /^\s*SET\s+SESSION\s+immuta/ }).first());
+      await workbench.page.keyboard.press('Control+Enter');
+      await workbench.statusItem('as bob@example.com').waitFor({ state: 'visible' });
+      await workbench.screenshot('trino-typed-set-session');
+    });
   });
 
-  it('Azure Synapse: a server killed mid-query gives a clear error; the next run reconnects as bob, and the extension host lives on', async () => {
+  flow('Azure Synapse: a server killed mid-query gives a clear error; the next run reconnects as bob, and the extension host lives on', 120_000, async () => {
     const { workbench, tds } = ui();
     const file = 'synapse-demo.sql';
-    await workbench.openFile(file);
-    await workbench.runCommand('Immuta: Select Connection');
-    await workbench.answerQuickInput('Lab Synapse (governor)', 'Lab Synapse (governor)');
-    await workbench.statusItem('Lab Synapse (governor)').waitFor({ state: 'visible' });
-    await workbench.statusItem(/^\s*yourself\s*$/).click();
-    await workbench.answerQuickInput('bob@example.com', 'bob@example.com');
-    await workbench.page.locator('.quick-input-widget', { hasText: 'Password for governor' }).waitFor({ state: 'visible' });
-    await workbench.answerQuickInput(DEMO_PASSWORDS.governor);
-    await workbench.statusItem('as bob@example.com').waitFor({ state: 'visible' });
+    await openWithConnection(workbench, file, 'Lab Synapse (governor)');
+    await impersonateFromStatusBar(workbench, /^\s*yourself\s*$/, 'bob@example.com');
 
     await workbench.focusEditor(file);
     await workbench.page.keyboard.press('Control+End');
@@ -88,6 +74,8 @@ describe('worksheets on the other platforms, in the workbench', function () {
     await workbench.page.keyboard.press('Control+Enter');
     const results = await ResultsView.of(workbench.page, file);
     await results.waitForStatus('Running…');
+    // The lab runs WAITFOR as pg_sleep: kill the server once it is seen running the statement.
+    await until('the WAITFOR running at the server', () => activeStatements('pg_sleep(30)'), (rows) => rows.length === 1);
     await tds.killConnections();
     await results.waitForStatus(/failed/i);
     const error = (await results.frame.getByTestId('error').textContent()) ?? '';
@@ -107,11 +95,9 @@ describe('worksheets on the other platforms, in the workbench', function () {
     await workbench.screenshot('synapse-reconnected-as-bob');
   });
 
-  it('Databricks Unity Catalog: the status bar and the picker say impersonation is not available, before anything runs', async () => {
+  flow('Databricks Unity Catalog: the status bar and the picker say impersonation is not available, before anything runs', 60_000, async () => {
     const { workbench } = ui();
-    await workbench.openFile('databricks-demo.sql');
-    await workbench.runCommand('Immuta: Select Connection');
-    await workbench.answerQuickInput('Lab Databricks Unity Catalog (governor)', 'Lab Databricks Unity Catalog (governor)');
+    await openWithConnection(workbench, 'databricks-demo.sql', 'Lab Databricks Unity Catalog (governor)');
     const item = workbench.statusItem('yourself · no impersonation');
     await item.waitFor({ state: 'visible' });
     await item.click();

@@ -63,6 +63,43 @@ export class ResultsView {
     await this.frame.locator('[data-testid="status-text"]', { hasText: text }).first().waitFor({ state: 'visible', timeout: timeoutMs });
   }
 
+  /**
+   * Waits on a long run (a million rows streaming, fetched or sorted) until the status line (its
+   * main text and its extra, e.g. "loading 200,000 of 1,000,000") satisfies `done`. While the
+   * status keeps changing the run is making progress and the wait goes on: the limit scales with
+   * the work instead of guessing its length. It gives up when the status stood still for
+   * `stallMs`, or after `maxMs` in all, and then lists every status it saw and when.
+   */
+  async waitForProgress(
+    what: string,
+    done: (status: { readonly main: string; readonly extra: string }) => boolean,
+    options: { readonly stallMs?: number; readonly maxMs?: number } = {},
+  ): Promise<string> {
+    const stallMs = options.stallMs ?? 30_000;
+    const maxMs = options.maxMs ?? 600_000;
+    const started = Date.now();
+    const seen: string[] = [];
+    let last: string | undefined;
+    let changedAt = started;
+    for (;;) {
+      const main = await this.statusText().catch(() => '(no status line)');
+      const extra = ((await this.byTestId('status-extra').textContent().catch(() => '')) ?? '').trim();
+      const shown = extra === '' ? main : `${main} | ${extra}`;
+      if (shown !== last) {
+        last = shown;
+        changedAt = Date.now();
+        seen.push(`${((changedAt - started) / 1000).toFixed(1)} s: ${shown}`);
+      }
+      if (done({ main, extra })) return shown;
+      const now = Date.now();
+      if (now - changedAt > stallMs || now - started > maxMs) {
+        const why = now - started > maxMs ? `${maxMs / 1000} s passed` : `the status stood still for ${stallMs / 1000} s`;
+        throw new Error(`waiting for ${what}: ${why}. Statuses seen:\n  ${seen.slice(-15).join('\n  ')}`);
+      }
+      await this.frame.waitForTimeout(250);
+    }
+  }
+
   async statusText(): Promise<string> {
     return (await this.byTestId('status-text').innerText()).trim();
   }
@@ -85,12 +122,23 @@ export class ResultsView {
     }
   }
 
-  /** Moves the grid's scrollbar to the very end, as dragging it down would. */
-  async scrollToEnd(): Promise<void> {
-    await this.frame.evaluate(`(() => {
-      const viewport = document.querySelector('[data-testid="grid"] .slick-viewport');
-      viewport.scrollTop = viewport.scrollHeight;
-    })()`);
-    await this.frame.waitForTimeout(300);
+  /**
+   * Moves the grid's scrollbar to the very end, as dragging it down would, and waits until the
+   * row numbered `lastRow` (the first data column) is on screen: rows far down arrive from the
+   * host on demand.
+   */
+  async scrollToEnd(lastRow: string, timeoutMs = 60_000): Promise<string[][]> {
+    const deadline = Date.now() + timeoutMs;
+    let rows: string[][] = [];
+    for (;;) {
+      await this.frame.evaluate(`(() => {
+        const viewport = document.querySelector('[data-testid="grid"] .slick-viewport');
+        viewport.scrollTop = viewport.scrollHeight;
+      })()`);
+      rows = ((await this.frame.evaluate(`(${VISIBLE_ROWS})()`)) as string[][]).map((cells) => cells.slice(1));
+      if (rows.at(-1)?.[0] === lastRow) return rows;
+      if (Date.now() > deadline) throw new Error(`row ${lastRow} never came on screen at the end of the grid; the last rows shown: ${JSON.stringify(rows.slice(-3))}`);
+      await this.frame.waitForTimeout(200);
+    }
   }
 }

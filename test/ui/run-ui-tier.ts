@@ -23,6 +23,7 @@ import { launchBrowser, ensureChromium, type Browser } from '../vscode-host/brow
 import { seconds } from '../vscode-host/child';
 import { ensureVsCodeServer, HarnessSetupError, VSCODE_VERSIONS, type VsCodeVersion } from '../vscode-host/install';
 import { guardedEnv, isolatedDirs, startServer, type RunningServer } from '../vscode-host/server';
+import { notRun } from './scenario';
 import { setUiContext, ui } from './ui-context';
 import { Workbench } from './workbench';
 
@@ -58,12 +59,32 @@ function runFlows(version: string): Promise<VersionResult> {
       await ui().workbench.screenshot(`FAILED-${(this.currentTest.title ?? 'test').replace(/[^\w]+/g, '-').slice(0, 60)}`).catch(() => undefined);
     }
   });
+  notRun.length = 0;
   return new Promise((resolve) => {
     const runner = mocha.run(() => {
       mocha.unloadFiles();
+      // Steps after a failed step of their scenario did not run: say so, and why, in one place.
+      for (const { scenario, step, after } of notRun) {
+        log(`[${version}] not run: "${step}" (scenario "${scenario}" stopped at the failed step "${after}")`);
+      }
       resolve({ passed: runner.stats?.passes ?? 0, failed: runner.stats?.failures ?? 0, pending: runner.stats?.pending ?? 0 });
     });
   });
+}
+
+/**
+ * After a failure, keeps what the extension and VS Code logged (the server's folders are removed
+ * at the end of the run) beside the screenshots, for whoever reads the failure.
+ */
+function keepLogs(serverRoot: string, screenshots: string): void {
+  const target = path.join(screenshots, 'logs');
+  fs.mkdirSync(target, { recursive: true });
+  for (const name of fs.readdirSync(serverRoot, { recursive: true }) as string[]) {
+    if (!name.endsWith('.log')) continue;
+    const file = path.join(serverRoot, name);
+    if (fs.statSync(file).isFile()) fs.copyFileSync(file, path.join(target, name.replace(/[\\/]/g, '__')));
+  }
+  log(`logs of the failed run kept in ${path.relative(ROOT, target)}`);
 }
 
 async function runVersion(version: VsCodeVersion, guardLog: string): Promise<VersionResult> {
@@ -109,6 +130,7 @@ async function runVersion(version: VsCodeVersion, guardLog: string): Promise<Ver
     log(`[${version}] workbench ready after ${seconds(Date.now() - started)}; screenshots in ${path.relative(ROOT, screenshots)}`);
     setUiContext({ version, workbench, lab, serverRoot: server.root, workspace, tds, immuta });
     const result = await runFlows(version);
+    if (result.failed > 0) keepLogs(server.root, screenshots);
     if (browser.blocked.length > 0) {
       log(`[${version}] the workbench tried to reach outside hosts (blocked): ${[...new Set(browser.blocked)].join(', ')}`);
       return { ...result, failed: result.failed + 1 };

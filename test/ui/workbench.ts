@@ -66,6 +66,13 @@ export class Workbench {
     await this.page.locator('.editor-group-container.active .monaco-editor.focused').first().waitFor({ state: 'visible', timeout: 5000 });
   }
 
+  /** Puts the keyboard focus into the text of the active editor (clicking into its text). */
+  async focusActiveEditor(): Promise<void> {
+    await this.quiet();
+    await this.page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
+    await this.page.locator('.editor-group-container.active .monaco-editor.focused').first().waitFor({ state: 'visible', timeout: 5000 });
+  }
+
   /** The tab of a worksheet's results view. */
   resultsTab(worksheet: string): Locator {
     return this.page.locator('.tabs-container .tab', { hasText: `Results · ${worksheet}` }).first();
@@ -78,6 +85,11 @@ export class Workbench {
   async runCommand(title: string): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       await this.focusWorkbench();
+      if (attempt > 1) {
+        // F1 went nowhere: a webview kept the keyboard. Clicking the active tab's label hands it
+        // to the workbench (the tab belongs to the workbench, not to the webview inside it).
+        await this.page.locator('.editor-group-container.active .tabs-container .tab.active .label-name').first().click({ timeout: 5000 }).catch(() => undefined);
+      }
       await this.page.keyboard.press('F1');
       const input = this.quickInput();
       try {
@@ -95,6 +107,33 @@ export class Workbench {
 
   quickInput(): Locator {
     return this.page.locator('.quick-input-widget input').first();
+  }
+
+  /**
+   * Waits until the quick pick or input box titled `title` is open and its input has the keyboard
+   * focus, and returns the input: keys typed before that would go elsewhere (or into a widget that
+   * is closing), and the first letters of a search would be lost.
+   */
+  async openedQuickInput(title: string | RegExp): Promise<Locator> {
+    await this.page.locator('.quick-input-widget .quick-input-title', { hasText: title }).first().waitFor({ state: 'visible' });
+    const input = this.quickInput();
+    await input.waitFor({ state: 'visible' });
+    await this.page.waitForFunction(
+      "document.activeElement !== null && document.activeElement.matches('.quick-input-widget input')",
+      undefined,
+      { timeout: 10_000 },
+    );
+    return input;
+  }
+
+  /**
+   * A quiet workbench, as a flow expects to find it: no quick input open, the notification centre
+   * closed, no webview holding the keyboard. Every flow and scenario starts with this.
+   */
+  async quiet(): Promise<void> {
+    await this.closeQuickInput();
+    await this.hideNotificationCenter();
+    await this.page.evaluate('document.activeElement && document.activeElement.tagName === "IFRAME" && document.activeElement.blur()');
   }
 
   /**
@@ -120,10 +159,11 @@ export class Workbench {
    * proposed file name `proposed`: earlier steps reuse the same widget, so its being visible is
    * not enough.
    */
-  async answerSaveDialog(proposed: string, target: string): Promise<void> {
+  async answerSaveDialog(proposed: string | RegExp, target: string): Promise<void> {
     const input = this.quickInput();
     const deadline = Date.now() + 20_000;
-    while (!(await input.inputValue().catch(() => '')).includes(proposed)) {
+    const proposes = (value: string) => (typeof proposed === 'string' ? value.includes(proposed) : proposed.test(value));
+    while (!proposes(await input.inputValue().catch(() => ''))) {
       if (Date.now() > deadline) throw new Error(`no save dialog proposing ${proposed}; the input holds "${await input.inputValue().catch(() => '')}"`);
       await this.page.waitForTimeout(100);
     }
@@ -134,6 +174,11 @@ export class Workbench {
   /** The status bar item whose text contains `text`. */
   statusItem(text: string | RegExp): Locator {
     return this.page.locator('.statusbar-item', { hasText: text }).first();
+  }
+
+  /** The worksheet's connection item in the status bar (shown for SQL editors only). */
+  connectionItem(): Locator {
+    return this.page.locator('.statusbar-item[id*="immutaWorksheets.connection"]').first();
   }
 
   async statusTexts(): Promise<string[]> {
@@ -147,17 +192,41 @@ export class Workbench {
 
   /** Waits for a notification containing `text`, as a toast or in the notification centre. */
   async waitForNotification(text: string, timeoutMs = 20000): Promise<void> {
-    const message = this.page.locator('.notification-list-item-message', { hasText: text }).first();
     const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      if (await message.isVisible()) return;
-      // Some versions put messages straight into the centre: open it and look there too.
-      if (!(await this.page.locator('.notifications-center.visible').isVisible())) {
-        await this.page.locator('.statusbar-item[id$="notifications"] a, .statusbar-item.notifications-center-status a').first().click({ timeout: 2000 }).catch(() => undefined);
+    try {
+      while (!(await this.notificationShown(text))) {
+        if (Date.now() > deadline) {
+          throw new Error(`no notification with "${text}" within ${timeoutMs} ms; visible: ${JSON.stringify(await this.notifications())}`);
+        }
+        await this.page.waitForTimeout(250);
       }
-      await this.page.waitForTimeout(250);
+    } finally {
+      // The centre was opened to look; left open, it would cover the editor for the next step.
+      await this.hideNotificationCenter();
     }
-    throw new Error(`no notification with "${text}" within ${timeoutMs} ms; visible: ${JSON.stringify(await this.notifications())}`);
+  }
+
+  /**
+   * Whether a notification containing `text` is shown. Some versions put messages straight into
+   * the notification centre: it is opened to look there too (hideNotificationCenter closes it).
+   */
+  async notificationShown(text: string): Promise<boolean> {
+    if (await this.page.locator('.notification-list-item-message', { hasText: text }).first().isVisible()) return true;
+    if (!(await this.page.locator('.notifications-center.visible').isVisible())) {
+      await this.notificationBell().click({ timeout: 2000 }).catch(() => undefined);
+    }
+    return this.page.locator('.notification-list-item-message', { hasText: text }).first().isVisible();
+  }
+
+  async hideNotificationCenter(): Promise<void> {
+    const center = this.page.locator('.notifications-center.visible');
+    if (!(await center.isVisible())) return;
+    await this.notificationBell().click({ timeout: 5000 }).catch(() => undefined);
+    await center.waitFor({ state: 'hidden', timeout: 5000 }).catch(() => undefined);
+  }
+
+  private notificationBell(): Locator {
+    return this.page.locator('.statusbar-item[id$="notifications"] a, .statusbar-item.notifications-center-status a').first();
   }
 
   /**

@@ -1,0 +1,45 @@
+/** Steps that several UI flows take, each waiting for the state it needs before it acts. */
+import { DEMO_PASSWORDS } from '../lab/demo-workspace';
+import { ui } from './ui-context';
+import type { Workbench } from './workbench';
+
+/** The worksheet `file` is open, focused and bound to `connection` (chosen through the palette if it is not). */
+export async function openWithConnection(workbench: Workbench, file: string, connection: string): Promise<void> {
+  await workbench.openFile(file);
+  // The editor must be the active one (not a results view beside it) for the status bar to be its.
+  await workbench.focusEditor(file);
+  const item = workbench.connectionItem();
+  await item.waitFor({ state: 'visible' });
+  if ((await item.innerText()).includes(`${connection} ·`)) return;
+  await workbench.runCommand('Immuta: Select Connection');
+  await workbench.answerQuickInput(connection, connection, 'Choose the connection');
+  await workbench.statusItem(`${connection} ·`).waitFor({ state: 'visible' });
+}
+
+/**
+ * Answers the password prompt for `login` if it comes (the connection may have its password in
+ * secret storage already), then waits for the status item `then`.
+ */
+export async function passwordIfAsked(workbench: Workbench, login: keyof typeof DEMO_PASSWORDS, then: string): Promise<void> {
+  const prompt = workbench.page.locator('.quick-input-widget', { hasText: `Password for ${login}` });
+  const done = workbench.statusItem(then);
+  await Promise.race([prompt.waitFor({ state: 'visible' }), done.waitFor({ state: 'visible' })]);
+  if (await prompt.isVisible()) await workbench.answerQuickInput(DEMO_PASSWORDS[login], undefined, `Password for ${login}`);
+  await done.waitFor({ state: 'visible' });
+}
+
+/** Impersonates `user` from the status bar item reading `from` (e.g. "yourself"). */
+export async function impersonateFromStatusBar(workbench: Workbench, from: string | RegExp, user: string, login: keyof typeof DEMO_PASSWORDS = 'governor'): Promise<void> {
+  await workbench.statusItem(from).click();
+  await workbench.openedQuickInput('Run this worksheet as');
+  await workbench.answerQuickInput(user, user);
+  await passwordIfAsked(workbench, login, `as ${user}`);
+}
+
+/** The server's sessions of `query` that are running it right now (pg_stat_activity), for cancel and kill flows. */
+export async function activeStatements(fragment: string): Promise<{ pid: number }[]> {
+  return ui().lab.adminQuery<{ pid: number }>(
+    "SELECT pid FROM pg_stat_activity WHERE state = 'active' AND query LIKE $1 AND pid <> pg_backend_pid()",
+    [`%${fragment}%`],
+  );
+}
