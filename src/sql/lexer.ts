@@ -431,15 +431,22 @@ export interface SqlToken {
 
 /**
  * Every token of `text` by the lexical rules of `dialect`, blanks and line breaks included, so
- * that the tokens cover the text end to end (an `E'…'` string's token starts at its `E`, which
- * the code token before it also covers). For short texts; the splitter reads with the cursor.
+ * that the tokens cover the text end to end without overlapping. For short texts (templates,
+ * single statements); the splitter reads with the cursor itself.
  */
 export function lexSql(text: string, dialect: SqlDialectId): SqlToken[] {
   const cursor = new SqlCursor(text, lexicalOptionsFor(dialect));
   const tokens: SqlToken[] = [];
   while (cursor.pos < text.length) {
     const kind = cursor.next();
-    tokens.push({ kind, start: cursor.tokenStart, end: cursor.pos, openerEnd: cursor.openerEnd, closed: cursor.closed });
+    const start = cursor.tokenStart;
+    const previous = tokens[tokens.length - 1];
+    if (previous !== undefined && previous.end > start) {
+      // The E of E'…' was read as the end of a code token first: it belongs to the string.
+      tokens.pop();
+      if (previous.start < start) tokens.push({ ...previous, end: start });
+    }
+    tokens.push({ kind, start, end: cursor.pos, openerEnd: cursor.openerEnd, closed: cursor.closed });
   }
   return tokens;
 }
