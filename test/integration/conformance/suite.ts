@@ -299,6 +299,25 @@ export function describeConformance(put: PlatformUnderTest): void {
       assert.deepEqual(notAsBob, [], 'a read ran as someone other than bob after impersonation was set');
     });
 
+    if (put.quotedSetTemplate) {
+      it('a set template with {user} inside a longer string is refused before anything is sent, naming the template and what to write', async () => {
+        const worksheet = harness.open('governor', "CALL p('x{user}')");
+        await runOk(worksheet, 'SELECT 1');
+        const sessionId = worksheet.snapshot().sessionId;
+        assert.ok(sessionId !== undefined && put.lastSetReceived);
+        const before = await put.lastSetReceived(sessionId);
+        await assert.rejects(worksheet.impersonate(BOB), (error: unknown) => {
+          assert.ok(isPlatformError(error), describeError(error));
+          assert.equal(error.kind, 'configuration');
+          assert.match(error.message, /^The impersonation\.set template "CALL p\('x\{user\}'\)" has \{user\} inside the longer string 'x\{user\}'\. The user name must be a value of its own/);
+          return true;
+        });
+        assert.deepEqual(await put.lastSetReceived(sessionId), before, 'a set statement reached the server');
+        assert.equal(worksheet.identity.kind, 'yourself');
+        assert.equal((await whoami(worksheet)).effectiveUser, GOVERNOR);
+      });
+    }
+
     const templates: readonly { label: string; set: string | undefined }[] = [
       { label: 'the default template', set: undefined },
       ...(put.quotedSetTemplate ? [{ label: `the template ${put.quotedSetTemplate.template}`, set: put.quotedSetTemplate.template }] : []),
