@@ -1,4 +1,5 @@
 import { PLATFORMS } from './catalog';
+import { impersonationTemplateProblem, type ImpersonationSetting } from './impersonation-template';
 import type {
   ConnectionProfile,
   DatabricksAuth,
@@ -14,6 +15,7 @@ import type {
   TrinoAuth,
   TrinoImpersonationMode,
   TrinoProfile,
+  PlatformId,
 } from './types';
 
 /**
@@ -103,14 +105,27 @@ class Reader {
   }
 }
 
-function templates(reader: Reader, raw: Record<string, unknown>, where: string): ImpersonationTemplates | undefined {
+/**
+ * The profile's impersonation templates, checked by the same rules the platform renders them
+ * with, so a bad one shows in the connection list before anything runs. Trino takes none (its
+ * statement is fixed by impersonationMode and impersonationProperty), so it checks none.
+ */
+function templates(reader: Reader, raw: Record<string, unknown>, where: string, platform: PlatformId): ImpersonationTemplates | undefined {
   if (Object.keys(raw).length === 0) return undefined;
   const inner = new Reader(raw, `${where}.impersonation`);
   const set = inner.optionalString('set');
   const clear = inner.optionalString('clear');
   const readBack = inner.optionalString('readBack');
-  if (set !== undefined && !set.includes('{user}')) {
-    inner.problems.push(`${where}.impersonation.set must contain the placeholder {user}, where the user name is bound.`);
+  if (platform !== 'trino') {
+    const written: readonly [ImpersonationSetting, string | undefined][] = [
+      ['set', set],
+      ['clear', clear],
+      ['readBack', readBack],
+    ];
+    for (const [setting, template] of written) {
+      const problem = template === undefined ? undefined : impersonationTemplateProblem(template, PLATFORMS[platform].sqlDialect, setting);
+      if (problem !== undefined) inner.problems.push(`${where}.impersonation.${setting} ${problem}`);
+    }
   }
   reader.problems.push(...inner.problems);
   return { ...(set !== undefined ? { set } : {}), ...(clear !== undefined ? { clear } : {}), ...(readBack !== undefined ? { readBack } : {}) };
@@ -158,9 +173,9 @@ export function parseProfile(raw: unknown, where: string, readFile: (path: strin
   return reader.problems.length > 0 ? { ok: false, problems: reader.problems } : { ok: true, profile };
 }
 
-function base(reader: Reader, where: string): { name: string; impersonation?: ImpersonationTemplates; immutaUser?: string } {
+function base(reader: Reader, where: string, platform: PlatformId): { name: string; impersonation?: ImpersonationTemplates; immutaUser?: string } {
   const name = reader.string('name');
-  const impersonation = templates(reader, reader.object('impersonation'), where);
+  const impersonation = templates(reader, reader.object('impersonation'), where, platform);
   const immutaUser = reader.optionalString('immutaUser');
   return { name, ...(impersonation ? { impersonation } : {}), ...optional('immutaUser', immutaUser) };
 }
@@ -178,7 +193,7 @@ function redshift(reader: Reader, where: string, readFile: (path: string) => str
   const ca = tlsReader.file('caFile', readFile);
   reader.problems.push(...tlsReader.problems);
   return {
-    ...base(reader, where),
+    ...base(reader, where, 'redshift'),
     platform: 'redshift',
     host: reader.string('host'),
     port: reader.integer('port', 5439, 1, 65535),
@@ -211,7 +226,7 @@ function trino(reader: Reader, where: string, readFile: (path: string) => string
     reader.problems.push(`${where}.server must be a URL such as https://starburst.example.com:8443.`);
   }
   return {
-    ...base(reader, where),
+    ...base(reader, where, 'trino'),
     platform: 'trino',
     server: server.replace(/\/+$/, ''),
     user: reader.string('user'),
@@ -239,7 +254,7 @@ function snowflake(reader: Reader, where: string, readFile: (path: string) => st
     reader.problems.push(`${where}.accessUrl must be a URL such as https://myorg-myaccount.privatelink.snowflakecomputing.com.`);
   }
   return {
-    ...base(reader, where),
+    ...base(reader, where, 'snowflake'),
     platform: 'snowflake',
     account: reader.string('account'),
     ...optional('accessUrl', accessUrl?.replace(/\/+$/, '')),
@@ -276,7 +291,7 @@ function synapse(reader: Reader, where: string, readFile: (path: string) => stri
   }
   const ca = reader.file('caFile', readFile);
   return {
-    ...base(reader, where),
+    ...base(reader, where, 'synapse'),
     platform: 'synapse',
     server: reader.string('server'),
     port: reader.integer('port', 1433, 1, 65535),
@@ -303,7 +318,7 @@ function databricks(reader: Reader, where: string, readFile: (path: string) => s
   }
   const host = reader.string('host').replace(/^https?:\/\//i, '').replace(/\/+$/, '');
   return {
-    ...base(reader, where),
+    ...base(reader, where, 'databricks'),
     platform: 'databricks',
     host,
     port: reader.integer('port', 443, 1, 65535),

@@ -1,10 +1,11 @@
 /**
  * A pure, dialect-aware SQL statement splitter.
  *
- * One linear pass over the text, no regular expressions, no parsing: it only
- * knows enough of each dialect's lexical rules (strings, quoted identifiers,
- * comments, dollar quotes, T-SQL `GO`) to find the `;` that end statements.
- * Line and character numbers are kept with a running counter while scanning.
+ * One linear pass over the text, no regular expressions, no parsing: it reads
+ * tokens with the dialect's lexer (`SqlCursor` in lexer.ts: strings, quoted
+ * identifiers, comments, dollar quotes) and adds T-SQL `GO` lines, to find the
+ * `;` that end statements. Line and character numbers are kept with a running
+ * counter while scanning.
  *
  * Where a statement starts and ends:
  * - A statement starts at its first character that is neither whitespace nor
@@ -31,7 +32,7 @@
  */
 import type { SqlDialectId } from './dialects';
 import { ScannedStatement } from './statement';
-import { isIdentifierPart, isTagPart, isTagStart, lexicalOptionsFor, PLAIN_ASCII, type SqlLexicalOptions } from './lexer';
+import { lexicalOptionsFor, SqlCursor } from './lexer';
 import { describePosition, type SourcePosition, type SourceRange } from './positions';
 
 export type { SourcePosition, SourceRange } from './positions';
@@ -85,29 +86,17 @@ export interface SplitResult {
   readonly batchSeparators?: readonly BatchSeparator[];
 }
 
-const TAB = 9;
 const LF = 10;
-const VT = 11;
-const FF = 12;
 const CR = 13;
 const SPACE = 32;
-const DQUOTE = 34;
-const DOLLAR = 36;
-const QUOTE = 39;
-const STAR = 42;
+const TAB = 9;
+const VT = 11;
+const FF = 12;
 const MINUS = 45;
-const SLASH = 47;
 const DIGIT_0 = 48;
 const DIGIT_9 = 57;
-const SEMICOLON = 59;
-const UPPER_E = 69;
 const UPPER_G = 71;
 const UPPER_O = 79;
-const LBRACKET = 91;
-const BACKSLASH = 92;
-const RBRACKET = 93;
-const BACKTICK = 96;
-const LOWER_E = 101;
 const LOWER_G = 103;
 const LOWER_O = 111;
 
@@ -122,15 +111,11 @@ function isBlank(c: number): boolean {
   return c === SPACE || c === TAB || c === VT || c === FF;
 }
 
-class Scanner {
+/** Reads tokens with the dialect's lexer (SqlCursor) and keeps track of statements, batches and problems. */
+class Scanner extends SqlCursor {
   readonly statements: SplitStatement[] = [];
   readonly problems: SplitProblem[] = [];
   readonly separators: BatchSeparator[] = [];
-
-  private readonly n: number;
-  private pos = 0;
-  private line = 0;
-  private lineStart = 0;
 
   /** Offset of the current statement's first character, or -1 when none is open. */
   private stmtStart = -1;
@@ -143,93 +128,56 @@ class Scanner {
 
   private batch = 0;
 
-  constructor(
-    private readonly text: string,
-    private readonly options: SqlLexicalOptions,
-  ) {
-    this.n = text.length;
-  }
-
   run(): void {
-    const text = this.text;
-    const n = this.n;
-    const o = this.options;
-    if (o.goBatchSeparators) this.batchSeparator();
+    const n = this.length;
+    const go = this.options.goBatchSeparators;
+    if (go) this.batchSeparator();
     while (this.pos < n) {
-      const c = text.charCodeAt(this.pos);
-      switch (c) {
-        case SPACE:
-        case TAB:
-        case VT:
-        case FF:
-          this.pos++;
+      // Where the token starts: a string may end lines further down.
+      const line = this.line;
+      const lineStart = this.lineStart;
+      switch (this.next()) {
+        case 'blank':
           break;
-        case LF:
-          this.pos++;
-          this.lineBreak();
-          break;
-        case CR:
-          this.pos += text.charCodeAt(this.pos + 1) === LF ? 2 : 1;
-          this.lineBreak();
-          break;
-        case SEMICOLON:
-          if (this.stmtStart >= 0) this.emit(true, this.pos + 1, this.line, this.pos + 1 - this.lineStart);
-          this.pos++;
-          break;
-        case QUOTE:
-          this.singleQuoted();
-          break;
-        case DQUOTE:
-          if (o.doubleQuoted === 'string') {
-            this.quoted(DQUOTE, o.backslashEscapes, 'unterminated-string', this.pos);
-          } else {
-            this.quoted(DQUOTE, false, 'unterminated-quoted-identifier', this.pos);
+        case 'line-break':
+          if (go) {
+            // Cheap pre-check: a GO line starts with G/g or blank space.
+            const c = this.text.charCodeAt(this.pos);
+            if (c === UPPER_G || c === LOWER_G || isBlank(c)) this.batchSeparator();
           }
           break;
-        case MINUS:
-          if (text.charCodeAt(this.pos + 1) === MINUS) this.lineComment();
-          else this.code();
+        case 'semicolon':
+          if (this.stmtStart >= 0) this.emit(true, this.pos, this.line, this.pos - this.lineStart);
           break;
-        case SLASH: {
-          const d = text.charCodeAt(this.pos + 1);
-          if (d === STAR) this.blockComment();
-          else if (d === SLASH && o.slashSlashComments) this.lineComment();
-          else this.code();
+        case 'code':
+          if (this.stmtStart < 0) this.begin(this.tokenStart, line, lineStart);
+          this.markEnd();
           break;
-        }
-        case DOLLAR:
-          if (!this.dollarQuoted()) this.code();
+        case 'string':
+          this.construct('unterminated-string', line, lineStart);
           break;
-        case LBRACKET:
-          if (o.bracketIdentifiers) this.quoted(RBRACKET, false, 'unterminated-quoted-identifier', this.pos);
-          else this.code();
+        case 'quoted-identifier':
+          this.construct('unterminated-quoted-identifier', line, lineStart);
           break;
-        case BACKTICK:
-          if (o.backtickIdentifiers) this.quoted(BACKTICK, false, 'unterminated-quoted-identifier', this.pos);
-          else this.code();
+        case 'dollar-string':
+          this.construct('unterminated-dollar-quote', line, lineStart);
           break;
-        default:
-          this.code();
+        case 'line-comment':
+          if (this.stmtStart >= 0) this.markEnd();
+          break;
+        case 'block-comment':
+          if (!this.closed) this.problem('unterminated-comment', this.tokenStart, line, this.tokenStart - lineStart, 2);
+          if (this.stmtStart >= 0) this.markEnd();
+          break;
       }
     }
     if (this.stmtStart >= 0) this.emit(false, 0, 0, 0);
   }
 
-  /** Called with `pos` just past a line break. */
-  private lineBreak(): void {
-    this.line++;
-    this.lineStart = this.pos;
-    if (this.options.goBatchSeparators) {
-      // Cheap pre-check: a GO line starts with G/g or blank space.
-      const c = this.text.charCodeAt(this.pos);
-      if (c === UPPER_G || c === LOWER_G || isBlank(c)) this.batchSeparator();
-    }
-  }
-
-  private begin(offset: number): void {
+  private begin(offset: number, line: number, lineStart: number): void {
     this.stmtStart = offset;
-    this.stmtLine = this.line;
-    this.stmtChar = offset - this.lineStart;
+    this.stmtLine = line;
+    this.stmtChar = offset - lineStart;
   }
 
   /** The current statement's significant text reaches `pos` (which must be on the current line). */
@@ -237,6 +185,17 @@ class Scanner {
     this.lastEnd = this.pos;
     this.lastLine = this.line;
     this.lastChar = this.pos - this.lineStart;
+  }
+
+  /** A string, quoted identifier or dollar quote just read, which started on `line`. */
+  private construct(kind: SplitProblemKind, line: number, lineStart: number): void {
+    const start = this.tokenStart;
+    if (this.stmtStart < 0) this.begin(start, line, lineStart);
+    if (!this.closed) {
+      const detail = kind === 'unterminated-dollar-quote' ? ` (no closing ${this.text.slice(start, this.openerEnd)})` : '';
+      this.problem(kind, start, line, start - lineStart, this.openerEnd - start, detail);
+    }
+    this.markEnd();
   }
 
   private emit(terminated: boolean, fullEndOffset: number, fullEndLine: number, fullEndChar: number): void {
@@ -269,188 +228,6 @@ class Scanner {
     });
   }
 
-  /** A run of ordinary characters (words, numbers, operators, punctuation). */
-  private code(): void {
-    const text = this.text;
-    const n = this.n;
-    if (this.stmtStart < 0) this.begin(this.pos);
-    let p = this.pos + 1;
-    while (p < n) {
-      const c = text.charCodeAt(p);
-      if (c < 128 && PLAIN_ASCII[c] === 0) break;
-      p++;
-    }
-    this.pos = p;
-    this.markEnd();
-  }
-
-  private singleQuoted(): void {
-    const o = this.options;
-    const pos = this.pos;
-    if (o.escapeStringPrefix && pos > 0) {
-      // E'...' / e'...': the E must start its own token (not end an identifier such as `type'x'`).
-      const prefix = this.text.charCodeAt(pos - 1);
-      if ((prefix === UPPER_E || prefix === LOWER_E) && (pos === 1 || !isIdentifierPart(this.text.charCodeAt(pos - 2)))) {
-        this.quoted(QUOTE, true, 'unterminated-string', pos - 1);
-        return;
-      }
-    }
-    this.quoted(QUOTE, o.backslashEscapes, 'unterminated-string', pos);
-  }
-
-  /**
-   * A quoted token whose opening delimiter is at `pos` (with an optional
-   * prefix starting at `start`, on the same line). A doubled closing
-   * delimiter is an escape; so is a backslash when `backslash` is set.
-   */
-  private quoted(close: number, backslash: boolean, kind: SplitProblemKind, start: number): void {
-    const text = this.text;
-    const n = this.n;
-    if (this.stmtStart < 0) this.begin(start);
-    const startLine = this.line;
-    const startChar = start - this.lineStart;
-    let line = this.line;
-    let lineStart = this.lineStart;
-    const openerLength = this.pos + 1 - start;
-    let p = this.pos + 1;
-    let closed = false;
-    while (p < n) {
-      const c = text.charCodeAt(p);
-      if (c === close) {
-        if (text.charCodeAt(p + 1) === close) {
-          p += 2;
-          continue;
-        }
-        p++;
-        closed = true;
-        break;
-      }
-      if (c === BACKSLASH && backslash) {
-        const d = text.charCodeAt(p + 1);
-        // Skip the escaped character, unless it is a line break: that still has to be counted.
-        p += d === LF || d === CR ? 1 : 2;
-        continue;
-      }
-      if (c === LF || (c === CR && text.charCodeAt(p + 1) !== LF)) {
-        line++;
-        lineStart = p + 1;
-      }
-      p++;
-    }
-    this.line = line;
-    this.lineStart = lineStart;
-    if (closed) {
-      this.pos = p;
-    } else {
-      this.pos = n;
-      this.problem(kind, start, startLine, startChar, openerLength);
-    }
-    this.markEnd();
-  }
-
-  private lineComment(): void {
-    const text = this.text;
-    const n = this.n;
-    let p = this.pos + 2;
-    while (p < n) {
-      const c = text.charCodeAt(p);
-      if (c === LF || c === CR) break;
-      p++;
-    }
-    this.pos = p;
-    if (this.stmtStart >= 0) this.markEnd();
-  }
-
-  private blockComment(): void {
-    const text = this.text;
-    const n = this.n;
-    const nested = this.options.nestedBlockComments;
-    const start = this.pos;
-    const startLine = this.line;
-    const startChar = start - this.lineStart;
-    let line = this.line;
-    let lineStart = this.lineStart;
-    let depth = 1;
-    let p = start + 2;
-    while (p < n) {
-      const c = text.charCodeAt(p);
-      if (c === STAR) {
-        if (text.charCodeAt(p + 1) === SLASH) {
-          p += 2;
-          if (--depth === 0) break;
-          continue;
-        }
-      } else if (c === SLASH) {
-        if (nested && text.charCodeAt(p + 1) === STAR) {
-          depth++;
-          p += 2;
-          continue;
-        }
-      } else if (c === LF || (c === CR && text.charCodeAt(p + 1) !== LF)) {
-        line++;
-        lineStart = p + 1;
-      }
-      p++;
-    }
-    this.line = line;
-    this.lineStart = lineStart;
-    this.pos = p > n ? n : p;
-    if (depth > 0) {
-      this.problem('unterminated-comment', start, startLine, startChar, 2);
-    }
-    if (this.stmtStart >= 0) this.markEnd();
-  }
-
-  /** `$$...$$` or `$tag$...$tag$` at `pos`; false when the `$` opens none (e.g. `$1`, `a$b`). */
-  private dollarQuoted(): boolean {
-    const mode = this.options.dollarQuotes;
-    if (mode === 'none') return false;
-    const text = this.text;
-    const n = this.n;
-    const start = this.pos;
-    if (start > 0 && isIdentifierPart(text.charCodeAt(start - 1))) return false;
-    let p = start + 1;
-    const c = text.charCodeAt(p);
-    if (c === DOLLAR) {
-      p++;
-    } else if (mode === 'tagged' && isTagStart(c)) {
-      p++;
-      while (p < n && isTagPart(text.charCodeAt(p))) p++;
-      if (text.charCodeAt(p) !== DOLLAR) return false;
-      p++;
-    } else {
-      return false;
-    }
-    const delimiter = text.slice(start, p);
-    if (this.stmtStart < 0) this.begin(start);
-    const startLine = this.line;
-    const startChar = start - this.lineStart;
-    let line = this.line;
-    let lineStart = this.lineStart;
-    let closed = false;
-    while (p < n) {
-      const d = text.charCodeAt(p);
-      if (d === DOLLAR && text.startsWith(delimiter, p)) {
-        p += delimiter.length;
-        closed = true;
-        break;
-      }
-      if (d === LF || (d === CR && text.charCodeAt(p + 1) !== LF)) {
-        line++;
-        lineStart = p + 1;
-      }
-      p++;
-    }
-    this.line = line;
-    this.lineStart = lineStart;
-    this.pos = p;
-    if (!closed) {
-      this.problem('unterminated-dollar-quote', start, startLine, startChar, delimiter.length, ` (no closing ${delimiter})`);
-    }
-    this.markEnd();
-    return true;
-  }
-
   /**
    * T-SQL: at the start of a line (`pos` just past a line break or at 0), in
    * code, checks for a line holding only `GO`, an optional count and an
@@ -459,7 +236,7 @@ class Scanner {
    */
   private batchSeparator(): void {
     const text = this.text;
-    const n = this.n;
+    const n = this.length;
     let p = this.pos;
     while (p < n && isBlank(text.charCodeAt(p))) p++;
     const g = text.charCodeAt(p);

@@ -60,6 +60,54 @@ describe('connection profiles from settings', () => {
     }
   });
 
+  describe('impersonation templates are checked at load time by the rules every platform renders with', () => {
+    const minimal: Readonly<Record<string, Record<string, unknown>>> = {
+      redshift: { platform: 'redshift', host: 'h', user: 'u' },
+      synapse: { platform: 'synapse', server: 's', database: 'd', user: 'u' },
+      snowflake: { platform: 'snowflake', account: 'a', user: 'u' },
+      databricks: { platform: 'databricks', host: 'h', httpPath: '/p' },
+    };
+    const problemsOf = (platform: string, impersonation: Record<string, string>): string[] => {
+      const parsed = parseProfile({ name: 'p', ...minimal[platform], impersonation }, 'immutaWorksheets.connections[3]', noFiles);
+      return parsed.ok ? [] : [...parsed.problems];
+    };
+
+    it('takes {user} bare or as a string of its own on every platform', () => {
+      const templates: Readonly<Record<string, readonly string[]>> = {
+        redshift: ['CALL immuta_procedures.impersonate_user({user})', "CALL immuta_procedures.impersonate_user('{user}')", "CALL p({user}, E'{user}')"],
+        synapse: ["EXEC sys.sp_set_session_context @key = N'immuta_user', @value = {user}", "EXEC sys.sp_set_session_context @key = N'immuta_user', @value = N'{user}'"],
+        snowflake: ['SET IMMUTA_IMP_USER = {user}', "SET IMMUTA_IMP_USER = '{user}'", 'SET V = $${user}$$'],
+        databricks: ['SET immuta.impersonate.user = {user}', "SET immuta.impersonate.user = '{user}'", "SELECT immuta.impersonate(\"{user}\")"],
+      };
+      for (const [platform, sets] of Object.entries(templates)) {
+        for (const set of sets) assert.deepEqual(problemsOf(platform, { set }), [], `${platform}: ${set}`);
+      }
+    });
+
+    it('names the setting and says what to write', () => {
+      const cases: readonly [string, Record<string, string>, string][] = [
+        ['redshift', { set: 'CALL p(NULL)' }, 'immutaWorksheets.connections[3].impersonation.set must contain the placeholder {user} where the user name goes'],
+        ['redshift', { set: 'CALL p({user}) -- as {user}' }, 'immutaWorksheets.connections[3].impersonation.set has {user} inside a comment (-- as {user}), where no user name is filled in: move it out of the comment.'],
+        ['synapse', { set: "EXEC sys.sp_set_session_context @key = N'immuta_user', @value = N'x{user}'" }, "immutaWorksheets.connections[3].impersonation.set has {user} inside the longer string N'x{user}'"],
+        ['snowflake', { set: 'SET V = {user} // for {user}' }, 'immutaWorksheets.connections[3].impersonation.set has {user} inside a comment (// for {user})'],
+        ['databricks', { set: 'SET k = `{user}`' }, 'immutaWorksheets.connections[3].impersonation.set writes {user} as a quoted name (`{user}`), but a user name is a value'],
+        ['synapse', { set: 'EXEC p @value = [{user}]' }, 'immutaWorksheets.connections[3].impersonation.set writes {user} as a quoted name ([{user}])'],
+        ['redshift', { set: 'CALL p({user})', clear: 'CALL p({user})' }, 'immutaWorksheets.connections[3].impersonation.clear contains {user}, but no user name is filled in there: only impersonation.set takes one.'],
+        ['snowflake', { readBack: "SELECT '{user}'" }, 'immutaWorksheets.connections[3].impersonation.readBack contains {user}, but no user name is filled in there'],
+      ];
+      for (const [platform, impersonation, expected] of cases) {
+        const problems = problemsOf(platform, impersonation);
+        assert.equal(problems.length, 1, `${platform} ${JSON.stringify(impersonation)}: ${problems.join(' | ')}`);
+        assert.ok(problems[0].startsWith(expected), `${problems[0]}\ndoes not start with\n${expected}`);
+      }
+    });
+
+    it('leaves Trino\u2019s unused templates alone (its statement is fixed by impersonationMode and impersonationProperty)', () => {
+      const parsed = parseProfile({ name: 't', platform: 'trino', server: 'https://t', user: 'u', impersonation: { set: 'anything' } }, 'c', noFiles);
+      assert.equal(parsed.ok, true);
+    });
+  });
+
   it('refuses unknown platforms clearly', () => {
     const unknown = parseProfile({ name: 'x', platform: 'oracle' }, 'c[0]', noFiles);
     assert.deepEqual(unknown.ok ? [] : unknown.problems, ['c[0].platform must be one of redshift, synapse, databricks, snowflake, trino.']);

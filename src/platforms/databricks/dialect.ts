@@ -1,4 +1,5 @@
 import { commonUserNameProblem } from '../user-names';
+import { codeBefore, parseImpersonationTemplate, renderSetStatement, type ImpersonationRendering, type ParsedTemplate, type Placeholder } from '../impersonation-template';
 import { stripLeadingComments } from '../sql-text';
 import { impersonationUnavailable } from '../profile';
 import type { ConnectionProfile, DatabricksProfile, ImpersonationTemplates, StatementEffect } from '../types';
@@ -15,7 +16,8 @@ import type { ConnectionProfile, DatabricksProfile, ImpersonationTemplates, Stat
  * Spark's `SET key=value` takes the raw text after `=` up to the first `;` as the value, quotes
  * included, so a raw value cannot carry `;` and `'bob'` would keep its quotes. The back-quoted
  * form (`SET key = \`value\``, a back-quote written twice) carries any character: Spark strips the
- * back-quotes and un-doubles the inner ones. That is how `{user}` is rendered.
+ * back-quotes and un-doubles the inner ones. That is how `{user}` is rendered there, and
+ * `'{user}'` too: in SET the quotes would become part of the value, which nobody means.
  */
 export const DEFAULT_IMPERSONATION_KEY = 'immuta.impersonate.user';
 
@@ -53,22 +55,31 @@ export function stringLiteral(value: string): string {
   return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
-const SET_TEMPLATE = /^\s*SET\s+([A-Za-z_\d\\.:]+)\s*=\s*\{user\}\s*;?\s*$/i;
+/** The code before a placeholder that is the whole value of `SET key = …`, and what may follow it. */
+const SET_KEY_BEFORE = /^\s*SET\s+([A-Za-z_\d\\.:]+)\s*=\s*$/i;
+const SET_VALUE_AFTER = /^\s*;?\s*$/;
 
 /**
- * Renders a set template. In `SET key = {user}` the name becomes a back-quoted config value;
- * anywhere else (a function argument, say) it becomes a Spark string literal. Never raw.
+ * The key when `placeholder` is the whole value of `SET key = {user}` (or `'{user}'`). Comments
+ * may come before it; nothing but `;` after, since Spark reads a raw value to the end.
  */
+function setKeyAt(template: ParsedTemplate, placeholder: Placeholder): string | undefined {
+  if (!SET_VALUE_AFTER.test(template.text.slice(placeholder.end))) return undefined;
+  return SET_KEY_BEFORE.exec(codeBefore(template, placeholder))?.[1];
+}
+
+/**
+ * In `SET key = {user}` the name becomes a back-quoted config value; anywhere else (a function
+ * argument, say) a Spark string literal. Never raw.
+ */
+export const IMPERSONATION_RENDERING: ImpersonationRendering = {
+  dialect: 'spark',
+  output: { kind: 'quoted', quote: (user, placeholder, template) => (setKeyAt(template, placeholder) !== undefined ? backQuote(user) : stringLiteral(user)) },
+};
+
+/** Renders a set template; throws a configuration PlatformError for one the renderer refuses. */
 export function renderSet(template: string, user: string): string {
-  if (!template.includes('{user}')) {
-    throw new Error(`The impersonation template "${template}" has no {user} placeholder.`);
-  }
-  if (SET_TEMPLATE.test(template)) {
-    // A function, not a string: a replacement string would expand $' and $& found in the name.
-    return template.replace('{user}', () => backQuote(user));
-  }
-  const quotedSlot = /'\{user\}'/g;
-  return template.replace(quotedSlot, '{user}').split('{user}').join(stringLiteral(user));
+  return renderSetStatement(template, user, IMPERSONATION_RENDERING).text;
 }
 
 /** The statements a profile impersonates with, its templates over the defaults. */
@@ -94,7 +105,11 @@ export function keyOf(templates: ImpersonationTemplates | undefined): string | u
   if (templates?.set === undefined) {
     return DEFAULT_IMPERSONATION_KEY;
   }
-  return SET_TEMPLATE.exec(templates.set)?.[1];
+  const parsed = parseImpersonationTemplate(templates.set, IMPERSONATION_RENDERING.dialect);
+  if (!parsed.ok || parsed.template.placeholders.length !== 1) {
+    return undefined;
+  }
+  return setKeyAt(parsed.template, parsed.template.placeholders[0]);
 }
 
 /** Un-back-quotes `value` if it is one back-quoted token; undefined if it is not. */

@@ -12,6 +12,7 @@ import type {
   TransactionState,
 } from '../types';
 import { stripLeadingComments } from '../sql-text';
+import { statementWithoutUser } from '../impersonation-template';
 import { classifyFor, readBackValue, renderSet, UNITY_CATALOG_UNSUPPORTED, type ImpersonationStatements } from './dialect';
 import { isSessionGone, mapStatementError, messageOf } from './errors';
 import type { SdkClient, SdkOperation, SdkSession } from './sdk';
@@ -137,27 +138,21 @@ export class DatabricksSession implements PlatformSession {
     if (this.profile.unityCatalog) {
       throw new PlatformError('unsupported', UNITY_CATALOG_UNSUPPORTED);
     }
-    let sql: string;
-    try {
-      sql = renderSet(this.statements.set, user);
-    } catch (error) {
-      throw new PlatformError('configuration', messageOf(error));
-    }
-    await this.run(sql);
+    await this.run(renderSet(this.statements.set, user));
   }
 
   private async clear(): Promise<void> {
     if (this.profile.unityCatalog) {
       return; // never impersonated: nothing to clear
     }
-    await this.run(this.statements.clear);
+    await this.run(statementWithoutUser(this.statements.clear, 'clear'));
   }
 
   private async readBack(): Promise<string | null> {
     if (this.profile.unityCatalog) {
       return null;
     }
-    const result = await this.run(this.statements.readBack);
+    const result = await this.run(statementWithoutUser(this.statements.readBack, 'readBack'));
     return readBackValue(
       result.columns.map((column) => column.name),
       result.rows[0],

@@ -1,4 +1,5 @@
 import { commonUserNameProblem } from '../user-names';
+import type { ImpersonationRendering } from '../impersonation-template';
 import { stripLeadingComments } from '../sql-text';
 import type { StatementEffect } from '../types';
 
@@ -11,6 +12,9 @@ import type { StatementEffect } from '../types';
  */
 export const DEFAULT_SET_SQL = 'CALL immuta_procedures.impersonate_user({user})';
 export const DEFAULT_CLEAR_SQL = 'CALL immuta_procedures.impersonate_user(NULL)';
+
+/** pg binds the user name as $1 (every placeholder is the same parameter), quotes included: `'{user}'` becomes `$1`. */
+export const IMPERSONATION_RENDERING: ImpersonationRendering = { dialect: 'postgres', output: { kind: 'bound', marker: '$1' } };
 
 const MAX_USER_LENGTH = 1024;
 

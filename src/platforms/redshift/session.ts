@@ -18,7 +18,8 @@ import type {
   TransactionState,
 } from '../types';
 import { sendCancelRequest } from './cancel-request';
-import { DEFAULT_CLEAR_SQL, DEFAULT_SET_SQL } from './dialect';
+import { renderSetStatement, statementWithoutUser } from '../impersonation-template';
+import { DEFAULT_CLEAR_SQL, DEFAULT_SET_SQL, IMPERSONATION_RENDERING } from './dialect';
 import { mapConnectError, mapStatementError } from './errors';
 import { cellParser, typeName } from './types';
 
@@ -133,9 +134,13 @@ class RedshiftSession implements PlatformSession {
     });
     const templates = profile.impersonation ?? {};
     this.impersonation = {
-      apply: (user) => this.runTemplate(templates.set ?? DEFAULT_SET_SQL, user),
-      clear: () => this.runTemplate(templates.clear ?? DEFAULT_CLEAR_SQL, null),
-      ...(templates.readBack ? { readBack: () => this.readBack(templates.readBack as string) } : {}),
+      // async: a template the renderer refuses rejects, like any other failure to impersonate.
+      apply: async (user) => {
+        const statement = renderSetStatement(templates.set ?? DEFAULT_SET_SQL, user, IMPERSONATION_RENDERING);
+        await this.runImpersonation(statement.text, statement.bindsUser ? [user] : []);
+      },
+      clear: async () => this.runImpersonation(statementWithoutUser(templates.clear ?? DEFAULT_CLEAR_SQL, 'clear'), []),
+      ...(templates.readBack ? { readBack: async () => this.readBack(statementWithoutUser(templates.readBack as string, 'readBack')) } : {}),
     };
   }
 
@@ -263,15 +268,10 @@ class RedshiftSession implements PlatformSession {
     }
   }
 
-  /** Runs an impersonation template with the user bound as $1 (never spliced into the SQL). */
-  private async runTemplate(template: string, user: string | null): Promise<void> {
-    const usesUser = template.includes('{user}');
-    const text = template.split('{user}').join('$1');
-    if (user !== null && !usesUser) {
-      throw new PlatformError('configuration', `The impersonation template "${template}" has no {user} placeholder.`);
-    }
+  /** Runs a rendered impersonation statement, the user (if any) bound as $1, never spliced into the SQL. */
+  private async runImpersonation(text: string, values: string[]): Promise<void> {
     try {
-      await this.client.query({ text, values: usesUser ? [user] : [], types: rawTypes });
+      await this.client.query({ text, values, types: rawTypes });
     } catch (error) {
       throw mapStatementError(error, text, !this.alive);
     }

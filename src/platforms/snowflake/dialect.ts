@@ -1,4 +1,5 @@
 import { commonUserNameProblem } from '../user-names';
+import type { ImpersonationRendering } from '../impersonation-template';
 import { stripLeadingComments } from '../sql-text';
 import type { StatementEffect } from '../types';
 
@@ -56,6 +57,12 @@ export function validateVariableName(name: string): string | undefined {
 export function quoteString(value: string): string {
   return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
 }
+
+/**
+ * Snowflake documents no bind for SET's right-hand side, so the name goes in as a string literal
+ * (quotes and backslashes escaped); a template's `'{user}'` is replaced quotes and all.
+ */
+export const IMPERSONATION_RENDERING: ImpersonationRendering = { dialect: 'snowflake', output: { kind: 'quoted', quote: (user) => quoteString(user) } };
 
 const ESCAPES: Readonly<Record<string, string>> = { n: '\n', t: '\t', r: '\r', b: '\b', f: '\f', '0': '\0', Z: '\u001a' };
 

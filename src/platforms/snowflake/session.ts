@@ -13,7 +13,8 @@ import type {
   TransactionState,
 } from '../types';
 import { stripLeadingComments } from '../sql-text';
-import { classifyFor, quoteIdentifier, quoteString, SNOWFLAKE_LINE_COMMENTS } from './dialect';
+import { renderSetStatement, statementWithoutUser } from '../impersonation-template';
+import { classifyFor, IMPERSONATION_RENDERING, quoteIdentifier, SNOWFLAKE_LINE_COMMENTS } from './dialect';
 import { isSessionGone, mapStatementError } from './errors';
 import type { SdkConnection, SdkError, SdkStatement } from './sdk';
 import { cellConverter, columnInfo, FETCH_AS_STRING } from './values';
@@ -179,20 +180,16 @@ export class SnowflakeSession implements PlatformSession {
   // ---- impersonation ------------------------------------------------------------------------
 
   private async apply(user: string, template: string | undefined): Promise<void> {
+    // Rendered first: a template the renderer refuses must not leave the role switched.
+    const set = renderSetStatement(template ?? `SET ${this.profile.impersonationVariable} = {user}`, user, IMPERSONATION_RENDERING);
     // Immuta only honours the variable while its impersonation role is the current role.
     await this.query(`USE ROLE ${quoteIdentifier(this.profile.impersonationRole)}`);
-    const set = template ?? `SET ${this.profile.impersonationVariable} = {user}`;
-    if (!set.includes('{user}')) {
-      throw new PlatformError('configuration', `The impersonation template "${set}" has no {user} placeholder.`);
-    }
-    // Snowflake has no bind for SET's right-hand side that is documented, so the name goes in
-    // as a string literal (quotes and backslashes escaped), never spliced raw.
-    await this.query(set.split('{user}').join(quoteString(user)));
+    await this.query(set.text);
   }
 
   private async clear(template: string | undefined): Promise<void> {
     try {
-      await this.query(template ?? `UNSET ${this.profile.impersonationVariable}`);
+      await this.query(statementWithoutUser(template ?? `UNSET ${this.profile.impersonationVariable}`, 'clear'));
     } catch (error) {
       // Unsetting what was never set is not a failure to stop impersonating.
       if (!(error instanceof PlatformError && /does not exist/i.test(error.serverMessage ?? ''))) {
@@ -207,7 +204,7 @@ export class SnowflakeSession implements PlatformSession {
   private async readBack(template: string | undefined): Promise<string | null> {
     let result: QueryResult;
     try {
-      result = await this.query(template ?? `SELECT $${this.profile.impersonationVariable}`);
+      result = await this.query(statementWithoutUser(template ?? `SELECT $${this.profile.impersonationVariable}`, 'readBack'));
     } catch (error) {
       if (error instanceof PlatformError && (VARIABLE_NOT_SET.test(error.code ?? '') || /Session variable .* does not exist/i.test(error.serverMessage ?? ''))) {
         return null;

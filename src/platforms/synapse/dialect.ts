@@ -1,4 +1,5 @@
 import { commonUserNameProblem, halfSurrogateProblem } from '../user-names';
+import type { ImpersonationRendering } from '../impersonation-template';
 import { stripLeadingComments } from '../sql-text';
 import type { StatementEffect } from '../types';
 
@@ -15,9 +16,12 @@ export const SESSION_KEY = 'immuta_user';
 /** The value travels as a bound NVARCHAR(4000): sp_set_session_context takes sql_variant, which refuses nvarchar(max). */
 export const MAX_USER_LENGTH = 4000;
 
-export const SET_SQL = `EXEC sys.sp_set_session_context @key = N'${SESSION_KEY}', @value = @user`;
+export const SET_SQL = `EXEC sys.sp_set_session_context @key = N'${SESSION_KEY}', @value = {user}`;
 export const CLEAR_SQL = `EXEC sys.sp_set_session_context @key = N'${SESSION_KEY}', @value = NULL`;
 export const READ_BACK_SQL = `SELECT SESSION_CONTEXT(N'${SESSION_KEY}') AS ${SESSION_KEY}`;
+
+/** mssql binds the user name as the NVARCHAR parameter @user, quotes included: `N'{user}'` becomes `@user`. */
+export const IMPERSONATION_RENDERING: ImpersonationRendering = { dialect: 'tsql', output: { kind: 'bound', marker: '@user' } };
 
 export function validateUserName(user: string): string | undefined {
   const tooLong = (length: number) => `The user name is ${length} characters long; a Synapse session context value holds at most ${MAX_USER_LENGTH}.`;

@@ -14,7 +14,8 @@ import type {
   TransactionState,
 } from '../types';
 import { EncryptionRefused, guardedConnector, poolConfig } from './connect';
-import { CLEAR_SQL, READ_BACK_SQL, SET_SQL, immutaUserFor, synapseUserFor } from './dialect';
+import { renderSetStatement, statementWithoutUser } from '../impersonation-template';
+import { CLEAR_SQL, IMPERSONATION_RENDERING, READ_BACK_SQL, SET_SQL, immutaUserFor, synapseUserFor } from './dialect';
 import { mapConnectError, mapStatementError } from './errors';
 import { loadMssql, type MssqlColumn, type MssqlPool, type MssqlRequest, type MssqlRequestError } from './mssql';
 import { cellValue, columnInfo } from './values';
@@ -103,16 +104,17 @@ class SynapseSession implements PlatformSession {
     const templates = profile.impersonation ?? {};
     this.impersonation = {
       apply: async (user) => {
-        const sql = templates.set?.split('{user}').join('@user') ?? SET_SQL;
-        await this.runInternal(sql, synapseUserFor(user, profile.userMap));
+        const synapseUser = synapseUserFor(user, profile.userMap);
+        const statement = renderSetStatement(templates.set ?? SET_SQL, synapseUser, IMPERSONATION_RENDERING);
+        await this.runInternal(statement.text, statement.bindsUser ? synapseUser : undefined);
         this.lastApplied = user;
       },
       clear: async () => {
-        await this.runInternal(templates.clear ?? CLEAR_SQL, undefined);
+        await this.runInternal(statementWithoutUser(templates.clear ?? CLEAR_SQL, 'clear'), undefined);
         this.lastApplied = undefined;
       },
       readBack: async () => {
-        const value = await this.readValue(templates.readBack ?? READ_BACK_SQL);
+        const value = await this.readValue(statementWithoutUser(templates.readBack ?? READ_BACK_SQL, 'readBack'));
         return value === null ? null : immutaUserFor(value, profile.userMap, this.lastApplied);
       },
     };

@@ -1,4 +1,5 @@
 import { commonUserNameProblem, halfSurrogateProblem } from '../user-names';
+import { renderSetStatement, type ImpersonationRendering } from '../impersonation-template';
 import type { StatementEffect, TrinoImpersonationMode } from '../types';
 import { isSymbol, isWord, readQualifiedName, tokenize, type Token } from './sql-tokens';
 
@@ -17,6 +18,18 @@ const MAX_USER_LENGTH = 1024;
 /** A Trino string literal: the text between single quotes, with each quote doubled. */
 export function quoteStringLiteral(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
+}
+
+/**
+ * Trino takes no profile templates: its statement is fixed (session-property mode) or there is
+ * none at all (native mode sends the name in the X-Trino-User header). The fixed statement still
+ * goes through the shared renderer, with the name as a Trino string literal.
+ */
+export const IMPERSONATION_RENDERING: ImpersonationRendering = { dialect: 'trino', output: { kind: 'quoted', quote: (user) => quoteStringLiteral(user) } };
+
+/** `SET SESSION <property> = '<user>'`, as Immuta documents it. */
+export function setSessionStatement(property: string, user: string): string {
+  return renderSetStatement(`SET SESSION ${propertyReference(property)} = {user}`, user, IMPERSONATION_RENDERING).text;
 }
 
 /** A session property name as Trino reads it: plain parts as they are, others delimited. */

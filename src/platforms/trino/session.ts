@@ -15,7 +15,7 @@ import type {
   TransactionState,
   TrinoProfile,
 } from '../types';
-import { propertyReference, quoteStringLiteral, readSessionCommand, validateUserName } from './dialect';
+import { propertyReference, quoteStringLiteral, readSessionCommand, setSessionStatement, validateUserName } from './dialect';
 import { QueryRunner, type Receiver, type StatementRequest } from './query-runner';
 import { TrinoSessionState } from './session-state';
 
@@ -108,7 +108,7 @@ class TrinoSession implements PlatformSession {
 
   private async applyProperty(user: string): Promise<void> {
     this.assertSendable(user, 'session-property');
-    await this.collect(`SET SESSION ${propertyReference(this.property)} = ${quoteStringLiteral(user)}`, 'statement', true);
+    await this.collect(setSessionStatement(this.property, user), 'statement', true);
   }
 
   private async clearProperty(): Promise<void> {

@@ -7,12 +7,18 @@
 import type { ConnectionSecret, DatabricksProfile } from '../../../src/platforms/types';
 import type { LabPostgres } from '../../lab/postgres';
 import { startDatabricksLab, type DatabricksLab } from '../../lab/databricks-server';
-import type { ExpectedTypes, LoginName, PlatformUnderTest } from './platform-under-test';
+import type { ExpectedTypes, LoginName, PlatformUnderTest, QuotedSetTemplate, ReceivedSet } from './platform-under-test';
 
 export class DatabricksUnderTest implements PlatformUnderTest {
   readonly platform = 'databricks' as const;
   private server: DatabricksLab | undefined;
   private labLogins: LabPostgres['logins'] | undefined;
+
+  // In SET key = '{user}' Spark would keep the quotes in the value: the name is back-quoted instead.
+  readonly quotedSetTemplate: QuotedSetTemplate = {
+    template: "set immuta.impersonate.user = '{user}'",
+    expected: (user) => ({ text: `set immuta.impersonate.user = \`${user.split('`').join('``')}\`` }),
+  };
 
   readonly types: ExpectedTypes = {
     sql: "SELECT 1::int4 AS i, 9007199254740993::int8 AS big, 12.50::numeric(6,2) AS n, true AS b, NULL::text AS nothing, 'NULL' AS word, DATE '2024-02-29' AS d, 1.5::float8 AS f, 'ü😀'::varchar AS u, TIMESTAMP '2024-01-02 03:04:05.5' AS ts",
@@ -56,6 +62,15 @@ export class DatabricksUnderTest implements PlatformUnderTest {
 
   async endSession(sessionId: string): Promise<void> {
     await this.lab().expireSession(sessionId);
+  }
+
+  async lastSetReceived(sessionId: string): Promise<ReceivedSet | undefined> {
+    const sets = this.lab()
+      .received.filter((call) => call.call === 'ExecuteStatement' && call.sessionId === sessionId)
+      .map((call) => call.statement ?? '')
+      .filter((sql) => /^set\s+\S+\s*=/i.test(sql));
+    const last = sets.at(-1);
+    return last === undefined ? undefined : { text: last };
   }
 
   sleep(seconds: number): string {

@@ -20,9 +20,15 @@ export const LOGINS: readonly LoginName[] = ['governor', 'analyst', 'owner'];
 
 export interface ConformanceHarness {
   readonly registry: WorksheetRegistry;
-  /** A new worksheet bound to the profile of `login`. */
-  open(login: LoginName): Worksheet;
+  /** A new worksheet bound to the profile of `login`, with `setTemplate` as its impersonation.set when given. */
+  open(login: LoginName, setTemplate?: string): Worksheet;
   dispose(): Promise<void>;
+}
+
+/** The profile of `login` with its own set template (and its own name, as profiles are told apart by name). */
+function withSetTemplate(profile: ConnectionProfile, setTemplate: string | undefined): ConnectionProfile {
+  if (setTemplate === undefined) return profile;
+  return { ...profile, name: `${profile.name}-template-${setTemplate}`, impersonation: { ...profile.impersonation, set: setTemplate } };
 }
 
 export function createConformanceHarness(put: PlatformUnderTest): ConformanceHarness {
@@ -47,7 +53,11 @@ export function createConformanceHarness(put: PlatformUnderTest): ConformanceHar
   });
   return {
     registry,
-    open: (login) => registry.create(put.profile(login)),
+    open: (login, setTemplate) => {
+      const profile = withSetTemplate(put.profile(login), setTemplate);
+      byName.set(profile.name, login);
+      return registry.create(profile);
+    },
     dispose: () => registry.dispose(),
   };
 }

@@ -19,6 +19,23 @@ export interface ExpectedTypes {
   readonly row: Row;
 }
 
+/** A set statement as the server received it: its text, and the user name bound with it where the driver binds. */
+export interface ReceivedSet {
+  readonly text: string;
+  readonly bound?: string;
+}
+
+/** A profile `impersonation.set` template that writes '{user}' inside quotes. */
+export interface QuotedSetTemplate {
+  /**
+   * The template. Spelt apart from the platform's default (lower case, say) so that the
+   * server's record shows this one ran, not the default.
+   */
+  readonly template: string;
+  /** What the server must receive for `user`: the exact text, and the bound name where the driver binds. */
+  expected(user: string): ReceivedSet;
+}
+
 export interface PlatformUnderTest {
   readonly platform: PlatformId;
   /** Starts this platform's lab server (the lab PostgreSQL is already running). */
@@ -50,4 +67,11 @@ export interface PlatformUnderTest {
    * Default true: losing the session (and with it the impersonation) on cancel would be a bug.
    */
   readonly keepsSessionAfterCancel?: boolean;
+  /**
+   * The hostile-name suite runs a second time with this template (as well as the default one).
+   * Absent where a platform takes no templates: Trino's statement is fixed by its mode and property.
+   */
+  readonly quotedSetTemplate?: QuotedSetTemplate;
+  /** The last statement that set impersonation on a session, as the server received it (needed with quotedSetTemplate). */
+  lastSetReceived?(sessionId: string): Promise<ReceivedSet | undefined>;
 }

@@ -6,7 +6,7 @@
 import type { ConnectionSecret, RedshiftProfile } from '../../../src/platforms/types';
 import type { LabPostgres } from '../../lab/postgres';
 import { lab } from '../shared-lab';
-import type { ExpectedTypes, LoginName, PlatformUnderTest } from './platform-under-test';
+import type { ExpectedTypes, LoginName, PlatformUnderTest, QuotedSetTemplate, ReceivedSet } from './platform-under-test';
 
 /** How long endSession waits for the terminated backend to be gone from pg_stat_activity. */
 const END_SESSION_TIMEOUT_MS = 5000;
@@ -16,6 +16,13 @@ export class RedshiftUnderTest implements PlatformUnderTest {
   // Immuta documents no read-back for Redshift; the default profile has no readBack template.
   readonly readsBackImpersonation = false;
   readonly keepsSessionAfterCancel = true;
+
+  // pg binds the name as $1 in place of the quoted literal; the bound value itself is not in
+  // pg_stat_activity, so the suite reads it back from immuta.current_impersonation().
+  readonly quotedSetTemplate: QuotedSetTemplate = {
+    template: "call immuta_procedures.impersonate_user( '{user}' )",
+    expected: () => ({ text: 'call immuta_procedures.impersonate_user( $1 )' }),
+  };
 
   readonly types: ExpectedTypes = {
     sql: "SELECT 1::int4 AS i, 9007199254740993::int8 AS big, 12.50::numeric(6,2) AS n, true AS b, NULL::text AS nothing, 'NULL' AS word, DATE '2024-02-29' AS d, 1.5::float8 AS f, 'ü😀'::varchar AS u",
@@ -68,6 +75,12 @@ export class RedshiftUnderTest implements PlatformUnderTest {
       }
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
+  }
+
+  /** The backend's last statement: right after impersonating, the set statement (Redshift reads nothing back). */
+  async lastSetReceived(sessionId: string): Promise<ReceivedSet | undefined> {
+    const [row] = await lab().adminQuery<{ query: string }>('SELECT query FROM pg_stat_activity WHERE pid = $1', [Number(sessionId)]);
+    return row === undefined ? undefined : { text: row.query };
   }
 
   sleep(seconds: number): string {

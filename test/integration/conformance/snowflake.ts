@@ -7,11 +7,17 @@ import type { ConnectionSecret, SnowflakeProfile } from '../../../src/platforms/
 import type { LabPostgres } from '../../lab/postgres';
 import { startSnowflakeLab, type SnowflakeLab } from '../../lab/snowflake-server';
 import { lab } from '../shared-lab';
-import type { ExpectedTypes, LoginName, PlatformUnderTest } from './platform-under-test';
+import type { ExpectedTypes, LoginName, PlatformUnderTest, QuotedSetTemplate, ReceivedSet } from './platform-under-test';
 
 export class SnowflakeUnderTest implements PlatformUnderTest {
   readonly platform = 'snowflake' as const;
   private server: SnowflakeLab | undefined;
+
+  // A Snowflake string literal in place of '{user}': quotes doubled, backslashes escaped.
+  readonly quotedSetTemplate: QuotedSetTemplate = {
+    template: "set IMMUTA_IMP_USER = '{user}'",
+    expected: (user) => ({ text: `set IMMUTA_IMP_USER = '${user.split('\\').join('\\\\').split("'").join("''")}'` }),
+  };
 
   readonly types: ExpectedTypes = {
     sql: "SELECT 1::int4 AS i, 9007199254740993::int8 AS big, 12.50::numeric(6,2) AS n, true AS b, NULL::text AS nothing, 'NULL' AS word, DATE '2024-02-29' AS d, 1.5::float8 AS f, 'ü😀'::varchar AS u",
@@ -57,6 +63,15 @@ export class SnowflakeUnderTest implements PlatformUnderTest {
 
   async endSession(sessionId: string): Promise<void> {
     await this.lab.expireSession(sessionId);
+  }
+
+  async lastSetReceived(sessionId: string): Promise<ReceivedSet | undefined> {
+    const sets = this.lab.received
+      .filter((request) => request.path === '/queries/v1/query-request' && request.sessionId === sessionId)
+      .map((request) => String((request.body as { sqlText?: unknown }).sqlText))
+      .filter((sql) => /^set\s/i.test(sql));
+    const last = sets.at(-1);
+    return last === undefined ? undefined : { text: last };
   }
 
   sleep(seconds: number): string {

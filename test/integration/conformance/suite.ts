@@ -23,7 +23,20 @@ const GOVERNOR = immutaUser('governor');
 const ALL_REGIONS = ['APAC', 'EU', 'US'];
 
 /** User names that must either round-trip exactly or be refused before anything is sent. */
-const HOSTILE_NAMES: readonly string[] = ["o'brien", 'a"b', "x'); drop table t; --", 'Zoë 山田 🚀 ünïcödé', 'n'.repeat(300), '\\', 'bob@example.com; SELECT 1'];
+const HOSTILE_NAMES: readonly string[] = [
+  "o'brien",
+  'a"b',
+  "x'); drop table t; --",
+  'Zoë 山田 🚀 ünïcödé',
+  'n'.repeat(300),
+  '\\',
+  'bob@example.com; SELECT 1',
+  // What a naive renderer would expand: a bound marker, a replacement pattern, the placeholder itself.
+  "$1 $$ $' $& `",
+  "'{user}' {user}",
+  '/* -- */ ;',
+  '𝒳 astral 😀',
+];
 /** Of those, the one the fixture knows: impersonating it must work and read back exactly. */
 const EXISTING_HOSTILE = "o'brien";
 
@@ -286,51 +299,85 @@ export function describeConformance(put: PlatformUnderTest): void {
       assert.deepEqual(notAsBob, [], 'a read ran as someone other than bob after impersonation was set');
     });
 
-    describe('hostile user names: round-trip exactly or are refused up front, never spliced into SQL', () => {
-      for (const name of HOSTILE_NAMES) {
-        const label = name.length > 40 ? `${name.slice(0, 8)}\u2026 (${name.length} chars)` : name;
-        it(JSON.stringify(label), async () => {
-          const worksheet = harness.open('governor');
-          let refusal: Error | undefined;
-          try {
-            await worksheet.impersonate(name);
-          } catch (error) {
-            // Only a refusal before sending is acceptable; anything the server rejected is a failure.
-            if (!(isWorksheetError(error) && error.kind === 'invalid-user')) throw error;
-            refusal = error;
-          }
-          if (refusal) {
-            assert.notEqual(name, EXISTING_HOSTILE, `${name} is a real Immuta user and was refused: ${refusal.message}`);
-            assert.ok(refusal.message.length >= 10, `the refusal does not say why: ${JSON.stringify(refusal.message)}`);
-            assert.equal(worksheet.identity.kind, 'yourself');
-            assert.equal((await whoami(worksheet)).effectiveUser, GOVERNOR);
-          } else {
-            assert.equal(worksheet.identity.kind === 'impersonating' && worksheet.identity.user, name);
-            if (readsBack) {
-              assert.deepEqual(await worksheet.verify(), { kind: 'verified', user: name });
-            }
-            const outcome = await runOne(worksheet, 'SELECT effective_user FROM immuta.whoami()');
-            if (name === EXISTING_HOSTILE) {
-              assert.equal(outcome.status, 'succeeded', outcome.status === 'failed' ? describeError(outcome.error) : undefined);
-              assert.equal((await whoami(worksheet)).effectiveUser, name);
-            } else {
-              // The fixture names an unknown user exactly: the name arrived byte for byte.
-              const error = failed(outcome);
-              assert.ok(isPlatformError(error), describeError(error));
-              assert.ok(error.kind === 'server' || error.kind === 'permission', `unexpected kind ${error.kind}: ${error.message}`);
-              assert.equal(error.code === '42601' || /syntax error/i.test(error.message), false, `a syntax error: ${error.message}`);
-              assert.ok((error.serverMessage ?? error.message).includes(`Immuta: no Immuta user named ${name}`), `the server saw another name: ${error.serverMessage ?? error.message}`);
-            }
-            assert.deepEqual(stampOf(outcome).ranAs, { kind: 'impersonating', user: name, verification });
-            await worksheet.stopImpersonating();
-            assert.equal((await whoami(worksheet)).effectiveUser, GOVERNOR);
-          }
-          const [objects] = await lab().adminQuery<{ notes: string | null; t: string | null; users: string }>(
-            "SELECT to_regclass('public.notes')::text AS notes, to_regclass('public.t')::text AS t, (SELECT count(*) FROM immuta.users)::text AS users",
-          );
-          assert.deepEqual(objects, { notes: 'notes', t: 't', users: '8' }, 'the lab\u2019s objects are intact');
+    if (put.quotedSetTemplate) {
+      it('a set template with {user} inside a longer string is refused before anything is sent, naming the template and what to write', async () => {
+        const worksheet = harness.open('governor', "CALL p('x{user}')");
+        await runOk(worksheet, 'SELECT 1');
+        const sessionId = worksheet.snapshot().sessionId;
+        assert.ok(sessionId !== undefined && put.lastSetReceived);
+        const before = await put.lastSetReceived(sessionId);
+        await assert.rejects(worksheet.impersonate(BOB), (error: unknown) => {
+          assert.ok(isPlatformError(error), describeError(error));
+          assert.equal(error.kind, 'configuration');
+          assert.match(error.message, /^The impersonation\.set template "CALL p\('x\{user\}'\)" has \{user\} inside the longer string 'x\{user\}'\. The user name must be a value of its own/);
+          return true;
         });
-      }
-    });
+        assert.deepEqual(await put.lastSetReceived(sessionId), before, 'a set statement reached the server');
+        assert.equal(worksheet.identity.kind, 'yourself');
+        assert.equal((await whoami(worksheet)).effectiveUser, GOVERNOR);
+      });
+    }
+
+    const templates: readonly { label: string; set: string | undefined }[] = [
+      { label: 'the default template', set: undefined },
+      ...(put.quotedSetTemplate ? [{ label: `the template ${put.quotedSetTemplate.template}`, set: put.quotedSetTemplate.template }] : []),
+    ];
+    for (const template of templates) {
+      describe(`hostile user names with ${template.label}: round-trip exactly or are refused up front, never spliced into SQL`, () => {
+        for (const name of HOSTILE_NAMES) {
+          const label = name.length > 40 ? `${name.slice(0, 8)}\u2026 (${name.length} chars)` : name;
+          it(JSON.stringify(label), async () => {
+            const worksheet = harness.open('governor', template.set);
+            let refusal: Error | undefined;
+            try {
+              await worksheet.impersonate(name);
+            } catch (error) {
+              // Only a refusal before sending is acceptable; anything the server rejected is a failure.
+              if (!(isWorksheetError(error) && error.kind === 'invalid-user')) throw error;
+              refusal = error;
+            }
+            if (refusal) {
+              assert.notEqual(name, EXISTING_HOSTILE, `${name} is a real Immuta user and was refused: ${refusal.message}`);
+              assert.ok(refusal.message.length >= 10, `the refusal does not say why: ${JSON.stringify(refusal.message)}`);
+              assert.equal(worksheet.identity.kind, 'yourself');
+              assert.equal((await whoami(worksheet)).effectiveUser, GOVERNOR);
+            } else {
+              assert.equal(worksheet.identity.kind === 'impersonating' && worksheet.identity.user, name);
+              if (put.quotedSetTemplate && template.set !== undefined) {
+                // The server's own record: this template ran, with the name bound or quoted exactly.
+                const sessionId = worksheet.snapshot().sessionId;
+                assert.ok(sessionId !== undefined && put.lastSetReceived, 'a platform with a quoted template must report what the server received');
+                assert.deepEqual(await put.lastSetReceived(sessionId), put.quotedSetTemplate.expected(name));
+              }
+              if (readsBack) {
+                assert.deepEqual(await worksheet.verify(), { kind: 'verified', user: name });
+              }
+              // What Immuta's impersonation procedure recorded in the session, byte for byte.
+              const [recorded] = await runOk(worksheet, 'SELECT immuta.current_impersonation() AS who');
+              assert.deepEqual(recorded.rows, [[name]], 'the name Immuta impersonates');
+              const outcome = await runOne(worksheet, 'SELECT effective_user FROM immuta.whoami()');
+              if (name === EXISTING_HOSTILE) {
+                assert.equal(outcome.status, 'succeeded', outcome.status === 'failed' ? describeError(outcome.error) : undefined);
+                assert.equal((await whoami(worksheet)).effectiveUser, name);
+              } else {
+                // The fixture names an unknown user exactly: the name arrived byte for byte.
+                const error = failed(outcome);
+                assert.ok(isPlatformError(error), describeError(error));
+                assert.ok(error.kind === 'server' || error.kind === 'permission', `unexpected kind ${error.kind}: ${error.message}`);
+                assert.equal(error.code === '42601' || /syntax error/i.test(error.message), false, `a syntax error: ${error.message}`);
+                assert.ok((error.serverMessage ?? error.message).includes(`Immuta: no Immuta user named ${name}`), `the server saw another name: ${error.serverMessage ?? error.message}`);
+              }
+              assert.deepEqual(stampOf(outcome).ranAs, { kind: 'impersonating', user: name, verification });
+              await worksheet.stopImpersonating();
+              assert.equal((await whoami(worksheet)).effectiveUser, GOVERNOR);
+            }
+            const [objects] = await lab().adminQuery<{ notes: string | null; t: string | null; users: string }>(
+              "SELECT to_regclass('public.notes')::text AS notes, to_regclass('public.t')::text AS t, (SELECT count(*) FROM immuta.users)::text AS users",
+            );
+            assert.deepEqual(objects, { notes: 'notes', t: 't', users: '8' }, 'the lab\u2019s objects are intact');
+          });
+        }
+      });
+    }
   });
 }

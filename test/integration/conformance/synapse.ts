@@ -13,11 +13,17 @@ import type { LabPostgres } from '../../lab/postgres';
 import { startTdsLab, type TdsLab } from '../../lab/tds-server';
 import { makeTlsFiles } from '../../lab/tls';
 import { lab } from '../shared-lab';
-import type { ExpectedTypes, LoginName, PlatformUnderTest } from './platform-under-test';
+import type { ExpectedTypes, LoginName, PlatformUnderTest, QuotedSetTemplate, ReceivedSet } from './platform-under-test';
 
 export class SynapseUnderTest implements PlatformUnderTest {
   readonly platform = 'synapse' as const;
   private server: TdsLab | undefined;
+
+  // mssql binds the name as @user (NVARCHAR) in place of the N'…' literal; the lab records both.
+  readonly quotedSetTemplate: QuotedSetTemplate = {
+    template: "exec sys.sp_set_session_context @key = N'immuta_user', @value = N'{user}'",
+    expected: (user) => ({ text: "exec sys.sp_set_session_context @key = N'immuta_user', @value = @user", bound: user }),
+  };
   private caPem: string | undefined;
   private tlsDir: string | undefined;
 
@@ -69,6 +75,15 @@ export class SynapseUnderTest implements PlatformUnderTest {
 
   async endSession(sessionId: string): Promise<void> {
     await this.lab.killSession(sessionId);
+  }
+
+  async lastSetReceived(sessionId: string): Promise<ReceivedSet | undefined> {
+    const sets = this.lab.received.filter(
+      (entry) => entry.kind === 'rpc' && entry.spid === Number(sessionId) && /sp_set_session_context/i.test(entry.text) && !/@value\s*=\s*NULL/i.test(entry.text),
+    );
+    const last = sets.at(-1);
+    if (last?.kind !== 'rpc') return undefined;
+    return { text: last.text, ...(last.params.user !== undefined ? { bound: String(last.params.user) } : {}) };
   }
 
   sleep(seconds: number): string {
