@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import type { ConsoleMessage, Dialog } from 'playwright-core';
 import { ResultsView } from './results-view';
 import { flow, scenario } from './scenario';
-import { impersonateFromStatusBar, openWithConnection } from './steps';
+import { impersonateFromStatusBar, openWithConnection, runAtCursor } from './steps';
 import { ui } from './ui-context';
 
 /** Lines of a file, counted without reading it all into one string. */
@@ -54,8 +54,7 @@ describe('the results view, as a person uses it', () => {
       const { workbench } = ui();
       await openWithConnection(workbench, 'results-demo.sql', 'Lab Redshift (governor)');
       await workbench.clickLine(workbench.page.locator('.monaco-editor .view-line', { hasText: 'generate_series' }).first());
-      await workbench.page.keyboard.press('Control+Enter');
-      const results = await ResultsView.of(workbench.page, 'results-demo.sql');
+      const results = await runAtCursor(workbench, 'results-demo.sql');
       await results.frame.locator('[data-testid="grid"] .slick-row').first().waitFor({ state: 'visible', timeout: 60_000 });
       const statusAtFirstRows = await results.statusText();
       await workbench.screenshot('million-rows-first-rows');
@@ -134,8 +133,7 @@ describe('the results view, as a person uses it', () => {
       try {
         await openWithConnection(workbench, 'results-demo.sql', 'Lab Redshift (governor)');
         await workbench.clickLine(workbench.page.locator('.monaco-editor .view-line', { hasText: /AS\shtml,/ }).first());
-        await workbench.page.keyboard.press('Control+Enter');
-        const results = await ResultsView.of(workbench.page, 'results-demo.sql');
+        const results = await runAtCursor(workbench, 'results-demo.sql');
         await results.waitForStatus(/^1 row\b/, 30_000);
         const grid = results.frame.locator('[data-testid="grid"]');
         // SlickGrid marks each cell with its column (l1 is the first data column).

@@ -1,5 +1,7 @@
 /** Steps that several UI flows take, each waiting for the state it needs before it acts. */
+import type { Locator } from 'playwright-core';
 import { DEMO_PASSWORDS } from '../lab/demo-workspace';
+import { ResultsView } from './results-view';
 import { ui } from './ui-context';
 import type { Workbench } from './workbench';
 
@@ -20,12 +22,25 @@ export async function openWithConnection(workbench: Workbench, file: string, con
  * Answers the password prompt for `login` if it comes (the connection may have its password in
  * secret storage already), then waits for the status item `then`.
  */
-export async function passwordIfAsked(workbench: Workbench, login: keyof typeof DEMO_PASSWORDS, then: string): Promise<void> {
+export async function passwordIfAsked(workbench: Workbench, login: keyof typeof DEMO_PASSWORDS, then: string | Locator): Promise<void> {
   const prompt = workbench.page.locator('.quick-input-widget', { hasText: `Password for ${login}` });
-  const done = workbench.statusItem(then);
+  const done = typeof then === 'string' ? workbench.statusItem(then) : then;
   await Promise.race([prompt.waitFor({ state: 'visible' }), done.waitFor({ state: 'visible' })]);
   if (await prompt.isVisible()) await workbench.answerQuickInput(DEMO_PASSWORDS[login], undefined, `Password for ${login}`);
   await done.waitFor({ state: 'visible' });
+}
+
+/**
+ * Runs the statement under the cursor (Ctrl+Enter) of a worksheet on `login`'s connection and
+ * answers the password prompt if the connection opens for the first time, then returns its results
+ * view once the run has started there.
+ */
+export async function runAtCursor(workbench: Workbench, worksheet: string, login: keyof typeof DEMO_PASSWORDS = 'governor'): Promise<ResultsView> {
+  await workbench.page.keyboard.press('Control+Enter');
+  // The results view opens as the run is queued; the run waits for the connection (and its password).
+  const view = await ResultsView.of(workbench.page, worksheet);
+  await passwordIfAsked(workbench, login, view.frame.locator('[data-testid="status-text"]').filter({ hasNotText: /^Queued/ }).first());
+  return view;
 }
 
 /** Impersonates `user` from the status bar item reading `from` (e.g. "yourself"). */
