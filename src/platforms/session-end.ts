@@ -43,3 +43,13 @@ export function isSessionEndingSqlState(code: string | undefined | null): boolea
   if (typeof code !== 'string') return false;
   return code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03' || code === '57P05';
 }
+
+/**
+ * Lets the event loop read what has already arrived on the sockets (two turns, so at least one
+ * poll phase runs). A server that ended a session has usually said so by the time the next
+ * statement is sent, but its words may still wait unread; reading them first turns a statement
+ * written into a dead connection (which may or may not have run) into one provably not sent.
+ */
+export function readPendingInput(): Promise<void> {
+  return new Promise<void>((resolve) => setImmediate(() => setImmediate(resolve)));
+}

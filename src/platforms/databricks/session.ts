@@ -13,7 +13,7 @@ import type {
 } from '../types';
 import { stripLeadingComments } from '../sql-text';
 import { classifyFor, readBackValue, renderSet, UNITY_CATALOG_UNSUPPORTED, type ImpersonationStatements } from './dialect';
-import { isSessionGone, mapStatementError, messageOf } from './errors';
+import { endsSession, isSessionGone, mapStatementError, messageOf } from './errors';
 import type { SdkClient, SdkOperation, SdkSession } from './sdk';
 import { collect, drain, EXECUTE_OPTIONS } from './statement';
 
@@ -196,7 +196,8 @@ export class DatabricksSession implements PlatformSession {
       return error;
     }
     const mapped = mapStatementError(error, sql, notSent);
-    if (isSessionGone(error)) {
+    if (endsSession(error)) {
+      // Gone at once, before the statement's promise settles.
       this.markGone(mapped);
     }
     return mapped;

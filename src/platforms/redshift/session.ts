@@ -19,7 +19,7 @@ import type {
 } from '../types';
 import { sendCancelRequest } from './cancel-request';
 import { DEFAULT_CLEAR_SQL, DEFAULT_SET_SQL } from './dialect';
-import { isSessionEndingSqlState, sessionEndedError } from '../session-end';
+import { isSessionEndingSqlState, readPendingInput, sessionEndedError } from '../session-end';
 import { mapConnectError, mapStatementError } from './errors';
 import { cellParser, typeName } from './types';
 
@@ -70,10 +70,6 @@ function createStreamingQuery(text: string): StreamingQuery {
   return query;
 }
 
-/** Lets the event loop read what already arrived on the sockets (two turns: one poll phase at least). */
-function pendingInputRead(): Promise<void> {
-  return new Promise<void>((resolve) => setImmediate(() => setImmediate(resolve)));
-}
 
 const rawTypes = { getTypeParser: (oid: number) => cellParser(oid) };
 
@@ -190,7 +186,7 @@ class RedshiftSession implements PlatformSession {
     const sending = { cancelled: false };
     this.sending = sending;
     try {
-      await pendingInputRead();
+      await readPendingInput();
     } finally {
       this.sending = undefined;
     }
