@@ -20,10 +20,12 @@ export interface SessionEndFacts {
 }
 
 export function sessionEndedError(facts: SessionEndFacts): PlatformError {
-  const what = facts.serverSaid ? `The database ended this worksheet's session (${facts.reason})` : `The connection to the database was lost (${facts.reason})`;
+  // Quoted inside parentheses, so a closing full stop of the server's sentence is left out there.
+  const words = facts.reason.replace(/\.$/, '');
+  const what = facts.serverSaid ? `The database ended this worksheet's session (${words})` : `The connection to the database was lost (${words})`;
   const message = facts.sent
     ? `${what}. The statement may or may not have completed.`
-    : `${facts.serverSaid ? `The database had already ended this worksheet's session (${facts.reason})` : `The connection to the database had already been lost (${facts.reason})`}; the statement was not sent.`;
+    : `${facts.serverSaid ? `The database had already ended this worksheet's session (${words})` : `The connection to the database had already been lost (${words})`}; the statement was not sent.`;
   return new PlatformError('connection-lost', message, {
     serverMessage: facts.reason,
     notSent: !facts.sent,

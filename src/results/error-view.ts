@@ -16,7 +16,7 @@ export function errorView(error: unknown, statement: string, stamp: RunStamp | u
   const at = error.position ? lineAndColumn(statement, error.position.offset) : undefined;
   const serverSpoke = error.kind === 'server' || error.kind === 'permission' || error.kind === 'authentication';
   const server = error.serverMessage;
-  const explainsServer = server !== undefined && error.message !== server && error.message.includes(server);
+  const explainsServer = server !== undefined && error.message !== server && error.message.includes(server.replace(/\.$/, ''));
   const explained = stamp ? explainImpersonationError(stamp.platform, error, { user: stamp.ranAs.kind === 'impersonating' ? stamp.ranAs.user : undefined }) : undefined;
   return {
     message: serverSpoke && !explainsServer ? (server ?? error.message) : error.message,
