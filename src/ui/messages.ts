@@ -7,7 +7,8 @@ import { isWorksheetError } from '../worksheets/errors';
 export function errorMessage(error: unknown, platform?: PlatformId, context?: ImpersonationErrorContext): string {
   if (isPlatformError(error)) {
     const parts = [error.message];
-    if (error.serverMessage && !error.message.includes(error.serverMessage)) {
+    // An explanation may quote the server's sentence without its closing full stop.
+    if (error.serverMessage && !error.message.includes(error.serverMessage.replace(/\.$/, ''))) {
       parts.push(`Server: ${error.serverMessage}`);
     }
     if (error.detail) parts.push(error.detail);

@@ -2,14 +2,12 @@ import * as vscode from 'vscode';
 import type { Logger } from '../common/logger';
 import type { Trace } from '../common/trace';
 import { platformInfo } from '../platforms/catalog';
-import { isPlatformError } from '../platforms/errors';
-import { explainImpersonationError } from '../platforms/impersonation-errors';
-import type { ErrorView, ViewSettings } from '../results/protocol';
+import { errorView } from '../results/error-view';
+import type { ViewSettings } from '../results/protocol';
 import type { ResultSet } from '../results/result-set';
-import { lineAndColumn, RunResults, type RunResultsOptions } from '../results/run-results';
+import { RunResults, type RunResultsOptions } from '../results/run-results';
 import type { RunHandle, RunObserver, RunStamp, StatementOutcome } from '../worksheets/run-types';
 import type { WorksheetId } from '../worksheets/worksheet';
-import { errorMessage } from './messages';
 import { ResultExporter } from './result-export';
 import { ResultsPanel } from './results-panel';
 
@@ -272,24 +270,4 @@ function offsetOf(text: string, line: number, column: number): number {
     offset = next + 1;
   }
   return Math.min(text.length, offset + column - 1);
-}
-
-/**
- * The server's words for the view, with its code, detail, hint and position. When the server said
- * nothing (a lost connection, a cancel), the driver's text ("socket hang up") would explain
- * nothing: the adapter's own explanation shows instead, and it quotes that text.
- */
-export function errorView(error: unknown, statement: string, stamp: RunStamp | undefined): ErrorView {
-  if (!isPlatformError(error)) return { message: errorMessage(error) };
-  const at = error.position ? lineAndColumn(statement, error.position.offset) : undefined;
-  const serverSpoke = error.kind === 'server' || error.kind === 'permission' || error.kind === 'authentication';
-  const explained = stamp ? explainImpersonationError(stamp.platform, error, { user: stamp.ranAs.kind === 'impersonating' ? stamp.ranAs.user : undefined }) : undefined;
-  return {
-    message: serverSpoke ? (error.serverMessage ?? error.message) : error.message,
-    ...(error.code ? { code: error.code } : {}),
-    ...(error.detail ? { detail: error.detail } : {}),
-    ...(error.hint ? { hint: error.hint } : {}),
-    ...(explained ? { advice: explained.advice } : {}),
-    ...(at ? { line: at.line, column: at.column } : {}),
-  };
 }

@@ -1,4 +1,5 @@
 import type { Logger } from '../common/logger';
+import { PlatformError } from '../platforms/errors';
 import type { ConnectionProfile, ConnectionSecret, PlatformDriver, PlatformSession } from '../platforms/types';
 import { WorksheetError } from './errors';
 import type { ApplyReason, IdentityState, RanAs } from './identity';
@@ -40,12 +41,15 @@ export class IdentityKeeper {
   private identityValue: IdentityState = { kind: 'yourself' };
   private held: Held | undefined;
   private readonly slot: SessionSlot;
+  /** Sessions the server ended, and in its words why: nothing more may be sent on them. */
+  private readonly lost = new WeakMap<PlatformSession, string>();
 
   constructor(private readonly host: KeeperHost) {
     this.slot = new SessionSlot(
       {
         changed: () => host.changed(),
-        lost: (event) => {
+        lost: (event, session) => {
+          this.lost.set(session, event.error ? describeEnd(event.error) : 'closed by the server');
           this.held = undefined;
           host.audit('connection-lost', this.intendedUser() ?? null, 'failed', event.error ? describe(event.error) : 'closed by the server');
           host.changed();
@@ -275,9 +279,20 @@ export class IdentityKeeper {
     this.setIdentity({ kind: 'unknown', reason, ...(intendedUser !== undefined ? { intendedUser } : {}) });
   }
 
+  /**
+   * The last check before a statement goes out on `session`. A session that ended meanwhile is
+   * not an identity problem: the statement was not sent, and the worksheet may reconnect,
+   * re-apply and send it (a `notSent` connection-lost error). Anything else that does not match
+   * what the worksheet shows refuses the statement.
+   */
   assertHolds(session: PlatformSession): void {
+    const ended = this.lost.get(session);
+    if (ended !== undefined || !session.alive) {
+      const why = ended ?? 'the connection was closed';
+      throw new PlatformError('connection-lost', `This worksheet's session had ended (${why}); the statement was not sent.`, { serverMessage: why, notSent: true });
+    }
     const intended = this.intendedUser();
-    if (this.held?.session !== session || intended === undefined || this.held.user !== intended || !session.alive) {
+    if (this.held?.session !== session || intended === undefined || this.held.user !== intended) {
       throw new WorksheetError('identity-unknown', 'Nothing was run: the session does not hold the identity the worksheet shows.');
     }
   }
@@ -362,6 +377,11 @@ function sameUser(actual: string | null, expected: string | null | undefined): b
 
 function label(user: string | null): string {
   return user === null ? 'no impersonation' : JSON.stringify(user);
+}
+
+/** The server's own words about a session's end when it gave any, else the adapter's. */
+function describeEnd(error: PlatformError): string {
+  return error.serverMessage ?? error.message;
 }
 
 export function describe(error: unknown): string {

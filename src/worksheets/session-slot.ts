@@ -8,7 +8,7 @@ export interface SessionSlotEvents {
   /** The status changed (opening, open, lost, closed). */
   changed(): void;
   /** The server side ended the current session. */
-  lost(event: SessionClosed): void;
+  lost(event: SessionClosed, session: PlatformSession): void;
 }
 
 /**
@@ -48,7 +48,7 @@ export class SessionSlot {
     this.listener = session.onDidClose((event) => {
       if (this.current === session) {
         this.statusValue = 'lost';
-        this.events.lost(event);
+        this.events.lost(event, session);
       }
     });
     this.setStatus('open');

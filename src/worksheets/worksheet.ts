@@ -14,6 +14,7 @@ import { WorksheetError, isWorksheetError } from './errors';
 import type { IdentityState, RanAs } from './identity';
 import type { RunHandle, RunObserver, RunStamp, StatementInput, StatementOutcome } from './run-types';
 import { IdentityKeeper, describe, type AuditAction, type VerifyResult } from './identity-keeper';
+import { notSentAfterFailedReconnect, withNextStep } from './lost-session';
 import { SerialQueue, type QueuedTask } from './serial-queue';
 import type { ConnectionStatus } from './session-slot';
 
@@ -271,26 +272,35 @@ export class Worksheet {
         );
       }
 
+      // The stamp is taken as the statement goes out, so it names the session that ran it.
+      const sent = (at: RunStamp) => {
+        stamp = at;
+      };
       let session = await this.keeper.readySession();
-      stamp = this.stampFor(session, this.keeper.ranAs());
-      contain(() => observer.started?.(index, stamp as RunStamp), this.services.logger);
-      let summary: ExecutionSummary;
+      let ran: { readonly stamp: RunStamp; readonly summary: ExecutionSummary };
       try {
-        summary = await this.execute(session, index, input.text, observer, control);
+        ran = await this.execute(session, index, input.text, observer, control, sent);
       } catch (error) {
-        if (!(isPlatformError(error) && error.notSent) || control.cancelled) {
+        if (!(isPlatformError(error) && error.notSent) || control.cancelled || this.closed) {
           throw error;
         }
-        // The connection was already gone and nothing reached the server: reconnect, re-apply, run once.
-        this.services.logger.info(`worksheet ${this.id}: connection was gone before sending; reconnecting`);
-        session = await this.keeper.readySession();
-        stamp = this.stampFor(session, this.keeper.ranAs());
-        summary = await this.execute(session, index, input.text, observer, control);
+        // The session had ended and nothing reached the server: reconnect, re-apply (and verify),
+        // then send it once. readySession() refuses rather than run as anyone but the worksheet shows.
+        this.services.logger.info(`worksheet ${this.id}: the session had ended before the statement was sent (${error.serverMessage ?? error.message}); reconnecting`);
+        try {
+          session = await this.keeper.readySession();
+        } catch (reconnectError) {
+          if (control.cancelled || this.closed) {
+            throw reconnectError;
+          }
+          throw notSentAfterFailedReconnect(error, reconnectError, this.keeper.intendedUser());
+        }
+        ran = await this.execute(session, index, input.text, observer, control, sent);
       }
       if (effect.kind === 'session-reset') {
         await this.keeper.reestablishAfterReset(session);
       }
-      return { status: 'succeeded', stamp, summary };
+      return { status: 'succeeded', stamp: ran.stamp, summary: ran.summary };
     } catch (error) {
       if (control.cancelled || this.closed) {
         return { status: 'cancelled', stamp };
@@ -298,11 +308,21 @@ export class Worksheet {
       if (isPlatformError(error) && error.kind === 'cancelled') {
         return { status: 'cancelled', stamp };
       }
+      if (isPlatformError(error) && error.kind === 'connection-lost') {
+        return { status: 'failed', stamp, error: withNextStep(error, this.keeper.intendedUser()) };
+      }
       return { status: 'failed', stamp, error: asRunError(error) };
     }
   }
 
-  private async execute(session: PlatformSession, index: number, sql: string, observer: RunObserver, control: RunControl): Promise<ExecutionSummary> {
+  private async execute(
+    session: PlatformSession,
+    index: number,
+    sql: string,
+    observer: RunObserver,
+    control: RunControl,
+    sent: (stamp: RunStamp) => void,
+  ): Promise<{ readonly stamp: RunStamp; readonly summary: ExecutionSummary }> {
     const logger = this.services.logger;
     const sink: ResultSink = {
       columns: (columns) => contain(() => observer.columns?.(index, columns), logger),
@@ -329,9 +349,12 @@ export class Worksheet {
       // Cancelled while the session was being opened or the user re-applied: never send it.
       throw new PlatformError('cancelled', 'The run was cancelled before the statement was sent.');
     }
+    const stamp = this.stampFor(session, this.keeper.ranAs());
+    sent(stamp);
+    contain(() => observer.started?.(index, stamp), this.services.logger);
     control.executing = session;
     try {
-      return await session.execute(sql, sink);
+      return { stamp, summary: await session.execute(sql, sink) };
     } finally {
       control.executing = undefined;
     }

@@ -338,7 +338,7 @@ describe('Azure Synapse worksheets through mssql/tedious and the lab\u2019s TDS 
       const error = failure(outcome);
       assert.ok(isPlatformError(error), String(error));
       assert.equal(error.kind, 'connection-lost');
-      assert.match(error.message, /connection to the server was lost/i);
+      assert.match(error.message, /^The connection to the database was lost \(.+\)\. The statement may or may not have completed\. The next statement opens a new session and re-applies impersonation of bob@example\.com before it runs\.$/);
 
       const read = `SELECT DISTINCT region, '${marker}-after' AS marker FROM sales.customers`;
       const [after] = await runOk(worksheet, read);

@@ -77,7 +77,7 @@ export function createHandler(state: LabState, login: { user: string; password: 
     const guid = request.sessionHandle?.sessionId.guid;
     const id = guid ? uuidOf(guid) : '';
     const session = state.sessions.get(id);
-    if (!session || state.expired.has(id) || session.login !== login.user) {
+    if (!session || state.expired.has(id) || session.lost || session.login !== login.user) {
       return { status: errorStatus(`Invalid SessionHandle: SessionHandle [${id}]`) };
     }
     return session;

@@ -77,6 +77,8 @@ export class LabSession {
   readonly operations = new Map<string, LabOperation>();
   expired = false;
   closed = false;
+  /** Its PostgreSQL connection died (e.g. pg_terminate_backend): the server no longer has this session. */
+  lost = false;
   /** Statements run one after another on the one connection. */
   private queue: Promise<void> = Promise.resolve();
 
@@ -91,6 +93,12 @@ export class LabSession {
     client.on('error', (error) => context.log(`databricks-lab: connection of ${login.user} failed: ${error.message}`));
     await client.connect();
     const session = new LabSession(login.user, client, context);
+    // As a cluster whose Spark session died: from now on the handle is invalid.
+    const lost = () => {
+      if (!session.closed) session.lost = true;
+    };
+    client.on('error', lost);
+    client.on('end', lost);
     const problem = schema === undefined ? undefined : await session.useSchema(schema);
     if (problem) {
       await client.end().catch(() => undefined);

@@ -165,7 +165,13 @@ export class LabTdsSession {
     const pgError = error as { code?: string; message?: string; position?: string };
     const position = pgError.position !== undefined ? Number(pgError.position) : NaN;
     const line = Number.isFinite(position) ? text.slice(0, position - 1).split(/\r\n|\r|\n/).length : 1;
-    const number = NUMBERS[pgError.code ?? ''] ?? 50000;
+    const code = pgError.code ?? '';
+    if (code === '' || code.startsWith('08') || code.startsWith('57P0')) {
+      // The PostgreSQL session behind this one is gone (e.g. pg_terminate_backend): SQL Server's
+      // answer to a killed session, severity 21, after which it closes the connection.
+      return errorToken({ number: 596, state: 1, class: 21, message: 'Cannot continue the execution because the session is in the kill state.', line }, SERVER_NAME);
+    }
+    const number = NUMBERS[code] ?? 50000;
     const message: ServerMessage = { number, state: 1, class: number === 229 ? 14 : 16, message: pgError.message ?? String(error), line };
     return errorToken(message, SERVER_NAME);
   }

@@ -143,8 +143,10 @@ async function runOnPostgres(query: LabQuery, session: RequestSession, context: 
     const result = (await client.query({ text: query.sql, rowMode: 'array', types: RAW_TYPES })) as unknown as QueryArrayResult | QueryArrayResult[];
     query.finish(outcomeOf(Array.isArray(result) ? result : [result]));
   } catch (error) {
-    // A cancel that arrives as the statement ends could hit the next one on this connection.
-    discard = query.canceled;
+    // A cancel that arrives as the statement ends could hit the next one on this connection; a
+    // connection that failed (its backend terminated) must not serve the next query either.
+    const code = (error as { code?: unknown }).code;
+    discard = query.canceled || typeof code !== 'string' || code.startsWith('57P') || code.startsWith('08');
     query.fail(mapPostgresError(error, query));
   } finally {
     context.pools.release(session.principal, client, discard);

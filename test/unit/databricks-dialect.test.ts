@@ -13,7 +13,7 @@ import {
   validateUserName,
 } from '../../src/platforms/databricks/dialect';
 import { connectionOptions } from '../../src/platforms/databricks/connect';
-import { mapConnectError, mapStatementError, positionIn } from '../../src/platforms/databricks/errors';
+import { endsSession, mapConnectError, mapStatementError, positionIn } from '../../src/platforms/databricks/errors';
 import { isPlatformError } from '../../src/platforms/errors';
 import { columnCells, columnInfo, int64Text, rowsOf } from '../../src/platforms/databricks/values';
 import type { DatabricksProfile, StatementEffect } from '../../src/platforms/types';
@@ -161,6 +161,14 @@ describe('Databricks values and errors', () => {
   it('maps a dead session, a cancel, a permission error and HTTP refusals', () => {
     const gone = mapStatementError({ name: 'Status Error', message: 'Invalid SessionHandle: SessionHandle [1-2]', code: 0 }, 'SELECT 1', true);
     assert.deepEqual([gone.kind, gone.notSent], ['connection-lost', true]);
+    assert.doesNotMatch(gone.message, /may or may not/);
+    // A running operation that failed with a SQLSTATE that ends the session: sent, the session is over.
+    const killedError = { message: 'x', errorCode: 'ERROR', response: { sqlState: '57P01', errorMessage: 'terminating connection due to administrator command' } };
+    assert.ok(endsSession(killedError));
+    const killed = mapStatementError(killedError, 'SELECT 1', false);
+    assert.deepEqual([killed.kind, killed.notSent, killed.code], ['connection-lost', false, '57P01']);
+    assert.equal(killed.message, "The database ended this worksheet's session (terminating connection due to administrator command). The statement may or may not have completed.");
+    assert.ok(!endsSession({ message: 'x', errorCode: 'ERROR', response: { sqlState: '42501' } }));
     const cancelled = mapStatementError({ message: 'The operation was canceled by a client', errorCode: 'CANCELED', response: {} }, 'SELECT 1', false);
     assert.equal(cancelled.kind, 'cancelled');
     const denied = mapStatementError({ message: 'x', errorCode: 'ERROR', response: { sqlState: '42501', displayMessage: 'Immuta: no' } }, 'SELECT 1', false);

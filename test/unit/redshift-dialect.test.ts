@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { classifyStatement, validateUserName } from '../../src/platforms/redshift/dialect';
-import { codePointPositionToOffset, mapStatementError } from '../../src/platforms/redshift/errors';
+import { codePointPositionToOffset, endsSession, mapStatementError } from '../../src/platforms/redshift/errors';
 
 describe('Redshift dialect', () => {
   describe('classifyStatement', () => {
@@ -67,6 +67,23 @@ describe('Redshift dialect', () => {
       const gone = mapStatementError(new Error('Client has encountered a connection error and is not queryable'), '', true);
       assert.equal(gone.kind, 'connection-lost');
       assert.equal(gone.notSent, true);
+    });
+
+    it('a server that ends the session is never a bare server text: it says what happened and whether the statement may have run', () => {
+      const kill = Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01', severity: 'FATAL' });
+      assert.ok(endsSession(kill));
+      const sent = mapStatementError(kill, 'SELECT 1', false);
+      assert.equal(sent.message, "The database ended this worksheet's session (terminating connection due to administrator command). The statement may or may not have completed.");
+      assert.deepEqual([sent.kind, sent.notSent, sent.code, sent.serverMessage], ['connection-lost', false, '57P01', 'terminating connection due to administrator command']);
+      // Any FATAL ends the session, whatever its code (here: idle-in-transaction timeout).
+      assert.ok(endsSession(Object.assign(new Error('terminating connection due to idle-in-transaction timeout'), { code: '25P03', severity: 'FATAL' })));
+      assert.ok(endsSession(Object.assign(new Error('server closed the connection'), { code: '08006', severity: 'ERROR' })));
+      assert.ok(!endsSession(Object.assign(new Error('relation "x" does not exist'), { code: '42P01', severity: 'ERROR' })));
+      const unsent = mapStatementError(new Error('Connection terminated unexpectedly'), 'SELECT 1', true);
+      assert.equal(unsent.message, 'The connection to the database had already been lost (Connection terminated unexpectedly); the statement was not sent.');
+      assert.doesNotMatch(unsent.message, /may or may not/);
+      const dropped = mapStatementError(new Error('Connection terminated unexpectedly'), 'SELECT 1', false);
+      assert.match(dropped.message, /^The connection to the database was lost \(Connection terminated unexpectedly\)\. The statement may or may not have completed\.$/);
     });
   });
 });

@@ -113,6 +113,14 @@ describe('Snowflake dialect', () => {
       const gone = mapStatementError(make(407002, 'Unable to perform operation using terminated connection.'), 'x');
       assert.equal(gone.kind, 'connection-lost');
       assert.equal(gone.notSent, true);
+      // The same code once the server had accepted the query (it has a query id): it may have run.
+      const afterAccepted = mapStatementError(make('390111', 'Session no longer exists.  New login required to access the service.'), 'x', true);
+      assert.deepEqual([afterAccepted.kind, afterAccepted.notSent], ['connection-lost', false]);
+      assert.match(afterAccepted.message, /may or may not have completed/);
+      // A running statement answered with a SQLSTATE that ends the session reached the server.
+      const killed = mapStatementError(make('100000', 'terminating connection due to administrator command', '57P01'), 'x');
+      assert.deepEqual([killed.kind, killed.notSent], ['connection-lost', false]);
+      assert.equal(killed.message, "The database ended this worksheet's session (terminating connection due to administrator command). The statement may or may not have completed.");
       const compile = mapStatementError(make('000904', "SQL compilation error: error line 1 at position 7\ninvalid identifier 'BAD'", '42000'), 'SELECT bad');
       assert.equal(compile.kind, 'server');
       assert.equal(compile.code, '000904');

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { preloginEncryption, poolConfig, guardedConnector } from '../../src/platforms/synapse/connect';
 import { classifyStatement, immutaUserFor, synapseUserFor, validateUserName } from '../../src/platforms/synapse/dialect';
-import { lineToOffset, mapStatementError } from '../../src/platforms/synapse/errors';
+import { endsSession, lineToOffset, mapStatementError } from '../../src/platforms/synapse/errors';
 import { cellValue, typeName } from '../../src/platforms/synapse/values';
 import type { SynapseProfile } from '../../src/platforms/types';
 import { splitStatements } from '../../src/sql/splitter';
@@ -94,6 +94,14 @@ describe('synapse errors and values', () => {
     const lost = mapStatementError(Object.assign(new Error('Connection lost - read ECONNRESET'), { code: 'ESOCKET' }), 'x', false);
     assert.equal(lost.kind, 'connection-lost');
     assert.equal(lost.notSent, false);
+    assert.match(lost.message, /may or may not have completed/);
+    // Severity 20 and above ends the session (a KILL): said in the server's words, sent, and over.
+    const kill = Object.assign(new Error('Cannot continue the execution because the session is in the kill state.'), { number: 596, lineNumber: 1, state: 1, class: 21 });
+    assert.ok(endsSession(kill));
+    const killed = mapStatementError(kill, 'SELECT 1', false);
+    assert.deepEqual([killed.kind, killed.notSent, killed.code], ['connection-lost', false, '596']);
+    assert.equal(killed.message, "The database ended this worksheet's session (Cannot continue the execution because the session is in the kill state). The statement may or may not have completed.");
+    assert.ok(!endsSession(denied));
   });
 
   it('names columns with SQL Server types and keeps values exact', () => {

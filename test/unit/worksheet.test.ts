@@ -703,6 +703,130 @@ describe('Worksheet fail-closed behaviour', () => {
 
 // ---- ordering -----------------------------------------------------------------------------------
 
+describe('Worksheet lost sessions: told truthfully, never-sent statements run after the reconnect', () => {
+  /** Kills the worksheet's session the moment it holds `user` on session `sessionId`: after readySession, before the send. */
+  function killOnceReady(h: Harness, sessionId: string, user: string, notify: boolean): void {
+    let applying = false;
+    let done = false;
+    h.ws.onDidChange((snapshot) => {
+      if (done || snapshot.sessionId !== sessionId) return;
+      if (snapshot.identity.kind === 'applying') applying = true;
+      if (!applying || snapshot.identity.kind !== 'impersonating' || snapshot.identity.user !== user) return;
+      done = true;
+      h.fake.session(sessionId).kill('terminating connection due to administrator command', notify);
+    });
+  }
+
+  for (const notify of [true, false]) {
+    it(`a session that dies between ready and send (${notify ? 'the adapter said so' : 'alive merely turned false'}) reconnects, re-applies and runs the statement once`, async () => {
+      const h = setup();
+      await h.ws.impersonate('bob');
+      h.fake.lastSession.kill();
+      // The next run opens fake-2 and re-applies bob; fake-2 dies right after, before the statement goes out.
+      killOnceReady(h, 'fake-2', 'bob', notify);
+      const started: string[] = [];
+      const outcomes = await h.ws.run([{ text: 'INSERT INTO notes VALUES (1)' }], { started: (_index, stamp) => started.push(stamp.sessionId) }).outcomes;
+      const ok = succeeded(outcomes[0]);
+      assert.equal(ok.stamp.sessionId, 'fake-3', 'the stamp names the session that ran it');
+      assert.deepEqual(ok.stamp.ranAs, { kind: 'impersonating', user: 'bob', verification: 'read-back' });
+      assert.deepEqual(h.fake.trace('fake-2'), ['open', 'apply bob'], 'nothing was sent on the dead session');
+      assert.deepEqual(h.fake.trace('fake-3'), ['open', 'apply bob', 'run INSERT INTO notes VALUES (1) as bob']);
+      assert.deepEqual(serverSql(h), ['INSERT INTO notes VALUES (1)'], 'the statement ran exactly once');
+      assert.deepEqual(started, ['fake-3'], 'started is reported once, for the send that happened');
+      assertNoDisagreement(h);
+    });
+  }
+
+  it('the session ends while the previous statement fails: the next one runs on a new session as bob, with no failure of its own', async () => {
+    const h = setup();
+    await h.ws.impersonate('bob');
+    const gate = h.fake.hold('execute');
+    const first = h.ws.run([{ text: 'SELECT 1' }]);
+    const second = h.ws.run([{ text: 'SELECT 2' }]);
+    await gate.reached;
+    h.fake.lastSession.kill();
+    const [[killed], [next]] = await Promise.all([first.outcomes, second.outcomes]);
+    assert.match(failure(killed).message, /may or may not have completed/);
+    assert.equal(ranAsOf(next), 'bob');
+    assert.deepEqual(h.fake.trace('fake-2'), ['open', 'apply bob', 'run SELECT 2 as bob']);
+    assertNoDisagreement(h);
+  });
+
+  it('a reconnect that fails after the session died unsent says the statement was not sent, and why', async () => {
+    const h = setup();
+    await h.ws.impersonate('bob');
+    h.fake.dropConnectionOnNextSend();
+    h.fake.failNext('open');
+    const [outcome] = await h.run('SELECT 1');
+    const error = failure(outcome);
+    assert.ok(isPlatformError(error), `a platform error, got ${error.name}`);
+    assert.equal(error.kind, 'connection', 'the failure that stopped it: the new session could not be opened');
+    assert.equal(error.notSent, true);
+    assert.match(error.message, /^The statement was not sent: this worksheet's session had ended \(.+\), and reconnecting failed\. /);
+    assert.match(error.message, /ECONNREFUSED/, 'the reason the reconnect failed is part of it');
+    assert.match(error.message, /re-apply impersonation of bob/, 'it says what the next statement will do');
+    assert.doesNotMatch(error.message, /may or may not/);
+    assert.deepEqual(h.fake.statements(), [], 'nothing reached any server');
+    const [retried] = await h.run('SELECT 2');
+    assert.equal(ranAsOf(retried), 'bob');
+    assertNoDisagreement(h);
+  });
+
+  it('a re-apply refused on the new session: not sent, impersonation-not-established, never run as the login', async () => {
+    const h = setup();
+    await h.ws.impersonate('bob');
+    h.fake.dropConnectionOnNextSend();
+    h.fake.failNext('apply');
+    const [outcome] = await h.run('SELECT 1');
+    const error = assertWorksheetError(failure(outcome), 'impersonation-not-established', /^The statement was not sent: .*reconnecting failed\. Nothing was run: impersonation of bob could not be re-applied/);
+    assert.match(error.message, /IMPERSONATE_USER/);
+    assert.deepEqual(h.fake.statements(), []);
+    assert.equal(h.ws.identity.kind, 'unknown', 'the worksheet no longer vouches for the identity');
+  });
+
+  it('a statement in flight when the connection died: "may or may not have completed", the server\'s words and the next step, not re-sent', async () => {
+    const h = setup();
+    await h.ws.impersonate('bob');
+    const gate = h.fake.hold('execute');
+    const handle = h.ws.run([{ text: 'UPDATE notes SET x = 1' }]);
+    await gate.reached;
+    h.fake.lastSession.kill('terminating connection due to administrator command');
+    const [outcome] = await handle.outcomes;
+    const error = failure(outcome);
+    assert.ok(isPlatformError(error));
+    assert.equal(error.kind, 'connection-lost');
+    assert.equal(error.notSent, false);
+    assert.equal(
+      error.message,
+      "The database ended this worksheet's session (terminating connection due to administrator command). The statement may or may not have completed. The next statement opens a new session and re-applies impersonation of bob before it runs.",
+    );
+    assert.equal(error.serverMessage, 'terminating connection due to administrator command', "the server's own words are kept");
+    assert.equal(error.code, '57P01');
+    assert.equal(h.fake.openCalls, 1, 'no reconnect to send it again');
+    assert.deepEqual(serverSql(h), ['UPDATE notes SET x = 1'], 'sent once, never again');
+  });
+
+  it('as yourself, the next step says the new session runs as yourself', async () => {
+    const h = setup();
+    const gate = h.fake.hold('execute');
+    const handle = h.ws.run([{ text: 'SELECT 1' }]);
+    await gate.reached;
+    h.fake.lastSession.kill();
+    const [outcome] = await handle.outcomes;
+    assert.match(failure(outcome).message, /may or may not have completed\. The next statement opens a new session, as yourself\.$/);
+  });
+
+  it('an identity mismatch on a live session still refuses (fail closed), even right after a reconnect', async () => {
+    const h = setup();
+    await h.ws.impersonate('bob');
+    h.fake.lastSession.kill();
+    h.fake.resolveUser = () => 'mallory';
+    const [outcome] = await h.run('SELECT 1');
+    assertWorksheetError(failure(outcome), 'impersonation-not-established', /mallory/);
+    assert.deepEqual(h.fake.statements(), [], 'nothing ran as mallory or as the login');
+  });
+});
+
 describe('Worksheet intent after doubt', () => {
   it('after a stop that the server contradicted, a lost connection ends as yourself, never as the old user', async () => {
     const h = setup();

@@ -1,4 +1,5 @@
 import { PlatformError, type ErrorPosition, type PlatformErrorKind } from '../errors';
+import { isSessionEndingSqlState, sessionEndedError } from '../session-end';
 
 /**
  * What @databricks/sql throws, structurally. Traps: its StatusError (a failed Thrift status) is
@@ -37,10 +38,20 @@ export function messageOf(error: unknown): string {
   return error instanceof Error ? error.name : String(error);
 }
 
+/** The server no longer knows the session: whatever was refused with this never ran. */
 export function isSessionGone(error: unknown): boolean {
   const response = shape(error).response;
   const text = `${messageOf(error)} ${response?.errorMessage ?? ''}`;
   return INVALID_SESSION.test(text);
+}
+
+/**
+ * The session is over: the server forgot it, or the statement that was running failed with a
+ * SQLSTATE of connection exception or shutdown (what is left of the session cannot be trusted
+ * to hold its impersonation).
+ */
+export function endsSession(error: unknown): boolean {
+  return isSessionGone(error) || isSessionEndingSqlState(shape(error).response?.sqlState);
 }
 
 function httpStatusOf(error: unknown): number | undefined {
@@ -75,11 +86,12 @@ export function mapConnectError(error: unknown, where: string): PlatformError {
 export function mapStatementError(error: unknown, statement: string, notSent: boolean): PlatformError {
   const message = messageOf(error);
   if (isSessionGone(error)) {
-    return new PlatformError('connection-lost', `The Databricks session has ended (${message}). The worksheet opens a new session and re-applies its impersonation.`, {
-      serverMessage: message,
-      notSent,
-      cause: error,
-    });
+    return sessionEndedError({ reason: message, serverSaid: true, sent: !notSent, cause: error });
+  }
+  const ended = shape(error).response;
+  if (isSessionEndingSqlState(ended?.sqlState)) {
+    const reason = ended?.displayMessage || ended?.errorMessage || message;
+    return sessionEndedError({ reason, serverSaid: true, sent: !notSent, ...(ended?.sqlState ? { code: ended.sqlState } : {}), cause: error });
   }
   const status = httpStatusOf(error);
   if (status === 401 || status === 403) {

@@ -14,7 +14,7 @@ import type {
 import { stripLeadingComments } from '../sql-text';
 import { statementWithoutUser } from '../impersonation-template';
 import { classifyFor, readBackValue, renderSet, UNITY_CATALOG_UNSUPPORTED, type ImpersonationStatements } from './dialect';
-import { isSessionGone, mapStatementError, messageOf } from './errors';
+import { endsSession, isSessionGone, mapStatementError, messageOf } from './errors';
 import type { SdkClient, SdkOperation, SdkSession } from './sdk';
 import { collect, drain, EXECUTE_OPTIONS } from './statement';
 
@@ -191,7 +191,8 @@ export class DatabricksSession implements PlatformSession {
       return error;
     }
     const mapped = mapStatementError(error, sql, notSent);
-    if (isSessionGone(error)) {
+    if (endsSession(error)) {
+      // Gone at once, before the statement's promise settles.
       this.markGone(mapped);
     }
     return mapped;

@@ -1,4 +1,5 @@
 import { PlatformError, type PlatformErrorKind } from '../errors';
+import { isSessionEndingSqlState, sessionEndedError } from '../session-end';
 
 /** The fields node-postgres copies from a PostgreSQL ErrorResponse. */
 interface PgServerError {
@@ -28,7 +29,7 @@ function kindForSqlState(code: string): PlatformErrorKind {
   if (code === '57014') {
     return 'cancelled';
   }
-  if (code === '57P01' || code === '57P02' || code === '57P03' || code.startsWith('08')) {
+  if (isSessionEndingSqlState(code)) {
     return 'connection-lost';
   }
   return 'server';
@@ -77,9 +78,28 @@ export function mapConnectError(error: unknown, where: string): PlatformError {
   });
 }
 
-/** Maps a node-postgres error met while running `statement`. */
-export function mapStatementError(error: unknown, statement: string, connectionWasGone: boolean): PlatformError {
+/**
+ * True when a node-postgres error says the server has ended the session: a FATAL (or PANIC)
+ * ErrorResponse, or a SQLSTATE of connection exception or shutdown (57P01 is what
+ * pg_terminate_backend and an administrator's kill send).
+ */
+export function endsSession(error: unknown): boolean {
+  if (!isServerError(error)) {
+    return false;
+  }
+  return error.severity === 'FATAL' || error.severity === 'PANIC' || isSessionEndingSqlState(error.code);
+}
+
+/**
+ * Maps a node-postgres error met while running `statement`. `notSent` is true only when the
+ * statement provably never left this process (node-postgres never handed it to the socket).
+ */
+export function mapStatementError(error: unknown, statement: string, notSent: boolean): PlatformError {
   if (isServerError(error)) {
+    if (endsSession(error)) {
+      // The server answered, so the statement had reached it (an ErrorResponse always answers one).
+      return sessionEndedError({ reason: error.message, serverSaid: true, sent: !notSent, code: error.code, detail: error.detail, cause: error });
+    }
     const kind = kindForSqlState(error.code ?? '');
     const position = error.position !== undefined && /^\d+$/.test(error.position)
       ? { offset: codePointPositionToOffset(statement, Number(error.position)) }
@@ -94,14 +114,8 @@ export function mapStatementError(error: unknown, statement: string, connectionW
     });
   }
   const message = error instanceof Error ? error.message : String(error);
-  if (connectionWasGone || /terminated|not queryable|ECONNRESET|EPIPE|socket/i.test(message)) {
-    return new PlatformError(
-      'connection-lost',
-      connectionWasGone
-        ? 'The connection had already closed; the statement was not sent.'
-        : `The connection was lost while the statement ran (${message}). It may or may not have completed.`,
-      { serverMessage: message, notSent: connectionWasGone, cause: error },
-    );
+  if (notSent || /terminated|not queryable|ECONNRESET|EPIPE|socket/i.test(message)) {
+    return sessionEndedError({ reason: message, serverSaid: false, sent: !notSent, cause: error });
   }
   return new PlatformError('server', message, { serverMessage: message, cause: error });
 }

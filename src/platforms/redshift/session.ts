@@ -20,6 +20,7 @@ import type {
 import { sendCancelRequest } from './cancel-request';
 import { renderSetStatement, statementWithoutUser } from '../impersonation-template';
 import { DEFAULT_CLEAR_SQL, DEFAULT_SET_SQL, IMPERSONATION_RENDERING } from './dialect';
+import { isSessionEndingSqlState, readPendingInput, sessionEndedError } from '../session-end';
 import { mapConnectError, mapStatementError } from './errors';
 import { cellParser, typeName } from './types';
 
@@ -42,11 +43,18 @@ interface NoticeFields {
 /** The parts of node-postgres' Query (a documented Submittable) that streaming relies on. */
 interface StreamingQuery extends NodeJS.EventEmitter {
   handleRowDescription(message: { fields: FieldDescription[] }): void;
+  submit(connection: unknown): unknown;
+  /** Set once node-postgres handed the statement to the socket; until then it provably was not sent. */
+  sent: boolean;
 }
 
 type QueryConstructor = new (config: { text: string; rowMode: 'array'; types: typeof rawTypes }) => StreamingQuery;
 
-/** A Query that also announces its columns, so results without rows still show them. */
+/**
+ * A Query that also announces its columns, so results without rows still show them, and knows
+ * whether it was sent: node-postgres queues a query until the connection is ready for it, and a
+ * connection that dies first fails the queued query without ever writing it.
+ */
 function createStreamingQuery(text: string): StreamingQuery {
   const query = new (pg.Query as unknown as QueryConstructor)({ text, rowMode: 'array', types: rawTypes });
   const describeRows = query.handleRowDescription.bind(query);
@@ -54,8 +62,15 @@ function createStreamingQuery(text: string): StreamingQuery {
     describeRows(message);
     query.emit('fields', message.fields);
   };
+  const submit = query.submit.bind(query);
+  query.sent = false;
+  query.submit = (connection) => {
+    query.sent = true;
+    return submit(connection);
+  };
   return query;
 }
+
 
 const rawTypes = { getTypeParser: (oid: number) => cellParser(oid) };
 
@@ -112,6 +127,10 @@ class RedshiftSession implements PlatformSession {
   private closingByUs = false;
   private running: StreamingQuery | undefined;
   private activeSink: ResultSink | undefined;
+  /** A statement about to be sent; a cancel meanwhile must stop it from going out. */
+  private sending: { cancelled: boolean } | undefined;
+  /** Why the session ended, for statements refused afterwards. */
+  private endReason: PlatformError | undefined;
 
   constructor(
     private readonly client: pg.Client,
@@ -122,9 +141,13 @@ class RedshiftSession implements PlatformSession {
     const internals = client as unknown as { processID: number | null };
     this.id = String(internals.processID ?? 'unknown');
     this.login = profile.user;
+    // A FATAL that answers no statement (the session was idle) arrives as the client's 'error'.
     client.on('error', (error: Error) => this.markGone(mapStatementError(error, '', false)));
     client.on('end', () => this.markGone(undefined));
     client.on('notice', (notice: NoticeFields) => {
+      if (isSessionEndingSqlState(notice.code)) {
+        this.markGone(sessionEndedError({ reason: notice.message ?? notice.code ?? 'notice', serverSaid: true, sent: true, ...(notice.code ? { code: notice.code } : {}) }));
+      }
       const message = { severity: notice.severity ?? 'NOTICE', message: notice.message ?? '', ...(notice.code ? { code: notice.code } : {}) };
       if (this.activeSink) {
         this.activeSink.notice(message);
@@ -162,10 +185,26 @@ class RedshiftSession implements PlatformSession {
     }
   }
 
-  execute(sql: string, sink: ResultSink): Promise<ExecutionSummary> {
-    if (!this.alive) {
-      return Promise.reject(mapStatementError(new Error('connection closed'), sql, true));
+  async execute(sql: string, sink: ResultSink): Promise<ExecutionSummary> {
+    // A server that ended the session may already have said so; what it said may still wait
+    // unread in the socket. Read it first rather than write the statement to a dead session.
+    const sending = { cancelled: false };
+    this.sending = sending;
+    try {
+      await readPendingInput();
+    } finally {
+      this.sending = undefined;
     }
+    if (!this.alive) {
+      throw this.notSent(sql);
+    }
+    if (sending.cancelled) {
+      throw new PlatformError('cancelled', 'The run was cancelled before the statement was sent.');
+    }
+    return this.send(sql, sink);
+  }
+
+  private send(sql: string, sink: ResultSink): Promise<ExecutionSummary> {
     const started = performance.now();
     const query = createStreamingQuery(sql);
     let hasResultSet = false;
@@ -192,7 +231,12 @@ class RedshiftSession implements PlatformSession {
       });
       query.on('error', (error: unknown) => {
         this.finish();
-        const mapped = mapStatementError(error, sql, false);
+        const mapped = mapStatementError(error, sql, !query.sent);
+        if (mapped.kind === 'connection-lost') {
+          // Gone at once, before the statement's promise settles: the next statement must not
+          // be queued on this connection while its end is still on its way.
+          this.markGone(mapped);
+        }
         rows.drain().then(() => reject(mapped), () => reject(mapped));
       });
       query.on('end', (results: pg.QueryResult | pg.QueryResult[]) => {
@@ -215,6 +259,10 @@ class RedshiftSession implements PlatformSession {
   }
 
   async cancel(): Promise<void> {
+    if (this.sending) {
+      this.sending.cancelled = true;
+      return;
+    }
     if (!this.running || !this.alive) {
       return;
     }
@@ -256,10 +304,20 @@ class RedshiftSession implements PlatformSession {
     this.activeSink = undefined;
   }
 
+  /** The refusal of a statement that was never sent because the session had ended. */
+  private notSent(sql: string): PlatformError {
+    const reason = this.endReason?.serverMessage;
+    if (reason !== undefined) {
+      return sessionEndedError({ reason, serverSaid: this.endReason?.code !== undefined, sent: false, ...(this.endReason?.code ? { code: this.endReason.code } : {}) });
+    }
+    return mapStatementError(new Error('the connection was closed'), sql, true);
+  }
+
   private markGone(error: PlatformError | undefined): void {
     if (!this.isAlive && this.closingByUs) {
       return;
     }
+    this.endReason ??= error;
     const wasAlive = this.isAlive;
     this.isAlive = false;
     if (wasAlive && !this.closingByUs) {

@@ -1,4 +1,5 @@
 import { PlatformError, type ErrorPosition, type PlatformErrorKind } from '../errors';
+import { isSessionEndingSqlState, sessionEndedError } from '../session-end';
 import type { SdkError } from './sdk';
 
 /**
@@ -21,8 +22,12 @@ function sqlStateOf(error: SdkError): string | undefined {
   return error.sqlState ?? (typeof error.data?.sqlState === 'string' ? error.data.sqlState : undefined);
 }
 
+/**
+ * The session is gone: Snowflake's own codes, or a SQLSTATE of connection exception or
+ * shutdown on the statement that was running when it ended.
+ */
 export function isSessionGone(error: SdkError): boolean {
-  return SESSION_GONE.has(codeOf(error) ?? '');
+  return SESSION_GONE.has(codeOf(error) ?? '') || isSessionEndingSqlState(sqlStateOf(error));
 }
 
 /** Login failures: 390100 wrong password, 3901xx/3902xx the other authentication refusals. */
@@ -43,11 +48,13 @@ export function mapConnectError(error: unknown, where: string): PlatformError {
 }
 
 /**
- * Maps an error met while running `statement`. `notSent` is true when the server refused the
- * request for its session before running anything (the statement can safely go again on a new
- * session, after the worksheet re-applied its impersonation).
+ * Maps an error met while running `statement`. `accepted` is true once the server gave the
+ * statement a query id: from then on an ended session may have run it. Before that, a session
+ * the server no longer has refused the request before running anything (`notSent`: the
+ * statement can safely go again on a new session, after the worksheet re-applied its
+ * impersonation).
  */
-export function mapStatementError(error: unknown, statement: string): PlatformError {
+export function mapStatementError(error: unknown, statement: string, accepted = false): PlatformError {
   if (!(error instanceof Error)) {
     return new PlatformError('server', String(error), { serverMessage: String(error), cause: error });
   }
@@ -56,12 +63,9 @@ export function mapStatementError(error: unknown, statement: string): PlatformEr
   const sqlState = sqlStateOf(sdkError);
   const message = error.message;
   if (isSessionGone(sdkError)) {
-    return new PlatformError('connection-lost', `The Snowflake session has ended (${message}). Nothing was run; the worksheet opens a new session.`, {
-      serverMessage: message,
-      ...(code !== undefined ? { code } : {}),
-      notSent: true,
-      cause: error,
-    });
+    // A SQLSTATE came with an answer to this very statement: it had reached the server.
+    const sent = accepted || (isSessionEndingSqlState(sqlState) && !SESSION_GONE.has(code ?? ''));
+    return sessionEndedError({ reason: message, serverSaid: true, sent, ...(code !== undefined ? { code } : {}), ...(sqlState !== undefined ? { detail: `SQLSTATE ${sqlState}` } : {}), cause: error });
   }
   let kind: PlatformErrorKind = 'server';
   if ((code !== undefined && CANCELLED.has(code)) || sqlState === '57014') {

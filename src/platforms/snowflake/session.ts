@@ -87,8 +87,11 @@ export class SnowflakeSession implements PlatformSession {
     }
     const started = performance.now();
     return new Promise<ExecutionSummary>((resolve, reject) => {
-      const fail = (error: unknown) => reject(this.failure(error, sql));
-      const statement = this.connection.execute({
+      // Once the server gave the statement a query id it had it: an ended session may have run it.
+      // (The driver may answer before execute() returns, when it has already given the session up.)
+      let statement: SdkStatement | undefined = undefined;
+      const fail = (error: unknown) => reject(this.failure(error, sql, Boolean(statement?.getQueryId())));
+      statement = this.connection.execute({
         sqlText: sql,
         streamResult: true,
         // streamRows() ignores a rowMode of its own: it has to be given here.
@@ -259,9 +262,9 @@ export class SnowflakeSession implements PlatformSession {
     }
   }
 
-  /** Maps an error; one that says the session is gone also ends this session. */
-  private failure(error: unknown, sql: string): PlatformError {
-    const mapped = mapStatementError(error, sql);
+  /** Maps an error; one that says the session is gone also ends this session, before anyone hears of it. */
+  private failure(error: unknown, sql: string, accepted = false): PlatformError {
+    const mapped = mapStatementError(error, sql, accepted);
     if (error instanceof Error && isSessionGone(error as SdkError)) {
       this.markGone(mapped);
     }

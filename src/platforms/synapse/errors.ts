@@ -1,4 +1,5 @@
 import { PlatformError, type PlatformErrorKind } from '../errors';
+import { sessionEndedError } from '../session-end';
 import type { MssqlRequestError } from './mssql';
 
 /**
@@ -81,6 +82,16 @@ export function mapConnectError(error: unknown, where: string): PlatformError {
   });
 }
 
+/**
+ * SQL Server ends the session after an error of severity 20 or more ("Cannot continue the
+ * execution because the session is in the kill state", a severe error on the current command):
+ * the connection is closed and nothing more can run on it.
+ */
+export function endsSession(error: unknown): boolean {
+  const fields = serverFields(error);
+  return fields !== undefined && typeof fields.class === 'number' && fields.class >= 20;
+}
+
 /** Maps an error met while running `statement`; `connectionGone` when the connection is known lost. */
 export function mapStatementError(error: unknown, statement: string, connectionGone: boolean, notSent = false): PlatformError {
   const code = codeOf(error);
@@ -89,6 +100,16 @@ export function mapStatementError(error: unknown, statement: string, connectionG
     return new PlatformError('cancelled', 'The statement was cancelled.', { serverMessage: message, cause: error });
   }
   const fields = serverFields(error);
+  if (fields && fields.number !== undefined && endsSession(error)) {
+    return sessionEndedError({
+      reason: message,
+      serverSaid: true,
+      sent: !notSent,
+      code: String(fields.number),
+      detail: `Msg ${fields.number}, Level ${fields.class ?? '?'}, State ${fields.state ?? '?'}`,
+      cause: error,
+    });
+  }
   if (fields && fields.number !== undefined) {
     const offset = lineToOffset(statement, fields.lineNumber);
     return new PlatformError(kindForNumber(fields.number), message, {
@@ -100,13 +121,7 @@ export function mapStatementError(error: unknown, statement: string, connectionG
     });
   }
   if (connectionGone || code === 'ESOCKET' || code === 'ECONNCLOSED' || code === 'ENOTOPEN' || /Connection lost|socket|ECONNRESET|EPIPE|closed/i.test(message)) {
-    return new PlatformError(
-      'connection-lost',
-      notSent
-        ? 'The connection had already closed; the statement was not sent.'
-        : `The connection to the server was lost while the statement ran (${message}). It may or may not have completed.`,
-      { serverMessage: message, notSent, ...(code !== undefined ? { code } : {}), cause: error },
-    );
+    return sessionEndedError({ reason: message, serverSaid: false, sent: !notSent, ...(code !== undefined ? { code } : {}), cause: error });
   }
   return new PlatformError('server', message, { serverMessage: message, ...(code !== undefined ? { code } : {}), cause: error });
 }

@@ -16,6 +16,7 @@ import type {
 import { EncryptionRefused, guardedConnector, poolConfig } from './connect';
 import { renderSetStatement, statementWithoutUser } from '../impersonation-template';
 import { CLEAR_SQL, IMPERSONATION_RENDERING, READ_BACK_SQL, SET_SQL, immutaUserFor, synapseUserFor } from './dialect';
+import { readPendingInput, sessionEndedError } from '../session-end';
 import { mapConnectError, mapStatementError } from './errors';
 import { loadMssql, type MssqlColumn, type MssqlPool, type MssqlRequest, type MssqlRequestError } from './mssql';
 import { cellValue, columnInfo } from './values';
@@ -90,6 +91,10 @@ class SynapseSession implements PlatformSession {
   /** The Immuta user last applied, to read the Synapse name back as the Immuta one. */
   private lastApplied: string | undefined;
   private wasReplaced = false;
+  /** A statement about to be sent; a cancel meanwhile must stop it from going out. */
+  private sending: { cancelled: boolean } | undefined;
+  /** Why the session ended, for statements refused afterwards. */
+  private endReason: PlatformError | undefined;
 
   constructor(
     private readonly pool: MssqlPool,
@@ -136,18 +141,38 @@ class SynapseSession implements PlatformSession {
   }
 
   /** Marks the session lost once and tells the worksheet, which re-applies on a new one. */
-  connectionLost(reason: string): void {
+  connectionLost(reason: string, error?: PlatformError): void {
     if (!this.isAlive) return;
     this.isAlive = false;
+    this.endReason = error;
     if (this.closingByUs) return;
     this.logger.warn(`synapse session ${this.id} lost: ${reason}`);
-    this.closeEmitter.fire({ error: new PlatformError('connection-lost', `The connection to ${this.profile.server} was lost: ${reason}.`) });
+    this.closeEmitter.fire({ error: error ?? new PlatformError('connection-lost', `The connection to ${this.profile.server} was lost: ${reason}.`, { serverMessage: reason }) });
   }
 
-  execute(sql: string, sink: ResultSink): Promise<ExecutionSummary> {
-    if (!this.alive) {
-      return Promise.reject(mapStatementError(new Error('connection closed'), sql, true, true));
+  async execute(sql: string, sink: ResultSink): Promise<ExecutionSummary> {
+    // A server that ended the session may already have said so (or closed the socket) without
+    // this process having read it yet: read first rather than write the statement into it.
+    const sending = { cancelled: false };
+    this.sending = sending;
+    try {
+      await readPendingInput();
+    } finally {
+      this.sending = undefined;
     }
+    if (!this.alive) {
+      const reason = this.endReason?.serverMessage;
+      throw reason !== undefined
+        ? sessionEndedError({ reason, serverSaid: this.endReason?.code !== undefined && /^\d+$/.test(this.endReason.code), sent: false })
+        : mapStatementError(new Error('the connection was closed'), sql, true, true);
+    }
+    if (sending.cancelled) {
+      throw new PlatformError('cancelled', 'The run was cancelled before the statement was sent.');
+    }
+    return this.send(sql, sink);
+  }
+
+  private send(sql: string, sink: ResultSink): Promise<ExecutionSummary> {
     const started = performance.now();
     const request = this.pool.request();
     request.stream = true;
@@ -191,7 +216,12 @@ class SynapseSession implements PlatformSession {
           // After a cancel the driver reports ECANCEL, possibly behind what the server said first.
           const first = errors.find((error) => error.code === 'ECANCEL') ?? errors.find((error) => typeof error.number === 'number') ?? errors[0];
           // A replaced connection means the pool never sent the statement: the worksheet may reconnect and run it once.
-          throw mapStatementError(first, sql, !this.alive, this.wasReplaced && resultSets === 0 && affected === null);
+          const mapped = mapStatementError(first, sql, !this.alive, this.wasReplaced && resultSets === 0 && affected === null);
+          if (mapped.kind === 'connection-lost') {
+            // Gone at once, before the statement's promise settles (a severity-20 error leaves the socket open a moment).
+            this.connectionLost(mapped.serverMessage ?? mapped.message, mapped);
+          }
+          throw mapped;
         }
         return {
           rowCount: resultSets > 0 ? rows.count : affected,
@@ -204,6 +234,10 @@ class SynapseSession implements PlatformSession {
   }
 
   async cancel(): Promise<void> {
+    if (this.sending) {
+      this.sending.cancelled = true;
+      return;
+    }
     // ATTENTION: tedious sends it at once and resumes a paused request to read the server's ack.
     this.running?.cancel();
   }

@@ -40,10 +40,29 @@ function kindForErrorName(name: string | undefined): PlatformErrorKind {
   }
 }
 
+/**
+ * A connector whose connection to the data source died under the query (JDBC_ERROR, EXTERNAL:
+ * "terminating connection", "connection reset"...). Trino received and ran the statement, so it
+ * may or may not have completed in the data source; the worksheet's Trino session itself (its
+ * impersonation travels with every request) is not affected.
+ */
+const DATA_SOURCE_CONNECTION_LOST = /terminat|connection (?:was )?(?:reset|closed|lost)|connection failed/i;
+
+function dataSourceConnectionLost(error: TrinoQueryError, serverMessage: string): boolean {
+  return error.errorType === 'EXTERNAL' && error.errorName === 'JDBC_ERROR' && DATA_SOURCE_CONNECTION_LOST.test(serverMessage);
+}
+
 /** An error reported inside a result page (the query ran and failed). */
 export function mapQueryError(error: TrinoQueryError, statement: string): PlatformError {
   const kind = kindForErrorName(error.errorName);
   const serverMessage = error.message ?? 'The query failed without a message.';
+  if (kind === 'server' && dataSourceConnectionLost(error, serverMessage)) {
+    return new PlatformError(
+      'server',
+      `Trino lost its connection to the data source while the statement ran (${serverMessage}). The statement may or may not have completed. This worksheet's session is unaffected: the next statement runs as before.`,
+      { serverMessage, code: error.errorName, detail: error.errorType },
+    );
+  }
   const location = error.errorLocation;
   const position =
     location?.lineNumber !== undefined && location.columnNumber !== undefined

@@ -16,6 +16,7 @@
 import { Emitter, type Event } from '../../../src/common/events';
 import { PlatformError } from '../../../src/platforms/errors';
 import { profileLogin } from '../../../src/platforms/profile';
+import { sessionEndedError } from '../../../src/platforms/session-end';
 import type {
   RedshiftProfile,
   ColumnInfo,
@@ -177,8 +178,9 @@ function notSentError(): PlatformError {
   return new PlatformError('connection-lost', 'The connection was already closed; the statement was not sent.', { notSent: true });
 }
 
+/** What an adapter reports for a statement in flight when the server ends the session. */
 function lostError(message: string, code = '57P01'): PlatformError {
-  return new PlatformError('connection-lost', `The connection to the server was lost: ${message}`, { serverMessage: message, code });
+  return sessionEndedError({ reason: message, serverSaid: true, sent: true, code });
 }
 
 // ---- classification (as the Redshift adapter does it) ----------------------------------------
