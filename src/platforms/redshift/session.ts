@@ -328,20 +328,24 @@ class RedshiftSession implements PlatformSession {
 
   /** Runs a rendered impersonation statement, the user (if any) bound as $1, never spliced into the SQL. */
   private async runImpersonation(text: string, values: string[]): Promise<void> {
+    // "Not sent" only if the session was already gone before this statement: one that dies while
+    // it runs may have reached the server.
+    const wasGone = !this.alive;
     try {
       await this.client.query({ text, values, types: rawTypes });
     } catch (error) {
-      throw mapStatementError(error, text, !this.alive);
+      throw mapStatementError(error, text, wasGone);
     }
   }
 
   private async readBack(template: string): Promise<string | null> {
+    const wasGone = !this.alive;
     try {
       const result = await this.client.query<CellValue[]>({ text: template, rowMode: 'array', types: rawTypes });
       const value = result.rows[0]?.[0];
       return value === undefined || value === null || value === '' ? null : String(value);
     } catch (error) {
-      throw mapStatementError(error, template, !this.alive);
+      throw mapStatementError(error, template, wasGone);
     }
   }
 }
