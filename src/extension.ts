@@ -7,7 +7,7 @@ import { ConnectionWizard } from './ui/connection-wizard';
 import { DocumentWorksheets, isSqlDocument } from './ui/document-worksheets';
 import { RecentUsers } from './ui/identity-picker';
 import { createOutputLogger } from './ui/output-logger';
-import { HistoryCommands } from './ui/history-commands';
+import { HistoryCommands, readHistorySettings } from './ui/history-commands';
 import { ImmutaService } from './ui/immuta-service';
 import { readResultsSettings, ResultsController } from './ui/results-controller';
 import { RunController } from './ui/run-controller';
@@ -55,6 +55,7 @@ export function activate(context: vscode.ExtensionContext): ImmutaWorksheetsApi 
   const history = RunHistory.open({
     file: path.join(storage, 'history', 'runs.jsonl'),
     retainImpersonatedText: () => readResultsSettings().retainImpersonatedRuns,
+    statementText: () => readHistorySettings().statementText,
     onError: storageError('run history'),
   });
   const audit = AuditLog.open({ file: path.join(storage, 'audit', 'impersonation.jsonl'), onError: storageError('audit log') });

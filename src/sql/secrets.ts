@@ -130,10 +130,11 @@ export function redactSecrets(statement: string, dialect: SqlDialectId): Redacti
 }
 
 /**
- * As `redactSecrets`, for a statement whose dialect is not known (a history entry of an unknown
- * platform): the text is kept only when every dialect redacts it the same way.
+ * As `redactSecrets`; when the dialect is not known (a history entry of an unknown platform),
+ * `text` is null unless every dialect redacts the statement the same way.
  */
-export function redactSecretsAnyDialect(statement: string): { readonly text: string | null; readonly secrets: readonly string[] } {
+export function redactSecretsFor(statement: string, dialect: SqlDialectId | undefined): { readonly text: string | null; readonly secrets: readonly string[] } {
+  if (dialect !== undefined) return redactSecrets(statement, dialect);
   const results = (['postgres', 'tsql', 'snowflake', 'trino', 'spark'] as const).map((dialect) => redactSecrets(statement, dialect));
   const secrets = [...new Set(results.flatMap((result) => result.secrets))];
   const text = results.every((result) => result.text === results[0].text) ? results[0].text : null;
@@ -240,8 +241,14 @@ function apply(text: string, edits: readonly Edit[]): Redaction {
   return { text: pieces.join(''), secrets: [...secrets] };
 }
 
-/** What a literal's body may stand for: doubled quotes undone, and backslash escapes too (E'' and Snowflake strings). */
+/**
+ * What a literal's body may stand for, and the parts a server may quote on their own: doubled
+ * quotes undone, backslash escapes undone (E'' and Snowflake strings), and each value of a
+ * `key=value;key=value` list (Redshift CREDENTIALS, SAS tokens).
+ */
 function unescaped(body: string, quote: string | undefined): string[] {
   const undoubled = quote === "'" || quote === '"' ? body.split(quote + quote).join(quote) : body;
-  return [undoubled, undoubled.replace(/\\(.)/g, '$1')];
+  const values = [undoubled, undoubled.replace(/\\(.)/g, '$1')];
+  const parts = undoubled.includes('=') ? undoubled.split(/[;&]/).map((part) => part.slice(part.indexOf('=') + 1)) : [];
+  return [...values, ...parts];
 }

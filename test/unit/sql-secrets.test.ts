@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { SqlDialectId } from '../../src/sql/dialects';
-import { redactSecrets, redactSecretsAnyDialect, scrubSecrets } from '../../src/sql/secrets';
+import { redactSecrets, redactSecretsFor, scrubSecrets } from '../../src/sql/secrets';
 
 /** Redacts, and checks that no secret survives anywhere in the text. */
 function redacted(statement: string, dialect: SqlDialectId, secrets: readonly string[] = []): string {
@@ -197,9 +197,9 @@ describe('secret redaction in statements', () => {
   });
 
   it('for an unknown dialect, keeps the text only when every dialect agrees on it', () => {
-    assert.deepEqual(redactSecretsAnyDialect("CREATE USER bob PASSWORD 'pw17'"), { text: "CREATE USER bob PASSWORD '***'", secrets: ['pw17'] });
+    assert.deepEqual(redactSecretsFor("CREATE USER bob PASSWORD 'pw17'", undefined), { text: "CREATE USER bob PASSWORD '***'", secrets: ['pw17'] });
     // Backslashes escape in Snowflake and Spark, not in PostgreSQL: the dialects disagree.
-    const disputed = redactSecretsAnyDialect("CREATE USER bob PASSWORD 'a\\' x 'b'");
+    const disputed = redactSecretsFor("CREATE USER bob PASSWORD 'a\\' x 'b'", undefined);
     assert.equal(disputed.text, null);
     assert.ok(disputed.secrets.includes('a\\'));
   });
@@ -207,6 +207,8 @@ describe('secret redaction in statements', () => {
   it('scrubs the secrets from other text, such as a server error that quotes them', () => {
     const { secrets } = redactSecrets("CREATE USER bob PASSWORD 'it''s-pw'", 'postgres');
     assert.equal(scrubSecrets(`syntax error at or near "'it''s-pw'" (it's-pw)`, secrets), `syntax error at or near "'***'" (***)`);
+    const copy = redactSecrets("COPY t FROM 's3://b/' CREDENTIALS 'aws_access_key_id=AKIA0X;aws_secret_access_key=sk-123'", 'postgres').secrets;
+    assert.equal(scrubSecrets('The AWS Access Key Id AKIA0X you provided does not exist (secret sk-123)', copy), 'The AWS Access Key Id *** you provided does not exist (secret ***)');
     assert.equal(scrubSecrets('password authentication failed for "ab"', ['ab']), 'password authentication failed for "ab"', 'two characters are too short to find');
   });
 });
