@@ -93,5 +93,9 @@ function resolvePath(path: string): string {
     return `${process.env.HOME ?? ''}${path.slice(1)}`;
   }
   const folder = vscode.workspace.workspaceFolders?.[0];
+  if (folder && !isAbsolute(path) && !vscode.workspace.isTrusted) {
+    // A user-settings profile must not take its CA or key from whatever untrusted folder is open.
+    throw new Error('a relative path would be read from this workspace, which is not trusted (Restricted Mode); use an absolute path, or trust the workspace');
+  }
   return folder && !isAbsolute(path) ? vscode.Uri.joinPath(folder.uri, path).fsPath : path;
 }
