@@ -7,7 +7,7 @@ import { ConnectionWizard } from './ui/connection-wizard';
 import { DocumentWorksheets, isSqlDocument } from './ui/document-worksheets';
 import { RecentUsers } from './ui/identity-picker';
 import { createOutputLogger } from './ui/output-logger';
-import { HistoryCommands } from './ui/history-commands';
+import { HistoryCommands, readHistorySettings } from './ui/history-commands';
 import { ImmutaService } from './ui/immuta-service';
 import { readResultsSettings, ResultsController } from './ui/results-controller';
 import { RunController } from './ui/run-controller';
@@ -58,6 +58,7 @@ export function activate(context: vscode.ExtensionContext): ImmutaWorksheetsApi 
   const history = RunHistory.open({
     file: path.join(storage, 'history', 'runs.jsonl'),
     retainImpersonatedText: () => readResultsSettings().retainImpersonatedRuns,
+    statementText: () => readHistorySettings().statementText,
     onError: storageError('run history'),
   });
   const audit = AuditLog.open({ file: path.join(storage, 'audit', 'impersonation.jsonl'), onError: storageError('audit log') });
@@ -109,7 +110,7 @@ export function activate(context: vscode.ExtensionContext): ImmutaWorksheetsApi 
     const sql = isSqlDocument(document);
     // ensure(): a file with a remembered connection shows it at once (no session opens here).
     const snapshot = sql ? documents.ensure(document).snapshot() : undefined;
-    statusBar.render(sql, snapshot, immuta.facts(snapshot));
+    statusBar.render(sql, snapshot, immuta.facts(snapshot), { restricted: !vscode.workspace.isTrusted });
     void vscode.commands.executeCommand('setContext', 'immutaWorksheets.running', snapshot?.busy === true);
     lenses.refresh();
   };
@@ -146,6 +147,13 @@ export function activate(context: vscode.ExtensionContext): ImmutaWorksheetsApi 
     registry.onDidAudit((entry) => audit.record(entry)),
     registry.onDidAudit((entry) => logger.info(`audit ${entry.action} ${entry.outcome} user=${entry.user ?? 'yourself'} worksheet=${entry.worksheetId}${entry.detail ? `: ${entry.detail}` : ''}`)),
     documents.onDidChange(render),
+    // Trust can only be granted while the window lives (taking it back reloads the window): the
+    // workspace's connections now count, so documents bind to the ones they remember.
+    vscode.workspace.onDidGrantWorkspaceTrust(() => {
+      logger.info('workspace trust granted: the workspace\'s connection settings are in use');
+      void documents.bindRemembered().then(render, (error: unknown) => logger.error(`binding remembered connections failed: ${error instanceof Error ? error.message : String(error)}`));
+      render();
+    }),
   );
   render();
   const activationMs = performance.now() - started;

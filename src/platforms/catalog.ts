@@ -22,3 +22,8 @@ export const PLATFORMS: Readonly<Record<PlatformId, PlatformInfo>> = {
 export function platformInfo(platform: PlatformId): PlatformInfo {
   return PLATFORMS[platform];
 }
+
+/** The lexical family of a platform named by its id, e.g. in a stored history entry; undefined for an unknown one. */
+export function sqlDialectOf(platform: string): SqlDialectId | undefined {
+  return Object.prototype.hasOwnProperty.call(PLATFORMS, platform) ? PLATFORMS[platform as PlatformId].sqlDialect : undefined;
+}

@@ -1,6 +1,9 @@
 import type { CellValue, ColumnInfo, Row } from '../platforms/types';
 import { csvField } from '../worksheets/csv';
+import { platformInfo } from '../platforms/catalog';
+import { redactSecretsFor } from '../sql/secrets';
 import type { ExportFormat, StampView } from './protocol';
+import type { ResultSet } from './result-set';
 
 /** What an export is made of: a result's columns, rows and provenance. */
 export interface ExportSource {
@@ -8,6 +11,16 @@ export interface ExportSource {
   rows(): Iterable<Row>;
   readonly stamp: StampView | null;
   readonly statement: string | null;
+}
+
+/**
+ * What an export of a result writes. The stamp's statement has its secrets redacted, as run
+ * history keeps it: an exported file travels further than the editor it came from.
+ */
+export function exportSourceOf(result: ResultSet): ExportSource {
+  const dialect = result.platform === null ? undefined : platformInfo(result.platform).sqlDialect;
+  const statement = result.statement === null ? null : redactSecretsFor(result.statement, dialect).text;
+  return { columns: result.columns, rows: () => result.rows(), stamp: result.stamp, statement };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { Emitter, type Event } from '../common/events';
-import type { ColumnInfo, Row } from '../platforms/types';
+import type { ColumnInfo, PlatformId, Row } from '../platforms/types';
 import { columnKind, type ColumnView, type ErrorView, type NoticeView, type ResultStatus, type ResultView, type StampView } from './protocol';
 
 /** Rows from small driver batches are gathered until this many (or until someone asks). */
@@ -60,6 +60,7 @@ export class ResultSet {
   private error: ErrorView | null = null;
   private readonly notices: NoticeView[] = [];
   private statementValue: string | null;
+  private platformValue: PlatformId | null = null;
 
   constructor(
     readonly id: string,
@@ -86,6 +87,11 @@ export class ResultSet {
     return this.stampValue;
   }
 
+  /** The platform the statement ran on (whose lexical rules find its secrets), once it started. */
+  get platform(): PlatformId | null {
+    return this.platformValue;
+  }
+
   get columns(): readonly ColumnInfo[] {
     return this.rawColumns;
   }
@@ -100,8 +106,9 @@ export class ResultSet {
     return this.storedChars;
   }
 
-  started(stamp: StampView): void {
+  started(stamp: StampView, platform?: PlatformId): void {
     this.stampValue = stamp;
+    this.platformValue = platform ?? null;
     this.statusValue = 'running';
     this.changeEmitter.fire();
   }

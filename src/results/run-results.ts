@@ -48,7 +48,7 @@ export class RunResults {
         const result = this.results[index];
         if (!result) return;
         const project = this.options.projectOf?.(stamp);
-        result.started({ ...stampView(stamp, this.options.platformName), project: project?.now });
+        result.started({ ...stampView(stamp, this.options.platformName), project: project?.now }, stamp.platform);
         void project?.later?.then(
           (known) => {
             if (!this.disposed && known !== undefined) result.setProject(known);

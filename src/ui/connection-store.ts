@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import type { Logger } from '../common/logger';
 import { PlatformError } from '../platforms/errors';
 import { parseProfile, profileEndpoint, profileLogin, secretNeeded } from '../platforms/profile';
+import { secretPrompt } from '../platforms/secret-prompt';
 import type { ConnectionProfile, ConnectionSecret } from '../platforms/types';
 
 export const CONNECTIONS_SETTING = 'immutaWorksheets.connections';
@@ -60,9 +61,10 @@ export class ConnectionStore {
     }
     const need = secretNeeded(profile);
     if (need === undefined) return {};
+    const { title, prompt } = secretPrompt(profile, need);
     const value = await vscode.window.showInputBox({
-      title: profile.platform === 'databricks' ? `${need.label} for ${profile.name}` : `${need.label} for ${profileLogin(profile)} on ${profile.name}`,
-      prompt: `Stored in VS Code's secret storage for the connection "${profile.name}". Forget it with "Immuta: Forget Connection Secret".${need.mayBeEmpty ? ' Leave it empty if there is none.' : ''}`,
+      title,
+      prompt,
       password: true,
       ignoreFocusOut: true,
     });
@@ -91,5 +93,9 @@ function resolvePath(path: string): string {
     return `${process.env.HOME ?? ''}${path.slice(1)}`;
   }
   const folder = vscode.workspace.workspaceFolders?.[0];
+  if (folder && !isAbsolute(path) && !vscode.workspace.isTrusted) {
+    // A user-settings profile must not take its CA or key from whatever untrusted folder is open.
+    throw new Error('a relative path would be read from this workspace, which is not trusted (Restricted Mode); use an absolute path, or trust the workspace');
+  }
   return folder && !isAbsolute(path) ? vscode.Uri.joinPath(folder.uri, path).fsPath : path;
 }

@@ -21,7 +21,9 @@ export class ConnectionWizard {
   async add(): Promise<void> {
     const context: WizardContext = {
       existingNames: new Set(this.store.list().profiles.map((profile) => profile.name)),
-      askSaveTarget: (vscode.workspace.workspaceFolders?.length ?? 0) > 0,
+      // In Restricted Mode the workspace's connections can be neither read nor safely extended
+      // (its current list is withheld, so appending would overwrite it): user settings only.
+      askSaveTarget: (vscode.workspace.workspaceFolders?.length ?? 0) > 0 && vscode.workspace.isTrusted,
     };
     const answers: Answers = {};
     // Steps depend only on earlier answers, so position n is the same step however the list grows.

@@ -106,6 +106,21 @@ export class DocumentWorksheets implements vscode.Disposable {
     return worksheet;
   }
 
+  /**
+   * Binds worksheets that still have no connection to the one remembered for their document, if
+   * it can be found now: after Workspace Trust is granted, the workspace's own profiles appear.
+   */
+  async bindRemembered(): Promise<void> {
+    const pending: Promise<void>[] = [];
+    for (const [key, worksheet] of this.byUri) {
+      if (worksheet.profile !== undefined) continue;
+      const profile = this.rememberedProfile(vscode.Uri.parse(key));
+      if (profile) pending.push(worksheet.bind(profile));
+    }
+    await Promise.all(pending);
+    if (pending.length > 0) this.changeEmitter.fire();
+  }
+
   dispose(): void {
     for (const pending of this.closing.values()) {
       clearTimeout(pending.timer);

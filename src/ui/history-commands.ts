@@ -3,7 +3,20 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { Logger } from '../common/logger';
 import type { AuditLog } from '../worksheets/audit-log';
-import type { HistoryEntry, RunHistory } from '../worksheets/run-history';
+import type { HistoryEntry, HistoryStatementText, RunHistory } from '../worksheets/run-history';
+import { RESULTS_SETTINGS } from './results-controller';
+import { historyItemView } from './history-items';
+
+export const HISTORY_SETTINGS = {
+  statementText: 'immutaWorksheets.history.statementText',
+} as const;
+
+/** Read fresh at every record, so a changed setting applies to the next run. */
+export function readHistorySettings(): { statementText: HistoryStatementText } {
+  const value = vscode.workspace.getConfiguration().get<string>(HISTORY_SETTINGS.statementText, 'redacted');
+  // Anything unexpected keeps the least: a typo must not bring back text the user turned off.
+  return { statementText: value === 'redacted' ? 'redacted' : 'none' };
+}
 
 export interface HistoryCommandsDeps {
   readonly history: RunHistory;
@@ -24,9 +37,6 @@ interface HistoryItem extends vscode.QuickPickItem {
 interface FormatItem extends vscode.QuickPickItem {
   readonly format: 'csv' | 'json';
 }
-
-const LABEL_MAX = 120;
-const ERROR_MAX = 100;
 
 const copyButton: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon('copy'), tooltip: 'Copy statement' };
 const showAllButton: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon('files'), tooltip: 'Show runs of all worksheets' };
@@ -174,8 +184,11 @@ export class HistoryCommands {
 
   private async open(entry: HistoryEntry): Promise<void> {
     if (entry.statement === null) {
+      // Either setting may have changed since, so both reasons are named.
       void vscode.window.showInformationMessage(
-        `This run's statement was not retained${entry.ranAs !== null ? ` because it ran as ${entry.ranAs} and statements run as other users are not kept` : ''}.`,
+        `This run's statement was not retained. Run history keeps no statement text when "${HISTORY_SETTINGS.statementText}" is "none"${
+          entry.ranAs !== null ? `, and none of statements run as another user (this one ran as ${entry.ranAs}) when "${RESULTS_SETTINGS.retainImpersonatedRuns}" is off` : ''
+        }.`,
       );
       return;
     }
@@ -202,20 +215,16 @@ export class HistoryCommands {
 }
 
 function toItem(entry: HistoryEntry): HistoryItem {
-  const description = [entry.ranAs === null ? 'as yourself' : `as ${entry.ranAs}`, entry.outcome];
-  if (entry.rows !== null) description.push(rowWord(entry.rows));
-  if (entry.durationMs !== null) description.push(duration(entry.durationMs));
-  const detail = [entry.profile, entry.worksheet, new Date(entry.startedAt).toLocaleString()];
-  if (entry.error !== undefined) detail.push(truncate(entry.error.replace(/\s+/g, ' '), ERROR_MAX));
+  const view = historyItemView(entry);
   return {
-    label: entry.statement === null ? '(statement not retained)' : truncate(firstLine(entry.statement), LABEL_MAX),
-    iconPath: new vscode.ThemeIcon(entry.outcome === 'succeeded' ? 'pass' : entry.outcome === 'failed' ? 'error' : 'circle-slash'),
-    description: description.join(' · '),
-    detail: detail.join(' · '),
+    label: view.label,
+    iconPath: new vscode.ThemeIcon(view.icon),
+    description: view.description,
+    detail: view.detail,
     // The history already filtered on the whole statement; the picker must not hide a run
     // whose match lies beyond the first line.
     alwaysShow: true,
-    buttons: entry.statement === null ? [] : [copyButton],
+    buttons: view.copyable ? [copyButton] : [],
     entry,
   };
 }
@@ -232,27 +241,8 @@ function emptyItem(scope: Scope, query: string): HistoryItem {
   return { label: `No runs match "${query}"`, detail: 'Every word must occur in the statement, user, profile, worksheet or outcome.', alwaysShow: true };
 }
 
-function firstLine(statement: string): string {
-  return statement.split(/\r?\n/).find((line) => line.trim() !== '')?.trim() ?? '';
-}
-
-function truncate(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
-}
-
-function rowWord(rows: number): string {
-  return `${rows.toLocaleString()} ${rows === 1 ? 'row' : 'rows'}`;
-}
-
 function entryWord(count: number): string {
   return `${count.toLocaleString()} ${count === 1 ? 'entry' : 'entries'}`;
-}
-
-function duration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 59_950) return `${(ms / 1000).toFixed(1)} s`;
-  const seconds = Math.round(ms / 1000);
-  return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
 }
 
 function localDate(date: Date): string {

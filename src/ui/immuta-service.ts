@@ -67,6 +67,8 @@ export class ImmutaService implements vscode.Disposable {
       vscode.workspace.onDidChangeConfiguration((event) => {
         if (event.affectsConfiguration('immutaWorksheets.immuta')) void this.reconfigure();
       }),
+      // The workspace's Immuta URL and CA file count from now on (they are restricted settings).
+      vscode.workspace.onDidGrantWorkspaceTrust(() => void this.reconfigure()),
       secrets.onDidChange((event) => {
         if (event.key.startsWith(KEY_PREFIX)) void this.reconfigure();
       }),
@@ -101,8 +103,11 @@ export class ImmutaService implements vscode.Disposable {
     let ca: string | undefined;
     if (this.settings.caFile !== '') {
       const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-      const file = path.isAbsolute(this.settings.caFile) || folder === undefined ? this.settings.caFile : path.join(folder, this.settings.caFile);
+      const relative = !path.isAbsolute(this.settings.caFile) && folder !== undefined;
+      const file = relative ? path.join(folder, this.settings.caFile) : this.settings.caFile;
       try {
+        // The user's own setting must not take its CA from whatever untrusted folder is open.
+        if (relative && !vscode.workspace.isTrusted) throw new Error('a relative path would be read from this workspace, which is not trusted (Restricted Mode); use an absolute path, or trust the workspace');
         ca = await fs.readFile(file, 'utf8');
       } catch (error) {
         // Every Immuta fact then says why, in the status bar and the picker.
@@ -210,14 +215,16 @@ export class ImmutaService implements vscode.Disposable {
     if (url === '') {
       const typed = await vscode.window.showInputBox({
         title: 'Immuta URL',
-        prompt: 'The base URL of your Immuta tenant (saved in the workspace setting immutaWorksheets.immuta.url).',
+        prompt: `The base URL of your Immuta tenant (saved in the ${vscode.workspace.workspaceFolders !== undefined && vscode.workspace.isTrusted ? 'workspace' : 'user'} setting immutaWorksheets.immuta.url).`,
         placeHolder: 'https://acme.hosted.immutacloud.com',
         ignoreFocusOut: true,
         validateInput: (value) => (/^https?:\/\/[^\s/]+/i.test(value.trim()) ? undefined : 'Enter an http:// or https:// URL'),
       });
       if (typed === undefined) return;
       url = typed.trim();
-      await vscode.workspace.getConfiguration().update(IMMUTA_SETTINGS.url, url, vscode.workspace.workspaceFolders ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global);
+      // In Restricted Mode a workspace value of this setting would be ignored: keep it in the user's settings.
+      const inWorkspace = vscode.workspace.workspaceFolders !== undefined && vscode.workspace.isTrusted;
+      await vscode.workspace.getConfiguration().update(IMMUTA_SETTINGS.url, url, inWorkspace ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global);
     }
     const key = await vscode.window.showInputBox({
       title: `Immuta API key for ${url}`,

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import * as vscode from 'vscode';
 import type { Logger } from '../common/logger';
-import { exportText, markdownTable } from '../results/export';
+import { exportSourceOf, exportText, markdownTable } from '../results/export';
 import type { ExportFormat } from '../results/protocol';
 import type { ResultSet } from '../results/result-set';
 
@@ -58,7 +58,7 @@ export class ResultExporter {
   private async openUntitled(result: ResultSet, format: ExportFormat, withStamp: boolean): Promise<void> {
     const pieces: string[] = [];
     let size = 0;
-    for (const piece of exportText(source(result), format, withStamp)) {
+    for (const piece of exportText(exportSourceOf(result), format, withStamp)) {
       size += piece.length;
       if (size > UNTITLED_MAX_CHARS) {
         void vscode.window.showWarningMessage(
@@ -87,7 +87,7 @@ export class ResultExporter {
     const total = result.rowCount;
     const finished = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Exporting ${rowWord(total)}`, cancellable: true },
-      async (progress, token) => write(target, exportText(source(result), format, withStamp), total, progress, token),
+      async (progress, token) => write(target, exportText(exportSourceOf(result), format, withStamp), total, progress, token),
     );
     if (!finished) {
       void vscode.window.showWarningMessage(`Export to ${target.fsPath} was cancelled; the file is incomplete.`);
@@ -98,10 +98,6 @@ export class ResultExporter {
     const choice = await vscode.window.showInformationMessage(`Exported ${rowWord(total)} to ${vscode.workspace.asRelativePath(target)}.${partialNote(result)}`, open);
     if (choice === open) await vscode.window.showTextDocument(target);
   }
-}
-
-function source(result: ResultSet) {
-  return { columns: result.columns, rows: () => result.rows(), stamp: result.stamp, statement: result.statement };
 }
 
 /** Streams pieces to a local file (or buffers them for other file systems). False if cancelled. */

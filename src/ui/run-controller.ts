@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { Logger } from '../common/logger';
 import { isPlatformError } from '../platforms/errors';
 import { platformInfo } from '../platforms/catalog';
+import { redactSecretsFor, scrubSecrets } from '../sql/secrets';
 import { splitStatements, statementAt, type SplitStatement } from '../sql/splitter';
 import type { RunHandle } from '../worksheets/run-types';
 import type { Worksheet } from '../worksheets/worksheet';
@@ -147,9 +148,12 @@ export class RunController implements vscode.Disposable {
       problems.push(diagnostic);
     });
     this.diagnostics.set(document.uri, problems);
-    const failed = outcomes.find((outcome) => outcome.status === 'failed');
-    if (failed && failed.status === 'failed') {
-      this.logger.warn(`run failed: ${failed.error.message}`);
+    const failedAt = outcomes.findIndex((outcome) => outcome.status === 'failed');
+    const failed = outcomes[failedAt];
+    if (failed?.status === 'failed') {
+      // The log reaches disk: a server that quotes the statement must not put its secrets there.
+      const dialect = worksheet.profile ? platformInfo(worksheet.profile.platform).sqlDialect : undefined;
+      this.logger.warn(`run failed: ${scrubSecrets(failed.error.message, redactSecretsFor(statements[failedAt].text, dialect).secrets)}`);
     }
   }
 }

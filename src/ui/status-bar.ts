@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { WorksheetSnapshot } from '../worksheets/worksheet';
-import { COMMANDS, statusModel, type ImmutaFacts, type StatusItemModel } from './status-model';
+import { COMMANDS, statusModel, type ImmutaFacts, type StatusContext, type StatusItemModel } from './status-model';
 
 /**
  * Two status bar items for the active SQL editor: its connection and whom it runs as.
@@ -17,26 +17,33 @@ export class WorksheetStatusBar implements vscode.Disposable {
   }
 
   /** `visible` is false for editors that are not SQL; `snapshot` is undefined before a worksheet exists. */
-  render(visible: boolean, snapshot: WorksheetSnapshot | undefined, immuta?: ImmutaFacts): void {
+  render(visible: boolean, snapshot: WorksheetSnapshot | undefined, immuta?: ImmutaFacts, context?: StatusContext): void {
     this.visible = visible;
     if (!visible) {
       this.connection.hide();
       this.identity.hide();
       return;
     }
-    const model = statusModel(snapshot, Date.now(), immuta);
+    const model = statusModel(snapshot, Date.now(), immuta, context);
     apply(this.connection, model.connection);
     apply(this.identity, model.identity);
   }
 
   /** What the items show now (for the extension's API and its tests). */
-  current(): { readonly visible: boolean; readonly connection: string; readonly identity: string; readonly identityTooltip: string; readonly warning: boolean } {
-    const tooltip = this.identity.tooltip;
+  current(): {
+    readonly visible: boolean;
+    readonly connection: string;
+    readonly connectionTooltip: string;
+    readonly identity: string;
+    readonly identityTooltip: string;
+    readonly warning: boolean;
+  } {
     return {
       visible: this.visible,
       connection: this.connection.text,
+      connectionTooltip: tooltipText(this.connection),
       identity: this.identity.text,
-      identityTooltip: typeof tooltip === 'string' ? tooltip : (tooltip?.value ?? ''),
+      identityTooltip: tooltipText(this.identity),
       warning: this.identity.backgroundColor !== undefined,
     };
   }
@@ -55,4 +62,9 @@ function apply(item: vscode.StatusBarItem, model: StatusItemModel): void {
   item.command = model.command;
   item.backgroundColor = model.warning ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
   item.show();
+}
+
+function tooltipText(item: vscode.StatusBarItem): string {
+  const tooltip = item.tooltip;
+  return typeof tooltip === 'string' ? tooltip : (tooltip?.value ?? '');
 }

@@ -39,7 +39,24 @@ export const COMMANDS = {
   verify: 'immutaWorksheets.verifyImpersonation',
   reconnect: 'immutaWorksheets.reconnect',
   setImmutaApiKey: 'immutaWorksheets.setImmutaApiKey',
+  manageTrust: 'workbench.trust.manage',
 } as const;
+
+/** What the window is in, beyond the worksheet. */
+export interface StatusContext {
+  /**
+   * Restricted Mode (an untrusted workspace): VS Code withholds the workspace's values of the
+   * settings that point the extension at servers and files, so only the user's own connections
+   * and Immuta URL are in use. Said in the status bar, or a workspace's connections just vanish.
+   */
+  readonly restricted: boolean;
+}
+
+const TRUSTED: StatusContext = { restricted: false };
+
+const RESTRICTED_NOTE =
+  `**Restricted Mode:** this workspace is not trusted, so the connection profiles and the Immuta URL in its settings are ignored; only those in your user settings are used. ` +
+  `[Manage Workspace Trust…](command:${COMMANDS.manageTrust})`;
 
 function escape(text: string): string {
   return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, (character) => `\\${character}`);
@@ -58,12 +75,19 @@ function ago(since: number, now: number): string {
   return `${Math.round(minutes / 60)} h ago`;
 }
 
-export function statusModel(snapshot: WorksheetSnapshot | undefined, now: number, immuta: ImmutaFacts = NOT_CONFIGURED): StatusModel {
+export function statusModel(snapshot: WorksheetSnapshot | undefined, now: number, immuta: ImmutaFacts = NOT_CONFIGURED, context: StatusContext = TRUSTED): StatusModel {
   const profile = snapshot?.profile;
+  const restricted = context.restricted;
   const connection: StatusItemModel = !profile
     ? {
-        text: '$(database) Select connection',
-        tooltip: 'This SQL document has no connection yet. Click to choose one.',
+        text: restricted ? '$(workspace-untrusted) Select connection · Restricted Mode' : '$(database) Select connection',
+        tooltip: restricted
+          ? [
+              'This SQL document has no connection yet.',
+              RESTRICTED_NOTE,
+              `[Select connection…](command:${COMMANDS.selectConnection})`,
+            ].join('\n\n')
+          : 'This SQL document has no connection yet. Click to choose one.',
         warning: false,
         command: COMMANDS.selectConnection,
       }
@@ -75,13 +99,14 @@ export function statusModel(snapshot: WorksheetSnapshot | undefined, now: number
           `Login: ${escape(profileLogin(profile))} on ${escape(profileEndpoint(profile))}`,
           `Session: ${connectionLine(snapshot)}`,
           ...(snapshot && snapshot.queued > 0 ? [`Waiting: ${snapshot.queued} queued`] : []),
+          ...(restricted ? ['', RESTRICTED_NOTE] : []),
           '',
           `[Change connection…](command:${COMMANDS.selectConnection}) · [Reconnect](command:${COMMANDS.reconnect})`,
         ].join('\n\n'),
         warning: false,
         command: COMMANDS.selectConnection,
       };
-  return { connection, identity: identityModel(snapshot, now, immuta) };
+  return { connection, identity: identityModel(snapshot, now, immuta, restricted) };
 }
 
 function connectionLine(snapshot: WorksheetSnapshot | undefined): string {
@@ -104,10 +129,12 @@ function clock(at: number): string {
 }
 
 /** One tooltip paragraph on the project of `who` ("bob@example.com" or "you"). */
-export function projectLine(fact: ProjectFact, who: string): string {
+export function projectLine(fact: ProjectFact, who: string, restricted = false): string {
   switch (fact.kind) {
     case 'off':
-      return 'Immuta project: **unknown**. No Immuta URL is configured (setting `immutaWorksheets.immuta.url`), so the extension cannot tell whether this user works inside a project.';
+      return restricted
+        ? 'Immuta project: **unknown**. No Immuta URL is set in your user settings, and a workspace\u2019s own is ignored in Restricted Mode, so the extension cannot tell whether this user works inside a project.'
+        : 'Immuta project: **unknown**. No Immuta URL is configured (setting `immutaWorksheets.immuta.url`), so the extension cannot tell whether this user works inside a project.';
     case 'no-key':
       return `Immuta project: **unknown**. The Immuta API key is not set: [Set Immuta API Key…](command:${SET_KEY})`;
     case 'checking':
@@ -122,10 +149,12 @@ export function projectLine(fact: ProjectFact, who: string): string {
 }
 
 /** One tooltip paragraph on your IMPERSONATE_USER permission. */
-export function permissionLine(fact: PermissionFact): string {
+export function permissionLine(fact: PermissionFact, restricted = false): string {
   switch (fact.kind) {
     case 'off':
-      return 'IMPERSONATE_USER: not checked (no Immuta URL is configured). The platform checks it when a query runs.';
+      return restricted
+        ? 'IMPERSONATE_USER: not checked (no Immuta URL in your user settings; a workspace\u2019s is ignored in Restricted Mode). The platform checks it when a query runs.'
+        : 'IMPERSONATE_USER: not checked (no Immuta URL is configured). The platform checks it when a query runs.';
     case 'no-key':
       return `IMPERSONATE_USER: not checked (the Immuta API key is not set). [Set Immuta API Key…](command:${SET_KEY})`;
     case 'checking':
@@ -139,7 +168,7 @@ export function permissionLine(fact: PermissionFact): string {
   }
 }
 
-function identityModel(snapshot: WorksheetSnapshot | undefined, now: number, immuta: ImmutaFacts): StatusItemModel {
+function identityModel(snapshot: WorksheetSnapshot | undefined, now: number, immuta: ImmutaFacts, restricted: boolean): StatusItemModel {
   const links = `[Change…](command:${COMMANDS.impersonate}) · [Stop impersonating](command:${COMMANDS.stopImpersonating}) · [Verify now](command:${COMMANDS.verify})`;
   const state = snapshot?.identity ?? { kind: 'yourself' as const };
   switch (state.kind) {
@@ -160,7 +189,7 @@ function identityModel(snapshot: WorksheetSnapshot | undefined, now: number, imm
           '**Running as yourself**',
           'Statements run as the connection\u2019s own login. Click to impersonate an Immuta user in this worksheet only.',
           ...(immuta.project.kind === 'off' ? [] : [projectLine(immuta.project, 'you')]),
-          permissionLine(immuta.permission),
+          permissionLine(immuta.permission, restricted),
           `[Impersonate…](command:${COMMANDS.impersonate})`,
         ].join('\n\n'),
         warning: inProject !== undefined,
@@ -193,8 +222,8 @@ function identityModel(snapshot: WorksheetSnapshot | undefined, now: number, imm
           state.verification === 'read-back'
             ? 'Verified: the server reported this user back.'
             : 'Not verifiable on this platform: the worksheet applied it on this session itself and re-applies it on every new connection.',
-          projectLine(immuta.project, state.user),
-          permissionLine(immuta.permission),
+          projectLine(immuta.project, state.user, restricted),
+          permissionLine(immuta.permission, restricted),
           links,
         ].join('\n\n'),
         warning: lacks || inProject !== undefined,

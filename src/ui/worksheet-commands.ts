@@ -10,6 +10,7 @@ import { isSqlDocument, type DocumentWorksheets } from './document-worksheets';
 import { pickIdentity, type RecentUsers } from './identity-picker';
 import type { ImmutaService } from './immuta-service';
 import { errorMessage } from './messages';
+import { COMMANDS } from './status-model';
 
 /** Every command the extension contributes, by id. package.json lists the same ids. */
 export const COMMAND_IDS = [
@@ -251,13 +252,23 @@ export class WorksheetCommands {
     for (const problem of problems) {
       this.logger.warn(problem);
     }
+    // VS Code withholds a restricted workspace's values of the connections setting: say so where they would be missed.
+    const restricted = !vscode.workspace.isTrusted;
+    const manageTrust = 'Manage Workspace Trust';
     if (profiles.length === 0) {
       const action = await vscode.window.showWarningMessage(
-        problems.length > 0 ? `No usable connection: ${problems[0]}` : `No connections are configured yet. Add one, or edit the setting ${CONNECTIONS_SETTING}.`,
+        problems.length > 0
+          ? `No usable connection: ${problems[0]}`
+          : restricted
+            ? `No connections in your user settings, and this workspace's are ignored in Restricted Mode. Trust the workspace to use its connections, or add one to your user settings.`
+            : `No connections are configured yet. Add one, or edit the setting ${CONNECTIONS_SETTING}.`,
+        ...(restricted ? [manageTrust] : []),
         'Add Connection',
         'Open Settings',
       );
-      if (action === 'Add Connection') {
+      if (action === manageTrust) {
+        await vscode.commands.executeCommand(COMMANDS.manageTrust);
+      } else if (action === 'Add Connection') {
         await this.wizard.add();
       } else if (action === 'Open Settings') {
         await vscode.commands.executeCommand('workbench.action.openSettingsJson');
@@ -267,15 +278,24 @@ export class WorksheetCommands {
     if (problems.length > 0) {
       void vscode.window.showWarningMessage(`Some connections were skipped: ${problems.join(' ')}`);
     }
-    const picked = await vscode.window.showQuickPick(
-      profiles.map((profile) => ({
-        label: `$(database) ${profile.name}`,
-        description: platformInfo(profile.platform).displayName,
-        detail: `${profileLogin(profile)} @ ${profileEndpoint(profile)}`,
-        profile,
-      })),
-      { title, placeHolder: 'Connection profile' },
-    );
+    type Item = vscode.QuickPickItem & { readonly profile?: ConnectionProfile };
+    const items: Item[] = profiles.map((profile) => ({
+      label: `$(database) ${profile.name}`,
+      description: platformInfo(profile.platform).displayName,
+      detail: `${profileLogin(profile)} @ ${profileEndpoint(profile)}`,
+      profile,
+    }));
+    if (restricted) {
+      items.push(
+        { label: '', kind: vscode.QuickPickItemKind.Separator },
+        { label: '$(workspace-untrusted) Manage Workspace Trust…', detail: "Restricted Mode: this workspace's connections are ignored until you trust it." },
+      );
+    }
+    const picked = await vscode.window.showQuickPick(items, { title, placeHolder: restricted ? 'Connection profile (from your user settings: Restricted Mode)' : 'Connection profile' });
+    if (picked && !picked.profile) {
+      await vscode.commands.executeCommand(COMMANDS.manageTrust);
+      return undefined;
+    }
     return picked?.profile;
   }
 

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Emitter, type Disposable, type Event } from '../common/events';
+import { sqlDialectOf } from '../platforms/catalog';
+import { redactSecretsFor, scrubSecrets } from '../sql/secrets';
 import { JsonlLog, type JsonlLoadReport, type JsonlLogOperation } from './jsonl-log';
 import type { StatementOutcome } from './run-types';
 
@@ -17,13 +19,14 @@ export interface HistoryEntry {
   readonly login: string;
   /** The impersonated user; null = the login itself. */
   readonly ranAs: string | null;
-  /** Null when the statement was not retained. */
+  /** Null when the statement was not retained. Secrets in it are redacted (`PASSWORD '***'`). */
   readonly statement: string | null;
   /** Epoch ms. */
   readonly startedAt: number;
   readonly durationMs: number | null;
   readonly rows: number | null;
   readonly outcome: HistoryOutcome;
+  /** The server's message, with any secret of the statement it quotes taken out. */
   readonly error?: string;
 }
 
@@ -37,7 +40,12 @@ export interface HistorySearchOptions {
   readonly worksheetKey?: string;
 }
 
+/** How much of a statement the history keeps: its text with secrets redacted, or nothing. */
+export type HistoryStatementText = 'redacted' | 'none';
+
 export interface RunHistoryPolicy {
+  /** Asked for every entry: 'none' stores every entry with `statement: null`. Absent = 'redacted'. */
+  readonly statementText?: () => HistoryStatementText;
   /**
    * Asked for every entry that ran as another user: false stores it with `statement: null`, so
    * the text never reaches the disk. Absent = always retain.
@@ -73,7 +81,11 @@ export class RunHistory implements Disposable {
     const log = new JsonlLog<HistoryEntry>({
       file: options.file,
       maxRecords: options.maxEntries ?? DEFAULT_MAX_ENTRIES,
-      decode: decodeHistoryEntry,
+      // Entries written before secrets were redacted are redacted as they are read.
+      decode: (value) => {
+        const entry = decodeHistoryEntry(value);
+        return entry && { ...entry, ...redactedText(entry) };
+      },
       ...(options.onError ? { onError: options.onError } : {}),
     });
     return new RunHistory(log, options);
@@ -85,6 +97,7 @@ export class RunHistory implements Disposable {
   }
 
   record(input: NewHistoryEntry): HistoryEntry {
+    const text = redactedText(input);
     // Field by field, so nothing the caller's object happens to carry reaches the file.
     const entry: HistoryEntry = {
       id: randomUUID(),
@@ -94,12 +107,12 @@ export class RunHistory implements Disposable {
       platform: input.platform,
       login: input.login,
       ranAs: input.ranAs,
-      statement: this.retainedStatement(input),
+      statement: this.retainedStatement(input, text.statement),
       startedAt: input.startedAt,
       durationMs: input.durationMs,
       rows: input.rows,
       outcome: input.outcome,
-      ...(input.error !== undefined ? { error: input.error } : {}),
+      ...(text.error !== undefined ? { error: text.error } : {}),
     };
     this.log.append(entry);
     this.changeEmitter.fire({ kind: 'recorded', entry });
@@ -146,16 +159,34 @@ export class RunHistory implements Disposable {
     this.changeEmitter.dispose();
   }
 
-  private retainedStatement(input: NewHistoryEntry): string | null {
-    if (input.statement === null) {
+  /** `redacted` is the statement with its secrets taken out (null when that could not be done). */
+  private retainedStatement(input: NewHistoryEntry, redacted: string | null): string | null {
+    if (redacted === null || this.policy.statementText?.() === 'none') {
       return null;
     }
     if (input.ranAs !== null && this.policy.retainImpersonatedText && !this.policy.retainImpersonatedText()) {
       return null;
     }
     const max = this.policy.maxStatementChars ?? DEFAULT_MAX_STATEMENT_CHARS;
-    return input.statement.length > max ? input.statement.slice(0, max) : input.statement;
+    // Cut after redacting: a cut through a secret would leave the lexer an unclosed string to guess at.
+    return redacted.length > max ? redacted.slice(0, max) : redacted;
   }
+}
+
+/**
+ * The statement with its secrets redacted by its platform's lexical rules, and the error with
+ * those secrets scrubbed (servers quote statements in syntax errors). An entry of an unknown
+ * platform keeps its statement only if every dialect redacts it alike.
+ */
+function redactedText(entry: Pick<HistoryEntry, 'platform' | 'statement' | 'error'>): { statement: string | null; error?: string } {
+  if (entry.statement === null) {
+    return entry.error === undefined ? { statement: null } : { statement: null, error: entry.error };
+  }
+  const redaction = redactSecretsFor(entry.statement, sqlDialectOf(entry.platform));
+  return {
+    statement: redaction.text,
+    ...(entry.error !== undefined ? { error: scrubSecrets(entry.error, redaction.secrets) } : {}),
+  };
 }
 
 /**

@@ -22,9 +22,11 @@ import { HarnessSetupError, VSCODE_VERSIONS, type VsCodeVersion } from '../vscod
 import { chooseHost, type RunResult, type RunTimings, runExtensionTests } from '../vscode-host/run-in-vscode';
 import { guardedEnv, NETWORK_GUARD } from '../vscode-host/server';
 import type { TierStats } from '../support/tier-stats';
+import { RESTRICTED_USER_SETTINGS, RESTRICTED_WORKSPACE_SETTINGS } from './restricted/fixture';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const SUITE = path.join(ROOT, 'out', 'test', 'editor', 'suite', 'index.js');
+const RESTRICTED_SUITE = path.join(ROOT, 'out', 'test', 'editor', 'restricted', 'index.js');
 
 function log(line: string): void {
   console.log(line);
@@ -68,6 +70,14 @@ function countLines(file: string): number {
   }
 }
 
+/** A fresh folder whose `.vscode/settings.json` holds RESTRICTED_WORKSPACE_SETTINGS; the caller removes it. */
+function untrustedWorkspace(): string {
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'editor-untrusted-'));
+  fs.mkdirSync(path.join(folder, '.vscode'));
+  fs.writeFileSync(path.join(folder, '.vscode', 'settings.json'), JSON.stringify(RESTRICTED_WORKSPACE_SETTINGS, null, 2));
+  return folder;
+}
+
 async function main(): Promise<number> {
   const started = Date.now();
   const stats = { passed: 0, failed: 0, pending: 0 };
@@ -82,7 +92,7 @@ async function main(): Promise<number> {
   const guardLog = process.env.NETWORK_GUARD_LOG ?? path.join(guardDir as string, 'network-guard.jsonl');
   const guardBefore = countLines(guardLog);
 
-  const missing = [path.join(ROOT, 'dist', 'extension.js'), SUITE, NETWORK_GUARD].filter((file) => !fs.existsSync(file));
+  const missing = [path.join(ROOT, 'dist', 'extension.js'), SUITE, RESTRICTED_SUITE, NETWORK_GUARD].filter((file) => !fs.existsSync(file));
   if (missing.length > 0) {
     problems.push(`not built: ${missing.map((file) => path.relative(ROOT, file)).join(', ')}. Run \`node scripts/build.mjs && npx tsc -p tsconfig.json\` first.`);
     stats.failed++;
@@ -99,45 +109,55 @@ async function main(): Promise<number> {
       versions = versions.slice(0, 1); // one desktop VS Code: one run
     }
     for (const version of versions) {
-      const label = host === 'electron' && process.env.VSCODE_EXECUTABLE ? `desktop VS Code (${process.env.VSCODE_EXECUTABLE})` : `VS Code ${version}`;
-      log(`\n── editor tests in ${label} (${host})`);
-      let result: RunResult;
-      try {
-        result = await runExtensionTests({
-          version,
-          host,
-          extensionDevelopmentPath: ROOT,
-          extensionTestsPath: SUITE,
-          env: guardedEnv(guardLog),
-          log,
-          timeoutMs: Number(process.env.EDITOR_TEST_TIMEOUT_MS ?? 120_000),
-        });
-      } catch (error) {
-        const setup = error instanceof HarnessSetupError;
-        const message = `${label}: ${setup ? 'cannot run here' : 'the run broke'}: ${(error as Error).message}`;
-        console.error(`  ✗ ${message}`);
-        problems.push(message);
-        stats.failed++;
-        continue;
-      }
-      stats.passed += result.passed;
-      stats.failed += result.failed;
-      stats.pending += result.pending;
-      const guard = !result.extensionHostGuarded
-        ? 'extension host NOT under the network guard'
-        : `network guard in the extension host ${result.guardPreloaded ? 'from NODE_OPTIONS' : 'loaded by the suite'}`;
-      log(`  ${label}: ${result.passed} passed, ${result.failed} failed, ${result.pending} pending (${guard})`);
-      for (const violation of result.guardViolations) {
-        console.error(`  ✗ network guard refused ${violation} in the extension host`);
-      }
-      log(`  timings: ${timingLine(result.timings)}`);
-      for (const failure of result.failures) {
-        console.error(`  ✗ ${failure.split('\n').join('\n    ')}`);
-        problems.push(`${label}: ${failure.split('\n')[0]}`);
-      }
-      if (!result.extensionHostGuarded) {
-        problems.push(`${label}: the network guard was not loaded in the extension host`);
-        stats.failed++;
+      const desktop = host === 'electron' && process.env.VSCODE_EXECUTABLE;
+      // The second pass needs a server that enforces Workspace Trust: the server host only.
+      const passes = host === 'server' ? (['trusted', 'restricted'] as const) : (['trusted'] as const);
+      for (const pass of passes) {
+        const label = `${desktop ? `desktop VS Code (${process.env.VSCODE_EXECUTABLE})` : `VS Code ${version}`}${pass === 'restricted' ? ', Restricted Mode' : ''}`;
+        log(`\n── editor tests in ${label} (${host})`);
+        let workspace: string | undefined;
+        let result: RunResult;
+        try {
+          workspace = pass === 'restricted' ? untrustedWorkspace() : undefined;
+          result = await runExtensionTests({
+            version,
+            host,
+            extensionDevelopmentPath: ROOT,
+            extensionTestsPath: pass === 'restricted' ? RESTRICTED_SUITE : SUITE,
+            env: guardedEnv(guardLog),
+            log,
+            timeoutMs: Number(process.env.EDITOR_TEST_TIMEOUT_MS ?? 120_000),
+            ...(pass === 'restricted' ? { workspaceFolder: workspace, workspaceTrust: 'enforced' as const, settings: RESTRICTED_USER_SETTINGS } : {}),
+          });
+        } catch (error) {
+          const setup = error instanceof HarnessSetupError;
+          const message = `${label}: ${setup ? 'cannot run here' : 'the run broke'}: ${(error as Error).message}`;
+          console.error(`  ✗ ${message}`);
+          problems.push(message);
+          stats.failed++;
+          continue;
+        } finally {
+          if (workspace) fs.rmSync(workspace, { recursive: true, force: true });
+        }
+        stats.passed += result.passed;
+        stats.failed += result.failed;
+        stats.pending += result.pending;
+        const guard = !result.extensionHostGuarded
+          ? 'extension host NOT under the network guard'
+          : `network guard in the extension host ${result.guardPreloaded ? 'from NODE_OPTIONS' : 'loaded by the suite'}`;
+        log(`  ${label}: ${result.passed} passed, ${result.failed} failed, ${result.pending} pending (${guard})`);
+        for (const violation of result.guardViolations) {
+          console.error(`  ✗ network guard refused ${violation} in the extension host`);
+        }
+        log(`  timings: ${timingLine(result.timings)}`);
+        for (const failure of result.failures) {
+          console.error(`  ✗ ${failure.split('\n').join('\n    ')}`);
+          problems.push(`${label}: ${failure.split('\n')[0]}`);
+        }
+        if (!result.extensionHostGuarded) {
+          problems.push(`${label}: the network guard was not loaded in the extension host`);
+          stats.failed++;
+        }
       }
     }
   }

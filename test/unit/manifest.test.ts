@@ -5,7 +5,12 @@ import * as path from 'node:path';
 const manifest = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../../package.json'), 'utf8')) as {
   engines: { vscode: string };
   activationEvents: string[];
-  contributes: { commands: { command: string; title: string; category: string }[]; menus: { commandPalette: { command: string }[] } };
+  capabilities?: { untrustedWorkspaces?: { supported: boolean | 'limited'; description?: string; restrictedConfigurations?: string[] } };
+  contributes: {
+    commands: { command: string; title: string; category: string }[];
+    menus: { commandPalette: { command: string }[] };
+    configuration: { properties: Record<string, { type?: string; enum?: string[]; default?: unknown }> };
+  };
 };
 const source = fs.readFileSync(path.resolve(__dirname, '../../../src/ui/worksheet-commands.ts'), 'utf8');
 
@@ -30,5 +35,27 @@ describe('extension manifest', () => {
   it('claims VS Code 1.100 as its floor and activates on SQL only', () => {
     assert.equal(manifest.engines.vscode, '^1.100.0');
     assert.deepEqual(manifest.activationEvents, ['onLanguage:sql']);
+  });
+
+  it('supports untrusted workspaces only in part: settings that point at servers or files are withheld there', () => {
+    const trust = manifest.capabilities?.untrustedWorkspaces;
+    assert.ok(trust, 'capabilities.untrustedWorkspaces is declared');
+    assert.equal(trust.supported, 'limited');
+    assert.ok((trust.description ?? '').length > 40, 'says what Restricted Mode changes');
+    const restricted = [...(trust.restrictedConfigurations ?? [])].sort();
+    assert.deepEqual(restricted, ['immutaWorksheets.connections', 'immutaWorksheets.immuta.caFile', 'immutaWorksheets.immuta.url']);
+    for (const key of restricted) {
+      assert.ok(manifest.contributes.configuration.properties[key], `${key} is a contributed setting`);
+    }
+    // Any setting naming a URL, server, host or file must be on the list (connections hold their own).
+    const pointing = Object.keys(manifest.contributes.configuration.properties).filter((key) => /url|server|host|file|connections/i.test(key));
+    assert.deepEqual(pointing.sort(), restricted);
+  });
+
+  it('contributes the history text setting: redacted by default, or none', () => {
+    const setting = manifest.contributes.configuration.properties['immutaWorksheets.history.statementText'];
+    assert.ok(setting);
+    assert.deepEqual(setting.enum, ['redacted', 'none']);
+    assert.equal(setting.default, 'redacted');
   });
 });

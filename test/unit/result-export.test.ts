@@ -1,7 +1,8 @@
 import * as assert from 'node:assert/strict';
 import type { Row } from '../../src/platforms/types';
-import { csvCell, exportText, markdownTable, stampLines, uniqueKeys } from '../../src/results/export';
+import { csvCell, exportSourceOf, exportText, markdownTable, stampLines, uniqueKeys } from '../../src/results/export';
 import { columnKind, parseWebviewMessage } from '../../src/results/protocol';
+import { ResultSet } from '../../src/results/result-set';
 import { lineAndColumn } from '../../src/results/run-results';
 
 const COLUMNS = [
@@ -66,6 +67,22 @@ describe('results export', () => {
     const capped = markdownTable([{ name: 'v', type: 'text' }], ROWS.map((row) => [row[0]]), 2);
     assert.equal(capped.rows, 2);
     assert.equal(capped.truncated, true);
+  });
+
+  it('a stamped export names the statement with its secrets redacted by the platform\'s rules', () => {
+    const statement = "COPY INTO 's3://b/out/' FROM t CREDENTIALS = (AWS_KEY_ID = 'AKIA9' AWS_SECRET_KEY = 'sk\\'9')";
+    const result = new ResultSet('r:0', 0, statement, 100);
+    result.started(STAMP, 'snowflake');
+    result.setColumns([{ name: 'rows_unloaded', type: 'NUMBER' }]);
+    void result.append([[3]]);
+    const csv = [...exportText(exportSourceOf(result), 'csv', true)].join('');
+    assert.ok(csv.includes("# statement: COPY INTO 's3://b/out/' FROM t CREDENTIALS = (AWS_KEY_ID = '***' AWS_SECRET_KEY = '***')"), csv);
+    const json = JSON.parse([...exportText(exportSourceOf(result), 'json', true)].join('')) as { statement: string };
+    assert.equal(json.statement, "COPY INTO 's3://b/out/' FROM t CREDENTIALS = (AWS_KEY_ID = '***' AWS_SECRET_KEY = '***')");
+    assert.equal(JSON.stringify(json).includes('AKIA9'), false);
+    // Before it started, the platform is not known: a statement the dialects read differently is left out.
+    const unstarted = new ResultSet('r:1', 1, "ALTER USER u SET PASSWORD = 'a\\' b'", 100);
+    assert.equal(exportSourceOf(unstarted).statement, null);
   });
 });
 

@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PlatformError } from '../../src/platforms/errors';
+import { historyItemView } from '../../src/ui/history-items';
 import { RunHistory, historyEntryFor, type HistoryChange, type HistoryContext, type NewHistoryEntry, type RunHistoryFileOptions } from '../../src/worksheets/run-history';
 import type { RunStamp } from '../../src/worksheets/run-types';
 
@@ -154,6 +155,85 @@ describe('RunHistory', () => {
     it('retains everything without a hook', () => {
       const history = open();
       assert.equal(history.record(entry({ ranAs: 'bob', statement: 'select 1' })).statement, 'select 1');
+    });
+  });
+
+  describe('secrets in statements', () => {
+    const SECRET = 'wJalrXUtnFEMI/K7MDENG';
+    const KEY_ID = 'AKIAIOSFODNN7EXAMPLE';
+    const COPY = `COPY sales FROM 's3://acme/sales/'\n  CREDENTIALS 'aws_access_key_id=${KEY_ID};aws_secret_access_key=${SECRET}'\n  IAM_ROLE 'arn:aws:iam::0123:role/Load' CSV`;
+    const context: HistoryContext = { worksheet: 'load.sql', worksheetKey: 'file:///work/load.sql', profile: 'Redshift prod', platform: 'redshift', login: 'analyst', ranAs: null, startedAt: 5 };
+    const yourself: RunStamp = { platform: 'redshift', profileName: 'Redshift prod', login: 'analyst', sessionId: '1', ranAs: { kind: 'yourself' }, startedAt: 10 };
+
+    it('a COPY ... CREDENTIALS run as yourself is stored, listed, searched and shown with the secret redacted', async () => {
+      const history = open();
+      const succeeded = historyEntryFor(context, COPY, { status: 'succeeded', stamp: yourself, summary: { rowCount: 12, command: 'COPY', hasResultSet: false, durationMs: 40, queryId: null } });
+      // Servers quote statements in their errors: the secret must not come back that way.
+      const failed = historyEntryFor(context, COPY, { status: 'failed', stamp: yourself, error: new PlatformError('server', `syntax error at or near "${SECRET}"`) });
+      assert.ok(succeeded && failed);
+      history.record(succeeded);
+      history.record(failed);
+      await history.flush();
+
+      const raw = await fs.readFile(file, 'utf8');
+      assert.equal(raw.includes(SECRET), false, 'the secret never reaches the file');
+      assert.equal(raw.includes(KEY_ID), false, 'nor the key id');
+      assert.ok(raw.includes("CREDENTIALS '***'"), raw);
+      assert.ok(raw.includes("IAM_ROLE 'arn:aws:iam::0123:role/Load'"), 'the role is no secret and is kept');
+
+      const expected = COPY.replace(/CREDENTIALS '[^']*'/, "CREDENTIALS '***'");
+      assert.deepEqual(history.entries().map((e) => e.statement), [expected, expected]);
+      assert.equal(history.entries()[0].error, 'syntax error at or near "***"');
+      assert.deepEqual(history.search('credentials').map((e) => e.ranAs), [null, null]);
+      assert.deepEqual(history.search(SECRET.slice(0, 8)), [], 'the secret cannot be found by searching');
+
+      const shown = history.search('copy sales').map(historyItemView);
+      assert.equal(shown[1].label, "COPY sales FROM 's3://acme/sales/'");
+      assert.match(shown[1].description, /^as yourself · succeeded · 12 rows/);
+      assert.equal(shown[0].detail.includes(SECRET), false);
+      assert.ok(shown[0].detail.endsWith('syntax error at or near "***"'), shown[0].detail);
+
+      const reloaded = open();
+      await reloaded.ready;
+      assert.deepEqual(reloaded.entries().map((e) => e.statement), [expected, expected]);
+    });
+
+    it("with statementText 'none' stores statement: null for every run, and still scrubs the error", async () => {
+      let setting: 'redacted' | 'none' = 'none';
+      const history = open({ statementText: () => setting });
+      const own = history.record(entry({ statement: COPY, outcome: 'failed', rows: null, durationMs: null, error: `bad key ${SECRET}` }));
+      const impersonated = history.record(entry({ statement: 'select marker_a91 from payroll', ranAs: 'bob' }));
+      assert.equal(own.statement, null);
+      assert.equal(own.error, 'bad key ***');
+      assert.equal(impersonated.statement, null);
+      await history.flush();
+      const lines = (await fs.readFile(file, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+      assert.deepEqual(lines.map((line) => line.statement), [null, null]);
+      assert.equal(JSON.stringify(lines).includes('marker_a91'), false);
+      assert.equal(historyItemView(own).label, '(statement not retained)');
+      assert.equal(historyItemView(own).copyable, false);
+      setting = 'redacted';
+      assert.equal(history.record(entry({ statement: 'select 1' })).statement, 'select 1', 'read at every record');
+    });
+
+    it('redacts entries an earlier version wrote with their secrets, as they are read', async () => {
+      await fs.mkdir(join(dir, 'history'), { recursive: true });
+      const old = { id: 'old-1', ...entry({ statement: "CREATE USER bob PASSWORD 'hunter2-old'", outcome: 'failed', rows: null, durationMs: null, error: 'near hunter2-old' }) };
+      await fs.writeFile(file, `${JSON.stringify(old)}\n`);
+      const history = open();
+      await history.ready;
+      assert.deepEqual(history.entries().map((e) => [e.statement, e.error]), [["CREATE USER bob PASSWORD '***'", 'near ***']]);
+      assert.deepEqual(history.search('hunter2'), []);
+    });
+
+    it('redacts by the platform\'s own lexical rules, and keeps no text an unknown platform cannot agree on', () => {
+      const history = open();
+      // In Snowflake a backslash escapes the quote, so the secret runs to the last quote.
+      const snowflake = history.record(entry({ platform: 'snowflake', statement: "ALTER USER u SET PASSWORD = 'a\\' b' COMMENT = 'x'" }));
+      assert.equal(snowflake.statement, "ALTER USER u SET PASSWORD = '***' COMMENT = 'x'");
+      const unknown = history.record(entry({ platform: 'mystery', statement: "CREATE USER u PASSWORD 'a\\' b'" }));
+      assert.equal(unknown.statement, null);
+      assert.equal(history.record(entry({ platform: '', statement: 'select 1' })).statement, 'select 1');
     });
   });
 

@@ -103,6 +103,39 @@ describe('status bar model', () => {
     });
   });
 
+  describe('in Restricted Mode (an untrusted workspace)', () => {
+    const restricted = { restricted: true };
+
+    it('says on the connection item that workspace connections are ignored, and offers Manage Workspace Trust', () => {
+      const model = statusModel(undefined, NOW, undefined, restricted);
+      assert.equal(model.connection.text, '$(workspace-untrusted) Select connection · Restricted Mode');
+      assert.equal(model.connection.command, 'immutaWorksheets.selectConnection');
+      assert.match(model.connection.tooltip, /\*\*Restricted Mode:\*\* this workspace is not trusted, so the connection profiles and the Immuta URL in its settings are ignored; only those in your user settings are used/);
+      assert.match(model.connection.tooltip, /\[Manage Workspace Trust…\]\(command:workbench\.trust\.manage\)/);
+      assert.match(model.connection.tooltip, /\[Select connection…\]\(command:immutaWorksheets\.selectConnection\)/);
+    });
+
+    it('keeps a user-settings connection as it is, with the note in its tooltip', () => {
+      const model = statusModel(snapshot({ kind: 'yourself' }), NOW, undefined, restricted);
+      assert.equal(model.connection.text, '$(database) prod · Redshift');
+      assert.match(model.connection.tooltip, /Login: gov on cluster\\\.example:5439/);
+      assert.match(model.connection.tooltip, /Restricted Mode:.*command:workbench\.trust\.manage/);
+    });
+
+    it('says why Immuta is not asked: a workspace Immuta URL is ignored', () => {
+      const model = statusModel(snapshot({ kind: 'impersonating', user: 'bob', since: NOW, verification: 'read-back' }), NOW, undefined, restricted);
+      assert.match(model.identity.tooltip, /No Immuta URL is set in your user settings, and a workspace\u2019s own is ignored in Restricted Mode/);
+      assert.match(model.identity.tooltip, /IMPERSONATE_USER: not checked \(no Immuta URL in your user settings; a workspace\u2019s is ignored in Restricted Mode\)/);
+    });
+
+    it('says nothing of it in a trusted workspace (the default)', () => {
+      for (const model of [statusModel(undefined, NOW), statusModel(snapshot({ kind: 'yourself' }), NOW, undefined, { restricted: false })]) {
+        assert.doesNotMatch(model.connection.tooltip, /Restricted Mode|workbench\.trust/);
+        assert.doesNotMatch(model.connection.text, /Restricted/);
+      }
+    });
+  });
+
   it('warns when the identity is unknown, with the reason', () => {
     const model = statusModel(snapshot({ kind: 'unknown', reason: 're-applying bob failed: connection refused', intendedUser: 'bob' }), NOW);
     assert.equal(model.identity.text, '$(warning) identity unknown');

@@ -37,6 +37,8 @@ export interface RunOptions {
   readonly host?: EditorHost;
   /** User settings for the server host, over server.ts's DEFAULT_SETTINGS. */
   readonly settings?: Readonly<Record<string, unknown>>;
+  /** Server host only: see StartServerOptions.workspaceTrust. */
+  readonly workspaceTrust?: 'disabled' | 'enforced';
 }
 
 /** Milliseconds; the phases after navigation are measured from the start of the page load. */
@@ -133,7 +135,7 @@ async function runInServer(options: RunOptions): Promise<RunResult> {
   let closeBrowser: (() => Promise<void>) | undefined;
   const automationLog: string[] = [];
   try {
-    server = await startServer({ server: installed, env: { ...options.env, EDITOR_TEST_RESULTS: resultsFile }, settings: options.settings, log });
+    server = await startServer({ server: installed, env: { ...options.env, EDITOR_TEST_RESULTS: resultsFile }, settings: options.settings, workspaceTrust: options.workspaceTrust, log });
     timings.serverUp = server.startMs;
     log(`[${version}] server up on ${server.origin} in ${seconds(server.startMs)} (commit ${server.commit.slice(0, 10)})`);
 

@@ -27,6 +27,12 @@ export interface StartServerOptions {
    * page load) instead of `--without-connection-token`.
    */
   readonly connectionToken?: string;
+  /**
+   * 'disabled' (default): `--disable-workspace-trust`, every folder is trusted. 'enforced': the
+   * server honours Workspace Trust, so a folder it does not trust opens in Restricted Mode (pair
+   * it with the settings `security.workspace.trust.enabled: true` and `startupPrompt: 'never'`).
+   */
+  readonly workspaceTrust?: 'disabled' | 'enforced';
 }
 
 /**
@@ -227,7 +233,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         ...(options.connectionToken ? ['--connection-token', options.connectionToken] : ['--without-connection-token']),
         '--accept-server-license-terms',
         '--telemetry-level', 'off',
-        '--disable-workspace-trust',
+        ...(options.workspaceTrust === 'enforced' ? [] : ['--disable-workspace-trust']),
         '--server-data-dir', folders.serverData,
         '--user-data-dir', folders.userData,
         '--extensions-dir', folders.extensions,

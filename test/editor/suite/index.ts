@@ -36,13 +36,18 @@ function errorText(error: unknown): string {
   return String(error);
 }
 
-export async function run(): Promise<void> {
+export function run(): Promise<void> {
+  return runSuite(__dirname);
+}
+
+/** Runs every compiled `*.test.js` below `dir` (another suite, e.g. ../restricted, reuses this). */
+export async function runSuite(dir: string): Promise<void> {
   mark('runStarted');
   const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 20_000 });
   if (process.env.EDITOR_TEST_GREP) {
     mocha.grep(process.env.EDITOR_TEST_GREP); // run only matching tests (a debugging aid)
   }
-  for (const file of testFiles(__dirname)) {
+  for (const file of testFiles(dir)) {
     mocha.addFile(file);
   }
 
