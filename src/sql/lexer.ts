@@ -435,7 +435,12 @@ export interface SqlToken {
  * single statements); the splitter reads with the cursor itself.
  */
 export function lexSql(text: string, dialect: SqlDialectId): SqlToken[] {
-  const cursor = new SqlCursor(text, lexicalOptionsFor(dialect));
+  return lexSqlWith(text, lexicalOptionsFor(dialect));
+}
+
+/** `lexSql` with the lexical options given directly. */
+export function lexSqlWith(text: string, options: SqlLexicalOptions): SqlToken[] {
+  const cursor = new SqlCursor(text, options);
   const tokens: SqlToken[] = [];
   while (cursor.pos < text.length) {
     const kind = cursor.next();
