@@ -6,7 +6,8 @@
  *
  * Every way out stops all it started (scripts/teardown.ts): Ctrl+C, SIGTERM, SIGHUP, the
  * process that started it going away, a stage failing midway, an uncaught error. It then exits
- * 0 after a signal and 1 after a failure or when something could not be stopped.
+ * 0 after a signal and 1 after a failure or when something could not be stopped. Killed outright
+ * (SIGKILL), its watchdogs stop VS Code's server (scripts/watchdog.ts) and the lab PostgreSQL.
  *
  * Options: `--browser` (the server build even when `code` is installed), `--workspace <dir>`
  * (where to write the demo workspace; default .cache/demo-workspace). BROWSER: see
@@ -29,6 +30,7 @@ import { ensureVsCodeServer, type VsCodeVersion } from '../test/vscode-host/inst
 import { startServer } from '../test/vscode-host/server';
 import { chooseBrowser, openInBrowser } from './open-browser';
 import { Teardown, TeardownStarted } from './teardown';
+import { watchOverGroup } from './watchdog';
 
 const REPO = path.resolve(__dirname, '../..');
 const DEFAULT_WORKSPACE = path.join(REPO, '.cache', 'demo-workspace');
@@ -100,12 +102,11 @@ async function run(options: Options, teardown: Teardown): Promise<void> {
   const tlsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'immuta-demo-tls-'));
   teardown.add('temporary TLS files', () => fs.rmSync(tlsDir, { recursive: true, force: true }));
   const tdsTls = await makeTlsFiles(tlsDir, { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 });
+  const tdsPem = { key: fs.readFileSync(tdsTls.keyFile, 'utf8'), cert: fs.readFileSync(tdsTls.certFile, 'utf8') };
+  // Only the text is needed from here on: no key file lingers, even if this process is killed outright.
+  fs.rmSync(tlsDir, { recursive: true, force: true });
   const tds = await stage('Starting the lab TDS server (plays Azure Synapse, TLS inside TDS)', () =>
-    teardown.start(
-      'lab TDS server',
-      () => startTdsLab(lab, { tls: { key: fs.readFileSync(tdsTls.keyFile, 'utf8'), cert: fs.readFileSync(tdsTls.certFile, 'utf8') } }),
-      (server) => server.close(),
-    ),
+    teardown.start('lab TDS server', () => startTdsLab(lab, { tls: tdsPem }), (server) => server.close()),
   );
   const databricks = await stage('Starting the lab Databricks server (Thrift over HTTPS)', () =>
     teardown.start('lab Databricks server', () => startDatabricksLab(lab, { tokens: { governor: DEMO_DATABRICKS_TOKEN } }), (server) => server.close()),
@@ -138,11 +139,23 @@ async function run(options: Options, teardown: Teardown): Promise<void> {
       ensureVsCodeServer(VERSION, (line) => out(`  ${line}\n`)),
     );
     const token = randomBytes(16).toString('hex');
-    const server = await stage('Starting VS Code on 127.0.0.1', () =>
+    const { server } = await stage('Starting VS Code on 127.0.0.1', () =>
       teardown.start(
         'VS Code server',
-        () => startServer({ server: installed, log: (line) => out(`  ${line}\n`), connectionToken: token }),
-        (running) => running.stop(),
+        async () => {
+          const running = await startServer({ server: installed, log: (line) => out(`  ${line}\n`), connectionToken: token });
+          // It runs in a session of its own: should this process be killed outright, the watchdog stops it.
+          try {
+            return { server: running, watchdog: watchOverGroup(running.pid, running.root) };
+          } catch (error) {
+            await running.stop();
+            throw error;
+          }
+        },
+        async ({ server: running, watchdog }) => {
+          await watchdog.stop();
+          await running.stop();
+        },
       ),
     );
     const payload = JSON.stringify([['extensionDevelopmentPath', `vscode-remote://127.0.0.1:${server.port}${REPO}`]]);

@@ -57,7 +57,9 @@ export class DemoRun {
     this.child.stdout?.on('data', collect);
     this.child.stderr?.on('data', collect);
     this.exited = new Promise((resolve) => {
-      this.child.once('exit', (code, signal) => {
+      // 'close': the process has exited and so has every other holder of its output (a demo
+      // left behind by a killed parent keeps writing to it).
+      this.child.once('close', (code, signal) => {
         this.exit = { code, signal };
         resolve(this.exit);
       });
@@ -117,7 +119,7 @@ export class DemoRun {
     process.kill(-this.pid, 'SIGINT');
   }
 
-  /** The exit of the process started, within `timeoutMs`. */
+  /** The exit of the process started (and of all that shares its output), within `timeoutMs`. */
   async waitForExit(timeoutMs: number): Promise<Exit> {
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<never>((_, reject) => {

@@ -177,6 +177,47 @@ describe('npm start', function () {
     log(`failed and stopped everything in ${seconds(Date.now() - run.startedAt)}`);
   });
 
+  it('killed outright (SIGKILL), leaves neither VS Code nor the lab running, nor their folders', async function () {
+    this.timeout(120_000);
+    const run = startDemo({ BROWSER: 'none' });
+    await run.waitFor(RUNNING, 90_000);
+    run.sampler.sample();
+    const commands = run.sampler.processes().map((seen) => seen.command);
+    const serverData = commands.map((command) => /server-main\.js .*--server-data-dir (\S+)/.exec(command)?.[1]).find((dir) => dir !== undefined);
+    const pgData = commands.map((command) => /postgres -D (\S+)/.exec(command)?.[1]).find((dir) => dir !== undefined);
+    assert.ok(serverData && pgData, `no VS Code server or PostgreSQL among:\n${commands.join('\n')}`);
+    const folders = [path.dirname(serverData), pgData];
+    assert.ok(folders.every((folder) => fs.existsSync(folder)));
+    const killed = Date.now();
+    // What the OOM killer does: no exit hook of npm start runs. Its watchdogs stop the rest.
+    process.kill(run.pid, 'SIGKILL');
+    await run.waitForExit(10_000);
+    await run.waitUntilNothingLeft(20_000);
+    const deadline = Date.now() + 10_000;
+    while (folders.some((folder) => fs.existsSync(folder))) {
+      assert.ok(Date.now() < deadline, `still there 10 s after everything stopped: ${folders.filter((folder) => fs.existsSync(folder)).join(', ')}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    log(`everything gone ${seconds(Date.now() - killed)} after SIGKILL`);
+  });
+
+  it('stops everything when the process that started it is killed (npm or the wrapper gone)', async function () {
+    this.timeout(120_000);
+    // A parent that is killed outright, as npm may be, leaving the demo to notice it is orphaned.
+    const workspace = path.join(scratch, 'workspace');
+    const run = new DemoRun('/bin/sh', ['-c', `"${process.execPath}" out/scripts/start-demo.js --browser --workspace "${workspace}" & wait`], { BROWSER: 'none' });
+    runs.push(run);
+    await run.waitFor(RUNNING, 90_000);
+    const killed = Date.now();
+    process.kill(run.pid, 'SIGKILL');
+    await run.waitForExit(60_000);
+    assert.match(run.text(), /npm start: the process that started it \(pid \d+\) is gone; stopping\./);
+    assert.match(run.text(), new RegExp(`stopped: VS Code server, ${LAB_STOPPED}\\n`));
+    assert.match(run.text(), ALL_STOPPED);
+    await run.waitUntilNothingLeft(10_000);
+    log(`orphaned; everything stopped ${seconds(Date.now() - killed)} after its parent was killed`);
+  });
+
   it('Ctrl+C while VS Code is starting waits for it to be up, then stops it with the lab', async function () {
     this.timeout(120_000);
     const run = startDemo({ BROWSER: 'none' });
