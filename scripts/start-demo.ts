@@ -198,9 +198,15 @@ function main(): void {
   }
   const teardown = new Teardown();
 
+  let reportedWhileStopping = false;
   /** Stops everything (once; later calls are ignored), says how that went, and exits. */
   const shutdown = (code: number, why?: string) => {
     if (teardown.begun) {
+      // An error while stopping is shown once (a closed stderr would make each report another error).
+      if (why !== undefined && !reportedWhileStopping) {
+        reportedWhileStopping = true;
+        process.stderr.write(`\n(while stopping) ${why}\n`);
+      }
       return;
     }
     if (why !== undefined) {
@@ -208,15 +214,18 @@ function main(): void {
     }
     out('\n▸ Stopping…\n');
     void teardown.run().then((report) => {
-      if (report.stopped.length > 0) {
-        out(`  stopped: ${report.stopped.join(', ')}\n`);
+      try {
+        if (report.stopped.length > 0) {
+          out(`  stopped: ${report.stopped.join(', ')}\n`);
+        }
+        if (report.failures.length === 0) {
+          out('  everything that npm start started has stopped.\n');
+        } else {
+          process.stderr.write(`  could not stop everything:\n${report.failures.map((failure) => `    ${failure}\n`).join('')}`);
+        }
+      } finally {
+        process.exit(report.failures.length > 0 ? Math.max(code, 1) : code);
       }
-      if (report.failures.length === 0) {
-        out('  everything that npm start started has stopped.\n');
-      } else {
-        process.stderr.write(`  could not stop everything:\n${report.failures.map((failure) => `    ${failure}\n`).join('')}`);
-      }
-      process.exit(report.failures.length > 0 ? Math.max(code, 1) : code);
     });
   };
 

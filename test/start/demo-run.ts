@@ -114,6 +114,11 @@ export class DemoRun {
     });
   }
 
+  /** Stops reading the run's standard output, as `npm start | head` does: its next write fails (EPIPE). */
+  closeOutput(): void {
+    this.child.stdout?.destroy();
+  }
+
   /** Ctrl+C as a terminal sends it: SIGINT to every process of the run's group. */
   interrupt(): void {
     process.kill(-this.pid, 'SIGINT');
