@@ -91,7 +91,7 @@ async function run(options: Options, teardown: Teardown): Promise<void> {
   const { workspace } = options;
 
   const lab = await stage('Starting the lab PostgreSQL (plays Amazon Redshift, with the Immuta-like fixture)', () =>
-    teardown.start('lab PostgreSQL', () => startLabPostgres({ loginPasswords: DEMO_PASSWORDS }), (running) => running.stop()),
+    teardown.start('lab PostgreSQL', () => startLabPostgres({ loginPasswords: DEMO_PASSWORDS, signal: teardown.signal }), (running) => running.stop()),
   );
   const trino = await stage('Starting the lab Trino server (Trino client protocol over the lab PostgreSQL)', () =>
     teardown.start('lab Trino server', () => startTrinoLab(lab), (server) => server.close()),
@@ -255,7 +255,8 @@ function main(): void {
       await leaveSignalsToCaller();
       await run(options, teardown);
     } catch (error) {
-      if (!(error instanceof TeardownStarted)) {
+      // A stage that fails once the teardown has begun was most likely interrupted by it.
+      if (!(error instanceof TeardownStarted) && !teardown.begun) {
         shutdown(1, `npm start failed: ${describe(error)}`);
       }
     }

@@ -49,12 +49,18 @@ export class Teardown {
   private readonly starting = new Map<Promise<unknown>, string>();
   private running: Promise<TeardownReport> | undefined;
   private finished = false;
+  private readonly aborter = new AbortController();
   private readonly stopTimeoutMs: number;
   private readonly startTimeoutMs: number;
 
   constructor(options: TeardownOptions = {}) {
     this.stopTimeoutMs = options.stopTimeoutMs ?? 20_000;
     this.startTimeoutMs = options.startTimeoutMs ?? 40_000;
+  }
+
+  /** Aborted when the teardown begins: for starts that would otherwise retry. */
+  get signal(): AbortSignal {
+    return this.aborter.signal;
   }
 
   /** True once run() has been called. */
@@ -104,6 +110,9 @@ export class Teardown {
 
   /** Stops everything, last started first. Every call returns the same report. */
   run(): Promise<TeardownReport> {
+    if (this.running === undefined) {
+      this.aborter.abort();
+    }
     this.running ??= this.stopAll();
     return this.running;
   }

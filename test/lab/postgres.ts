@@ -76,6 +76,11 @@ export interface LabPostgresOptions {
    * prints them for a person to type. Tests leave them random.
    */
   readonly loginPasswords?: Readonly<Record<string, string>>;
+  /**
+   * Once aborted, a failed start is not retried. A Ctrl+C reaches the postmaster too (same
+   * process group) and fails its start: that is no reason to rebuild the shared template.
+   */
+  readonly signal?: AbortSignal;
 }
 
 const DATABASE = 'lab';
@@ -458,7 +463,7 @@ export async function startLabPostgres(options: LabPostgresOptions = {}): Promis
     try {
       return await startServer({ EmbeddedPostgres, templateDir, port, log, startedAt, tls: options.tls ?? false, loginPasswords: options.loginPasswords ?? {} });
     } catch (error) {
-      if (!(error instanceof ServerStartError) || attempt >= START_ATTEMPTS) {
+      if (!(error instanceof ServerStartError) || attempt >= START_ATTEMPTS || options.signal?.aborted) {
         throw error;
       }
       if (/address already in use/i.test(error.message)) {

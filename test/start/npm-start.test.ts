@@ -246,16 +246,27 @@ describe('npm start', function () {
     log(`interrupted while VS Code was starting; exited after ${seconds(Date.now() - run.startedAt)}`);
   });
 
-  it('Ctrl+C while the lab PostgreSQL is starting stops it once it is up, and nothing else starts', async function () {
+  it('Ctrl+C while the lab PostgreSQL is starting: stops it, starts nothing else, and leaves the shared template alone', async function () {
     this.timeout(120_000);
+    const templates = () => new Map(fs.readdirSync(os.tmpdir()).filter((name) => name.startsWith('immuta-lab-pg-template-')).map((name) => [name, fs.statSync(path.join(os.tmpdir(), name)).ino]));
+    const before = templates();
     const run = startDemo({ BROWSER: 'none' });
-    await run.waitFor(/▸ Starting the lab PostgreSQL/, 30_000);
+    // Ctrl+C reaches the postmaster too; as soon as it exists, it is likely still starting.
+    const deadline = Date.now() + 30_000;
+    while (!processTree(run.pid).some((seen) => /postgres -D/.test(seen.command))) {
+      assert.ok(Date.now() < deadline, `no PostgreSQL within 30 s; output:\n${run.text()}`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
     run.interrupt();
     const exit = await run.waitForExit(60_000);
     assert.deepEqual(exit, { code: 0, signal: null }, run.text());
-    assert.doesNotMatch(run.text(), /Starting the lab Trino|Immuta Worksheets is running/);
+    assert.doesNotMatch(run.text(), /Starting the lab Trino|Immuta Worksheets is running|failed/);
     assert.match(run.text(), ALL_STOPPED);
     await run.waitUntilNothingLeft(10_000);
+    // The interrupted start was not retried: the template every lab copies (other runs too) was not rebuilt.
+    for (const [name, inode] of before) {
+      assert.equal(templates().get(name), inode, `${name} was replaced`);
+    }
     log(`interrupted while starting; exited after ${seconds(Date.now() - run.startedAt)}`);
   });
 });

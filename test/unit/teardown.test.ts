@@ -21,7 +21,10 @@ describe('npm start teardown', () => {
     const up = deferred<string>();
     const stopped: string[] = [];
     const starting = teardown.start('VS Code server', () => up.promise, (value) => void stopped.push(value));
+    assert.equal(teardown.signal.aborted, false);
     const running = teardown.run();
+    // A start that would retry a failure learns that it should not.
+    assert.equal(teardown.signal.aborted, true);
     assert.deepEqual(teardown.pending(), ['VS Code server (starting)']);
     up.resolve('server 1');
     assert.equal(await starting, 'server 1');
