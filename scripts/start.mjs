@@ -15,10 +15,16 @@ if (!step('Building the extension (esbuild)', ['scripts/build.mjs']) || !step('C
   process.exit(1);
 }
 const demo = spawn(process.execPath, ['out/scripts/start-demo.js', ...process.argv.slice(2)], { stdio: 'inherit' });
-// Ctrl+C reaches both processes through the terminal; a signal sent to this one alone is passed on.
+// Ctrl+C reaches both processes through the terminal; a signal sent to this one alone is passed
+// on (the demo stops once, however many signals it gets). This process stays until the demo has
+// stopped everything, so the prompt comes back only then.
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(signal, () => demo.kill(signal));
 }
+demo.on('error', (error) => {
+  process.stderr.write(`npm start: could not run the demo: ${error.message}\n`);
+  process.exit(1);
+});
 demo.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 // npm may exit on a signal without passing it on; an orphaned demo would keep the lab and VS Code up.
 const parent = process.ppid;

