@@ -33,7 +33,7 @@ export const TIER_PACKAGES: Readonly<Record<string, readonly string[]>> = {
   webview: ['chromium'],
   editor: ['chromium', 'libkrb5-dev', 'ripgrep'],
   ui: ['chromium', 'libkrb5-dev', 'ripgrep'],
-  start: ['libkrb5-dev', 'ripgrep'],
+  start: ['chromium', 'libkrb5-dev'],
 };
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
