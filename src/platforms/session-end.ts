@@ -55,3 +55,30 @@ export function isSessionEndingSqlState(code: string | undefined | null): boolea
 export function readPendingInput(): Promise<void> {
   return new Promise<void>((resolve) => setImmediate(() => setImmediate(resolve)));
 }
+
+/**
+ * The moment before a session writes a statement: pending input is read first (see
+ * readPendingInput), and a cancel that comes meanwhile stops the statement before it is sent.
+ */
+export class SendGate {
+  private waiting: { cancelled: boolean } | undefined;
+
+  /** Reads pending input; resolves true when the statement was cancelled meanwhile. */
+  async pass(): Promise<boolean> {
+    const waiting = { cancelled: false };
+    this.waiting = waiting;
+    try {
+      await readPendingInput();
+    } finally {
+      this.waiting = undefined;
+    }
+    return waiting.cancelled;
+  }
+
+  /** Cancels the statement waiting at the gate; false when none is. */
+  cancel(): boolean {
+    if (!this.waiting) return false;
+    this.waiting.cancelled = true;
+    return true;
+  }
+}

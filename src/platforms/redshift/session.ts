@@ -20,7 +20,7 @@ import type {
 import { sendCancelRequest } from './cancel-request';
 import { renderSetStatement, statementWithoutUser } from '../impersonation-template';
 import { DEFAULT_CLEAR_SQL, DEFAULT_SET_SQL, IMPERSONATION_RENDERING } from './dialect';
-import { isSessionEndingSqlState, readPendingInput, sessionEndedError } from '../session-end';
+import { isSessionEndingSqlState, SendGate, sessionEndedError } from '../session-end';
 import { mapConnectError, mapStatementError } from './errors';
 import { cellParser, typeName } from './types';
 
@@ -128,7 +128,7 @@ class RedshiftSession implements PlatformSession {
   private running: StreamingQuery | undefined;
   private activeSink: ResultSink | undefined;
   /** A statement about to be sent; a cancel meanwhile must stop it from going out. */
-  private sending: { cancelled: boolean } | undefined;
+  private readonly gate = new SendGate();
   /** Why the session ended, for statements refused afterwards. */
   private endReason: PlatformError | undefined;
 
@@ -188,17 +188,11 @@ class RedshiftSession implements PlatformSession {
   async execute(sql: string, sink: ResultSink): Promise<ExecutionSummary> {
     // A server that ended the session may already have said so; what it said may still wait
     // unread in the socket. Read it first rather than write the statement to a dead session.
-    const sending = { cancelled: false };
-    this.sending = sending;
-    try {
-      await readPendingInput();
-    } finally {
-      this.sending = undefined;
-    }
+    const cancelled = await this.gate.pass();
     if (!this.alive) {
       throw this.notSent(sql);
     }
-    if (sending.cancelled) {
+    if (cancelled) {
       throw new PlatformError('cancelled', 'The run was cancelled before the statement was sent.');
     }
     return this.send(sql, sink);
@@ -259,8 +253,7 @@ class RedshiftSession implements PlatformSession {
   }
 
   async cancel(): Promise<void> {
-    if (this.sending) {
-      this.sending.cancelled = true;
+    if (this.gate.cancel()) {
       return;
     }
     if (!this.running || !this.alive) {

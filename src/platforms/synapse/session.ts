@@ -16,7 +16,7 @@ import type {
 import { EncryptionRefused, guardedConnector, poolConfig } from './connect';
 import { renderSetStatement, statementWithoutUser } from '../impersonation-template';
 import { CLEAR_SQL, IMPERSONATION_RENDERING, READ_BACK_SQL, SET_SQL, immutaUserFor, synapseUserFor } from './dialect';
-import { readPendingInput, sessionEndedError } from '../session-end';
+import { SendGate, sessionEndedError } from '../session-end';
 import { mapConnectError, mapStatementError } from './errors';
 import { loadMssql, type MssqlColumn, type MssqlPool, type MssqlRequest, type MssqlRequestError } from './mssql';
 import { cellValue, columnInfo } from './values';
@@ -92,7 +92,7 @@ class SynapseSession implements PlatformSession {
   private lastApplied: string | undefined;
   private wasReplaced = false;
   /** A statement about to be sent; a cancel meanwhile must stop it from going out. */
-  private sending: { cancelled: boolean } | undefined;
+  private readonly gate = new SendGate();
   /** Why the session ended, for statements refused afterwards. */
   private endReason: PlatformError | undefined;
 
@@ -153,20 +153,14 @@ class SynapseSession implements PlatformSession {
   async execute(sql: string, sink: ResultSink): Promise<ExecutionSummary> {
     // A server that ended the session may already have said so (or closed the socket) without
     // this process having read it yet: read first rather than write the statement into it.
-    const sending = { cancelled: false };
-    this.sending = sending;
-    try {
-      await readPendingInput();
-    } finally {
-      this.sending = undefined;
-    }
+    const cancelled = await this.gate.pass();
     if (!this.alive) {
       const reason = this.endReason?.serverMessage;
       throw reason !== undefined
         ? sessionEndedError({ reason, serverSaid: this.endReason?.code !== undefined && /^\d+$/.test(this.endReason.code), sent: false })
         : mapStatementError(new Error('the connection was closed'), sql, true, true);
     }
-    if (sending.cancelled) {
+    if (cancelled) {
       throw new PlatformError('cancelled', 'The run was cancelled before the statement was sent.');
     }
     return this.send(sql, sink);
@@ -234,8 +228,7 @@ class SynapseSession implements PlatformSession {
   }
 
   async cancel(): Promise<void> {
-    if (this.sending) {
-      this.sending.cancelled = true;
+    if (this.gate.cancel()) {
       return;
     }
     // ATTENTION: tedious sends it at once and resumes a paused request to read the server's ack.
