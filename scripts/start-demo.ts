@@ -255,10 +255,11 @@ function main(): void {
       await leaveSignalsToCaller();
       await run(options, teardown);
     } catch (error) {
-      // A stage that fails once the teardown has begun was most likely interrupted by it.
-      if (!(error instanceof TeardownStarted) && !teardown.begun) {
-        shutdown(1, `npm start failed: ${describe(error)}`);
-      }
+      // A stage that fails once the teardown has begun was most likely interrupted by it; what it
+      // said is still worth a line (a start that failed on its own is not an interruption).
+      if (error instanceof TeardownStarted) return;
+      if (teardown.begun) process.stderr.write(`  (a step that was under way when stopping began failed: ${describe(error)})\n`);
+      else shutdown(1, `npm start failed: ${describe(error)}`);
     }
   })();
 }

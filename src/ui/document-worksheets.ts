@@ -37,6 +37,8 @@ export class DocumentWorksheets implements vscode.Disposable {
   private readonly closing = new Map<string, ClosingWorksheet>();
   /** Links a saved file to the untitled worksheet it was saved from, on evidence only. */
   private readonly saveAs = new SaveAsEvidence({ windowMs: SAVE_AS_WINDOW_MS });
+  /** Bindings under way: the worksheet's profile is set once its queue reaches them. */
+  private readonly binding = new Map<Worksheet, Promise<void>>();
   private readonly subscriptions: vscode.Disposable[] = [];
   private readonly changeEmitter = new vscode.EventEmitter<void>();
   /** Fires when the document ↔ worksheet mapping changes. */
@@ -98,12 +100,27 @@ export class DocumentWorksheets implements vscode.Disposable {
 
   async bind(document: vscode.TextDocument, profile: ConnectionProfile): Promise<Worksheet> {
     const worksheet = this.ensure(document);
-    await worksheet.bind(profile);
+    const binding = worksheet.bind(profile);
+    this.binding.set(worksheet, binding);
+    try {
+      await binding;
+    } finally {
+      if (this.binding.get(worksheet) === binding) this.binding.delete(worksheet);
+    }
     if (document.uri.scheme !== 'untitled') {
       await this.memento.update(BINDINGS_KEY, { ...this.bindings(), [document.uri.toString()]: profile.name });
     }
     this.changeEmitter.fire();
     return worksheet;
+  }
+
+  /**
+   * Resolves once a connection being chosen for `worksheet` is bound (at once when none is), so a
+   * command that comes meanwhile (a click on the status bar right after "New Worksheet") does not
+   * ask for a connection again. A failed binding is reported by whoever bound it.
+   */
+  async bound(worksheet: Worksheet): Promise<void> {
+    await this.binding.get(worksheet)?.catch(() => undefined);
   }
 
   /**

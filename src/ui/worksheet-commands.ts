@@ -218,8 +218,10 @@ export class WorksheetCommands {
     const profile = await this.pickProfile('New worksheet on…');
     if (!profile) return;
     const document = await vscode.workspace.openTextDocument({ language: 'sql', content: '' });
+    // Bound before it is shown: a click on its status bar as soon as it shows finds the binding.
+    const binding = this.documents.bind(document, profile);
     await vscode.window.showTextDocument(document);
-    await this.documents.bind(document, profile);
+    await binding;
   }
 
   /** The active SQL document's worksheet, asking for a connection first when it has none. */
@@ -235,6 +237,7 @@ export class WorksheetCommands {
   /** The document's worksheet, asking for a connection first when it has none. */
   async worksheetFor(document: vscode.TextDocument): Promise<Worksheet | undefined> {
     const worksheet = this.documents.ensure(document);
+    await this.documents.bound(worksheet);
     if (worksheet.profile) {
       return worksheet;
     }

@@ -231,7 +231,7 @@ describe('npm start', function () {
     log(`orphaned; everything stopped ${seconds(Date.now() - killed)} after its parent was killed`);
   });
 
-  it('Ctrl+C while VS Code is starting waits for it to be up, then stops it with the lab', async function () {
+  it('Ctrl+C while VS Code is starting stops it (or the start it cut short) with the lab, leaving nothing', async function () {
     this.timeout(120_000);
     const run = startDemo({ BROWSER: 'none' });
     // VS Code's server runs in a session of its own: Ctrl+C does not reach it, npm start must stop it.
@@ -239,8 +239,14 @@ describe('npm start', function () {
     run.interrupt();
     assert.deepEqual(await run.waitForExit(60_000), { code: 0, signal: null }, run.text());
     assert.doesNotMatch(run.text(), /Immuta Worksheets is running/);
-    // The server was up (it may live too briefly for the sampler to see: what it left is found by the marker).
-    assert.match(run.text(), new RegExp(`stopped: VS Code server, ${LAB_STOPPED}\\n`));
+    // Either the server came up and was stopped with the lab (it may live too briefly for the
+    // sampler to see: what it left is found by the marker), or the Ctrl+C reached it in the instant
+    // between its fork and its own session (setsid), so it never came up: then that is said, and the
+    // lab was stopped. Nothing may be left either way (checked below).
+    const text = run.text();
+    const serverStopped = new RegExp(`stopped: VS Code server, ${LAB_STOPPED}\\n`).test(text);
+    const serverInterrupted = /a step that was under way when stopping began failed: VS Code server exited \(SIGINT\)/.test(text) && new RegExp(`stopped: ${LAB_STOPPED}\\n`).test(text);
+    assert.ok(serverStopped || serverInterrupted, `neither stopped nor interrupted as it started:\n${text}`);
     assert.match(run.text(), ALL_STOPPED);
     await run.waitUntilNothingLeft(10_000);
     log(`interrupted while VS Code was starting; exited after ${seconds(Date.now() - run.startedAt)}`);

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { DEMO_PASSWORDS } from '../lab/demo-workspace';
 import { ResultsView } from './results-view';
 import { scenario, until } from './scenario';
-import { activeStatements, impersonateFromStatusBar } from './steps';
+import { activeStatements, impersonateFromStatusBar, newWorksheet } from './steps';
 import { ui } from './ui-context';
 
 interface ServerRead {
@@ -127,9 +127,7 @@ scenario('worksheets in the workbench, as a person uses them', 120_000, () => {
 
   it('opens a second worksheet that starts as yourself and returns your own rows', async () => {
     const { workbench } = ui();
-    await workbench.runCommand('Immuta: New Worksheet');
-    await workbench.answerQuickInput('Lab Redshift (governor)', 'Lab Redshift (governor)');
-    await workbench.editorTab('Untitled', { active: true }).waitFor({ state: 'visible' });
+    await newWorksheet(workbench, 'Lab Redshift (governor)');
     await workbench.statusItem(/^\s*yourself\s*$/).waitFor({ state: 'visible' });
     await workbench.page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
     await workbench.page.keyboard.type('SELECT DISTINCT region FROM sales.customers ORDER BY 1;');
@@ -167,9 +165,7 @@ scenario('worksheets in the workbench, as a person uses them', 120_000, () => {
 
   it('saving an untitled impersonating worksheet keeps its session and its impersonation', async () => {
     const { workbench, workspace } = ui();
-    await workbench.runCommand('Immuta: New Worksheet');
-    await workbench.answerQuickInput('Lab Redshift (governor)', 'Lab Redshift (governor)');
-    await workbench.editorTab('Untitled', { active: true }).waitFor({ state: 'visible' });
+    await newWorksheet(workbench, 'Lab Redshift (governor)');
     await workbench.page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
     await workbench.page.keyboard.type('SELECT count(*) FROM sales.customers;');
     await workbench.statusItem(/^\s*yourself\s*$/).click();
@@ -221,9 +217,7 @@ scenario('worksheets in the workbench, as a person uses them', 120_000, () => {
     const freshRow = workbench.page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'fresh-empty.sql' });
     await freshRow.waitFor({ state: 'visible' });
     const sessionsBefore = await lab.adminQuery<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE usename = 'governor'");
-    await workbench.runCommand('Immuta: New Worksheet');
-    await workbench.answerQuickInput('Lab Redshift (governor)', 'Lab Redshift (governor)', 'New worksheet on');
-    await workbench.editorTab('Untitled', { active: true }).waitFor({ state: 'visible' });
+    await newWorksheet(workbench, 'Lab Redshift (governor)');
     await impersonateFromStatusBar(workbench, /^\s*yourself\s*$/, 'carol@example.com');
     const carolSession = (await lab.adminQuery<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE usename = 'governor'")).find(
       (row) => !sessionsBefore.some((before) => before.pid === row.pid),

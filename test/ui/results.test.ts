@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import type { ConsoleMessage, Dialog } from 'playwright-core';
 import { ResultsView } from './results-view';
 import { flow, scenario } from './scenario';
-import { impersonateFromStatusBar, openWithConnection, runAtCursor } from './steps';
+import { impersonateFromStatusBar, newWorksheet, openWithConnection, runAtCursor } from './steps';
 import { ui } from './ui-context';
 
 /** Lines of a file, counted without reading it all into one string. */
@@ -177,9 +177,7 @@ describe('the results view, as a person uses it', () => {
     flow('exports the impersonation audit log with every set and clear', 120_000, async () => {
       const { workbench, workspace } = ui();
       // Its own worksheet and user, so the flow needs nothing from the flows before it.
-      await workbench.runCommand('Immuta: New Worksheet');
-      await workbench.answerQuickInput('Lab Redshift (governor)', 'Lab Redshift (governor)', 'New worksheet on');
-      await workbench.editorTab('Untitled', { active: true }).waitFor({ state: 'visible' });
+      await newWorksheet(workbench, 'Lab Redshift (governor)');
       await impersonateFromStatusBar(workbench, /^\s*yourself\s*$/, "o'brien");
       await workbench.statusItem("as o'brien").click();
       await workbench.openedQuickInput('Run this worksheet as');

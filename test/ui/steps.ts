@@ -2,6 +2,7 @@
 import type { Locator } from 'playwright-core';
 import { DEMO_PASSWORDS } from '../lab/demo-workspace';
 import { ResultsView } from './results-view';
+import { until } from './scenario';
 import { ui } from './ui-context';
 import type { Workbench } from './workbench';
 
@@ -16,6 +17,20 @@ export async function openWithConnection(workbench: Workbench, file: string, con
   await workbench.runCommand('Immuta: Select Connection');
   await workbench.answerQuickInput(connection, connection, 'Choose the connection');
   await workbench.statusItem(`${connection} ·`).waitFor({ state: 'visible' });
+}
+
+/**
+ * `Immuta: New Worksheet` on `connection`: resolves once a new untitled tab is the active editor
+ * and the status bar shows it bound to the connection (not the tab that was active before).
+ */
+export async function newWorksheet(workbench: Workbench, connection: string): Promise<void> {
+  const untitledTabs = workbench.page.locator('.tabs-container .tab', { hasText: 'Untitled' }).filter({ hasNotText: 'Results ·' });
+  const before = await untitledTabs.count();
+  await workbench.runCommand('Immuta: New Worksheet');
+  await workbench.answerQuickInput(connection, connection, 'New worksheet on');
+  await until('a new untitled tab', () => untitledTabs.count(), (count) => count > before);
+  await workbench.editorTab('Untitled', { active: true }).waitFor({ state: 'visible' });
+  await until('the new worksheet bound to its connection', async () => (await workbench.connectionItem().textContent().catch(() => null)) ?? '', (text) => text.includes(`${connection} ·`));
 }
 
 /**
