@@ -22,14 +22,18 @@ function awarenessFor(url: string, key: string, timeoutMs = 2_000): { awareness:
 }
 
 /** The first answer after "checking", timing how long the synchronous call took. */
-async function settled<T extends { kind: string }>(read: () => T, timeoutMs = 10_000): Promise<{ fact: T; syncMs: number }> {
-  let syncMs = 0;
+/**
+ * Reads a fact until Immuta's answer is in. `first` is what the very first read said: "checking"
+ * means it answered at once from what was known, without waiting for Immuta (it cannot wait: it
+ * is synchronous).
+ */
+async function settled<T extends { kind: string }>(read: () => T, timeoutMs = 10_000): Promise<{ fact: T; first: string }> {
+  let first: string | undefined;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const started = performance.now();
     const fact = read();
-    syncMs = Math.max(syncMs, performance.now() - started);
-    if (fact.kind !== 'checking') return { fact, syncMs };
+    first ??= fact.kind;
+    if (fact.kind !== 'checking') return { fact, first };
     if (Date.now() > deadline) throw new Error('still checking');
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
@@ -99,9 +103,9 @@ describe('Immuta awareness against the lab Immuta API', function () {
 
   it('a bad key: says the key was rejected and what to do, without ever blocking', async () => {
     const awareness = make(immuta.url, 'not-a-key');
-    const { fact, syncMs } = await settled(() => awareness.project('bob@example.com'));
+    const { fact, first } = await settled(() => awareness.project('bob@example.com'));
     assert.equal(message(fact), 'Immuta rejected the API key (HTTP 401). Generate a new key in Immuta (Profile → API Keys) and set it again.');
-    assert.ok(syncMs < 20, `the synchronous read took ${syncMs.toFixed(1)} ms`);
+    assert.equal(first, 'checking', 'the first read answered at once, before Immuta did');
     const search = await awareness.search('bo');
     assert.equal(search.kind === 'error' ? search.message : search.kind, 'Immuta rejected the API key (HTTP 401). Generate a new key in Immuta (Profile → API Keys) and set it again.');
   });
@@ -121,11 +125,10 @@ describe('Immuta awareness against the lab Immuta API', function () {
   it('a slow server: times out with a clear message while the status bar answers at once, and a statement never waits for it', async () => {
     immuta.delay(5_000);
     const awareness = make(immuta.url, immuta.keys.governor, 400);
-    const started = Date.now();
-    const { fact, syncMs } = await settled(() => awareness.project('bob@example.com'));
+    const { fact, first } = await settled(() => awareness.project('bob@example.com'));
+    // The 0.4 s timeout ended the wait, not the server's 5 s answer.
     assert.match(message(fact), /^Immuta at http:\/\/127\.0\.0\.1:\d+ did not answer within 0\.4 s \(/);
-    assert.ok(Date.now() - started < 3_000, 'the timeout held');
-    assert.ok(syncMs < 20, `the synchronous read took ${syncMs.toFixed(1)} ms`);
+    assert.equal(first, 'checking', 'the first read answered at once, before Immuta did');
     const tooltip = statusModel(bobImpersonated(), Date.now(), { permission: { kind: 'checking' }, project: fact }).identity.tooltip;
     assert.match(tooltip, /Immuta project: \*\*unknown\*\*\. Immuta could not be asked: Immuta at/);
 

@@ -278,10 +278,9 @@ describe('Immuta lab REST API', function () {
     await assert.rejects(call('/bim/rpc/user/current', { auth: governor(), signal: AbortSignal.timeout(50) }), { name: 'TimeoutError' });
     assert.equal(immuta.received[before].status, 0);
 
+    // Back to no delay: a client that gives up after 50 ms (as the one above did) is answered now.
     immuta.delay(0);
-    const quick = Date.now();
-    assert.equal((await call('/bim/rpc/user/current', { auth: governor() })).status, 200);
-    assert.ok(Date.now() - quick < 250, `answered after ${Date.now() - quick} ms`);
+    assert.equal((await call('/bim/rpc/user/current', { auth: governor(), signal: AbortSignal.timeout(50) })).status, 200);
   });
 
   it('extraFields: unknown fields everywhere and projectId as a string, as a newer Immuta', async function () {
@@ -355,8 +354,12 @@ describe('Immuta lab REST API', function () {
       assert.equal((await call('/bim/rpc/user/current', { auth: governor(), server: bearerOnly })).status, 401);
       const token = await tokenFor(governor(), bearerOnly);
       assert.equal((await call('/bim/rpc/user/current', { auth: `Bearer ${token}`, server: bearerOnly })).status, 200);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      assert.equal((await call('/bim/rpc/user/current', { auth: `Bearer ${token}`, server: bearerOnly })).status, 401);
+      // The token expires on the server's clock: it is refused once it has.
+      const deadline = Date.now() + 10_000;
+      while ((await call('/bim/rpc/user/current', { auth: `Bearer ${token}`, server: bearerOnly })).status !== 401) {
+        assert.ok(Date.now() < deadline, 'the token never expired');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
     } finally {
       await Promise.all([rawOnly.close(), bearerOnly.close()]);
     }
@@ -367,9 +370,8 @@ describe('Immuta lab REST API', function () {
     server.delay(30_000);
     const pending = call('/bim/rpc/user/current', { auth: governor(), server });
     while (server.received.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
-    const started = Date.now();
+    // The held answer would keep the socket for 30 s: close() ends it instead, and the call fails.
     await server.close();
-    assert.ok(Date.now() - started < 2000, `close took ${Date.now() - started} ms`);
     await assert.rejects(pending);
     await server.close();
     await assert.rejects(fetch(`${server.url}/bim/rpc/user/current`), { name: 'TypeError' });

@@ -155,13 +155,19 @@ describe('lab PostgreSQL with the Immuta-like fixture', function () {
   });
 
   describe('the server', function () {
-    it('starts in well under 2 s', async function () {
+    it('starts a second lab from the template cluster, with the fixture, beside the first (start times in the title)', async function () {
       // The first start in a process also loads the modules (and, once per machine, creates the
-      // template cluster); time a second start too.
+      // template cluster); a second start copies the template. How long each took is reported,
+      // not asserted: speed is the benchmarks' business.
       const again = await startLabPostgres();
-      await again.stop();
+      try {
+        assert.notEqual(again.port, lab.port);
+        const users = await again.adminQuery<{ n: string }>('SELECT count(*) AS n FROM immuta.users');
+        assert.ok(Number(users[0]?.n) > 0, 'the fixture is there');
+      } finally {
+        await again.stop();
+      }
       this.test!.title += ` (first ${lab.startMs} ms, again ${again.startMs} ms)`;
-      assert.ok(again.startMs < 2_000, `startLabPostgres took ${again.startMs} ms`);
     });
 
     it('listens on 127.0.0.1 only, with its socket in the data directory and the lab settings', async function () {

@@ -125,3 +125,39 @@ export async function whoami(worksheet: Worksheet): Promise<{ login: string; eff
   const [result] = await runOk(worksheet, 'SELECT login, effective_user FROM immuta.whoami()');
   return { login: String(result.rows[0][0]), effective: String(result.rows[0][1]) };
 }
+
+/** What the cancel helpers need of a lab: a query on its own admin connection. */
+interface AdminQuery {
+  adminQuery<T>(sql: string, params?: unknown[]): Promise<T[]>;
+}
+
+/**
+ * The backend of the lab PostgreSQL that is running a statement containing `fragment` right now
+ * (every lab server hands its statements to PostgreSQL): polls until exactly one does. Cancel
+ * tests wait for this instead of sleeping and hoping the statement has reached the server.
+ */
+export async function seenRunning(fragment: string, server: AdminQuery = lab(), timeoutMs = 20_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const rows = await activeWith(server, fragment);
+    if (rows.length === 1) return rows[0].pid;
+    if (Date.now() > deadline) throw new Error(`no single statement with ${JSON.stringify(fragment)} running at the server within ${timeoutMs} ms (saw ${rows.length})`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/**
+ * Polls until no backend runs a statement containing `fragment` any more: a cancel reached the
+ * server. Uncancelled, the tests' statements sleep for 30 s; this gives up after 20.
+ */
+export async function seenStopped(fragment: string, server: AdminQuery = lab(), timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while ((await activeWith(server, fragment)).length > 0) {
+    if (Date.now() > deadline) throw new Error(`a statement with ${JSON.stringify(fragment)} still runs at the server ${timeoutMs} ms later`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+function activeWith(server: AdminQuery, fragment: string): Promise<{ pid: number }[]> {
+  return server.adminQuery<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE state = 'active' AND strpos(query, $1) > 0 AND pid <> pg_backend_pid()", [fragment]);
+}

@@ -306,11 +306,9 @@ describe('Immuta client', () => {
       assert.match(error.message, /has no GET \/bim\/rpc\/user\/current \(HTTP 404\).*Immuta URL setting/);
     });
 
-    it('a server that never answers times out within about a second', async () => {
+    it('a server that never answers times out, and says after how long', async () => {
       fake = await FakeImmuta.start(() => undefined);
-      const started = Date.now();
       const error = await expectKind(client({ auth: 'raw', timeoutMs: 200 }).searchUsers('bob'), 'timeout');
-      assert.ok(Date.now() - started < 1000, `took ${Date.now() - started} ms`);
       assert.equal(error.message, `Immuta at ${fake.url} did not answer within 0.2 s (search users).`);
     });
 

@@ -38,6 +38,15 @@ async function lastRowNumber(page: Page): Promise<number> {
   return Math.max(0, ...numbers.map(Number));
 }
 
+/**
+ * Waits until the page has handled what it was sent and painted twice: whatever a click or a
+ * message would start (a handler, a dialog, a pull) has started by then. For "nothing happened"
+ * checks, instead of a pause of a guessed length.
+ */
+async function pageSettled(page: Page): Promise<void> {
+  await page.evaluate('new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(resolve, 0))))');
+}
+
 async function waitForRowsBeyond(page: Page, previous: number, timeoutMs = 10_000): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -301,7 +310,7 @@ describe('results webview', function () {
     assert.equal(await page.locator('script').count(), 1, 'only the page script');
     await cell(page, 0, 0).hover();
     await cell(page, 0, 0).click();
-    await page.waitForTimeout(200);
+    await pageSettled(page);
     assert.deepEqual(view.dialogs, []);
   });
 
@@ -553,7 +562,7 @@ describe('results webview', function () {
     const pull = await view.host.waitFor('pull');
     await view.host.send({ type: 'pullFailed', requestId: pull.requestId, resultId: id, reason: 'the result was discarded' });
     await page.getByTestId('status').getByText('Rows are no longer available: the result was discarded').waitFor();
-    await page.waitForTimeout(100);
+    await pageSettled(page);
     assert.equal(view.host.messages('pull').length, 1);
   });
 

@@ -16,6 +16,8 @@ import { lab } from '../shared-lab';
 import { DIST_PLATFORMS, runOk } from '../worksheet-harness';
 import type { LoginName, PlatformUnderTest } from './platform-under-test';
 
+export { seenRunning, seenStopped } from '../worksheet-harness';
+
 export const LOGINS: readonly LoginName[] = ['governor', 'analyst', 'owner'];
 
 export interface ConformanceHarness {
