@@ -258,7 +258,7 @@ function main(): void {
       // A stage that fails once the teardown has begun was most likely interrupted by it; what it
       // said is still worth a line (a start that failed on its own is not an interruption).
       if (error instanceof TeardownStarted) return;
-      if (teardown.begun) process.stderr.write(`  (a step that was under way when stopping began failed: ${describe(error)})\n`);
+      if (teardown.begun) process.stderr.write(`  (a step under way was cut short by the stop: ${describe(error)})\n`);
       else shutdown(1, `npm start failed: ${describe(error)}`);
     }
   })();
