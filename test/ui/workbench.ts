@@ -86,9 +86,8 @@ export class Workbench {
     for (let attempt = 1; ; attempt++) {
       await this.focusWorkbench();
       if (attempt > 1) {
-        // F1 went nowhere: a webview kept the keyboard. Clicking the active tab's label hands it
-        // to the workbench (the tab belongs to the workbench, not to the webview inside it).
-        await this.page.locator('.editor-group-container.active .tabs-container .tab.active .label-name').first().click({ timeout: 5000 }).catch(() => undefined);
+        // F1 went nowhere: a webview kept the keyboard.
+        await this.focusSideBarTitle();
       }
       await this.page.keyboard.press('F1');
       const input = this.quickInput();
@@ -133,7 +132,7 @@ export class Workbench {
   async quiet(): Promise<void> {
     await this.closeQuickInput();
     await this.hideNotificationCenter();
-    await this.page.evaluate('document.activeElement && document.activeElement.tagName === "IFRAME" && document.activeElement.blur()');
+    await this.focusSideBarTitle();
   }
 
   /**
@@ -234,13 +233,29 @@ export class Workbench {
    * text scrolled sideways, so neither the line's middle nor its start need be on screen.
    */
   async clickLine(line: Locator): Promise<void> {
-    await line.waitFor({ state: 'visible' });
-    const box = await line.boundingBox();
-    const area = await line.locator('xpath=ancestor::div[contains(concat(" ", @class, " "), " lines-content ")]/..').boundingBox();
-    if (box === null || area === null) throw new Error('the line is not on screen');
-    const left = Math.max(box.x, area.x);
-    const right = Math.min(box.x + box.width, area.x + area.width);
-    await this.page.mouse.click(Math.min(left + 12, (left + right) / 2), box.y + box.height / 2);
+    // CodeLenses and view zones can still be arriving and push the line down after it was
+    // measured: the click counts only once the cursor is on that line (the editor draws its
+    // current-line highlight there), else it is measured and made again.
+    const editor = line.locator('xpath=ancestor::div[contains(concat(" ", @class, " "), " monaco-editor ")][1]');
+    const area = line.locator('xpath=ancestor::div[contains(concat(" ", @class, " "), " lines-content ")]/..');
+    let seen = '';
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      await line.waitFor({ state: 'visible' });
+      const box = await line.boundingBox();
+      const bounds = await area.boundingBox();
+      if (box === null || bounds === null) throw new Error('the line is not on screen');
+      const left = Math.max(box.x, bounds.x);
+      const right = Math.min(box.x + box.width, bounds.x + bounds.width);
+      await this.page.mouse.click(Math.min(left + 12, (left + right) / 2), box.y + box.height / 2);
+      const deadline = Date.now() + 2_000;
+      while (Date.now() < deadline) {
+        const [target, cursor] = await Promise.all([line.boundingBox(), editor.locator('.view-overlays .current-line').first().boundingBox().catch(() => null)]);
+        if (target !== null && cursor !== null && Math.abs(target.y - cursor.y) < 2) return;
+        seen = `line at y=${target?.y}, cursor line at y=${cursor?.y}`;
+        await this.page.waitForTimeout(50);
+      }
+    }
+    throw new Error(`the cursor never landed on the line clicked (${seen})`);
   }
 
   /** Closes an open quick input, pressing Escape until it is gone (up to 5 s). */
@@ -262,5 +277,13 @@ export class Workbench {
     }
     // A focused webview (the results view) keeps F1 and Ctrl+P to itself: hand focus back.
     await this.page.evaluate('document.activeElement && document.activeElement.tagName === "IFRAME" && document.activeElement.blur()');
+  }
+
+  /**
+   * Gives the keyboard to the workbench itself by clicking the side bar's title, which belongs to
+   * no editor and no webview (clicking a results view's tab would hand it to the webview again).
+   */
+  private async focusSideBarTitle(): Promise<void> {
+    await this.page.locator('.part.sidebar .composite.title, .part.sidebar .title').first().click({ timeout: 5000 }).catch(() => undefined);
   }
 }
