@@ -10,7 +10,8 @@
  * is refused with a message saying what to write, never rendered. Pure: no driver, no vscode.
  */
 import type { SqlDialectId } from '../sql/dialects';
-import { isIdentifierPart, lexSql, type SqlToken } from '../sql/lexer';
+import { lexSql, type SqlToken } from '../sql/lexer';
+import { isIdentifierPart } from '../sql/lexical-rules';
 import { PlatformError } from './errors';
 
 export const USER_PLACEHOLDER = '{user}';

@@ -20,7 +20,7 @@
  * or are public, and are kept.
  */
 import type { SqlDialectId } from './dialects';
-import { isIdentifierPart, lexicalOptionsFor, type SqlLexicalOptions } from './lexer';
+import { isIdentifierPart, lexicalOptionsFor, type SqlLexicalOptions } from './lexical-rules';
 import { tokenize, type SqlToken } from './tokens';
 
 /** What replaces the body of a secret literal. */

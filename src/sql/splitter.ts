@@ -32,7 +32,8 @@
  */
 import type { SqlDialectId } from './dialects';
 import { ScannedStatement } from './statement';
-import { lexicalOptionsFor, SqlCursor } from './lexer';
+import { SqlCursor } from './lexer';
+import { lexicalOptionsFor } from './lexical-rules';
 import { describePosition, type SourcePosition, type SourceRange } from './positions';
 
 export type { SourcePosition, SourceRange } from './positions';

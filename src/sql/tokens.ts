@@ -9,7 +9,8 @@
  * together. Nothing here parses SQL and nothing throws on any input.
  */
 import type { SqlDialectId } from './dialects';
-import { isIdentifierPart, lexicalOptionsFor, lexSqlWith, type SqlLexicalOptions, type SqlToken as LexedToken } from './lexer';
+import { lexSqlWith, type SqlToken as LexedToken } from './lexer';
+import { isIdentifierPart, lexicalOptionsFor, type SqlLexicalOptions } from './lexical-rules';
 
 export type SqlTokenKind =
   /** A run of identifier characters: keyword, name, number (`1.5` is `1`, `.`, `5`), `$1`. */
