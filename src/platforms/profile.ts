@@ -1,9 +1,10 @@
 import { PLATFORMS } from './catalog';
-import { impersonationTemplateProblem, type ImpersonationSetting } from './impersonation-template';
+import { impersonationTemplateProblem, USER_PLACEHOLDER, type ImpersonationSetting } from './impersonation-template';
 import type {
   ConnectionProfile,
   DatabricksAuth,
   DatabricksProfile,
+  EffectProbe,
   HttpTls,
   ImpersonationTemplates,
   RedshiftProfile,
@@ -173,11 +174,32 @@ export function parseProfile(raw: unknown, where: string, readFile: (path: strin
   return reader.problems.length > 0 ? { ok: false, problems: reader.problems } : { ok: true, profile };
 }
 
-function base(reader: Reader, where: string, platform: PlatformId): { name: string; impersonation?: ImpersonationTemplates; immutaUser?: string } {
+/**
+ * The connection's effect probe: a statement, and the answer it must give with `{user}` for the
+ * impersonated user (default: exactly the user name).
+ */
+function effectProbe(reader: Reader, raw: Record<string, unknown>, where: string): EffectProbe | undefined {
+  if (Object.keys(raw).length === 0) return undefined;
+  const inner = new Reader(raw, `${where}.effectProbe`);
+  const statement = inner.string('statement');
+  const expect = inner.string('expect', USER_PLACEHOLDER);
+  if (expect !== '' && !expect.includes(USER_PLACEHOLDER)) {
+    inner.problems.push(`${where}.effectProbe.expect must contain ${USER_PLACEHOLDER}, the impersonated user, or the probe could not tell one user from another.`);
+  }
+  reader.problems.push(...inner.problems);
+  return { statement, expect };
+}
+
+function base(
+  reader: Reader,
+  where: string,
+  platform: PlatformId,
+): { name: string; impersonation?: ImpersonationTemplates; effectProbe?: EffectProbe; immutaUser?: string } {
   const name = reader.string('name');
   const impersonation = templates(reader, reader.object('impersonation'), where, platform);
+  const probe = effectProbe(reader, reader.object('effectProbe'), where);
   const immutaUser = reader.optionalString('immutaUser');
-  return { name, ...(impersonation ? { impersonation } : {}), ...optional('immutaUser', immutaUser) };
+  return { name, ...(impersonation ? { impersonation } : {}), ...(probe ? { effectProbe: probe } : {}), ...optional('immutaUser', immutaUser) };
 }
 
 function redshift(reader: Reader, where: string, readFile: (path: string) => string): RedshiftProfile {

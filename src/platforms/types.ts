@@ -12,10 +12,22 @@ export interface ImpersonationTemplates {
   readonly readBack?: string;
 }
 
+/**
+ * A statement whose answer proves whom Immuta runs this session as (for example a one-row view
+ * an administrator protects with a policy that returns the effective Immuta user). It runs
+ * after every apply and on Verify, never per statement; any answer but `expect` refuses runs.
+ */
+export interface EffectProbe {
+  readonly statement: string;
+  /** The first column of the first row it must return, with `{user}` for the impersonated user. */
+  readonly expect: string;
+}
+
 interface ProfileBase {
   /** Unique, user-facing name of the profile. */
   readonly name: string;
   readonly impersonation?: ImpersonationTemplates;
+  readonly effectProbe?: EffectProbe;
   /**
    * The Immuta user this login belongs to, for the IMPERSONATE_USER check and your own
    * project. Unset: the owner of the workspace's Immuta API key.

@@ -2,7 +2,7 @@ import type { CellValue, ColumnInfo, Row } from '../platforms/types';
 import { csvField } from '../worksheets/csv';
 import { platformInfo } from '../platforms/catalog';
 import { redactSecretsFor } from '../sql/secrets';
-import type { ExportFormat, StampView } from './protocol';
+import { ASSURANCE_WORDS, type ExportFormat, type StampView } from './protocol';
 import type { ResultSet } from './result-set';
 
 /** What an export is made of: a result's columns, rows and provenance. */
@@ -57,6 +57,9 @@ export function stampLines(stamp: StampView | null, statement: string | null): s
   if (stamp) {
     lines.push(`platform: ${stamp.platform}`, `profile: ${stamp.profile}`, `login: ${stamp.login}`);
     lines.push(`ran as: ${stamp.ranAs ?? `yourself (${stamp.login})`}`);
+    if (stamp.ranAs !== null && stamp.assurance !== undefined) {
+      lines.push(`impersonation: ${ASSURANCE_WORDS[stamp.assurance]}${stamp.assuranceNote !== undefined ? ` (${stamp.assuranceNote})` : ''}`);
+    }
     lines.push(`immuta project: ${stamp.project === undefined ? 'unknown' : (stamp.project ?? 'none')}`);
     lines.push(`started: ${new Date(stamp.startedAt).toISOString()}`);
     if (stamp.durationMs !== null) lines.push(`duration ms: ${Math.round(stamp.durationMs)}`);

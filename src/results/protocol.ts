@@ -13,6 +13,11 @@ export const PROTOCOL_VERSION = 1;
 /** Epoch milliseconds with sub-millisecond precision (`performance.timeOrigin + now()`). */
 export type Instant = number;
 
+export type AssuranceView = 'applied' | 'read-back' | 'confirmed';
+
+/** How the webview prints a level; the same words as platforms/assurance's ASSURANCE_LABEL (a unit test holds them equal). */
+export const ASSURANCE_WORDS: Readonly<Record<AssuranceView, string>> = { applied: 'applied', 'read-back': 'read back', confirmed: 'confirmed' };
+
 /** Where and as whom a statement ran: shown above every result and written into exports. */
 export interface StampView {
   /** The platform's display name, e.g. "Amazon Redshift". */
@@ -21,6 +26,10 @@ export interface StampView {
   readonly login: string;
   /** The impersonated Immuta user, or null when the statement ran as the login itself. */
   readonly ranAs: string | null;
+  /** When impersonating: applied, read back or confirmed (see platforms/assurance). */
+  readonly assurance?: AssuranceView;
+  /** When impersonating: one sentence on that level and why. */
+  readonly assuranceNote?: string;
   /** The impersonated user's current Immuta project; null: none; undefined: not known. */
   readonly project?: string | null;
   /** Epoch ms. */

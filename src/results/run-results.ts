@@ -135,6 +135,8 @@ export function stampView(stamp: RunStamp, platformName: (platform: RunStamp['pl
     profile: stamp.profileName,
     login: stamp.login,
     ranAs: stamp.ranAs.kind === 'yourself' ? null : stamp.ranAs.user,
+    ...(stamp.ranAs.kind === 'impersonating' ? { assurance: stamp.ranAs.assurance } : {}),
+    ...(stamp.assuranceNote !== undefined ? { assuranceNote: stamp.assuranceNote } : {}),
     // Filled in by the run's projectOf (the Immuta API); unknown without it.
     project: undefined,
     startedAt: stamp.startedAt,

@@ -1,3 +1,4 @@
+import { ASSURANCE_LABEL } from '../platforms/assurance';
 import type { HistoryEntry } from '../worksheets/run-history';
 
 /** What the run history list shows for one entry, as plain data (the picker renders exactly this). */
@@ -17,7 +18,7 @@ const LABEL_MAX = 120;
 const ERROR_MAX = 100;
 
 export function historyItemView(entry: HistoryEntry): HistoryItemView {
-  const description = [entry.ranAs === null ? 'as yourself' : `as ${entry.ranAs}`, entry.outcome];
+  const description = [entry.ranAs === null ? 'as yourself' : `as ${entry.ranAs}${entry.assurance !== undefined ? ` (${ASSURANCE_LABEL[entry.assurance]})` : ''}`, entry.outcome];
   if (entry.rows !== null) description.push(rowWord(entry.rows));
   if (entry.durationMs !== null) description.push(duration(entry.durationMs));
   const detail = [entry.profile, entry.worksheet, new Date(entry.startedAt).toLocaleString()];

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { ASSURANCE_LABEL } from '../platforms/assurance';
 import type { FoundUser, PermissionFact, SearchOutcome } from '../immuta/awareness';
 import type { IdentityState } from '../worksheets/identity';
 
@@ -108,11 +109,11 @@ export function pickIdentity(
     fixed.push({ label: '$(circle-slash) Stop impersonating', description: 'run as yourself again', choice: { action: 'stop' } });
   }
   if (canVerify) {
-    fixed.push({ label: '$(verified) Verify', description: 'ask the server whom this session runs as', choice: { action: 'verify' } });
+    fixed.push({ label: '$(verified) Verify', description: 'read the user back and run the effect probe, where this connection has them', choice: { action: 'verify' } });
   }
   const recentItems: ChoiceItem[] = recent.map((user) => ({
     label: `$(person) ${user}`,
-    description: user === currentUser ? 'current' : undefined,
+    description: user === currentUser ? (current.kind === 'impersonating' ? `current · ${ASSURANCE_LABEL[current.assurance]}` : 'current') : undefined,
     choice: { action: 'impersonate', user },
   }));
   let found: ChoiceItem[] = [];

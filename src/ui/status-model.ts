@@ -1,5 +1,7 @@
 import { platformInfo } from '../platforms/catalog';
+import { ASSURANCE_LABEL, assuranceFacts, assuranceWarns, describeAssurance, type Assurance, type AssuranceFacts } from '../platforms/assurance';
 import { impersonationUnavailable, profileEndpoint, profileLogin } from '../platforms/profile';
+import type { ConnectionProfile } from '../platforms/types';
 import type { PermissionFact, ProjectFact } from '../immuta/awareness';
 import type { WorksheetSnapshot } from '../worksheets/worksheet';
 
@@ -39,6 +41,7 @@ export const COMMANDS = {
   verify: 'immutaWorksheets.verifyImpersonation',
   reconnect: 'immutaWorksheets.reconnect',
   setImmutaApiKey: 'immutaWorksheets.setImmutaApiKey',
+  setEffectProbe: 'immutaWorksheets.setEffectProbe',
   manageTrust: 'workbench.trust.manage',
 } as const;
 
@@ -168,6 +171,25 @@ export function permissionLine(fact: PermissionFact, restricted = false): string
   }
 }
 
+const ASSURANCE_ICON: Readonly<Record<Assurance, string>> = {
+  confirmed: '$(verified-filled)',
+  'read-back': '$(person)',
+  applied: '$(person)',
+};
+
+/** The tooltip's words on how sure the worksheet is; never "verified" below a confirmation or a documented read-back. */
+function assuranceParagraph(level: Assurance, facts: AssuranceFacts | undefined, user: string): string {
+  if (facts === undefined) return `Assurance: **${ASSURANCE_LABEL[level]}**.`;
+  return `Assurance: **${ASSURANCE_LABEL[level]}**. ${escape(describeAssurance(level, facts, user))}`;
+}
+
+/** The sentence a first impersonation on an unconfirmed connection shows once (see the UI's notice). */
+export function unconfirmedNotice(profile: ConnectionProfile): string | undefined {
+  const facts = assuranceFacts(profile);
+  if (facts.setDocumented || facts.probe !== undefined) return undefined;
+  return `Impersonation on "${profile.name}" is applied, not confirmed. ${facts.why}`;
+}
+
 function identityModel(snapshot: WorksheetSnapshot | undefined, now: number, immuta: ImmutaFacts, restricted: boolean): StatusItemModel {
   const links = `[Change…](command:${COMMANDS.impersonate}) · [Stop impersonating](command:${COMMANDS.stopImpersonating}) · [Verify now](command:${COMMANDS.verify})`;
   const state = snapshot?.identity ?? { kind: 'yourself' as const };
@@ -214,23 +236,38 @@ function identityModel(snapshot: WorksheetSnapshot | undefined, now: number, imm
       const lacks = immuta.permission.kind === 'missing';
       const inProject = immuta.project.kind === 'project' ? immuta.project.name : undefined;
       const suffix = lacks ? ' · no IMPERSONATE_USER' : inProject !== undefined ? ` · project ${plain(inProject)}` : '';
+      const facts = snapshot?.profile ? assuranceFacts(snapshot.profile) : undefined;
+      const doubtful = facts !== undefined && assuranceWarns(state.assurance, facts);
+      const warning = lacks || inProject !== undefined || doubtful;
       return {
-        text: `${lacks || inProject !== undefined ? '$(warning)' : '$(person)'} as ${plain(state.user)}${suffix}`,
+        text: `${warning ? '$(warning)' : ASSURANCE_ICON[state.assurance]} as ${plain(state.user)} · ${ASSURANCE_LABEL[state.assurance]}${suffix}`,
         tooltip: [
-          `**Impersonating ${escape(state.user)}**`,
+          `**Impersonating ${escape(state.user)}** · ${ASSURANCE_LABEL[state.assurance]}`,
           `Since ${new Date(state.since).toLocaleTimeString()} (${ago(state.since, now)}), in this worksheet only.`,
-          state.verification === 'read-back'
-            ? 'Verified: the server reported this user back.'
-            : 'Not verifiable on this platform: the worksheet applied it on this session itself and re-applies it on every new connection.',
+          assuranceParagraph(state.assurance, facts, state.user),
+          ...(facts !== undefined && facts.probe === undefined ? [`[Add an effect probe…](command:${COMMANDS.setEffectProbe})`] : []),
           projectLine(immuta.project, state.user, restricted),
           permissionLine(immuta.permission, restricted),
           links,
         ].join('\n\n'),
-        warning: lacks || inProject !== undefined,
+        warning,
         command: COMMANDS.impersonate,
       };
     }
     case 'unknown':
+      if (state.cause === 'probe' && typeof state.intendedUser === 'string') {
+        return {
+          text: `$(error) ${plain(state.intendedUser)} not confirmed`,
+          tooltip: [
+            `**Impersonation of ${escape(state.intendedUser)} is not confirmed: nothing runs in this worksheet**`,
+            `${escape(state.reason)}.`,
+            'The session holds the setting, but the connection\u2019s effect probe says Immuta does not apply it, so a statement would not run as this user. Check that the connection sets the variable or key your Immuta integration reads, and that the probe is right; then verify or choose the user again.',
+            `${links} · [Edit the effect probe…](command:${COMMANDS.setEffectProbe})`,
+          ].join('\n\n'),
+          warning: true,
+          command: COMMANDS.impersonate,
+        };
+      }
       return {
         text: '$(warning) identity unknown',
         tooltip: [

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { assuranceFacts, describeAssurance } from '../platforms/assurance';
 import { impersonationUnavailable, profileEndpoint, profileLogin } from '../platforms/profile';
 import type { Logger } from '../common/logger';
 import { platformInfo } from '../platforms/catalog';
@@ -189,19 +190,36 @@ export class WorksheetCommands {
   private async verifyWorksheet(worksheet: Worksheet): Promise<void> {
     const result = await this.withProgress('Verifying impersonation…', () => worksheet.verify());
     const who = (user: string | null) => (user === null ? 'yourself' : user);
+    const facts = worksheet.profile ? assuranceFacts(worksheet.profile) : undefined;
     switch (result.kind) {
-      case 'verified':
-        void vscode.window.showInformationMessage(`Verified: the server runs this worksheet as ${who(result.user)}.`);
+      case 'impersonating':
+        if (result.assurance === 'confirmed') {
+          void vscode.window.showInformationMessage(`Confirmed: the connection\u2019s effect probe answered as ${result.user}.`);
+        } else if (facts !== undefined) {
+          void vscode.window.showInformationMessage(describeAssurance(result.assurance, facts, result.user), 'Add an Effect Probe…').then((choice) => {
+            if (choice) void vscode.commands.executeCommand(COMMANDS.setEffectProbe);
+          });
+        }
         break;
-      case 'not-available':
+      case 'yourself':
         void vscode.window.showInformationMessage(
-          `${platformInfo(worksheet.profile?.platform ?? 'redshift').displayName} cannot report the impersonated user back. The worksheet applied ${who(result.user)} on this session itself and re-applies it on every new connection.`,
+          result.readBack
+            ? 'Running as yourself: the server reports no impersonation on this session.'
+            : `Running as yourself. ${platformInfo(worksheet.profile?.platform ?? 'redshift').displayName} cannot report impersonation back; this worksheet has set none on this session.`,
         );
         break;
       case 'mismatch':
         void vscode.window.showWarningMessage(
           `The server runs this worksheet as ${who(result.actual)}, not ${who(result.expected)}. Nothing will run until you choose whom to run as.`,
         );
+        break;
+      case 'probe-disagrees':
+        void vscode.window.showErrorMessage(
+          `Impersonation of ${result.user} is not confirmed: the effect probe answered ${result.answer}, but ${JSON.stringify(result.expected)} was expected. Nothing runs in this worksheet until you fix the connection or the probe and verify again.`,
+        );
+        break;
+      case 'cannot-tell':
+        void vscode.window.showWarningMessage('Whom this worksheet runs as is not known, and this platform cannot read it back. Choose a user to impersonate, or stop impersonating.');
         break;
     }
   }

@@ -1,6 +1,7 @@
-import type { StampView } from '../results/protocol';
+import { ASSURANCE_WORDS, type StampView } from '../results/protocol';
 import { h, type Child } from './dom';
 import { formatDuration, formatRows, formatStarted } from './format';
+
 
 /**
  * Where and as whom the statement ran. Impersonation is the most important fact on the line,
@@ -15,7 +16,13 @@ export function renderStamp(stamp: StampView | null): HTMLElement {
   const who =
     stamp.ranAs === null
       ? h('span', { className: 'stamp-as yourself', testId: 'stamp-as', text: `as yourself (${stamp.login})` })
-      : h('span', { className: 'stamp-as impersonating', testId: 'stamp-as', text: `as ${stamp.ranAs}`, title: `Ran as the Immuta user ${stamp.ranAs}, impersonated by ${stamp.login}` });
+      : h('span', {
+          className: `stamp-as impersonating${stamp.assurance !== undefined ? ` assurance-${stamp.assurance}` : ''}`,
+          testId: 'stamp-as',
+          text: `as ${stamp.ranAs}${stamp.assurance !== undefined ? ` · ${ASSURANCE_WORDS[stamp.assurance]}` : ''}`,
+          title: [`Ran as the Immuta user ${stamp.ranAs}, impersonated by ${stamp.login}.`, stamp.assuranceNote].filter((part) => part !== undefined).join(' '),
+          attrs: stamp.assurance !== undefined ? { 'data-assurance': stamp.assurance } : {},
+        });
   const items: Child[] = [
     item(stamp.platform, 'platform'),
     item(stamp.profile, 'profile'),

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Emitter, type Disposable, type Event } from '../common/events';
 import { csvDocument, type CsvValue } from './csv';
 import { JsonlLog, type JsonlLoadReport, type JsonlLogOperation } from './jsonl-log';
+import type { Assurance } from './identity';
 import type { AuditAction, AuditEntry } from './worksheet';
 
 /** An audit entry as persisted: the worksheet's entry plus a stable id. */
@@ -17,12 +18,13 @@ export interface AuditLogFileOptions {
 }
 
 /** The columns of both exports, in order. */
-export const AUDIT_EXPORT_COLUMNS = ['id', 'time', 'at', 'worksheetId', 'profileName', 'platform', 'action', 'user', 'outcome', 'detail'] as const;
+export const AUDIT_EXPORT_COLUMNS = ['id', 'time', 'at', 'worksheetId', 'profileName', 'platform', 'action', 'user', 'outcome', 'assurance', 'detail'] as const;
 
 /** One exported entry: every column present, absent values as null. */
 export type AuditExportRow = { readonly [K in (typeof AUDIT_EXPORT_COLUMNS)[number]]: K extends 'at' ? number : string | null };
 
 const DEFAULT_MAX_ENTRIES = 20000;
+const LEVELS: readonly string[] = ['applied', 'read-back', 'confirmed'] satisfies readonly Assurance[];
 const ACTIONS: readonly string[] = ['apply', 'clear', 'verify', 'reapply', 'connection-lost', 'refused'] satisfies readonly AuditAction[];
 
 /** Every impersonation change, check and refusal of every worksheet, persisted in a capped JSON-lines file. */
@@ -57,6 +59,7 @@ export class AuditLog implements Disposable {
       action: entry.action,
       user: entry.user,
       outcome: entry.outcome,
+      ...(entry.assurance !== undefined ? { assurance: entry.assurance } : {}),
       ...(entry.detail !== undefined ? { detail: entry.detail } : {}),
     };
     this.log.append(record);
@@ -111,6 +114,7 @@ function exportRow(entry: AuditRecord): AuditExportRow {
     action: entry.action,
     user: entry.user,
     outcome: entry.outcome,
+    assurance: entry.assurance ?? null,
     detail: entry.detail ?? null,
   };
 }
@@ -132,6 +136,7 @@ export function decodeAuditRecord(value: unknown): AuditRecord | undefined {
     ACTIONS.includes(v.action) &&
     (v.user === null || typeof v.user === 'string') &&
     (v.outcome === 'ok' || v.outcome === 'failed') &&
+    (v.assurance === undefined || (typeof v.assurance === 'string' && LEVELS.includes(v.assurance))) &&
     (v.detail === undefined || typeof v.detail === 'string');
   if (!ok) {
     return undefined;

@@ -4,6 +4,8 @@ export type WorksheetErrorKind =
   | 'impersonation-not-established'
   /** The worksheet cannot vouch for its identity: runs are refused until the user decides. */
   | 'identity-unknown'
+  /** The connection's effect probe did not answer as the impersonated user: runs are refused. */
+  | 'probe-disagrees'
   /** Impersonation cannot change inside an open transaction (a ROLLBACK could undo it silently). */
   | 'in-transaction'
   /** The user name was refused before anything was sent. */

@@ -1,6 +1,8 @@
 import type { Logger } from '../common/logger';
 import { PlatformError } from '../platforms/errors';
+import { assuranceFacts, type Assurance } from '../platforms/assurance';
 import type { ConnectionProfile, ConnectionSecret, PlatformDriver, PlatformSession } from '../platforms/types';
+import { describeProbeAnswer, probeAgrees, runEffectProbe } from './effect-probe';
 import { WorksheetError } from './errors';
 import type { ApplyReason, IdentityState, RanAs } from './identity';
 import { SessionSlot, type ConnectionStatus } from './session-slot';
@@ -8,9 +10,16 @@ import { SessionSlot, type ConnectionStatus } from './session-slot';
 export type AuditAction = 'apply' | 'clear' | 'verify' | 'reapply' | 'connection-lost' | 'refused';
 
 export type VerifyResult =
-  | { readonly kind: 'verified'; readonly user: string | null }
-  | { readonly kind: 'not-available'; readonly user: string | null }
-  | { readonly kind: 'mismatch'; readonly expected: string | null; readonly actual: string | null };
+  /** Impersonating `user`, as sure as `assurance` says. */
+  | { readonly kind: 'impersonating'; readonly user: string; readonly assurance: Assurance }
+  /** Running as yourself; `readBack`: the server confirmed no impersonation is set. */
+  | { readonly kind: 'yourself'; readonly readBack: boolean }
+  /** The server's read-back contradicts the worksheet: runs are refused. */
+  | { readonly kind: 'mismatch'; readonly expected: string | null; readonly actual: string | null }
+  /** The effect probe answered as someone else: runs are refused. */
+  | { readonly kind: 'probe-disagrees'; readonly user: string; readonly expected: string; readonly answer: string }
+  /** The worksheet does not know whom it runs as and the platform cannot read it back. */
+  | { readonly kind: 'cannot-tell' };
 
 /** What the identity keeper needs from its worksheet. */
 export interface KeeperHost {
@@ -21,7 +30,7 @@ export interface KeeperHost {
   profile(): ConnectionProfile;
   driver(): Promise<PlatformDriver>;
   secret(profile: ConnectionProfile): Promise<ConnectionSecret>;
-  audit(action: AuditAction, user: string | null, outcome: 'ok' | 'failed', detail?: string): void;
+  audit(action: AuditAction, user: string | null, outcome: 'ok' | 'failed', detail?: string, assurance?: Assurance): void;
   changed(): void;
 }
 
@@ -116,31 +125,61 @@ export class IdentityKeeper {
     this.host.audit('clear', null, 'ok', check === 'read-back' ? 'verified by read-back' : undefined);
   }
 
+  /** Reads back and, for an impersonated user, runs the effect probe: the Verify command. */
   async verifyNow(): Promise<VerifyResult> {
     const session = this.liveSession() ?? (await this.readySession());
     const expected = this.intendedUser();
     const readBack = session.impersonation.readBack;
-    if (!readBack) {
-      this.host.audit('verify', expected ?? null, 'ok', 'read-back not available on this platform');
-      return { kind: 'not-available', user: expected ?? null };
+    if (expected === undefined && !readBack) {
+      this.host.audit('verify', null, 'failed', 'the identity is unknown and this platform cannot read it back');
+      return { kind: 'cannot-tell' };
     }
-    const actual = await readBack();
-    if (expected !== undefined && sameUser(actual, expected)) {
-      this.held = { session, user: expected };
-      if (this.identityValue.kind === 'unknown') {
-        this.setIdentity(expected === null ? { kind: 'yourself' } : { kind: 'impersonating', user: expected, since: this.host.now(), verification: 'read-back' });
+    if (readBack) {
+      let actual: string | null;
+      try {
+        actual = await readBack();
+      } catch (error) {
+        await this.failClosed(expected, `reading impersonation back failed: ${describe(error)}`);
+        this.host.audit('verify', expected ?? null, 'failed', describe(error));
+        throw new WorksheetError('impersonation-not-established', `Could not read impersonation back: ${describe(error)}`, { cause: error });
       }
-      this.host.audit('verify', expected, 'ok');
-      return { kind: 'verified', user: expected };
+      if (expected === undefined || !sameUser(actual, expected)) {
+        this.held = { session, user: actual };
+        this.setIdentity({
+          kind: 'unknown',
+          reason: `the server reports ${label(actual)} but the worksheet expected ${label(expected ?? null)}`,
+          ...(expected !== undefined ? { intendedUser: expected } : {}),
+        });
+        this.host.audit('verify', expected ?? null, 'failed', `server reports ${label(actual)}`);
+        return { kind: 'mismatch', expected: expected ?? null, actual };
+      }
     }
-    this.held = { session, user: actual };
-    this.setIdentity({
-      kind: 'unknown',
-      reason: `the server reports ${label(actual)} but the worksheet expected ${label(expected ?? null)}`,
-      ...(expected !== undefined ? { intendedUser: expected } : {}),
-    });
-    this.host.audit('verify', expected ?? null, 'failed', `server reports ${label(actual)}`);
-    return { kind: 'mismatch', expected: expected ?? null, actual };
+    if (expected === null) {
+      this.held = { session, user: null };
+      if (this.identityValue.kind === 'unknown') this.setIdentity({ kind: 'yourself' });
+      this.host.audit('verify', null, 'ok', readBack ? 'the server reports no impersonation' : 'read-back not available on this platform');
+      return { kind: 'yourself', readBack: readBack !== undefined };
+    }
+    const user = expected as string;
+    let assurance: Assurance;
+    try {
+      assurance = await this.probeOrFail(session, user, readBack !== undefined);
+    } catch (error) {
+      this.host.audit('verify', user, 'failed', describe(error));
+      if (error instanceof WorksheetError && error.kind === 'probe-disagrees') {
+        const mismatch = error.cause as ProbeMismatch;
+        return { kind: 'probe-disagrees', user, expected: mismatch.expected, answer: mismatch.answer };
+      }
+      throw error;
+    }
+    this.held = { session, user };
+    const previous = this.identityValue;
+    if (previous.kind !== 'impersonating' || previous.user !== user || previous.assurance !== assurance) {
+      const since = previous.kind === 'impersonating' && previous.user === user ? previous.since : this.host.now();
+      this.setIdentity({ kind: 'impersonating', user, since, assurance });
+    }
+    this.host.audit('verify', user, 'ok', assuranceDetail(assurance), assurance);
+    return { kind: 'impersonating', user, assurance };
   }
 
   // ---- the fail-closed core -----------------------------------------------------------------
@@ -199,16 +238,50 @@ export class IdentityKeeper {
         { cause: error },
       );
     }
-    let verification: 'read-back' | 'not-available';
+    let assurance: Assurance;
     try {
-      verification = await this.readBackOrFail(session, user);
+      const readBack = await this.readBackOrFail(session, user);
+      assurance = await this.probeOrFail(session, user, readBack === 'read-back');
     } catch (error) {
       this.host.audit(action, user, 'failed', describe(error));
       throw error;
     }
     this.held = { session, user };
-    this.setIdentity({ kind: 'impersonating', user, since, verification });
-    this.host.audit(action, user, 'ok', verification === 'read-back' ? 'verified by read-back' : 'read-back not available');
+    this.setIdentity({ kind: 'impersonating', user, since, assurance });
+    this.host.audit(action, user, 'ok', assuranceDetail(assurance), assurance);
+  }
+
+  /**
+   * The level a session that read `user` back (or could not) has reached, after the connection's
+   * effect probe when it has one. A probe answering anything else leaves the session marked
+   * unknown (runs refused, both answers in the reason) and throws `probe-disagrees`.
+   */
+  private async probeOrFail(session: PlatformSession, user: string, readBackMatched: boolean): Promise<Assurance> {
+    const facts = assuranceFacts(this.host.profile());
+    const level: Assurance = readBackMatched && facts.readBackDocumented ? 'read-back' : 'applied';
+    if (facts.probe === undefined) {
+      return level;
+    }
+    const answer = await runEffectProbe(session, facts.probe, user);
+    if (probeAgrees(answer)) {
+      return 'confirmed';
+    }
+    const said = describeProbeAnswer(answer);
+    // The session holds the setting; it just does not take effect. Keep it, refuse to run on it.
+    this.held = { session, user };
+    this.setIdentity({
+      kind: 'unknown',
+      reason: `the effect probe answered ${said} where ${JSON.stringify(answer.expected)} was expected`,
+      intendedUser: user,
+      cause: 'probe',
+    });
+    const mismatch: ProbeMismatch = { expected: answer.expected, answer: said };
+    throw new WorksheetError(
+      'probe-disagrees',
+      `Nothing was run: impersonation of ${user} is not confirmed. The connection\u2019s effect probe answered ${said}, but ${JSON.stringify(answer.expected)} was expected, so statements would not run as ${user}. ` +
+        'Check the impersonation statement this connection uses (Immuta may read another variable or key) and the probe, then Verify or choose the user again.',
+      { cause: mismatch },
+    );
   }
 
   /** Reads back after a change; on a contradiction the identity becomes unknown and this throws. */
@@ -361,13 +434,30 @@ export class IdentityKeeper {
       return { kind: 'yourself' };
     }
     if (state.kind === 'impersonating') {
-      return { kind: 'impersonating', user: state.user, verification: state.verification };
+      return { kind: 'impersonating', user: state.user, assurance: state.assurance };
     }
     throw new WorksheetError('identity-unknown', `Nothing was run: the identity is ${state.kind}.`);
   }
   setIdentity(state: IdentityState): void {
     this.identityValue = state;
     this.host.changed();
+  }
+}
+
+/** What a probe said and what it should have, in words: the cause of a `probe-disagrees` error. */
+export interface ProbeMismatch {
+  readonly expected: string;
+  readonly answer: string;
+}
+
+function assuranceDetail(assurance: Assurance): string {
+  switch (assurance) {
+    case 'confirmed':
+      return 'confirmed by the effect probe';
+    case 'read-back':
+      return 'read back from where Immuta reads it';
+    case 'applied':
+      return 'applied; not read back from where Immuta reads it, not confirmed by a probe';
   }
 }
 

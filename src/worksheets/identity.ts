@@ -5,14 +5,13 @@
  *        ▲               │ fails (server rejected: previous state kept)        │
  *        └───────────────┴──── unknown (cannot be trusted: runs are refused) ◀─┘
  *
- * `unknown` is entered when the server contradicts us on read-back, when re-applying on a
- * new connection fails, or when the connection dies half-way through a change.
+ * `unknown` is entered when the server contradicts us on read-back, when the connection's effect
+ * probe answers anything but the impersonated user, when re-applying on a new connection fails,
+ * or when the connection dies half-way through a change.
  */
-export type Verification =
-  /** The platform read the user back and it matched. */
-  | 'read-back'
-  /** The platform offers no read-back; the worksheet applied it on this session itself. */
-  | 'not-available';
+import type { Assurance } from '../platforms/assurance';
+
+export type { Assurance } from '../platforms/assurance';
 
 export type ApplyReason = 'requested' | 'reconnect' | 'after-reset';
 
@@ -24,7 +23,8 @@ export type IdentityState =
       readonly user: string;
       /** Epoch ms when the user was first chosen (kept across reconnects). */
       readonly since: number;
-      readonly verification: Verification;
+      /** How much the worksheet knows the session runs as `user` (see platforms/assurance). */
+      readonly assurance: Assurance;
     }
   | { readonly kind: 'clearing'; readonly user: string }
   | {
@@ -35,12 +35,14 @@ export type IdentityState =
        * A new session that establishes this intent resolves the unknown state.
        */
       readonly intendedUser?: string | null;
+      /** 'probe': the effect probe answered as someone else (the reason quotes both answers). */
+      readonly cause?: 'probe';
     };
 
 /** Whom a statement ran as, stamped on every result. */
 export type RanAs =
   | { readonly kind: 'yourself' }
-  | { readonly kind: 'impersonating'; readonly user: string; readonly verification: Verification };
+  | { readonly kind: 'impersonating'; readonly user: string; readonly assurance: Assurance };
 
 export function describeIdentity(state: IdentityState): string {
   switch (state.kind) {

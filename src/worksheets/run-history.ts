@@ -3,6 +3,7 @@ import { Emitter, type Disposable, type Event } from '../common/events';
 import { sqlDialectOf } from '../platforms/catalog';
 import { redactSecretsFor, scrubSecrets } from '../sql/secrets';
 import { JsonlLog, type JsonlLoadReport, type JsonlLogOperation } from './jsonl-log';
+import type { Assurance } from './identity';
 import type { StatementOutcome } from './run-types';
 
 export type HistoryOutcome = 'succeeded' | 'failed' | 'cancelled';
@@ -19,6 +20,8 @@ export interface HistoryEntry {
   readonly login: string;
   /** The impersonated user; null = the login itself. */
   readonly ranAs: string | null;
+  /** How sure the worksheet was that it ran as `ranAs` (impersonated runs only; absent in older entries). */
+  readonly assurance?: Assurance;
   /** Null when the statement was not retained. Secrets in it are redacted (`PASSWORD '***'`). */
   readonly statement: string | null;
   /** Epoch ms. */
@@ -107,6 +110,7 @@ export class RunHistory implements Disposable {
       platform: input.platform,
       login: input.login,
       ranAs: input.ranAs,
+      ...(input.ranAs !== null && input.assurance !== undefined ? { assurance: input.assurance } : {}),
       statement: this.retainedStatement(input, text.statement),
       startedAt: input.startedAt,
       durationMs: input.durationMs,
@@ -208,6 +212,7 @@ export function historyEntryFor(context: HistoryContext, statement: string, outc
     platform: stamp?.platform ?? context.platform,
     login: stamp?.login ?? context.login,
     ranAs: stamp ? (stamp.ranAs.kind === 'impersonating' ? stamp.ranAs.user : null) : context.ranAs,
+    ...(stamp?.ranAs.kind === 'impersonating' ? { assurance: stamp.ranAs.assurance } : {}),
     statement,
     startedAt: stamp?.startedAt ?? context.startedAt,
   };
@@ -235,6 +240,7 @@ export function decodeHistoryEntry(value: unknown): HistoryEntry | undefined {
     typeof v.platform === 'string' &&
     typeof v.login === 'string' &&
     (v.ranAs === null || typeof v.ranAs === 'string') &&
+    (v.assurance === undefined || v.assurance === 'applied' || v.assurance === 'read-back' || v.assurance === 'confirmed') &&
     (v.statement === null || typeof v.statement === 'string') &&
     isFiniteNumber(v.startedAt) &&
     (v.durationMs === null || isFiniteNumber(v.durationMs)) &&

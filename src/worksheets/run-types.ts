@@ -14,6 +14,8 @@ export interface RunStamp {
   readonly login: string;
   readonly sessionId: string;
   readonly ranAs: RanAs;
+  /** When impersonating: one sentence on how sure the worksheet is, and why (see platforms/assurance). */
+  readonly assuranceNote?: string;
   /** Epoch ms. */
   readonly startedAt: number;
 }

@@ -1,5 +1,6 @@
 import { Emitter, type Event } from '../common/events';
 import type { Logger } from '../common/logger';
+import { assuranceFacts, describeAssurance } from '../platforms/assurance';
 import { isPlatformError, PlatformError } from '../platforms/errors';
 import type {
   ConnectionProfile,
@@ -11,7 +12,7 @@ import type {
   ResultSink,
 } from '../platforms/types';
 import { WorksheetError, isWorksheetError } from './errors';
-import type { IdentityState, RanAs } from './identity';
+import type { Assurance, IdentityState, RanAs } from './identity';
 import type { RunHandle, RunObserver, RunStamp, StatementInput, StatementOutcome } from './run-types';
 import { IdentityKeeper, describe, type AuditAction, type VerifyResult } from './identity-keeper';
 import { notSentAfterFailedReconnect, withNextStep } from './lost-session';
@@ -53,6 +54,8 @@ export interface AuditEntry {
   readonly action: AuditAction;
   readonly user: string | null;
   readonly outcome: 'ok' | 'failed';
+  /** How sure the worksheet is of an impersonation it applied or checked (absent: not one). */
+  readonly assurance?: Assurance;
   readonly detail?: string;
 }
 
@@ -93,7 +96,7 @@ export class Worksheet {
       profile: () => this.requireProfile(),
       driver: () => this.driver(),
       secret: (bound) => services.getSecret(bound),
-      audit: (action, user, outcome, detail) => this.audit(action, user, outcome, detail),
+      audit: (action, user, outcome, detail, assurance) => this.audit(action, user, outcome, detail, assurance),
       changed: () => this.emitChange(),
     });
   }
@@ -398,7 +401,16 @@ export class Worksheet {
 
   private stampFor(session: PlatformSession, ranAs: RanAs): RunStamp {
     const profile = this.requireProfile();
-    return { platform: profile.platform, profileName: profile.name, login: session.login, sessionId: session.id, ranAs, startedAt: this.now() };
+    const note = ranAs.kind === 'impersonating' ? describeAssurance(ranAs.assurance, assuranceFacts(profile), ranAs.user) : undefined;
+    return {
+      platform: profile.platform,
+      profileName: profile.name,
+      login: session.login,
+      sessionId: session.id,
+      ranAs,
+      ...(note !== undefined ? { assuranceNote: note } : {}),
+      startedAt: this.now(),
+    };
   }
 
 
@@ -407,7 +419,7 @@ export class Worksheet {
     this.changeEmitter.fire(this.snapshot());
   }
 
-  private audit(action: AuditAction, user: string | null, outcome: 'ok' | 'failed', detail?: string): void {
+  private audit(action: AuditAction, user: string | null, outcome: 'ok' | 'failed', detail?: string, assurance?: Assurance): void {
     this.auditEmitter.fire({
       at: this.now(),
       worksheetId: this.id,
@@ -416,6 +428,7 @@ export class Worksheet {
       action,
       user,
       outcome,
+      ...(assurance !== undefined ? { assurance } : {}),
       ...(detail !== undefined ? { detail } : {}),
     });
   }

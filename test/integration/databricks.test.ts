@@ -190,7 +190,7 @@ describe('Databricks Spark worksheets through @databricks/sql and the lab\u2019s
       const worksheet = harness.registry.create(databricksProfile(server, 'governor'));
       assert.deepEqual(await regionsSeen(worksheet), ['APAC', 'EU', 'US']);
       await worksheet.impersonate(BOB);
-      assert.deepEqual(worksheet.identity.kind === 'impersonating' && [worksheet.identity.user, worksheet.identity.verification], [BOB, 'read-back']);
+      assert.deepEqual(worksheet.identity.kind === 'impersonating' && [worksheet.identity.user, worksheet.identity.assurance], [BOB, 'applied']);
       assert.deepEqual(await regionsSeen(worksheet), ['EU']);
       assert.deepEqual(await whoami(worksheet), { login: 'governor', effective: BOB });
       assert.deepEqual(await worksheet.verify(), { kind: 'verified', user: BOB });

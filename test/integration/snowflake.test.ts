@@ -171,7 +171,7 @@ describe('Snowflake worksheets through snowflake-sdk and the lab\u2019s Snowflak
       const worksheet = harness.registry.create(snowflakeProfile(server, 'governor', { role: 'SYSADMIN' }));
       assert.deepEqual(await regionsSeen(worksheet), ['APAC', 'EU', 'US']);
       await worksheet.impersonate(BOB);
-      assert.deepEqual(worksheet.identity, { kind: 'impersonating', user: BOB, since: (worksheet.identity as { since: number }).since, verification: 'read-back' });
+      assert.deepEqual(worksheet.identity, { kind: 'impersonating', user: BOB, since: (worksheet.identity as { since: number }).since, assurance: 'applied' });
       assert.deepEqual(await regionsSeen(worksheet), ['EU']);
       assert.deepEqual(await whoami(worksheet), { login: 'governor', effective: BOB });
       assert.deepEqual(await worksheet.verify(), { kind: 'verified', user: BOB });

@@ -241,7 +241,7 @@ describe('Azure Synapse worksheets through mssql/tedious and the lab\u2019s TDS 
       const worksheet = harness.registry.create(synapseProfile(server, 'governor', { userMap: BOB_MAP }));
       assert.deepEqual(await regionsSeen(worksheet), ['APAC', 'EU', 'US']);
       await worksheet.impersonate(BOB);
-      assert.equal(worksheet.identity.kind === 'impersonating' && worksheet.identity.verification, 'read-back');
+      assert.equal(worksheet.identity.kind === 'impersonating' && worksheet.identity.assurance, 'read-back');
       assert.deepEqual(await regionsSeen(worksheet), ['EU']);
       assert.deepEqual(await whoami(worksheet), { login: 'governor', effective: BOB });
       assert.deepEqual(await worksheet.verify(), { kind: 'verified', user: BOB });

@@ -161,7 +161,7 @@ describe('Starburst (Trino) worksheets on the Trino lab', function () {
       assert.deepEqual(await regionsSeen(worksheet), ['APAC', 'EU', 'US']);
       assert.equal(lastStatement().headers['x-trino-session'], undefined);
       await worksheet.impersonate(BOB);
-      assert.deepEqual(worksheet.identity.kind === 'impersonating' && worksheet.identity.verification, 'read-back');
+      assert.deepEqual(worksheet.identity.kind === 'impersonating' && worksheet.identity.assurance, 'read-back');
       assert.deepEqual(await regionsSeen(worksheet), ['EU']);
       assert.deepEqual(await whoami(worksheet), { login: 'governor', effective: BOB });
       assert.deepEqual(sessionOf(lastStatement()), { [PROPERTY]: BOB });
@@ -263,7 +263,7 @@ describe('Starburst (Trino) worksheets on the Trino lab', function () {
     it('sends the target as X-Trino-User while authenticating as the login', async () => {
       const worksheet = native();
       await worksheet.impersonate(BOB);
-      assert.deepEqual(worksheet.identity.kind === 'impersonating' && worksheet.identity.verification, 'read-back');
+      assert.deepEqual(worksheet.identity.kind === 'impersonating' && worksheet.identity.assurance, 'read-back');
       assert.deepEqual(await regionsSeen(worksheet), ['EU']);
       assert.deepEqual(await whoami(worksheet), { login: 'governor', effective: BOB });
       const request = lastStatement();

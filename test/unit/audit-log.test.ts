@@ -15,7 +15,8 @@ function auditEntry(overrides: Partial<AuditEntry> = {}): AuditEntry {
     action: 'apply',
     user: 'bob',
     outcome: 'ok',
-    detail: 'verified by read-back',
+    assurance: 'read-back',
+    detail: 'read back from where Immuta reads it',
     ...overrides,
   };
 }
@@ -121,13 +122,13 @@ describe('AuditLog', () => {
     it('writes a header and one CRLF-terminated row per entry, oldest first', () => {
       const log = open();
       const first = log.record(auditEntry({ at: Date.UTC(2024, 0, 2, 3, 4, 5) }));
-      log.record(auditEntry({ action: 'clear', user: null, profileName: undefined, platform: undefined, detail: undefined }));
+      log.record(auditEntry({ action: 'clear', user: null, profileName: undefined, platform: undefined, assurance: undefined, detail: undefined }));
       const csv = log.toCsv();
       assert.ok(csv.endsWith('\r\n'));
       const rows = parseCsv(csv);
       assert.deepEqual(rows[0], [...AUDIT_EXPORT_COLUMNS]);
-      assert.deepEqual(rows[1], [first.id, '2024-01-02T03:04:05.000Z', String(first.at), 'ws-1', 'Redshift prod', 'redshift', 'apply', 'bob', 'ok', 'verified by read-back']);
-      assert.deepEqual(rows[2].slice(3), ['ws-1', '', '', 'clear', '', 'ok', '']);
+      assert.deepEqual(rows[1], [first.id, '2024-01-02T03:04:05.000Z', String(first.at), 'ws-1', 'Redshift prod', 'redshift', 'apply', 'bob', 'ok', 'read-back', 'read back from where Immuta reads it']);
+      assert.deepEqual(rows[2].slice(3), ['ws-1', '', '', 'clear', '', 'ok', '', '']);
       assert.equal(rows.length, 3);
     });
 
@@ -139,7 +140,7 @@ describe('AuditLog', () => {
       assert.ok(csv.includes('"server said ""no"", twice\r\nthen stopped"'));
       const rows = parseCsv(csv);
       assert.equal(rows[1][4], 'a,b');
-      assert.equal(rows[1][9], 'server said "no", twice\r\nthen stopped');
+      assert.equal(rows[1][10], 'server said "no", twice\r\nthen stopped');
     });
 
     it('neutralises formula injection in every text field', () => {
@@ -147,7 +148,7 @@ describe('AuditLog', () => {
       log.record(auditEntry({ user: '=HYPERLINK("http://127.0.0.1/x","click")', detail: '@SUM(A1)', profileName: '+cmd', worksheetId: '-2+3' }));
       const rows = parseCsv(log.toCsv());
       assert.equal(rows[1][7], `'=HYPERLINK("http://127.0.0.1/x","click")`);
-      assert.equal(rows[1][9], "'@SUM(A1)");
+      assert.equal(rows[1][10], "'@SUM(A1)");
       assert.equal(rows[1][4], "'+cmd");
       assert.equal(rows[1][3], "'-2+3");
     });
@@ -180,7 +181,8 @@ describe('AuditLog', () => {
         action: 'apply',
         user: 'bob',
         outcome: 'ok',
-        detail: 'verified by read-back',
+        assurance: 'read-back',
+        detail: 'read back from where Immuta reads it',
       });
       assert.equal(parsed[1].id, second.id);
       assert.equal(parsed[1].user, null);

@@ -136,7 +136,7 @@ describe('WorksheetRegistry', () => {
     await assert.rejects(a.impersonate('carol'));
     fake.session(a.snapshot().sessionId ?? '').kill();
 
-    assert.deepEqual(b.identity, { kind: 'impersonating', user: 'bob', since: (b.identity as { since: number }).since, verification: 'read-back' });
+    assert.deepEqual(b.identity, { kind: 'impersonating', user: 'bob', since: (b.identity as { since: number }).since, assurance: 'applied' });
     const [outcome] = await run(b, 'SELECT 1');
     assert.equal(ranAs(outcome), 'bob');
     assert.deepEqual(fake.trace(sessionB), ['open', 'apply bob', 'run SELECT 1 as bob'], 'no re-apply, no clear on the other session');

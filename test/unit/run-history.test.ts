@@ -308,7 +308,7 @@ describe('historyEntryFor', () => {
     profileName: 'Redshift stamped',
     login: 'analyst2',
     sessionId: '4711',
-    ranAs: { kind: 'impersonating', user: 'carol', verification: 'read-back' },
+    ranAs: { kind: 'impersonating', user: 'carol', assurance: 'read-back' },
     startedAt: 10,
   };
 
@@ -325,6 +325,7 @@ describe('historyEntryFor', () => {
       platform: 'redshift',
       login: 'analyst2',
       ranAs: 'carol',
+      assurance: 'read-back',
       statement: 'select 1',
       startedAt: 10,
       durationMs: 42,

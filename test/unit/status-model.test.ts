@@ -44,26 +44,25 @@ describe('status bar model', () => {
     assert.equal(statusModel(snapshot({ kind: 'yourself' }, { profile: { ...unity, unityCatalog: false } }), NOW).identity.text, '$(account) yourself');
   });
 
-  it('shows whom the worksheet runs as, how long and how it was verified', () => {
-    const model = statusModel(snapshot({ kind: 'impersonating', user: 'bob@example.com', since: NOW - 120000, verification: 'not-available' }), NOW);
-    assert.equal(model.identity.text, '$(person) as bob@example.com');
+  it('shows whom the worksheet runs as, how long and how sure it is', () => {
+    const model = statusModel(snapshot({ kind: 'impersonating', user: 'bob@example.com', since: NOW - 120000, assurance: 'applied' }), NOW);
+    assert.equal(model.identity.text, '$(person) as bob@example.com · applied');
     assert.equal(model.identity.warning, false);
     assert.match(model.identity.tooltip, /\*\*Impersonating bob@example\\\.com\*\*/);
     assert.match(model.identity.tooltip, /2 min ago/);
-    assert.match(model.identity.tooltip, /Not verifiable on this platform/);
+    assert.match(model.identity.tooltip, /Assurance: \*\*applied\*\*\. Applied, not confirmed: Immuta documents no way to read impersonation back on Redshift/);
     assert.match(model.identity.tooltip, /Immuta project: \*\*unknown\*\*\. No Immuta URL is configured/);
     assert.match(model.identity.tooltip, /\[Stop impersonating\]\(command:immutaWorksheets\.stopImpersonating\)/);
-    const verified = statusModel(snapshot({ kind: 'impersonating', user: 'bob', since: NOW, verification: 'read-back' }), NOW);
-    assert.match(verified.identity.tooltip, /Verified: the server reported this user back/);
+    assert.match(model.identity.tooltip, /\[Add an effect probe…\]\(command:immutaWorksheets\.setEffectProbe\)/);
   });
 
   describe('with Immuta facts', () => {
-    const bob = snapshot({ kind: 'impersonating', user: 'bob@example.com', since: NOW, verification: 'read-back' });
+    const bob = snapshot({ kind: 'impersonating', user: 'bob@example.com', since: NOW, assurance: 'read-back' });
     const held = { kind: 'held', user: 'governor@example.com' } as const;
 
     it('warns when the impersonated user acts under a project, and says what that means', () => {
       const model = statusModel(bob, NOW, { permission: held, project: { kind: 'project', id: 1, name: 'Fraud Analytics', checkedAt: NOW } });
-      assert.equal(model.identity.text, '$(warning) as bob@example.com · project Fraud Analytics');
+      assert.equal(model.identity.text, '$(warning) as bob@example.com · read back · project Fraud Analytics');
       assert.equal(model.identity.warning, true);
       assert.match(model.identity.tooltip, /\*\*Immuta project: Fraud Analytics\.\*\* bob@example\\\.com is acting under this project, so only its data sources are visible/);
       assert.match(model.identity.tooltip, /Your Immuta user governor@example\\\.com holds IMPERSONATE_USER/);
@@ -71,11 +70,11 @@ describe('status bar model', () => {
 
     it('says "none" only when Immuta said so, and "unknown" when it could not be asked', () => {
       const none = statusModel(bob, NOW, { permission: held, project: { kind: 'none', checkedAt: NOW } });
-      assert.equal(none.identity.text, '$(person) as bob@example.com');
+      assert.equal(none.identity.text, '$(person) as bob@example.com · read back');
       assert.equal(none.identity.warning, false);
       assert.match(none.identity.tooltip, /Immuta project: none\./);
       const failed = statusModel(bob, NOW, { permission: { kind: 'error', message: 'Immuta at https://x did not answer within 10 s' }, project: { kind: 'error', message: 'Immuta at https://x did not answer within 10 s' } });
-      assert.equal(failed.identity.text, '$(person) as bob@example.com');
+      assert.equal(failed.identity.text, '$(person) as bob@example.com · read back');
       assert.match(failed.identity.tooltip, /Immuta project: \*\*unknown\*\*\. Immuta could not be asked: Immuta at https:\/\/x did not answer within 10 s/);
       assert.doesNotMatch(failed.identity.tooltip, /Immuta project: none/);
       const noKey = statusModel(bob, NOW, { permission: { kind: 'no-key' }, project: { kind: 'no-key' } });
@@ -86,7 +85,7 @@ describe('status bar model', () => {
 
     it('puts a missing IMPERSONATE_USER first, even over a project', () => {
       const model = statusModel(bob, NOW, { permission: { kind: 'missing', user: 'analyst@example.com' }, project: { kind: 'project', id: 1, name: 'Fraud Analytics', checkedAt: NOW } });
-      assert.equal(model.identity.text, '$(warning) as bob@example.com · no IMPERSONATE_USER');
+      assert.equal(model.identity.text, '$(warning) as bob@example.com · read back · no IMPERSONATE_USER');
       assert.equal(model.identity.warning, true);
       assert.match(model.identity.tooltip, /Your Immuta user analyst@example\\\.com does not hold IMPERSONATE_USER/);
       assert.match(model.identity.tooltip, /Immuta project: Fraud Analytics/);
@@ -123,7 +122,7 @@ describe('status bar model', () => {
     });
 
     it('says why Immuta is not asked: a workspace Immuta URL is ignored', () => {
-      const model = statusModel(snapshot({ kind: 'impersonating', user: 'bob', since: NOW, verification: 'read-back' }), NOW, undefined, restricted);
+      const model = statusModel(snapshot({ kind: 'impersonating', user: 'bob', since: NOW, assurance: 'read-back' }), NOW, undefined, restricted);
       assert.match(model.identity.tooltip, /No Immuta URL is set in your user settings, and a workspace\u2019s own is ignored in Restricted Mode/);
       assert.match(model.identity.tooltip, /IMPERSONATE_USER: not checked \(no Immuta URL in your user settings; a workspace\u2019s is ignored in Restricted Mode\)/);
     });
@@ -151,7 +150,7 @@ describe('status bar model', () => {
   });
 
   it('never lets a user name become an icon or markdown', () => {
-    const model = statusModel(snapshot({ kind: 'impersonating', user: '$(alert) [x](command:evil)', since: NOW, verification: 'not-available' }), NOW);
+    const model = statusModel(snapshot({ kind: 'impersonating', user: '$(alert) [x](command:evil)', since: NOW, assurance: 'applied' }), NOW);
     assert.ok(!model.identity.text.includes('$(alert)'));
     assert.ok(!model.identity.tooltip.includes('[x](command:evil)'));
   });

@@ -149,7 +149,7 @@ describe('Worksheet identity', () => {
       h.identities().find((identity) => identity.kind === 'applying'),
       { kind: 'applying', user: 'bob', reason: 'requested' },
     );
-    assert.deepEqual(h.ws.identity, { kind: 'impersonating', user: 'bob', since: 5_000, verification: 'read-back' });
+    assert.deepEqual(h.ws.identity, { kind: 'impersonating', user: 'bob', since: 5_000, assurance: 'applied' });
     assert.equal(h.fake.lastSession.serverUser, 'bob');
     assert.deepEqual(h.fake.trace(), ['open', 'apply bob']);
     const snapshot = h.ws.snapshot();
@@ -185,21 +185,21 @@ describe('Worksheet identity', () => {
     assertNoDisagreement(h);
   });
 
-  it("verification is 'read-back' when the platform can read the user back", async () => {
+  it('reads the user back after applying where the platform can (Redshift: still only applied)', async () => {
     const h = setup();
     await h.ws.impersonate('bob');
-    assert.equal(h.ws.identity.kind === 'impersonating' && h.ws.identity.verification, 'read-back');
+    assert.equal(h.ws.identity.kind === 'impersonating' && h.ws.identity.assurance, 'applied');
     assert.deepEqual(h.fake.trace(undefined, { readBacks: true }), ['open', 'apply bob', 'read-back bob']);
   });
 
-  it("verification is 'not-available' when the platform has no read-back, and the stamp says so", async () => {
+  it("assurance is 'applied' when the platform has no read-back, and the stamp says so", async () => {
     const h = setup();
     h.fake.readBackAvailable = false;
     await h.ws.impersonate('bob');
-    assert.deepEqual(h.ws.identity, { kind: 'impersonating', user: 'bob', since: 1_000, verification: 'not-available' });
+    assert.deepEqual(h.ws.identity, { kind: 'impersonating', user: 'bob', since: 1_000, assurance: 'applied' });
     assert.deepEqual(h.fake.trace(undefined, { readBacks: true }), ['open', 'apply bob']);
     const [outcome] = await h.run('SELECT 1');
-    assert.deepEqual(succeeded(outcome).stamp.ranAs, { kind: 'impersonating', user: 'bob', verification: 'not-available' });
+    assert.deepEqual(succeeded(outcome).stamp.ranAs, { kind: 'impersonating', user: 'bob', assurance: 'applied' });
   });
 
   it('switching straight from bob to carol restarts `since` and later statements run as carol', async () => {
@@ -207,7 +207,7 @@ describe('Worksheet identity', () => {
     await h.ws.impersonate('bob');
     h.clock.now = 2_000;
     await h.ws.impersonate('carol');
-    assert.deepEqual(h.ws.identity, { kind: 'impersonating', user: 'carol', since: 2_000, verification: 'read-back' });
+    assert.deepEqual(h.ws.identity, { kind: 'impersonating', user: 'carol', since: 2_000, assurance: 'applied' });
     const [outcome] = await h.run('SELECT 1');
     assert.equal(ranAsOf(outcome), 'carol');
     assert.deepEqual(h.fake.trace(), ['open', 'apply bob', 'apply carol', 'run SELECT 1 as carol']);
@@ -223,7 +223,7 @@ describe('Worksheet identity', () => {
     h.clock.now = 9_500;
     const [outcome] = await h.run('SELECT 1');
     assert.equal(ranAsOf(outcome), 'bob');
-    assert.deepEqual(h.ws.identity, { kind: 'impersonating', user: 'bob', since: 1_000, verification: 'read-back' });
+    assert.deepEqual(h.ws.identity, { kind: 'impersonating', user: 'bob', since: 1_000, assurance: 'applied' });
     assert.ok(
       h.identities().some((identity) => identity.kind === 'applying' && identity.reason === 'reconnect' && identity.user === 'bob'),
       'the re-apply on the new session is visible as applying(reconnect)',
@@ -283,19 +283,19 @@ describe('Worksheet identity', () => {
 
     h.fake.lastSession.tamper('bob');
     h.clock.now = 3_000;
-    assert.deepEqual(await h.ws.verify(), { kind: 'verified', user: 'bob' });
-    assert.deepEqual(h.ws.identity, { kind: 'impersonating', user: 'bob', since: 3_000, verification: 'read-back' });
+    assert.deepEqual(await h.ws.verify(), { kind: 'impersonating', user: 'bob', assurance: 'applied' });
+    assert.deepEqual(h.ws.identity, { kind: 'impersonating', user: 'bob', since: 3_000, assurance: 'applied' });
     const [outcome] = await h.run('SELECT 1');
     assert.equal(ranAsOf(outcome), 'bob');
     assertNoDisagreement(h);
   });
 
-  it('verify() without read-back says not-available and changes nothing', async () => {
+  it('verify() without read-back says applied and changes nothing', async () => {
     const h = setup();
     h.fake.readBackAvailable = false;
     await h.ws.impersonate('bob');
     const before = h.ws.identity;
-    assert.deepEqual(await h.ws.verify(), { kind: 'not-available', user: 'bob' });
+    assert.deepEqual(await h.ws.verify(), { kind: 'impersonating', user: 'bob', assurance: 'applied' });
     assert.equal(h.ws.identity, before);
   });
 
@@ -461,7 +461,7 @@ describe('Worksheet fail-closed behaviour', () => {
     assert.equal(ranAsOf(outcomes[1]), 'bob');
     assert.deepEqual(h.fake.trace(), ['open', 'apply bob', 'run DISCARD ALL as bob', 'apply bob', 'run SELECT 1 as bob']);
     assert.ok(h.identities().some((identity) => identity.kind === 'applying' && identity.reason === 'after-reset'));
-    assert.deepEqual(h.ws.identity, { kind: 'impersonating', user: 'bob', since, verification: 'read-back' });
+    assert.deepEqual(h.ws.identity, { kind: 'impersonating', user: 'bob', since, assurance: 'applied' });
     assertNoDisagreement(h);
   });
 
@@ -492,7 +492,7 @@ describe('Worksheet fail-closed behaviour', () => {
     const [outcome] = await h.run('INSERT INTO audit_log VALUES (1)');
     const ok = succeeded(outcome);
     assert.equal(ok.stamp.sessionId, 'fake-2');
-    assert.deepEqual(ok.stamp.ranAs, { kind: 'impersonating', user: 'bob', verification: 'read-back' });
+    assert.deepEqual(ok.stamp.ranAs, { kind: 'impersonating', user: 'bob', assurance: 'applied' });
     assert.deepEqual(h.fake.trace('fake-1'), ['open', 'apply bob']);
     assert.deepEqual(h.fake.trace('fake-2'), ['open', 'apply bob', 'run INSERT INTO audit_log VALUES (1) as bob']);
     assert.equal(h.fake.statements().length, 1, 'the statement ran exactly once');
@@ -552,7 +552,7 @@ describe('Worksheet fail-closed behaviour', () => {
     assert.equal(succeeded(outcomes[0]).summary.command, 'IMPERSONATE');
     assert.equal(ranAsOf(outcomes[0]), 'bob');
     assert.equal(ranAsOf(outcomes[1]), 'bob');
-    assert.deepEqual(h.ws.identity, { kind: 'impersonating', user: 'bob', since: 1_000, verification: 'read-back' });
+    assert.deepEqual(h.ws.identity, { kind: 'impersonating', user: 'bob', since: 1_000, assurance: 'applied' });
     assert.deepEqual(h.fake.trace(), ['open', 'apply bob', 'run SELECT 1 as bob'], 'the CALL text itself is not sent');
     assertNoDisagreement(h);
   });
@@ -728,7 +728,7 @@ describe('Worksheet lost sessions: told truthfully, never-sent statements run af
       const outcomes = await h.ws.run([{ text: 'INSERT INTO notes VALUES (1)' }], { started: (_index, stamp) => started.push(stamp.sessionId) }).outcomes;
       const ok = succeeded(outcomes[0]);
       assert.equal(ok.stamp.sessionId, 'fake-3', 'the stamp names the session that ran it');
-      assert.deepEqual(ok.stamp.ranAs, { kind: 'impersonating', user: 'bob', verification: 'read-back' });
+      assert.deepEqual(ok.stamp.ranAs, { kind: 'impersonating', user: 'bob', assurance: 'applied' });
       assert.deepEqual(h.fake.trace('fake-2'), ['open', 'apply bob'], 'nothing was sent on the dead session');
       assert.deepEqual(h.fake.trace('fake-3'), ['open', 'apply bob', 'run INSERT INTO notes VALUES (1) as bob']);
       assert.deepEqual(serverSql(h), ['INSERT INTO notes VALUES (1)'], 'the statement ran exactly once');
@@ -858,7 +858,7 @@ describe('Worksheet intent after doubt', () => {
     assert.deepEqual(mismatch, { kind: 'mismatch', expected: null, actual: 'mallory' });
     assert.equal(h.ws.identity.kind, 'unknown');
     h.fake.lastSession.tamper(null);
-    assert.deepEqual(await h.ws.verify(), { kind: 'verified', user: null });
+    assert.deepEqual(await h.ws.verify(), { kind: 'yourself', readBack: true });
     assert.equal(h.ws.identity.kind, 'yourself');
     const [outcome] = await h.run('SELECT 2');
     assert.equal(ranAsOf(outcome), null);
@@ -1136,7 +1136,9 @@ describe('Worksheet run observer', () => {
         profileName: 'dev',
         login: 'analyst',
         sessionId: 'fake-1',
-        ranAs: { kind: 'impersonating', user: 'bob', verification: 'read-back' },
+        ranAs: { kind: 'impersonating', user: 'bob', assurance: 'applied' },
+        assuranceNote:
+          'Applied, not confirmed: Immuta documents no way to read impersonation back on Redshift: the worksheet applied it on this session and re-applies it on every new connection. An effect probe on this connection would confirm it.',
         startedAt: 8_000,
       },
     ]);
@@ -1204,7 +1206,7 @@ describe('Worksheet run observer', () => {
 // ---- audit --------------------------------------------------------------------------------------
 
 describe('Worksheet audit events', () => {
-  it('records apply ok (with how it was verified) and apply failed (with the server reason)', async () => {
+  it('records apply ok (with how sure it is) and apply failed (with the server reason)', async () => {
     const h = setup();
     h.clock.now = 1_234;
     await h.ws.impersonate('bob');
@@ -1220,7 +1222,8 @@ describe('Worksheet audit events', () => {
       action: 'apply',
       user: 'bob',
       outcome: 'ok',
-      detail: 'verified by read-back',
+      assurance: 'applied',
+      detail: 'applied; not read back from where Immuta reads it, not confirmed by a probe',
     });
     assert.equal(applies[1]?.user, 'carol');
     assert.equal(applies[1]?.outcome, 'failed');

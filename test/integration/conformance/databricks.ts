@@ -11,6 +11,7 @@ import type { ExpectedTypes, LoginName, PlatformUnderTest, QuotedSetTemplate, Re
 
 export class DatabricksUnderTest implements PlatformUnderTest {
   readonly platform = 'databricks' as const;
+  readonly assuranceWithoutProbe = 'applied' as const;
   private server: DatabricksLab | undefined;
   private labLogins: LabPostgres['logins'] | undefined;
 

@@ -57,11 +57,15 @@ export interface PlatformUnderTest {
   /** Platform-specific columns as the adapter reports them, for messages only. */
   describeColumns?(columns: readonly ColumnInfo[]): string;
   /**
-   * Whether the adapter reads impersonation back from the server (`SessionImpersonation.readBack`),
-   * so that verify answers 'verified' and stamps say 'read-back'. Default true: every platform
-   * but Redshift documents a read-back.
+   * Whether the adapter reads impersonation back from the server (`SessionImpersonation.readBack`).
+   * Default true: every platform but Redshift has a read-back.
    */
   readonly readsBackImpersonation?: boolean;
+  /**
+   * The assurance a worksheet reaches without an effect probe: 'read-back' only where Immuta
+   * documents where it reads the user (Synapse, Trino), else 'applied'.
+   */
+  readonly assuranceWithoutProbe: 'applied' | 'read-back';
   /**
    * Whether a cancelled statement leaves the worksheet on the same session (same session id).
    * Default true: losing the session (and with it the impersonation) on cancel would be a bug.

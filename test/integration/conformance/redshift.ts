@@ -13,6 +13,7 @@ const END_SESSION_TIMEOUT_MS = 5000;
 
 export class RedshiftUnderTest implements PlatformUnderTest {
   readonly platform = 'redshift' as const;
+  readonly assuranceWithoutProbe = 'applied' as const;
   // Immuta documents no read-back for Redshift; the default profile has no readBack template.
   readonly readsBackImpersonation = false;
   readonly keepsSessionAfterCancel = true;

@@ -11,6 +11,7 @@ import type { ExpectedTypes, LoginName, PlatformUnderTest, QuotedSetTemplate, Re
 
 export class SnowflakeUnderTest implements PlatformUnderTest {
   readonly platform = 'snowflake' as const;
+  readonly assuranceWithoutProbe = 'applied' as const;
   private server: SnowflakeLab | undefined;
 
   // A Snowflake string literal in place of '{user}': quotes doubled, backslashes escaped.

@@ -69,8 +69,8 @@ function describeError(error: unknown): string {
 export function describeConformance(put: PlatformUnderTest): void {
   const readsBack = put.readsBackImpersonation ?? true;
   const keepsSessionAfterCancel = put.keepsSessionAfterCancel ?? true;
-  const verification = readsBack ? 'read-back' : 'not-available';
-  const asBob: RanAs = { kind: 'impersonating', user: BOB, verification };
+  const assurance = put.assuranceWithoutProbe;
+  const asBob: RanAs = { kind: 'impersonating', user: BOB, assurance };
 
   describe(`conformance: ${put.platform}`, function () {
     let harness: ConformanceHarness;
@@ -209,18 +209,18 @@ export function describeConformance(put: PlatformUnderTest): void {
       assert.deepEqual(await regionsSeen(worksheet), ALL_REGIONS, 'governor himself sees every region');
 
       await worksheet.impersonate(BOB);
-      assert.deepEqual(worksheet.identity.kind === 'impersonating' && [worksheet.identity.user, worksheet.identity.verification], [BOB, verification]);
+      assert.deepEqual(worksheet.identity.kind === 'impersonating' && [worksheet.identity.user, worksheet.identity.assurance], [BOB, assurance]);
       assert.deepEqual(await regionsSeen(worksheet), ['EU'], 'bob sees only EU customers');
       assert.deepEqual(await whoami(worksheet), { login: lab().logins.governor.user, effectiveUser: BOB });
       assert.deepEqual(stampOf(await runOne(worksheet, 'SELECT 1')).ranAs, asBob);
-      assert.deepEqual(await worksheet.verify(), readsBack ? { kind: 'verified', user: BOB } : { kind: 'not-available', user: BOB });
+      assert.deepEqual(await worksheet.verify(), { kind: 'impersonating', user: BOB, assurance });
 
       await worksheet.stopImpersonating();
       assert.equal(worksheet.identity.kind, 'yourself');
       assert.deepEqual(await regionsSeen(worksheet), ALL_REGIONS, 'back to governor\u2019s own rows');
       assert.equal((await whoami(worksheet)).effectiveUser, GOVERNOR);
       assert.deepEqual(stampOf(await runOne(worksheet, 'SELECT 1')).ranAs, { kind: 'yourself' });
-      assert.deepEqual(await worksheet.verify(), readsBack ? { kind: 'verified', user: null } : { kind: 'not-available', user: null });
+      assert.deepEqual(await worksheet.verify(), { kind: 'yourself', readBack: readsBack });
     });
 
     it('isolation: two worksheets, one as bob and one as governor, never see each other\u2019s identity (220 interleaved runs)', async () => {
@@ -357,7 +357,7 @@ export function describeConformance(put: PlatformUnderTest): void {
                 assert.equal(error.code === '42601' || /syntax error/i.test(error.message), false, `a syntax error: ${error.message}`);
                 assert.ok((error.serverMessage ?? error.message).includes(`Immuta: no Immuta user named ${name}`), `the server saw another name: ${error.serverMessage ?? error.message}`);
               }
-              assert.deepEqual(stampOf(outcome).ranAs, { kind: 'impersonating', user: name, verification });
+              assert.deepEqual(stampOf(outcome).ranAs, { kind: 'impersonating', user: name, assurance });
               await worksheet.stopImpersonating();
               assert.equal((await whoami(worksheet)).effectiveUser, GOVERNOR);
             }

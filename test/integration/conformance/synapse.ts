@@ -17,6 +17,7 @@ import type { ExpectedTypes, LoginName, PlatformUnderTest, QuotedSetTemplate, Re
 
 export class SynapseUnderTest implements PlatformUnderTest {
   readonly platform = 'synapse' as const;
+  readonly assuranceWithoutProbe = 'read-back' as const;
   private server: TdsLab | undefined;
 
   // mssql binds the name as @user (NVARCHAR) in place of the N'…' literal; the lab records both.

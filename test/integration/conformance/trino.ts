@@ -11,6 +11,7 @@ import type { ExpectedTypes, LoginName, PlatformUnderTest } from './platform-und
 
 export class TrinoUnderTest implements PlatformUnderTest {
   readonly platform = 'trino' as const;
+  readonly assuranceWithoutProbe = 'read-back' as const;
   private server: TrinoLab | undefined;
   private labLogins: LabPostgres['logins'] | undefined;
 
