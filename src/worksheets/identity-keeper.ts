@@ -122,7 +122,7 @@ export class IdentityKeeper {
     }
     this.held = { session, user: null };
     this.setIdentity({ kind: 'yourself' });
-    this.host.audit('clear', null, 'ok', check === 'read-back' ? 'verified by read-back' : undefined);
+    this.host.audit('clear', null, 'ok', check === 'read-back' ? 'the server reports no impersonation' : undefined);
   }
 
   /** Reads back and, for an impersonated user, runs the effect probe: the Verify command. */
