@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import type { DatabricksProfile, RedshiftProfile } from '../../src/platforms/types';
+import type { ConnectionProfile, DatabricksProfile, RedshiftProfile } from '../../src/platforms/types';
 import { statusModel } from '../../src/ui/status-model';
 import type { IdentityState } from '../../src/worksheets/identity';
 import type { WorksheetSnapshot } from '../../src/worksheets/worksheet';
@@ -153,5 +153,52 @@ describe('status bar model', () => {
     const model = statusModel(snapshot({ kind: 'impersonating', user: '$(alert) [x](command:evil)', since: NOW, assurance: 'applied' }), NOW);
     assert.ok(!model.identity.text.includes('$(alert)'));
     assert.ok(!model.identity.tooltip.includes('[x](command:evil)'));
+  });
+});
+
+describe('status bar model: how sure, per platform and level', () => {
+  const probe = { statement: 'SELECT user_name FROM governance.immuta_whoami', expect: '{user}' };
+  const platforms: readonly [string, ConnectionProfile, 'applied' | 'read-back', boolean][] = [
+    // name, profile, level reached without a probe, whether Immuta documents its set statement
+    ['Redshift', profile, 'applied', true],
+    ['Synapse', { name: 's', platform: 'synapse', server: 'x', port: 1433, database: 'd', user: 'u', auth: 'sql', encrypt: true, trustServerCertificate: false, userMap: {}, connectTimeoutMs: 1 }, 'read-back', true],
+    ['Trino', { name: 't', platform: 'trino', server: 'https://x', user: 'u', auth: 'none', impersonationMode: 'session-property', impersonationProperty: 'immuta.immuta_user', tls: { verify: true }, source: 's', requestTimeoutMs: 1 }, 'read-back', true],
+    ['Snowflake', { name: 'f', platform: 'snowflake', account: 'a', user: 'u', auth: 'password', impersonationRole: 'IMMUTA_IMPERSONATION', impersonationVariable: 'IMMUTA_IMP_USER', keepAlive: false, connectTimeoutMs: 1 }, 'applied', false],
+    ['Databricks', { name: 'd', platform: 'databricks', host: 'h', port: 443, httpPath: '/p', auth: 'token', unityCatalog: false, tls: { verify: true }, connectTimeoutMs: 1 }, 'applied', false],
+  ];
+  const levels = ['applied', 'read-back', 'confirmed'] as const;
+  const words = { applied: 'applied', 'read-back': 'read back', confirmed: 'confirmed' } as const;
+
+  for (const [name, platformProfile, reached, documented] of platforms) {
+    for (const withProbe of [false, true]) {
+      for (const level of levels) {
+        it(`${name}${withProbe ? ' with a probe' : ''}, ${level}: names the level, says why, warns only below what it can reach`, () => {
+          const bound = withProbe ? { ...platformProfile, effectProbe: probe } : platformProfile;
+          const model = statusModel(snapshot({ kind: 'impersonating', user: 'bob', since: NOW, assurance: level }, { profile: bound }), NOW);
+          assert.ok(model.identity.text.endsWith(`as bob · ${words[level]}`), model.identity.text);
+          assert.match(model.identity.tooltip, new RegExp(`Assurance: \\*\\*${words[level]}\\*\\*`));
+          // "verified" only ever as the confirmed icon; never as a word.
+          assert.equal(/verified/i.test(model.identity.text), level === 'confirmed', model.identity.text);
+          assert.doesNotMatch(model.identity.tooltip.replace(/\$\(verified[-a-z]*\)/g, ''), /verified/i);
+          const ceiling = withProbe ? 'confirmed' : reached;
+          const below = levels.indexOf(level) < levels.indexOf(ceiling);
+          assert.equal(model.identity.warning, below || (!documented && level !== 'confirmed'), `warning for ${level} (ceiling ${ceiling})`);
+          if (level === 'applied') assert.match(model.identity.tooltip, /Applied, not confirmed: /);
+          assert.equal(model.identity.tooltip.includes('command:immutaWorksheets.setEffectProbe'), !withProbe, 'a probe is offered where there is none');
+        });
+      }
+    }
+  }
+
+  it('a probe that disagreed: "not confirmed", both answers, nothing runs, and a way to edit the probe', () => {
+    const model = statusModel(
+      snapshot({ kind: 'unknown', reason: 'the effect probe answered "governor@example.com" where "bob" was expected', intendedUser: 'bob', cause: 'probe' }),
+      NOW,
+    );
+    assert.equal(model.identity.text, '$(error) bob not confirmed');
+    assert.equal(model.identity.warning, true);
+    assert.match(model.identity.tooltip, /nothing runs in this worksheet/);
+    assert.match(model.identity.tooltip, /answered "governor@example\\\.com" where "bob" was expected/);
+    assert.match(model.identity.tooltip, /\[Edit the effect probe…\]\(command:immutaWorksheets\.setEffectProbe\)/);
   });
 });
