@@ -31,7 +31,9 @@ const REDSHIFT_DEMO = `-- Immuta Worksheets demo: Amazon Redshift (played by the
 --      bob@example.com     EU fraud team, in project "Fraud Analytics": EU customers and fraud cases
 --      carol@example.com   APAC, in group pii_readers: APAC customers, SSNs in clear
 --      dave@example.com    in project "Marketing Insights": only campaigns
--- 3. Run the statements below and compare what each user sees.
+-- 3. Run the statements below and compare what each user sees. The status bar says "confirmed":
+--    this connection has an effect probe (SELECT effective_user FROM immuta.whoami()) that
+--    answers as the impersonated user after every change.
 -- The login "analyst" lacks IMPERSONATE_USER: it can set impersonation, but its first read fails.
 
 SELECT region, count(*) AS customers FROM sales.customers GROUP BY region ORDER BY region;
@@ -89,6 +91,11 @@ const SNOWFLAKE_DEMO = `-- Immuta Worksheets demo: Snowflake, played by the lab'
 -- 1. Choose "Lab Snowflake (governor)" in the status bar (password printed by \`npm start\`).
 -- 2. Impersonate from the status bar: the worksheet takes the role IMMUTA_IMPERSONATION first,
 --    then sets the variable IMMUTA_IMP_USER (both configurable per connection).
+-- 3. The status bar says "applied", with a warning: Immuta publishes no Snowflake statement, so
+--    reading the variable back proves only that the session holds it. Run
+--    "Immuta: Set Effect Probe..." with the statement below and the answer {user}: the next
+--    Verify runs it as bob and the status bar says "confirmed".
+--      SELECT effective_user FROM immuta.whoami()
 
 SELECT CURRENT_ROLE();
 
@@ -172,6 +179,9 @@ export async function writeDemoWorkspace(folder: string, lab: LabPostgres, serve
     applicationName: 'Immuta Worksheets demo',
     // The Immuta user behind each login, for the IMPERSONATE_USER check (the API key is governor's).
     immutaUser: `${login}@example.com`,
+    // The governor's connection shows a confirmed impersonation: the lab's whoami() answers with the
+    // Immuta user the session's reads run as, which only the fixture's policy decision produces.
+    ...(login === 'governor' ? { effectProbe: { statement: 'SELECT effective_user FROM immuta.whoami()', expect: '{user}' } } : {}),
   }));
   const others: Record<string, unknown>[] = [];
   const summaries: DemoProfileSummary[] = [];

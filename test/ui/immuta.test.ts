@@ -48,7 +48,7 @@ scenario('Immuta awareness, in the workbench', 120_000, () => {
     await bob.click();
     await passwordIfAsked(workbench, 'governor', 'as bob@example.com');
 
-    await workbench.statusItem('as bob@example.com · applied · project Fraud Analytics').waitFor({ state: 'visible' });
+    await workbench.statusItem('as bob@example.com · confirmed · project Fraud Analytics').waitFor({ state: 'visible' });
     await workbench.waitForNotification('bob@example.com is working in the Immuta project "Fraud Analytics"');
     await workbench.screenshot('immuta-project-warning');
 
