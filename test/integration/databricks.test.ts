@@ -193,7 +193,7 @@ describe('Databricks Spark worksheets through @databricks/sql and the lab\u2019s
       assert.deepEqual(worksheet.identity.kind === 'impersonating' && [worksheet.identity.user, worksheet.identity.assurance], [BOB, 'applied']);
       assert.deepEqual(await regionsSeen(worksheet), ['EU']);
       assert.deepEqual(await whoami(worksheet), { login: 'governor', effective: BOB });
-      assert.deepEqual(await worksheet.verify(), { kind: 'verified', user: BOB });
+      assert.deepEqual(await worksheet.verify(), { kind: 'impersonating', user: BOB, assurance: 'applied' });
       const sessionId = worksheet.snapshot().sessionId ?? '';
       const sent = statementsOf(server, sessionId);
       assert.ok(sent.includes('SET immuta.impersonate.user = `bob@example.com`'), JSON.stringify(sent));
@@ -238,7 +238,7 @@ describe('Databricks Spark worksheets through @databricks/sql and the lab\u2019s
         });
         const worksheet = customHarness.registry.create(profile);
         await worksheet.impersonate("o'brien");
-        assert.deepEqual(await worksheet.verify(), { kind: 'verified', user: "o'brien" });
+        assert.deepEqual(await worksheet.verify(), { kind: 'impersonating', user: "o'brien", assurance: 'applied' });
         assert.equal((await whoami(worksheet)).effective, "o'brien");
         const sessionId = worksheet.snapshot().sessionId ?? '';
         assert.ok(statementsOf(custom, sessionId).includes("SET spark.immuta.as_user = `o'brien`"));
@@ -257,7 +257,7 @@ describe('Databricks Spark worksheets through @databricks/sql and the lab\u2019s
       it(`round-trips the name ${JSON.stringify(name.length > 40 ? `${name.slice(0, 8)}\u2026 (${name.length} chars)` : name)} exactly`, async () => {
         const worksheet = harness.registry.create(databricksProfile(server, 'governor'));
         await worksheet.impersonate(name);
-        assert.deepEqual(await worksheet.verify(), { kind: 'verified', user: name });
+        assert.deepEqual(await worksheet.verify(), { kind: 'impersonating', user: name, assurance: 'applied' });
         const sessionId = worksheet.snapshot().sessionId ?? '';
         assert.equal(server.sessions().find((session) => session.id === sessionId)?.conf['immuta.impersonate.user'], name);
         const [result] = await runOk(worksheet, 'SELECT immuta.current_impersonation()');

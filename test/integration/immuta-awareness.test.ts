@@ -47,7 +47,7 @@ const bobImpersonated = (): Parameters<typeof statusModel>[0] =>
   ({
   id: 'w',
   profile: redshiftProfile('governor'),
-  identity: { kind: 'impersonating', user: 'bob@example.com', since: 0, verification: 'not-available' },
+  identity: { kind: 'impersonating', user: 'bob@example.com', since: 0, assurance: 'applied' },
   connection: 'open',
   busy: false,
   queued: 0,
@@ -86,7 +86,7 @@ describe('Immuta awareness against the lab Immuta API', function () {
     assert.deepEqual((await settled(() => awareness.permission())).fact, { kind: 'held', user: 'governor@example.com' });
     assert.deepEqual((await settled(() => awareness.permission('analyst@example.com'))).fact, { kind: 'missing', user: 'analyst@example.com' });
     const model = statusModel(bobImpersonated(), Date.now(), { permission: awareness.permission(), project: (await settled(() => awareness.project('bob@example.com'))).fact });
-    assert.equal(model.identity.text, '$(warning) as bob@example.com · project Fraud Analytics');
+    assert.equal(model.identity.text, '$(warning) as bob@example.com · applied · project Fraud Analytics');
   });
 
   it('sees a project switch on re-check, since users switch projects', async () => {

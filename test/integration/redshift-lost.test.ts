@@ -80,7 +80,7 @@ describe('Redshift: sessions the server ends', function () {
 
     assert.equal(outcome.status, 'succeeded', outcome.status === 'failed' ? outcome.error.message : outcome.status);
     assert.notEqual(outcome.stamp.sessionId, String(before), 'it ran on a new session');
-    assert.deepEqual(outcome.stamp.ranAs, { kind: 'impersonating', user: BOB, verification: 'not-available' });
+    assert.deepEqual(outcome.stamp.ranAs, { kind: 'impersonating', user: BOB, assurance: 'applied' });
     const entries = await logEntries(marker);
     assert.deepEqual(entries.map((entry) => entry.effective_user), [BOB, BOB], 'both reads ran as bob, the second once');
   });

@@ -162,7 +162,7 @@ describe('Redshift worksheets on the lab PostgreSQL', function () {
       const [result] = await runOk(worksheet, 'SELECT count(*) FROM sales.customers');
       assert.ok(result.outcome.status === 'succeeded');
       if (result.outcome.status === 'succeeded') {
-        assert.deepEqual(result.outcome.stamp.ranAs, { kind: 'impersonating', user: BOB, verification: 'not-available' });
+        assert.deepEqual(result.outcome.stamp.ranAs, { kind: 'impersonating', user: BOB, assurance: 'applied' });
         assert.equal(result.outcome.stamp.platform, 'redshift');
         assert.equal(result.outcome.stamp.profileName, 'lab-governor');
       }

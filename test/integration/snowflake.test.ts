@@ -174,7 +174,7 @@ describe('Snowflake worksheets through snowflake-sdk and the lab\u2019s Snowflak
       assert.deepEqual(worksheet.identity, { kind: 'impersonating', user: BOB, since: (worksheet.identity as { since: number }).since, assurance: 'applied' });
       assert.deepEqual(await regionsSeen(worksheet), ['EU']);
       assert.deepEqual(await whoami(worksheet), { login: 'governor', effective: BOB });
-      assert.deepEqual(await worksheet.verify(), { kind: 'verified', user: BOB });
+      assert.deepEqual(await worksheet.verify(), { kind: 'impersonating', user: BOB, assurance: 'applied' });
 
       const sessionId = worksheet.snapshot().sessionId ?? '';
       const sent = sqlSent(server, sessionId);
@@ -214,7 +214,7 @@ describe('Snowflake worksheets through snowflake-sdk and the lab\u2019s Snowflak
       it(`round-trips the name ${JSON.stringify(name.length > 40 ? `${name.slice(0, 8)}… (${name.length} chars)` : name)} exactly`, async () => {
         const worksheet = harness.registry.create(snowflakeProfile(server, 'governor'));
         await worksheet.impersonate(name);
-        assert.deepEqual(await worksheet.verify(), { kind: 'verified', user: name });
+        assert.deepEqual(await worksheet.verify(), { kind: 'impersonating', user: name, assurance: 'applied' });
         const sessionId = worksheet.snapshot().sessionId ?? '';
         const session = server.sessions().find((candidate) => candidate.id === sessionId);
         assert.equal(session?.variables.IMMUTA_IMP_USER, name);

@@ -244,7 +244,7 @@ describe('Azure Synapse worksheets through mssql/tedious and the lab\u2019s TDS 
       assert.equal(worksheet.identity.kind === 'impersonating' && worksheet.identity.assurance, 'read-back');
       assert.deepEqual(await regionsSeen(worksheet), ['EU']);
       assert.deepEqual(await whoami(worksheet), { login: 'governor', effective: BOB });
-      assert.deepEqual(await worksheet.verify(), { kind: 'verified', user: BOB });
+      assert.deepEqual(await worksheet.verify(), { kind: 'impersonating', user: BOB, assurance: 'read-back' });
 
       const spid = sessionOf(worksheet);
       const rpc = sent(server, spid).find((entry) => entry.kind === 'rpc' && entry.text.includes('sp_set_session_context'));
@@ -257,7 +257,7 @@ describe('Azure Synapse worksheets through mssql/tedious and the lab\u2019s TDS 
       assert.deepEqual(await regionsSeen(worksheet), ['APAC', 'EU', 'US']);
       const cleared = sent(server, spid).filter((entry) => entry.kind === 'session-context').at(-1);
       assert.deepEqual(cleared && cleared.kind === 'session-context' && [cleared.key, cleared.value], ['immuta_user', null], 'immuta_user itself is set to NULL');
-      assert.deepEqual(await worksheet.verify(), { kind: 'verified', user: null });
+      assert.deepEqual(await worksheet.verify(), { kind: 'yourself', readBack: true });
     });
 
     it('follows EXEC sys.sp_set_session_context typed into the worksheet; refuses a value it cannot read', async () => {
@@ -266,7 +266,7 @@ describe('Azure Synapse worksheets through mssql/tedious and the lab\u2019s TDS 
       assert.equal(set.status, 'succeeded');
       assert.equal(worksheet.identity.kind === 'impersonating' && worksheet.identity.user, BOB);
       assert.deepEqual(await regionsSeen(worksheet), ['EU']);
-      assert.deepEqual(await worksheet.verify(), { kind: 'verified', user: BOB });
+      assert.deepEqual(await worksheet.verify(), { kind: 'impersonating', user: BOB, assurance: 'read-back' });
 
       const before = server.received.length;
       const computed = failure(await runOne(worksheet, "DECLARE @u nvarchar(100) = N'carol'; EXEC sys.sp_set_session_context @key = N'immuta_user', @value = @u"));
@@ -292,7 +292,7 @@ describe('Azure Synapse worksheets through mssql/tedious and the lab\u2019s TDS 
       it(`round-trips the hostile name ${JSON.stringify(name)} exactly`, async () => {
         const worksheet = harness.registry.create(synapseProfile(server, 'governor'));
         await worksheet.impersonate(name);
-        assert.deepEqual(await worksheet.verify(), { kind: 'verified', user: name });
+        assert.deepEqual(await worksheet.verify(), { kind: 'impersonating', user: name, assurance: 'read-back' });
         const contexts = sent(server, sessionOf(worksheet)).filter((entry) => entry.kind === 'session-context');
         assert.equal(contexts.at(-1)?.kind === 'session-context' && contexts.at(-1)?.value, name);
         await worksheet.stopImpersonating();

@@ -166,7 +166,7 @@ describe('Starburst (Trino) worksheets on the Trino lab', function () {
       assert.deepEqual(await whoami(worksheet), { login: 'governor', effective: BOB });
       assert.deepEqual(sessionOf(lastStatement()), { [PROPERTY]: BOB });
       assert.equal(lastStatement().headers['x-trino-user'], 'governor');
-      assert.deepEqual(await worksheet.verify(), { kind: 'verified', user: BOB });
+      assert.deepEqual(await worksheet.verify(), { kind: 'impersonating', user: BOB, assurance: 'read-back' });
       await worksheet.stopImpersonating();
       assert.equal(worksheet.identity.kind, 'yourself');
       assert.deepEqual(await regionsSeen(worksheet), ['APAC', 'EU', 'US']);
@@ -237,7 +237,7 @@ describe('Starburst (Trino) worksheets on the Trino lab', function () {
       const worksheet = governor();
       for (const name of HOSTILE_USER_NAMES) {
         await worksheet.impersonate(name);
-        assert.deepEqual(await worksheet.verify(), { kind: 'verified', user: name }, name);
+        assert.deepEqual(await worksheet.verify(), { kind: 'impersonating', user: name, assurance: 'read-back' }, name);
         assert.equal(await currentImpersonation(worksheet), name, name);
         assert.equal(sessionOf(lastStatement())[PROPERTY], name, name);
       }

@@ -340,7 +340,7 @@ export function describeConformance(put: PlatformUnderTest): void {
                 assert.deepEqual(await put.lastSetReceived(sessionId), put.quotedSetTemplate.expected(name));
               }
               if (readsBack) {
-                assert.deepEqual(await worksheet.verify(), { kind: 'verified', user: name });
+                assert.deepEqual(await worksheet.verify(), { kind: 'impersonating', user: name, assurance });
               }
               // What Immuta's impersonation procedure recorded in the session, byte for byte.
               const [recorded] = await runOk(worksheet, 'SELECT immuta.current_impersonation() AS who');
