@@ -127,7 +127,19 @@ export class IdentityKeeper {
 
   /** Reads back and, for an impersonated user, runs the effect probe: the Verify command. */
   async verifyNow(): Promise<VerifyResult> {
-    const session = this.liveSession() ?? (await this.readySession());
+    let session = this.liveSession();
+    if (session === undefined) {
+      // No session: opening one re-applies the identity, and with it the probe. A probe that
+      // disagrees there is Verify's answer, as on a live session, not a failure of Verify.
+      try {
+        session = await this.readySession();
+      } catch (error) {
+        const disagreement = probeDisagreement(error, this.intendedUser());
+        if (disagreement === undefined) throw error;
+        this.host.audit('verify', disagreement.user, 'failed', describe(error));
+        return disagreement;
+      }
+    }
     const expected = this.intendedUser();
     const readBack = session.impersonation.readBack;
     if (expected === undefined && !readBack) {
@@ -166,10 +178,8 @@ export class IdentityKeeper {
       assurance = await this.probeOrFail(session, user, readBack !== undefined);
     } catch (error) {
       this.host.audit('verify', user, 'failed', describe(error));
-      if (error instanceof WorksheetError && error.kind === 'probe-disagrees') {
-        const mismatch = error.cause as ProbeMismatch;
-        return { kind: 'probe-disagrees', user, expected: mismatch.expected, answer: mismatch.answer };
-      }
+      const disagreement = probeDisagreement(error, user);
+      if (disagreement !== undefined) return disagreement;
       throw error;
     }
     this.held = { session, user };
@@ -448,6 +458,13 @@ export class IdentityKeeper {
 export interface ProbeMismatch {
   readonly expected: string;
   readonly answer: string;
+}
+
+/** Verify's answer for a `probe-disagrees` error about `user`; undefined for any other error. */
+function probeDisagreement(error: unknown, user: string | null | undefined): Extract<VerifyResult, { kind: 'probe-disagrees' }> | undefined {
+  if (!(error instanceof WorksheetError) || error.kind !== 'probe-disagrees' || typeof user !== 'string') return undefined;
+  const mismatch = error.cause as ProbeMismatch;
+  return { kind: 'probe-disagrees', user, expected: mismatch.expected, answer: mismatch.answer };
 }
 
 function assuranceDetail(assurance: Assurance): string {

@@ -10,6 +10,7 @@
  *   dbx.received;                                   // every call: name, login, session, statement
  *   dbx.sessions();                                 // open sessions: id, login, backend pid, conf
  *   await dbx.expireSession(id);                    // "Invalid SessionHandle" from now on
+ *   dbx.ignoreImpersonation(true);                  // "wrong on purpose": the key is kept, nobody impersonated
  *   await dbx.close();
  *
  * Calls: OpenSession (RFC 4122 UUID handles), ExecuteStatement (asynchronous; the statement runs
@@ -21,7 +22,9 @@
  * Spark's `SET key=value`, `SET key`, `SET`, `RESET [key]`, `USE ...` and `SELECT current_user()`
  * are answered by the lab (session conf per Thrift session); the impersonation key of the conf
  * becomes `CALL immuta_procedures.impersonate_user($1)` (bound) before every other statement,
- * which goes to PostgreSQL unchecked: the lab does not check Spark SQL.
+ * which goes to PostgreSQL unchecked: the lab does not check Spark SQL. With
+ * `ignoreImpersonation(true)` that CALL names nobody (NULL) whatever the conf holds: a
+ * workspace whose Immuta integration reads another key, where `SET key` still answers the value.
  */
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
@@ -78,6 +81,13 @@ export interface DatabricksLab {
   sessions(): DatabricksLabSessionInfo[];
   /** The session expires: its connection is closed and every later call on it is an invalid handle. */
   expireSession(id: string): Promise<void>;
+  /**
+   * "Wrong on purpose": while on, the workspace behaves like one whose Immuta integration reads
+   * another key. `SET <impersonation key> = …` and `SET <impersonation key>` store and return the
+   * value exactly as before, but statements run on PostgreSQL as the login, impersonating nobody.
+   * Takes effect at every session's next statement; off (the default) restores the mapping.
+   */
+  ignoreImpersonation(on: boolean): void;
   close(): Promise<void>;
 }
 
@@ -101,9 +111,10 @@ export async function startDatabricksLab(lab: LabPostgres, options: DatabricksLa
   const tokens = new Map<string, LabLoginName>(
     (Object.keys(lab.logins) as LabLoginName[]).map((login) => [options.tokens?.[login] ?? `dapi${randomBytes(16).toString('hex')}`, login]),
   );
+  let ignoringImpersonation = false;
   const state: LabState = {
     lab,
-    context: { impersonationKey, catalog, log },
+    context: { impersonationKey, ignoringImpersonation: () => ignoringImpersonation, catalog, log },
     sessions: new Map<string, LabSession>(),
     expired: new Set<string>(),
     received: [],
@@ -190,6 +201,9 @@ export async function startDatabricksLab(lab: LabPostgres, options: DatabricksLa
       const pid = session.pid;
       if (pid !== undefined) await lab.adminQuery('SELECT pg_terminate_backend($1)', [pid]);
       await session.close();
+    },
+    ignoreImpersonation(on) {
+      ignoringImpersonation = on;
     },
     async close() {
       await Promise.all([...state.sessions.values()].map((session) => session.close()));

@@ -1,7 +1,9 @@
 /**
  * One Thrift session of the Databricks lab: its own PostgreSQL connection (so session state,
  * errors and cancel are real), its Spark session conf, and its operations. Statements run one
- * at a time on the connection, each preceded by the impersonation the conf holds.
+ * at a time on the connection, each preceded by the impersonation the conf holds (none while
+ * the lab's `ignoreImpersonation` switch is on: the key is still stored and read back, but the
+ * statement runs as the login, as on a workspace whose Immuta integration reads another key).
  */
 import { randomUUID } from 'node:crypto';
 import { Client, type DatabaseError, type FieldDef, type QueryArrayResult } from 'pg';
@@ -67,6 +69,8 @@ export class LabOperation {
 
 export interface SessionContext {
   readonly impersonationKey: string;
+  /** The lab's "wrong on purpose" switch: true while Immuta reads some other key. */
+  readonly ignoringImpersonation: () => boolean;
   readonly catalog: string;
   readonly log: (line: string) => void;
 }
@@ -171,7 +175,7 @@ export class LabSession {
 
   /** The impersonation the conf holds (an empty value is none), then the statement itself. */
   private async runOnPostgres(operation: LabOperation): Promise<void> {
-    const target = this.conf.get(this.context.impersonationKey);
+    const target = this.context.ignoringImpersonation() ? undefined : this.conf.get(this.context.impersonationKey);
     try {
       await this.client.query('CALL immuta_procedures.impersonate_user($1)', [target === undefined || target === '' ? null : target]);
       operation.backendPid = this.pid;

@@ -9,6 +9,7 @@
  *   sf.sessions()          // id, login, role, variables, whom PostgreSQL impersonates, pid
  *   await sf.expireSession(id)   // the session is over: variables gone, the next request fails
  *   sf.expireSessionToken(id)    // only the token expires: the driver renews it, session intact
+ *   sf.ignoreImpersonation(true) // "wrong on purpose": variables set and read back, nobody impersonated
  *   await sf.close()
  *
  * Endpoints: login-request, token-request (renewal with the master token), heartbeat,
@@ -74,6 +75,13 @@ export interface SnowflakeLab {
   expireSession(sessionId: string, how?: 'expired' | 'gone'): Promise<void>;
   /** Expires only the session token: the driver renews it and the session goes on unchanged. */
   expireSessionToken(sessionId: string): void;
+  /**
+   * "Wrong on purpose": while on, the account behaves like a tenant whose Immuta integration
+   * reads another variable. SET and SELECT $IMMUTA_IMP_USER still store and return the value,
+   * but no session's PostgreSQL connection impersonates anyone: statements run as the login.
+   * Takes effect at each session's next statement; off (the default) restores the mapping.
+   */
+  ignoreImpersonation(on: boolean): void;
   close(): Promise<void>;
 }
 
@@ -148,6 +156,7 @@ export async function startSnowflakeLab(lab: LabPostgres, options: SnowflakeLabO
   const queries = new Map<string, QueryRecord>();
   const publicKeys = new Map<string, string[]>();
   let nextSessionId = 1_000_000_000_000 + Math.floor(Math.random() * 1_000_000);
+  let ignoringImpersonation = false;
 
   const loginNamed = (name: string): LabLogin | undefined =>
     Object.values(lab.logins).find((login) => login.user.toUpperCase() === name.toUpperCase());
@@ -188,7 +197,12 @@ export async function startSnowflakeLab(lab: LabPostgres, options: SnowflakeLabO
     }
     const pid = (client as unknown as { processID: number }).processID;
     const id = String(nextSessionId++);
-    const session = new LabSnowflakeSession(id, labLogin.user, client, pid, role, { impersonationRole, impersonationVariable, grantedRoles: granted });
+    const session = new LabSnowflakeSession(id, labLogin.user, client, pid, role, {
+      impersonationRole,
+      impersonationVariable,
+      grantedRoles: granted,
+      ignoringImpersonation: () => ignoringImpersonation,
+    });
     const requested = (data.SESSION_PARAMETERS ?? {}) as Json;
     const record: SessionRecord = {
       session,
@@ -489,6 +503,9 @@ export async function startSnowflakeLab(lab: LabPostgres, options: SnowflakeLabO
         throw new Error(`no Snowflake lab session ${sessionId}`);
       }
       record.tokenExpired = true;
+    },
+    ignoreImpersonation(on) {
+      ignoringImpersonation = on;
     },
     async close() {
       server.closeAllConnections();

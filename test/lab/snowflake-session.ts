@@ -5,6 +5,12 @@
  * Immuta's impersonation is modelled on top: while the impersonation role is current and the
  * impersonation variable holds a name, the PostgreSQL session impersonates that name through
  * `CALL immuta_procedures.impersonate_user($1)` (bound), and otherwise nobody.
+ *
+ * While the lab's `ignoreImpersonation` switch is on, the account behaves like a tenant whose
+ * Immuta integration reads another variable: SET and SELECT $var work exactly as before, but
+ * the PostgreSQL session impersonates nobody, so every statement runs as the login. The
+ * impersonation is brought in line with the switch before each statement that reaches
+ * PostgreSQL, so flipping it takes effect at every session's next statement.
  */
 import type { Client, FieldDef, QueryResult } from 'pg';
 import { mapColumn, statementTypeId, type RowType } from './snowflake-types';
@@ -30,6 +36,8 @@ export interface SessionSettings {
   readonly impersonationRole: string;
   readonly impersonationVariable: string;
   readonly grantedRoles: readonly string[];
+  /** The lab's "wrong on purpose" switch: true while Immuta reads some other variable. */
+  readonly ignoringImpersonation: () => boolean;
 }
 
 const RAW_TYPES = { getTypeParser: () => (value: string) => value };
@@ -177,12 +185,22 @@ export class LabSnowflakeSession {
       }
       return textResult(`$${name}`, value);
     }
+    // The switch may have flipped since the last statement: what PostgreSQL impersonates follows it.
+    try {
+      await this.syncImpersonation();
+    } catch (error) {
+      throw postgresError(error, original);
+    }
     return this.runOnPostgres(original);
   }
 
-  /** Immuta impersonates only while its role is current and the variable holds a name. */
+  /**
+   * Immuta impersonates only while its role is current and the variable holds a name (and,
+   * with the lab's switch on, never: that Immuta reads another variable).
+   */
   private async syncImpersonation(): Promise<void> {
-    const wanted = this.role === normalizeIdentifier(this.settings.impersonationRole) ? (this.variables.get(normalizeIdentifier(this.settings.impersonationVariable)) ?? null) : null;
+    const held = this.role === normalizeIdentifier(this.settings.impersonationRole) ? (this.variables.get(normalizeIdentifier(this.settings.impersonationVariable)) ?? null) : null;
+    const wanted = this.settings.ignoringImpersonation() ? null : held;
     if (wanted === this.impersonating) {
       return;
     }

@@ -34,8 +34,10 @@ export interface ExecContext {
 
 const RAW_TYPES = { getTypeParser: () => (text: string) => text };
 
-export function knownProperties(impersonationProperty: string): Map<string, SessionProperty> {
+/** The session properties the lab coordinator knows; `others` are varchar properties Immuta ignores. */
+export function knownProperties(impersonationProperty: string, others: readonly string[] = []): Map<string, SessionProperty> {
   return new Map<string, SessionProperty>([
+    ...others.map((name): [string, SessionProperty] => [name, { type: 'varchar', defaultValue: '', description: 'A property Immuta does not read' }]),
     [impersonationProperty, { type: 'varchar', defaultValue: '', description: 'Immuta user to impersonate' }],
     ['query_max_run_time', { type: 'varchar', defaultValue: '100.00d', description: 'Maximum run time of a query' }],
     ['join_distribution_type', { type: 'varchar', defaultValue: 'AUTOMATIC', description: 'Join distribution type' }],

@@ -21,7 +21,8 @@
  * Session state comes from each POST's headers only, as in Trino: X-Trino-User (native
  * impersonation when it differs from the authenticated login), X-Trino-Session (the
  * impersonation property becomes `CALL immuta_procedures.impersonate_user($1)` before every
- * query, NULL when absent), X-Trino-Catalog / X-Trino-Schema (search_path).
+ * query, NULL when absent), X-Trino-Catalog / X-Trino-Schema (search_path). Any other
+ * property must be one the lab knows (`otherProperties` adds some that impersonate nobody).
  */
 import { promises as fs } from 'node:fs';
 import * as http from 'node:http';
@@ -51,6 +52,12 @@ export interface ReceivedRequest {
 export interface TrinoLabOptions {
   /** The session property mapped onto Immuta impersonation; default immuta.immuta_user. */
   readonly impersonationProperty?: string;
+  /**
+   * More varchar session properties the coordinator knows and Immuta does not read (as another
+   * plugin's would): a profile that impersonates through one of them sets it, reads it back,
+   * and runs as the login ("wrong on purpose"). Trino refuses a property it does not know.
+   */
+  readonly otherProperties?: readonly string[];
   /** Rows per result page; default 1000. */
   readonly pageRows?: number;
   /** How long a GET of nextUri waits for progress before answering RUNNING; default 1000 ms (Trino's default). */
@@ -111,7 +118,7 @@ export async function startTrinoLab(lab: LabPostgres, options: TrinoLabOptions =
   const log = options.log ?? (() => undefined);
   const catalog = options.catalog ?? 'lab';
   const impersonationProperty = options.impersonationProperty ?? 'immuta.immuta_user';
-  const properties: ReadonlyMap<string, SessionProperty> = knownProperties(impersonationProperty);
+  const properties: ReadonlyMap<string, SessionProperty> = knownProperties(impersonationProperty, options.otherProperties);
   const pageRows = options.pageRows ?? 1000;
   const maxWaitMs = options.maxWaitMs ?? 1000;
   const jwtSecret = newJwtSecret();

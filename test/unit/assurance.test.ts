@@ -151,6 +151,20 @@ describe('assurance: applied, read back, confirmed', () => {
       assert.match(outcome.status === 'failed' ? outcome.error.message : '', /effect probe answered "analyst@example\.com"/);
     });
 
+    it('Verify after a lost session re-applies and reports a disagreeing probe as its answer, not as a failure', async () => {
+      const h = setup({ ...PROFILE, effectProbe: PROBE });
+      h.probeAnswers('bob');
+      await h.ws.impersonate('bob');
+      h.fake.lastSession.kill('server restarted');
+      h.probeAnswers('analyst@example.com');
+      assert.deepEqual(await h.ws.verify(), { kind: 'probe-disagrees', user: 'bob', expected: 'bob', answer: '"analyst@example.com"' });
+      assert.equal(h.ws.identity.kind === 'unknown' && h.ws.identity.cause, 'probe');
+      assert.deepEqual(h.audits.at(-1) && [h.audits.at(-1)?.action, h.audits.at(-1)?.outcome], ['verify', 'failed']);
+      const [outcome] = await h.run('SELECT 1');
+      assert.ok(outcome.status === 'failed' && isWorksheetError(outcome.error) && outcome.error.kind === 'identity-unknown');
+      assert.deepEqual(h.sent(), [PROBE_SQL, PROBE_SQL], 'only the probes reached the server');
+    });
+
     it('stopping impersonation after a disagreement runs as yourself again', async () => {
       const h = setup({ ...PROFILE, effectProbe: PROBE });
       h.probeAnswers('nobody');

@@ -78,7 +78,8 @@ export class DatabricksUnderTest implements PlatformUnderTest {
     return `SELECT pg_sleep(${seconds})`;
   }
 
-  private lab(): DatabricksLab {
+  /** The running lab server (for tests that read what it received or flip its switches). */
+  lab(): DatabricksLab {
     if (!this.server) throw new Error('the Databricks lab is not started');
     return this.server;
   }

@@ -24,6 +24,11 @@ export interface ConformanceHarness {
   readonly registry: WorksheetRegistry;
   /** A new worksheet bound to the profile of `login`, with `setTemplate` as its impersonation.set when given. */
   open(login: LoginName, setTemplate?: string): Worksheet;
+  /**
+   * A new worksheet bound to the profile of `login` as `change` rewrites it; `label` tells the
+   * profile apart (it is added to the name, as profiles are told apart by name).
+   */
+  openWith(login: LoginName, label: string, change: (profile: ConnectionProfile) => ConnectionProfile): Worksheet;
   dispose(): Promise<void>;
 }
 
@@ -57,6 +62,12 @@ export function createConformanceHarness(put: PlatformUnderTest): ConformanceHar
     registry,
     open: (login, setTemplate) => {
       const profile = withSetTemplate(put.profile(login), setTemplate);
+      byName.set(profile.name, login);
+      return registry.create(profile);
+    },
+    openWith: (login, label, change) => {
+      const base = put.profile(login);
+      const profile = { ...change(base), name: `${base.name}-${label}` } as ConnectionProfile;
       byName.set(profile.name, login);
       return registry.create(profile);
     },

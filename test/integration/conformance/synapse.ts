@@ -48,7 +48,8 @@ export class SynapseUnderTest implements PlatformUnderTest {
     if (this.tlsDir !== undefined) await fs.rm(this.tlsDir, { recursive: true, force: true });
   }
 
-  private get lab(): TdsLab {
+  /** The running lab server (for tests that read what it received). */
+  get lab(): TdsLab {
     if (!this.server) throw new Error('the TDS lab server is not running');
     return this.server;
   }

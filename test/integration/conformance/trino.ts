@@ -6,7 +6,7 @@
  */
 import type { ConnectionSecret, TrinoProfile } from '../../../src/platforms/types';
 import type { LabPostgres } from '../../lab/postgres';
-import { startTrinoLab, type TrinoLab } from '../../lab/trino-server';
+import { startTrinoLab, type TrinoLab, type TrinoLabOptions } from '../../lab/trino-server';
 import type { ExpectedTypes, LoginName, PlatformUnderTest } from './platform-under-test';
 
 export class TrinoUnderTest implements PlatformUnderTest {
@@ -14,6 +14,9 @@ export class TrinoUnderTest implements PlatformUnderTest {
   readonly assuranceWithoutProbe = 'read-back' as const;
   private server: TrinoLab | undefined;
   private labLogins: LabPostgres['logins'] | undefined;
+
+  /** `options`: how to start the lab server (its defaults for the conformance suite). */
+  constructor(private readonly options: TrinoLabOptions = {}) {}
 
   readonly types: ExpectedTypes = {
     sql: "SELECT 1::int4 AS i, 9007199254740993::int8 AS big, 12.50::numeric(6,2) AS n, true AS b, NULL::text AS nothing, 'NULL' AS word, DATE '2024-02-29' AS d, 1.5::float8 AS f, 'ü😀'::varchar AS u, TIMESTAMP '2024-01-02 03:04:05.5' AS ts",
@@ -24,7 +27,7 @@ export class TrinoUnderTest implements PlatformUnderTest {
 
   async start(lab: LabPostgres): Promise<void> {
     this.labLogins = lab.logins;
-    this.server = await startTrinoLab(lab);
+    this.server = await startTrinoLab(lab, this.options);
   }
 
   async stop(): Promise<void> {
@@ -64,7 +67,8 @@ export class TrinoUnderTest implements PlatformUnderTest {
     return `SELECT pg_sleep(${seconds})`;
   }
 
-  private lab(): TrinoLab {
+  /** The running lab server (for tests that read what it received). */
+  lab(): TrinoLab {
     if (!this.server) throw new Error('the Trino lab is not started');
     return this.server;
   }
