@@ -1,5 +1,5 @@
 import type { Logger } from '../common/logger';
-import { PlatformError } from '../platforms/errors';
+import { isPlatformError, PlatformError } from '../platforms/errors';
 import { assuranceFacts, type Assurance } from '../platforms/assurance';
 import type { ConnectionProfile, ConnectionSecret, PlatformDriver, PlatformSession } from '../platforms/types';
 import { describeProbeAnswer, probeAgrees, runEffectProbe } from './effect-probe';
@@ -126,7 +126,7 @@ export class IdentityKeeper {
   }
 
   /** Reads back and, for an impersonated user, runs the effect probe: the Verify command. */
-  async verifyNow(): Promise<VerifyResult> {
+  async verifyNow(reopened = false): Promise<VerifyResult> {
     let session = this.liveSession();
     if (session === undefined) {
       // No session: opening one re-applies the identity, and with it the probe. A probe that
@@ -151,6 +151,12 @@ export class IdentityKeeper {
       try {
         actual = await readBack();
       } catch (error) {
+        if (!reopened && isPlatformError(error) && error.notSent) {
+          // The session had ended unnoticed and the read-back never left: verify on a new one
+          // (which re-applies, and probes), as a run would.
+          await this.dropSession();
+          return this.verifyNow(true);
+        }
         await this.failClosed(expected, `reading impersonation back failed: ${describe(error)}`);
         this.host.audit('verify', expected ?? null, 'failed', describe(error));
         throw new WorksheetError('impersonation-not-established', `Could not read impersonation back: ${describe(error)}`, { cause: error });

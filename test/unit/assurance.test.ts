@@ -291,3 +291,16 @@ function databricks(): ConnectionProfile {
     connectTimeoutMs: 1000,
   };
 }
+
+describe('assurance: Verify on a session that ended unnoticed', () => {
+  it('reopens, re-applies and probes instead of failing when the read-back was never sent', async () => {
+    const fake = new FakePlatform();
+    const ws = new Worksheet('ws-2', { loadDriver: async () => fake, getSecret: async () => ({ password: 'x' }), logger: silentLogger, now: () => 1_000 }, { ...PROFILE, effectProbe: PROBE });
+    fake.script(PROBE_SQL, { columns: [{ name: 'effective_user', type: 'text' }], batches: [[['bob']]], command: 'SELECT' });
+    await ws.impersonate('bob');
+    fake.failNext('readBack', new PlatformError('connection-lost', 'The connection was already closed; the statement was not sent.', { notSent: true }));
+    assert.deepEqual(await ws.verify(), { kind: 'impersonating', user: 'bob', assurance: 'confirmed' });
+    assert.equal(fake.sessions.length, 2, 'a new session was opened');
+    assert.deepEqual(fake.trace(fake.sessions[1].id).filter((line) => line.startsWith('apply')), ['apply bob']);
+  });
+});
