@@ -60,7 +60,11 @@ function apply(item: vscode.StatusBarItem, model: StatusItemModel): void {
   tooltip.isTrusted = { enabledCommands: Object.values(COMMANDS) };
   item.tooltip = tooltip;
   item.command = model.command;
-  item.backgroundColor = model.warning ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+  item.backgroundColor = model.error
+    ? new vscode.ThemeColor('statusBarItem.errorBackground')
+    : model.warning
+      ? new vscode.ThemeColor('statusBarItem.warningBackground')
+      : undefined;
   item.show();
 }
 

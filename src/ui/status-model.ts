@@ -26,6 +26,8 @@ export interface StatusItemModel {
   /** Markdown; command links are listed in `commands`. */
   readonly tooltip: string;
   readonly warning: boolean;
+  /** Worse than a warning: nothing runs (an effect probe disagreed). Shown on the error background. */
+  readonly error?: boolean;
   readonly command: string;
 }
 
@@ -265,6 +267,7 @@ function identityModel(snapshot: WorksheetSnapshot | undefined, now: number, imm
             `${links} · [Edit the effect probe…](command:${COMMANDS.setEffectProbe})`,
           ].join('\n\n'),
           warning: true,
+          error: true,
           command: COMMANDS.impersonate,
         };
       }

@@ -128,7 +128,7 @@ async function runVersion(version: VsCodeVersion, guardLog: string): Promise<Ver
     const workbench = new Workbench(page, screenshots);
     await workbench.waitForWorkbench();
     log(`[${version}] workbench ready after ${seconds(Date.now() - started)}; screenshots in ${path.relative(ROOT, screenshots)}`);
-    setUiContext({ version, workbench, lab, serverRoot: server.root, workspace, tds, immuta });
+    setUiContext({ version, workbench, lab, serverRoot: server.root, workspace, tds, immuta, snowflake });
     const result = await runFlows(version);
     if (result.failed > 0) keepLogs(server.root, screenshots);
     if (browser.blocked.length > 0) {

@@ -1,6 +1,7 @@
 /** What the UI flows share with their runner: the workbench page, the lab, the VS Code version. */
 import type { ImmutaLab } from '../lab/immuta-server';
 import type { LabPostgres } from '../lab/postgres';
+import type { SnowflakeLab } from '../lab/snowflake-server';
 import type { TdsLab } from '../lab/tds-server';
 import type { Workbench } from './workbench';
 
@@ -16,6 +17,8 @@ export interface UiContext {
   readonly tds: TdsLab;
   /** The lab's Immuta REST API (the workspace's immutaWorksheets.immuta.url). */
   readonly immuta: ImmutaLab;
+  /** The lab's Snowflake server, so a flow can make it ignore the impersonation variable. */
+  readonly snowflake: SnowflakeLab;
 }
 
 let current: UiContext | undefined;

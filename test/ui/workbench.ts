@@ -175,6 +175,42 @@ export class Workbench {
     return this.page.locator('.statusbar-item', { hasText: text }).first();
   }
 
+  /**
+   * Hovers `item` until its tooltip (VS Code's hover widget) shows text containing `expected`, and
+   * returns that text; the hover stays up for a screenshot until {@link dismissHover}.
+   */
+  async hoverText(item: Locator, expected: string | RegExp, timeoutMs = 20_000): Promise<string> {
+    const hover = this.page.locator('.workbench-hover, .monaco-hover:not(.hidden)').filter({ hasText: expected }).first();
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      await item.hover();
+      try {
+        await hover.waitFor({ state: 'visible', timeout: 3_000 });
+        return (await hover.innerText()).trim();
+      } catch (error) {
+        if (Date.now() > deadline) {
+          const shown = await this.page.locator('.workbench-hover, .monaco-hover').allInnerTexts().catch(() => []);
+          throw new Error(`no tooltip with ${String(expected)} on hovering; hovers: ${JSON.stringify(shown)}`, { cause: error });
+        }
+        // The hover opens after a delay and closes on the slightest move: leave and come back.
+        await this.page.mouse.move(0, 0);
+      }
+    }
+  }
+
+  /** Moves the mouse off every hover and waits until none is shown. */
+  async dismissHover(): Promise<void> {
+    await this.page.mouse.move(0, 0);
+    await this.page.keyboard.press('Escape');
+    await this.page.locator('.workbench-hover').first().waitFor({ state: 'hidden' }).catch(() => undefined);
+  }
+
+  /** Whether the status bar item has VS Code's warning or error background. */
+  async statusItemKind(item: Locator): Promise<'warning' | 'error' | 'plain'> {
+    const classes = (await item.getAttribute('class')) ?? '';
+    return classes.includes('warning-kind') ? 'warning' : classes.includes('error-kind') ? 'error' : 'plain';
+  }
+
   /** The worksheet's connection item in the status bar (shown for SQL editors only). */
   connectionItem(): Locator {
     return this.page.locator('.statusbar-item[id*="immutaWorksheets.connection"]').first();

@@ -197,6 +197,7 @@ describe('status bar model: how sure, per platform and level', () => {
     );
     assert.equal(model.identity.text, '$(error) bob not confirmed');
     assert.equal(model.identity.warning, true);
+    assert.equal(model.identity.error, true, 'on the error background');
     assert.match(model.identity.tooltip, /nothing runs in this worksheet/);
     assert.match(model.identity.tooltip, /answered "governor@example\\\.com" where "bob" was expected/);
     assert.match(model.identity.tooltip, /\[Edit the effect probe…\]\(command:immutaWorksheets\.setEffectProbe\)/);
