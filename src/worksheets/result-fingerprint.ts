@@ -23,13 +23,13 @@ export interface FingerprintBudget {
 
 /**
  * 1,000,000 rows or 64 Mi characters of encoded text, whichever comes first. Measured
- * (`npm run bench -- fingerprint`) at about 120 MB/s on rows like the wide benchmark's, a
- * fingerprint costs ~140 ms per 100,000 such rows, spread over the stream in ~1.5 ms slices (one
- * per driver batch); the cap bounds it at about half a second per statement, a few percent of
- * what streaming that many rows takes anyway. That covers every result the results view holds by
- * default (100,000 rows) several times over; past the cap a result is not compared and further
- * rows cost nothing measurable. The row cap bounds narrow results, whose per-row overhead the
- * character count underrates.
+ * (`npm run bench -- fingerprint`) at 120-230 MB/s on rows like the wide benchmark's (a shared
+ * 2-core machine, SHA-NI), a fingerprint costs 70-140 ms per 100,000 such rows, spread over the
+ * stream in slices of one driver batch (1,000 rows, ~1 ms); the cap bounds it at 0.3-0.6 s per
+ * statement, a few percent of what streaming that many rows takes anyway. That covers what the
+ * results view holds by default (100,000 rows) several times over; past the cap a result is not
+ * compared and further rows cost nothing measurable. The row cap bounds narrow results, whose
+ * per-row overhead the character count underrates.
  */
 export const FINGERPRINT_BUDGET: FingerprintBudget = { maxRows: 1_000_000, maxChars: 64 * 1024 * 1024 };
 
