@@ -3,6 +3,7 @@ import { csvField } from '../worksheets/csv';
 import { platformInfo } from '../platforms/catalog';
 import { redactSecretsFor } from '../sql/secrets';
 import { ASSURANCE_WORDS, type ExportFormat, type StampView } from './protocol';
+import { SAME_RESULT_LABEL, sameResultWords } from './same-result';
 import type { ResultSet } from './result-set';
 
 /** What an export is made of: a result's columns, rows and provenance. */
@@ -60,6 +61,8 @@ export function stampLines(stamp: StampView | null, statement: string | null): s
     if (stamp.ranAs !== null && stamp.assurance !== undefined) {
       lines.push(`impersonation: ${ASSURANCE_WORDS[stamp.assurance]}${stamp.assuranceNote !== undefined ? ` (${stamp.assuranceNote})` : ''}`);
     }
+    const same = sameResultWords(stamp, (at) => new Date(at).toISOString());
+    if (same !== undefined) lines.push(`${SAME_RESULT_LABEL}: ${same.line}`);
     lines.push(`immuta project: ${stamp.project === undefined ? 'unknown' : (stamp.project ?? 'none')}`);
     lines.push(`started: ${new Date(stamp.startedAt).toISOString()}`);
     if (stamp.durationMs !== null) lines.push(`duration ms: ${Math.round(stamp.durationMs)}`);

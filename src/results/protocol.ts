@@ -40,6 +40,18 @@ export interface StampView {
   readonly rowCount: number | null;
   /** The platform's identifier of the query or session, when it has one. */
   readonly queryId: string | null;
+  /**
+   * Set when a run as another user returned exactly what your own run of the same statement in
+   * this worksheet returned (see results/same-result for the words).
+   */
+  readonly sameAsYourself?: SameAsYourselfView;
+}
+
+export interface SameAsYourselfView {
+  /** Epoch ms your own run started. */
+  readonly at: number;
+  /** Rows in both results (never 0: identical empty results are not flagged). */
+  readonly rows: number;
 }
 
 export type ResultStatus =

@@ -1,6 +1,6 @@
 import { Emitter, type Event } from '../common/events';
 import type { ColumnInfo, PlatformId, Row } from '../platforms/types';
-import { columnKind, type ColumnView, type ErrorView, type NoticeView, type ResultStatus, type ResultView, type StampView } from './protocol';
+import { columnKind, type ColumnView, type ErrorView, type NoticeView, type ResultStatus, type ResultView, type SameAsYourselfView, type StampView } from './protocol';
 
 /** Rows from small driver batches are gathered until this many (or until someone asks). */
 const CHUNK_ROWS = 1000;
@@ -14,7 +14,14 @@ export interface RowSlice {
 
 /** What a run tells a result when its statement ends. */
 export type ResultEnd =
-  | { readonly status: 'succeeded'; readonly rowCount: number | null; readonly command: string | null; readonly durationMs: number; readonly queryId: string | null }
+  | {
+      readonly status: 'succeeded';
+      readonly rowCount: number | null;
+      readonly command: string | null;
+      readonly durationMs: number;
+      readonly queryId: string | null;
+      readonly sameAsYourself?: SameAsYourselfView;
+    }
   | { readonly status: 'failed'; readonly error: ErrorView; readonly durationMs: number | null }
   | { readonly status: 'cancelled'; readonly durationMs: number | null }
   | { readonly status: 'skipped' };
@@ -178,7 +185,13 @@ export class ResultSet {
     this.statusValue = end.status;
     if (end.status === 'succeeded') {
       this.command = end.command;
-      this.stampValue = this.stampValue && { ...this.stampValue, durationMs: end.durationMs, rowCount: end.rowCount, queryId: end.queryId };
+      this.stampValue = this.stampValue && {
+        ...this.stampValue,
+        durationMs: end.durationMs,
+        rowCount: end.rowCount,
+        queryId: end.queryId,
+        ...(end.sameAsYourself !== undefined ? { sameAsYourself: end.sameAsYourself } : {}),
+      };
     } else if (end.status !== 'skipped') {
       if (end.status === 'failed') this.error = end.error;
       if (this.stampValue) this.stampValue = { ...this.stampValue, durationMs: end.durationMs, rowCount: this.rowCount };

@@ -110,6 +110,7 @@ export class RunResults {
           command: outcome.summary.command,
           durationMs: outcome.summary.durationMs,
           queryId: outcome.summary.queryId,
+          ...(outcome.sameAsYourself !== undefined ? { sameAsYourself: { at: outcome.sameAsYourself.at, rows: outcome.sameAsYourself.rows } } : {}),
         };
       case 'failed':
         return {

@@ -1,4 +1,5 @@
 import { ASSURANCE_LABEL } from '../platforms/assurance';
+import { SAME_RESULT_LABEL } from '../results/same-result';
 import type { HistoryEntry } from '../worksheets/run-history';
 
 /** What the run history list shows for one entry, as plain data (the picker renders exactly this). */
@@ -19,6 +20,7 @@ const ERROR_MAX = 100;
 
 export function historyItemView(entry: HistoryEntry): HistoryItemView {
   const description = [entry.ranAs === null ? 'as yourself' : `as ${entry.ranAs}${entry.assurance !== undefined ? ` (${ASSURANCE_LABEL[entry.assurance]})` : ''}`, entry.outcome];
+  if (entry.ranAs !== null && entry.sameAsYourselfAt !== undefined) description.push(SAME_RESULT_LABEL);
   if (entry.rows !== null) description.push(rowWord(entry.rows));
   if (entry.durationMs !== null) description.push(duration(entry.durationMs));
   const detail = [entry.profile, entry.worksheet, new Date(entry.startedAt).toLocaleString()];

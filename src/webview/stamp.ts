@@ -1,7 +1,7 @@
 import { ASSURANCE_WORDS, type StampView } from '../results/protocol';
+import { sameResultWords } from '../results/same-result';
 import { h, type Child } from './dom';
 import { formatDuration, formatRows, formatStarted } from './format';
-
 
 /**
  * Where and as whom the statement ran. Impersonation is the most important fact on the line,
@@ -28,6 +28,8 @@ export function renderStamp(stamp: StampView | null): HTMLElement {
     item(stamp.profile, 'profile'),
     item(stamp.login, 'login'),
     who,
+    // Beside whom it ran as: it is a doubt about exactly that.
+    sameResult(stamp),
     stamp.project === null ? null : item(stamp.project === undefined ? 'project unknown' : `project ${stamp.project}`, 'project'),
     item(`started ${formatStarted(stamp.startedAt)}`, 'started', new Date(stamp.startedAt).toString()),
     stamp.durationMs === null ? null : item(formatDuration(stamp.durationMs), 'duration'),
@@ -40,6 +42,18 @@ export function renderStamp(stamp: StampView | null): HTMLElement {
     line.append(child);
   }
   return line;
+}
+
+/** "same result as yourself": a warning, unless the effect probe confirmed the impersonation. */
+function sameResult(stamp: StampView): HTMLElement | null {
+  const words = sameResultWords(stamp, (at) => formatStarted(at));
+  if (words === undefined) return null;
+  return h('span', {
+    className: `stamp-item stamp-same${words.warn ? ' warn' : ''}`,
+    testId: 'stamp-same',
+    text: words.label,
+    title: words.explanation,
+  });
 }
 
 function item(text: string, kind: string, title?: string): HTMLElement {

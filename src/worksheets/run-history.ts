@@ -22,6 +22,11 @@ export interface HistoryEntry {
   readonly ranAs: string | null;
   /** How sure the worksheet was that it ran as `ranAs` (impersonated runs only; absent in older entries). */
   readonly assurance?: Assurance;
+  /**
+   * Impersonated runs only: when the result was exactly that of a run of the same statement as
+   * yourself in the same worksheet, the epoch ms that run started (absent otherwise, and in older entries).
+   */
+  readonly sameAsYourselfAt?: number;
   /** Null when the statement was not retained. Secrets in it are redacted (`PASSWORD '***'`). */
   readonly statement: string | null;
   /** Epoch ms. */
@@ -111,6 +116,7 @@ export class RunHistory implements Disposable {
       login: input.login,
       ranAs: input.ranAs,
       ...(input.ranAs !== null && input.assurance !== undefined ? { assurance: input.assurance } : {}),
+      ...(input.ranAs !== null && input.sameAsYourselfAt !== undefined ? { sameAsYourselfAt: input.sameAsYourselfAt } : {}),
       statement: this.retainedStatement(input, text.statement),
       startedAt: input.startedAt,
       durationMs: input.durationMs,
@@ -218,7 +224,13 @@ export function historyEntryFor(context: HistoryContext, statement: string, outc
   };
   switch (outcome.status) {
     case 'succeeded':
-      return { ...base, durationMs: outcome.summary.durationMs, rows: outcome.summary.rowCount, outcome: 'succeeded' };
+      return {
+        ...base,
+        ...(outcome.sameAsYourself !== undefined ? { sameAsYourselfAt: outcome.sameAsYourself.at } : {}),
+        durationMs: outcome.summary.durationMs,
+        rows: outcome.summary.rowCount,
+        outcome: 'succeeded',
+      };
     case 'failed':
       return { ...base, durationMs: null, rows: null, outcome: 'failed', error: outcome.error.message };
     case 'cancelled':
@@ -241,6 +253,7 @@ export function decodeHistoryEntry(value: unknown): HistoryEntry | undefined {
     typeof v.login === 'string' &&
     (v.ranAs === null || typeof v.ranAs === 'string') &&
     (v.assurance === undefined || v.assurance === 'applied' || v.assurance === 'read-back' || v.assurance === 'confirmed') &&
+    (v.sameAsYourselfAt === undefined || isFiniteNumber(v.sameAsYourselfAt)) &&
     (v.statement === null || typeof v.statement === 'string') &&
     isFiniteNumber(v.startedAt) &&
     (v.durationMs === null || isFiniteNumber(v.durationMs)) &&

@@ -20,8 +20,24 @@ export interface RunStamp {
   readonly startedAt: number;
 }
 
+/**
+ * A run as another user returned exactly what a run of the same statement as yourself returned
+ * earlier in this worksheet (same columns, same rows in the same order, more than none).
+ */
+export interface SameAsYourself {
+  /** Epoch ms the run as yourself started. */
+  readonly at: number;
+  readonly rows: number;
+}
+
 export type StatementOutcome =
-  | { readonly status: 'succeeded'; readonly stamp: RunStamp; readonly summary: ExecutionSummary }
+  | {
+      readonly status: 'succeeded';
+      readonly stamp: RunStamp;
+      readonly summary: ExecutionSummary;
+      /** Set only on a run as another user (see worksheets/yourself-results). */
+      readonly sameAsYourself?: SameAsYourself;
+    }
   | { readonly status: 'failed'; readonly stamp?: RunStamp; readonly error: PlatformError | WorksheetError }
   | { readonly status: 'cancelled'; readonly stamp?: RunStamp }
   /** Not run because an earlier statement of the same run failed or was cancelled. */

@@ -16,8 +16,10 @@ import type { Assurance, IdentityState, RanAs } from './identity';
 import type { RunHandle, RunObserver, RunStamp, StatementInput, StatementOutcome } from './run-types';
 import { IdentityKeeper, describe, type AuditAction, type VerifyResult } from './identity-keeper';
 import { notSentAfterFailedReconnect, withNextStep } from './lost-session';
+import { ResultFingerprint } from './result-fingerprint';
 import { SerialQueue, type QueuedTask } from './serial-queue';
 import type { ConnectionStatus } from './session-slot';
+import { YourselfResults } from './yourself-results';
 
 export type { AuditAction, VerifyResult } from './identity-keeper';
 
@@ -59,6 +61,12 @@ export interface AuditEntry {
   readonly detail?: string;
 }
 
+interface Executed {
+  readonly stamp: RunStamp;
+  readonly summary: ExecutionSummary;
+  readonly fingerprint: ResultFingerprint;
+}
+
 interface RunControl {
   cancelled: boolean;
   executing: PlatformSession | undefined;
@@ -78,6 +86,8 @@ export class Worksheet {
   private readonly auditEmitter = new Emitter<AuditEntry>();
   private profileValue: ConnectionProfile | undefined;
   private readonly keeper: IdentityKeeper;
+  /** Digests of this worksheet's runs as yourself, for "same result as yourself" (memory only). */
+  private readonly yourselfResults = new YourselfResults();
   private closed = false;
 
   readonly onDidChange: Event<WorksheetSnapshot> = this.changeEmitter.event;
@@ -134,6 +144,10 @@ export class Worksheet {
       const sameTarget = previous !== undefined && previous.name === profile.name && previous.platform === profile.platform;
       await this.keeper.dropSession();
       this.profileValue = profile;
+      // Results from another connection (or the same name pointing elsewhere) compare with nothing here.
+      if (previous === undefined || JSON.stringify(previous) !== JSON.stringify(profile)) {
+        this.yourselfResults.clear();
+      }
       if (!sameTarget && this.keeper.identity.kind !== 'yourself') {
         this.keeper.setIdentity({ kind: 'yourself' });
         this.audit('clear', null, 'ok', `connection changed to ${profile.name}`);
@@ -280,7 +294,7 @@ export class Worksheet {
         stamp = at;
       };
       let session = await this.keeper.readySession();
-      let ran: { readonly stamp: RunStamp; readonly summary: ExecutionSummary };
+      let ran: Executed;
       try {
         ran = await this.execute(session, index, input.text, observer, control, sent);
       } catch (error) {
@@ -303,7 +317,9 @@ export class Worksheet {
       if (effect.kind === 'session-reset') {
         await this.keeper.reestablishAfterReset(session);
       }
-      return { status: 'succeeded', stamp: ran.stamp, summary: ran.summary };
+      // Only here, once the statement ended well with every row read, is its result complete.
+      const sameAsYourself = this.yourselfResults.settle(ran.stamp, input.text, ran.fingerprint.result());
+      return { status: 'succeeded', stamp: ran.stamp, summary: ran.summary, ...(sameAsYourself ? { sameAsYourself } : {}) };
     } catch (error) {
       if (control.cancelled || this.closed) {
         return { status: 'cancelled', stamp };
@@ -325,11 +341,17 @@ export class Worksheet {
     observer: RunObserver,
     control: RunControl,
     sent: (stamp: RunStamp) => void,
-  ): Promise<{ readonly stamp: RunStamp; readonly summary: ExecutionSummary }> {
+  ): Promise<Executed> {
     const logger = this.services.logger;
+    const fingerprint = new ResultFingerprint();
     const sink: ResultSink = {
-      columns: (columns) => contain(() => observer.columns?.(index, columns), logger),
+      columns: (columns) => {
+        fingerprint.columns(columns);
+        contain(() => observer.columns?.(index, columns), logger);
+      },
       rows: (batch) => {
+        // Before the observer, which may hold the batch back: the digest sees every row the driver read.
+        fingerprint.rows(batch);
         try {
           const pending: unknown = observer.rows?.(index, batch);
           if (isThenable(pending)) {
@@ -357,7 +379,7 @@ export class Worksheet {
     contain(() => observer.started?.(index, stamp), this.services.logger);
     control.executing = session;
     try {
-      return { stamp, summary: await session.execute(sql, sink) };
+      return { stamp, summary: await session.execute(sql, sink), fingerprint };
     } finally {
       control.executing = undefined;
     }

@@ -2,14 +2,15 @@
 import type { BenchFigure, BenchSuite } from './types';
 
 async function loadSuites(): Promise<BenchSuite[]> {
-  const [{ splitterBench }, { overheadBench }, { activationBench }, { gridsBench }, { resultsViewBench }] = await Promise.all([
+  const [{ splitterBench }, { fingerprintBench }, { overheadBench }, { activationBench }, { gridsBench }, { resultsViewBench }] = await Promise.all([
     import('./splitter.bench'),
+    import('./fingerprint.bench'),
     import('./overhead.bench'),
     import('./activation.bench'),
     import('./grids/grids.bench'),
     import('./results-view.bench'),
   ]);
-  return [splitterBench, overheadBench, activationBench, gridsBench, resultsViewBench];
+  return [splitterBench, fingerprintBench, overheadBench, activationBench, gridsBench, resultsViewBench];
 }
 
 function format(value: number): string {

@@ -494,6 +494,32 @@ describe('results webview', function () {
     assert.doesNotMatch(await text(stamp), /project/);
   });
 
+  it('warns "same result as yourself" beside whom it ran as, softly once the effect probe confirmed it', async function () {
+    const yourselfAt = Date.UTC(2025, 0, 15, 13, 58, 0);
+    const flagged = { ...STAMP, ranAs: '<b>bob</b>', assurance: 'applied' as const, durationMs: 20, rowCount: 1, sameAsYourself: { at: yourselfAt, rows: 1 } };
+    await view.host.state(selectRun('same', { status: 'succeeded', stamp: flagged }));
+    const same = page.getByTestId('stamp-same');
+    await same.waitFor();
+    assert.equal(await text(same), 'same result as yourself');
+    assert.equal(await same.evaluate((element) => element.classList.contains('warn')), true, 'a warning without a probe');
+    const title = (await same.getAttribute('title')) ?? '';
+    assert.match(title, /^Check that impersonation takes effect on this platform: <b>bob<\/b> got the same columns and the same 1 row, in the same order, as your own run of this statement at /);
+    assert.match(await text(page.getByTestId('stamp')), /as <b>bob<\/b> · applied·same result as yourself·project/, 'beside whom it ran as, markup shown as text');
+    assert.equal(await page.locator('.stamp b').count(), 0, 'no markup from the user name');
+    await view.theme('dark');
+    await view.screenshot('same-result-dark');
+
+    await view.host.state(selectRun('same-confirmed', { status: 'succeeded', stamp: { ...flagged, ranAs: 'bob', assurance: 'confirmed' } }));
+    await page.getByTestId('stamp-as').getByText('as bob · confirmed', { exact: true }).waitFor();
+    assert.equal(await text(same), 'same result as yourself');
+    assert.equal(await same.evaluate((element) => element.classList.contains('warn')), false, 'no warning once confirmed');
+    assert.match((await same.getAttribute('title')) ?? '', /The effect probe confirmed that bob is impersonated, so this statement's data is simply not restricted differently for bob and for you\.$/);
+
+    await view.host.state(selectRun('not-same', { status: 'succeeded', stamp: { ...flagged, sameAsYourself: undefined } }));
+    await page.getByTestId('stamp-as').getByText('as <b>bob</b> · applied', { exact: true }).waitFor();
+    assert.equal(await same.count(), 0, 'nothing without the flag');
+  });
+
   it('shows a run of several statements as keyboard-accessible tabs, with summaries for statements without rows', async function () {
     const stamp = { ...STAMP, durationMs: 40, rowCount: 5 };
     const run = {
