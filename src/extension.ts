@@ -2,13 +2,16 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { PlatformLoader } from './platforms/loader';
 import { profileLogin } from './platforms/profile';
-import { ConnectionStore } from './ui/connection-store';
+import type { ConnectionProfile } from './platforms/types';
+import { CONNECTIONS_SETTING, ConnectionStore } from './ui/connection-store';
 import { ConnectionWizard } from './ui/connection-wizard';
 import { DocumentWorksheets, isSqlDocument } from './ui/document-worksheets';
+import { EffectProbeEditor } from './ui/effect-probe-editor';
 import { RecentUsers } from './ui/identity-picker';
 import { createOutputLogger } from './ui/output-logger';
 import { HistoryCommands, readHistorySettings } from './ui/history-commands';
 import { ImmutaService } from './ui/immuta-service';
+import { ProbePrompts } from './ui/probe-prompts';
 import { readResultsSettings, ResultsController } from './ui/results-controller';
 import { RunController } from './ui/run-controller';
 import { CODELENS_SETTING, StatementLenses } from './ui/statement-lenses';
@@ -87,8 +90,20 @@ export function activate(context: vscode.ExtensionContext): ImmutaWorksheetsApi 
     activeWorksheetKey: () => vscode.window.activeTextEditor?.document.uri.toString(),
     logger,
   });
+  // Effect probes: the one-time notice on unconfirmed connections, and loud refusals.
+  const prompts = new ProbePrompts(context.globalState, context.extensionUri, logger);
   // The runner asks the commands to bind a document that has no connection yet.
-  const runner: RunController = new RunController(documents, results, (document) => commands.worksheetFor(document), logger);
+  const runner: RunController = new RunController(documents, results, (document) => commands.worksheetFor(document), logger, (refusal) => prompts.refused(refusal));
+  const adoptProbes = (profiles: readonly ConnectionProfile[]) => registry.adoptEffectProbes(profiles);
+  const probeEditor = new EffectProbeEditor({
+    store,
+    adopt: adoptProbes,
+    activeConnection: () => {
+      const document = vscode.window.activeTextEditor?.document;
+      return isSqlDocument(document) ? documents.get(document)?.profile?.name : undefined;
+    },
+    logger,
+  });
   const wizard = new ConnectionWizard(store, loader, logger);
   const commands = new WorksheetCommands(documents, store, new RecentUsers(context.globalState), logger, () => channel.show(), runner, wizard, {
     showResults: () => {
@@ -102,7 +117,7 @@ export function activate(context: vscode.ExtensionContext): ImmutaWorksheetsApi 
     searchHistory: () => records.searchHistory(),
     exportAuditLog: () => records.exportAuditLog(),
     clearHistory: () => records.clearHistory(),
-  }, immuta);
+  }, immuta, { editor: probeEditor, prompts });
   const lenses = new StatementLenses(documents, runner);
 
   const render = () => {
@@ -126,6 +141,10 @@ export function activate(context: vscode.ExtensionContext): ImmutaWorksheetsApi 
     vscode.languages.registerCodeLensProvider({ language: 'sql' }, lenses),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (event.affectsConfiguration(CODELENS_SETTING)) lenses.refresh();
+      // A probe edited in settings.json applies to open worksheets at once, like one set by the command.
+      if (event.affectsConfiguration(CONNECTIONS_SETTING)) {
+        adoptProbes(store.list().profiles).catch((error: unknown) => logger.warn(`handing worksheets edited effect probes failed: ${error instanceof Error ? error.message : String(error)}`));
+      }
     }),
     ...commands.register(),
     vscode.window.onDidChangeActiveTextEditor(render),
@@ -145,6 +164,7 @@ export function activate(context: vscode.ExtensionContext): ImmutaWorksheetsApi 
       if (document && worksheet) results.rename(worksheet.id, document);
     }),
     registry.onDidAudit((entry) => audit.record(entry)),
+    registry.onDidAudit((entry) => prompts.observe(entry, registry.get(entry.worksheetId)?.profile)),
     registry.onDidAudit((entry) => logger.info(`audit ${entry.action} ${entry.outcome} user=${entry.user ?? 'yourself'} worksheet=${entry.worksheetId}${entry.detail ? `: ${entry.detail}` : ''}`)),
     documents.onDidChange(render),
     // Trust can only be granted while the window lives (taking it back reloads the window): the

@@ -6,7 +6,9 @@
  * it builds with `parseProfile`, so the wizard cannot write an entry the store would refuse.
  */
 import { PLATFORMS } from '../platforms/catalog';
+import { USER_PLACEHOLDER } from '../platforms/impersonation-template';
 import type { DatabricksAuth, PlatformId, SnowflakeAuth, SynapseAuth, TlsMode, TrinoAuth, TrinoImpersonationMode } from '../platforms/types';
+import { PROBE_EXPECT_PROMPT, PROBE_IN_ONE_LINE, PROBE_STATEMENT_PLACEHOLDER, probeFrom, validateProbeExpect, validateProbeStatement } from './effect-probe-settings';
 
 /** The platforms the wizard knows how to ask for; the catalog decides which of them are offered. */
 export type WizardPlatform = PlatformId;
@@ -31,6 +33,8 @@ export type StepKey =
   | 'warehouse'
   | 'httpPath'
   | 'unityCatalog'
+  | 'probeStatement'
+  | 'probeExpect'
   | 'saveTo';
 
 /** Answers as the user gave them (untrimmed); a skipped optional step is the empty string. */
@@ -293,6 +297,31 @@ function databricksSteps(): Step[] {
   ];
 }
 
+/** Said in the probe step's prompt: where Immuta documents no impersonation statement, a probe is what confirms one. */
+export const PROBE_STEP_LABEL = 'Effect probe (recommended for Snowflake and Databricks; optional elsewhere)';
+
+/**
+ * The optional effect probe, after the platform's own (impersonation) steps; its expected answer
+ * only once a probe was given. None where the connection cannot impersonate (Unity Catalog).
+ */
+function probeSteps(answers: Answers): TextStep[] {
+  if (answers.platform === 'databricks' && answers.unityCatalog === 'true') return [];
+  const statement: TextStep = {
+    kind: 'text',
+    key: 'probeStatement',
+    label: 'effect probe',
+    prompt: `${PROBE_STEP_LABEL}. ${PROBE_IN_ONE_LINE} Leave empty to skip.`,
+    placeholder: PROBE_STATEMENT_PLACEHOLDER,
+    optional: true,
+    validate: validateProbeStatement,
+  };
+  if ((answers.probeStatement ?? '').trim() === '') return [statement];
+  return [
+    statement,
+    { kind: 'text', key: 'probeExpect', label: 'probe answer', prompt: PROBE_EXPECT_PROMPT, initial: USER_PLACEHOLDER, optional: false, validate: validateProbeExpect },
+  ];
+}
+
 /** Said where the user picks a role and again once saved, because these names are not asked. */
 export function snowflakeImpersonationNote(): string {
   return `To impersonate, the worksheet takes the role ${IMPERSONATION_ROLE_DEFAULT} and sets the variable ${IMPERSONATION_VARIABLE_DEFAULT}; change impersonationRole / impersonationVariable in settings if your integration differs.`;
@@ -345,7 +374,7 @@ export function wizardSteps(answers: Answers, context: WizardContext): Step[] {
         },
       ]
     : [];
-  return [platformStep, nameStep(context), ...own, ...save];
+  return [platformStep, nameStep(context), ...own, ...probeSteps(answers), ...save];
 }
 
 /** `Add Connection (3/8): server URL`; before the platform is known the total is not, hence `…`. */
@@ -386,54 +415,48 @@ export function buildEntry(answers: Answers, context: WizardContext): EntryResul
   const optional = (key: StepKey): Record<string, string> => (value(key) === '' ? {} : { [key]: value(key) });
   const head = { name: value('name'), platform: answers.platform };
   const saveTo: SaveTarget = answers.saveTo === 'workspace' ? 'workspace' : 'user';
-  switch (answers.platform) {
+  const built = entryFor(answers.platform, head, value, optional);
+  // The probe goes last in the entry, as it is asked last; only when one was given (and offered).
+  const probeAsked = steps.some((step) => step.key === 'probeStatement');
+  const probe = probeAsked && value('probeStatement') !== '' ? { effectProbe: probeFrom(value('probeStatement'), value('probeExpect')) } : {};
+  return { ok: true, saveTo, entry: { ...built, ...probe } };
+}
+
+/** The platform's own fields of the entry, from answers already checked. */
+function entryFor(
+  platform: WizardPlatform,
+  head: { readonly name: string; readonly platform: WizardPlatform },
+  value: (key: StepKey) => string,
+  optional: (key: StepKey) => Record<string, string>,
+): Record<string, unknown> {
+  switch (platform) {
     case 'redshift':
-      return {
-        ok: true,
-        saveTo,
-        entry: { ...head, host: value('host'), port: Number(value('port')), database: value('database'), user: value('user'), tls: { mode: value('tls') } },
-      };
+      return { ...head, host: value('host'), port: Number(value('port')), database: value('database'), user: value('user'), tls: { mode: value('tls') } };
     case 'trino':
       return {
-        ok: true,
-        saveTo,
-        entry: {
-          ...head,
-          server: value('server').replace(/\/+$/, ''),
-          user: value('user'),
-          auth: value('auth'),
-          ...optional('catalog'),
-          ...optional('schema'),
-          impersonationMode: value('impersonationMode'),
-        },
+        ...head,
+        server: value('server').replace(/\/+$/, ''),
+        user: value('user'),
+        auth: value('auth'),
+        ...optional('catalog'),
+        ...optional('schema'),
+        impersonationMode: value('impersonationMode'),
       };
     case 'snowflake':
       return {
-        ok: true,
-        saveTo,
-        entry: {
-          ...head,
-          account: value('account'),
-          user: value('user'),
-          auth: value('auth'),
-          ...(answers.auth === 'key-pair' ? optional('privateKeyFile') : {}),
-          ...optional('role'),
-          ...optional('warehouse'),
-          ...optional('database'),
-          ...optional('schema'),
-        },
+        ...head,
+        account: value('account'),
+        user: value('user'),
+        auth: value('auth'),
+        ...(value('auth') === 'key-pair' ? optional('privateKeyFile') : {}),
+        ...optional('role'),
+        ...optional('warehouse'),
+        ...optional('database'),
+        ...optional('schema'),
       };
     case 'synapse':
-      return {
-        ok: true,
-        saveTo,
-        entry: { ...head, server: value('server'), port: Number(value('port')), database: value('database'), auth: value('auth'), user: value('user') },
-      };
+      return { ...head, server: value('server'), port: Number(value('port')), database: value('database'), auth: value('auth'), user: value('user') };
     case 'databricks':
-      return {
-        ok: true,
-        saveTo,
-        entry: { ...head, host: value('host'), httpPath: value('httpPath'), auth: value('auth'), ...(value('unityCatalog') === 'true' ? { unityCatalog: true } : {}) },
-      };
+      return { ...head, host: value('host'), httpPath: value('httpPath'), auth: value('auth'), ...(value('unityCatalog') === 'true' ? { unityCatalog: true } : {}) };
   }
 }

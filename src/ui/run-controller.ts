@@ -7,6 +7,7 @@ import { splitStatements, statementAt, type SplitStatement } from '../sql/splitt
 import type { RunHandle } from '../worksheets/run-types';
 import type { Worksheet } from '../worksheets/worksheet';
 import { isSqlDocument, type DocumentWorksheets } from './document-worksheets';
+import { probeRefusal, type ProbeRefusal } from './probe-messages';
 import type { ResultsController } from './results-controller';
 
 /** A statement to run, with where it stands in the document. */
@@ -36,6 +37,8 @@ export class RunController implements vscode.Disposable {
     private readonly results: ResultsController,
     private readonly bound: (document: vscode.TextDocument) => Promise<Worksheet | undefined>,
     private readonly logger: Logger,
+    /** A run the effect probe stopped: said out loud, not only in the results view. */
+    private readonly probeRefused: (refusal: ProbeRefusal) => void = () => undefined,
   ) {}
 
   /** The statement at the cursor, or the selected statements. */
@@ -154,6 +157,8 @@ export class RunController implements vscode.Disposable {
       // The log reaches disk: a server that quotes the statement must not put its secrets there.
       const dialect = worksheet.profile ? platformInfo(worksheet.profile.platform).sqlDialect : undefined;
       this.logger.warn(`run failed: ${scrubSecrets(failed.error.message, redactSecretsFor(statements[failedAt].text, dialect).secrets)}`);
+      const refusal = probeRefusal(failed.error, worksheet.identity, worksheet.profile?.name);
+      if (refusal) this.probeRefused(refusal);
     }
   }
 }

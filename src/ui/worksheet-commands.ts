@@ -4,13 +4,16 @@ import { impersonationUnavailable, profileEndpoint, profileLogin } from '../plat
 import type { Logger } from '../common/logger';
 import { platformInfo } from '../platforms/catalog';
 import type { ConnectionProfile } from '../platforms/types';
-import type { Worksheet } from '../worksheets/worksheet';
+import type { VerifyResult, Worksheet } from '../worksheets/worksheet';
 import { CONNECTIONS_SETTING, type ConnectionStore } from './connection-store';
 import type { ConnectionWizard } from './connection-wizard';
 import { isSqlDocument, type DocumentWorksheets } from './document-worksheets';
 import { pickIdentity, type RecentUsers } from './identity-picker';
 import type { ImmutaService } from './immuta-service';
+import type { EffectProbeEditor } from './effect-probe-editor';
 import { errorMessage } from './messages';
+import { probeRefusal } from './probe-messages';
+import type { ProbePrompts } from './probe-prompts';
 import { COMMANDS } from './status-model';
 
 /** Every command the extension contributes, by id. package.json lists the same ids. */
@@ -35,6 +38,7 @@ export const COMMAND_IDS = [
   'immutaWorksheets.clearHistory',
   'immutaWorksheets.setImmutaApiKey',
   'immutaWorksheets.forgetImmutaApiKey',
+  'immutaWorksheets.setEffectProbe',
 ] as const;
 
 type CommandId = (typeof COMMAND_IDS)[number];
@@ -67,6 +71,7 @@ export class WorksheetCommands {
     private readonly wizard: ConnectionWizard,
     private readonly records: RecordCommands,
     private readonly immuta: ImmutaService,
+    private readonly probes: { readonly editor: EffectProbeEditor; readonly prompts: ProbePrompts },
   ) {}
 
   register(): vscode.Disposable[] {
@@ -91,6 +96,7 @@ export class WorksheetCommands {
       'immutaWorksheets.clearHistory': () => this.records.clearHistory(),
       'immutaWorksheets.setImmutaApiKey': () => this.immuta.setKey(),
       'immutaWorksheets.forgetImmutaApiKey': () => this.immuta.forgetKey(),
+      'immutaWorksheets.setEffectProbe': (connection) => this.setEffectProbe(typeof connection === 'string' ? connection : undefined),
     };
     return COMMAND_IDS.map((id) =>
       vscode.commands.registerCommand(id, async (...args: unknown[]) => {
@@ -150,7 +156,9 @@ export class WorksheetCommands {
       await this.withProgress(`Impersonating ${choice.user} on ${profile.name}…`, () => worksheet.impersonate(choice.user));
     } catch (error) {
       this.logger.error(`impersonate ${choice.user}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-      void vscode.window.showErrorMessage(errorMessage(error, profile.platform, { user: choice.user }));
+      const refusal = probeRefusal(error, worksheet.identity, profile.name);
+      if (refusal) this.probes.prompts.refused(refusal);
+      else void vscode.window.showErrorMessage(errorMessage(error, profile.platform, { user: choice.user }));
       return;
     }
     await this.recent.remember(profile.name, choice.user);
@@ -187,8 +195,30 @@ export class WorksheetCommands {
     }
   }
 
+  /**
+   * The effect probe of a connection: the one named (from a notice or a refusal), else the active
+   * worksheet's, else one the user picks.
+   */
+  async setEffectProbe(connection: string | undefined): Promise<void> {
+    if (connection !== undefined) {
+      await this.probes.editor.editNamed(connection);
+      return;
+    }
+    const profile = this.activeWorksheet()?.profile ?? (await this.pickProfile('Set the effect probe of…'));
+    if (profile) await this.probes.editor.edit(profile);
+  }
+
   private async verifyWorksheet(worksheet: Worksheet): Promise<void> {
-    const result = await this.withProgress('Verifying impersonation…', () => worksheet.verify());
+    let result: VerifyResult;
+    try {
+      result = await this.withProgress('Verifying impersonation…', () => worksheet.verify());
+    } catch (error) {
+      // On a new session Verify applies again, and the probe may refuse it there.
+      const refusal = probeRefusal(error, worksheet.identity, worksheet.profile?.name);
+      if (!refusal) throw error;
+      this.probes.prompts.refused(refusal);
+      return;
+    }
     const who = (user: string | null) => (user === null ? 'yourself' : user);
     const facts = worksheet.profile ? assuranceFacts(worksheet.profile) : undefined;
     switch (result.kind) {
@@ -214,9 +244,10 @@ export class WorksheetCommands {
         );
         break;
       case 'probe-disagrees':
-        void vscode.window.showErrorMessage(
-          `Impersonation of ${result.user} is not confirmed: the effect probe answered ${result.answer}, but ${JSON.stringify(result.expected)} was expected. Nothing runs in this worksheet until you fix the connection or the probe and verify again.`,
-        );
+        this.probes.prompts.refused({
+          message: `Impersonation of ${result.user} is not confirmed: the effect probe answered ${result.answer}, but ${JSON.stringify(result.expected)} was expected. Nothing runs in this worksheet until you fix the connection or the probe and verify again.`,
+          connection: worksheet.profile?.name,
+        });
         break;
       case 'cannot-tell':
         void vscode.window.showWarningMessage('Whom this worksheet runs as is not known, and this platform cannot read it back. Choose a user to impersonate, or stop impersonating.');

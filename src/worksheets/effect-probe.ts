@@ -3,8 +3,9 @@
  * expected answer for the impersonated user. It goes through the session's own `execute`, so it
  * runs exactly as a user's statement would, as the session's identity.
  */
+import { isDeepStrictEqual } from 'node:util';
 import { expectedProbeAnswer } from '../platforms/assurance';
-import type { CellValue, EffectProbe, PlatformSession } from '../platforms/types';
+import type { CellValue, ConnectionProfile, EffectProbe, PlatformSession } from '../platforms/types';
 
 export type ProbeAnswer =
   /** One row; `actual` is its first value as text, null for SQL NULL. */
@@ -56,4 +57,14 @@ export async function runEffectProbe(session: PlatformSession, probe: EffectProb
   if (first === undefined) return { kind: 'no-rows', expected };
   if (rows > 1) return { kind: 'many-rows', expected, rows };
   return { kind: 'answered', expected, actual: cellText(first[0]) };
+}
+
+/**
+ * Whether `next` is `previous` with another effect probe (or none) and nothing else changed:
+ * same name, platform, endpoint, login and impersonation. Only then may a live session keep
+ * serving the worksheet; any other edit needs a new session.
+ */
+export function differsOnlyInProbe(previous: ConnectionProfile, next: ConnectionProfile): boolean {
+  const withoutProbe = (profile: ConnectionProfile) => Object.entries(profile).filter(([key]) => key !== 'effectProbe');
+  return isDeepStrictEqual(Object.fromEntries(withoutProbe(previous)), Object.fromEntries(withoutProbe(next)));
 }

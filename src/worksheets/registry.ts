@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import { Emitter, type Event } from '../common/events';
 import type { ConnectionProfile } from '../platforms/types';
 import { Worksheet, type AuditEntry, type WorksheetId, type WorksheetServices, type WorksheetSnapshot } from './worksheet';
@@ -34,6 +35,24 @@ export class WorksheetRegistry {
 
   all(): Worksheet[] {
     return [...this.worksheets.values()];
+  }
+
+  /**
+   * Hands every worksheet bound to one of `profiles` (by name) that profile's effect probe, when
+   * the probe is what changed (see Worksheet.adoptEffectProbe). Resolves to how many took it.
+   */
+  async adoptEffectProbes(profiles: readonly ConnectionProfile[]): Promise<number> {
+    const byName = new Map(profiles.map((profile) => [profile.name, profile]));
+    const adopted = await Promise.all(
+      this.all().map(async (worksheet) => {
+        const current = worksheet.profile;
+        const edited = current === undefined ? undefined : byName.get(current.name);
+        if (current === undefined || edited === undefined || isDeepStrictEqual(current.effectProbe, edited.effectProbe)) return false;
+        // A worksheet closed meanwhile simply does not take it.
+        return worksheet.adoptEffectProbe(edited).catch(() => false);
+      }),
+    );
+    return adopted.filter((took) => took).length;
   }
 
   async close(id: WorksheetId): Promise<void> {

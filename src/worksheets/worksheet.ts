@@ -14,6 +14,7 @@ import type {
 import { WorksheetError, isWorksheetError } from './errors';
 import type { Assurance, IdentityState, RanAs } from './identity';
 import type { RunHandle, RunObserver, RunStamp, StatementInput, StatementOutcome } from './run-types';
+import { differsOnlyInProbe } from './effect-probe';
 import { IdentityKeeper, describe, type AuditAction, type VerifyResult } from './identity-keeper';
 import { notSentAfterFailedReconnect, withNextStep } from './lost-session';
 import { ResultFingerprint } from './result-fingerprint';
@@ -153,6 +154,28 @@ export class Worksheet {
         this.audit('clear', null, 'ok', `connection changed to ${profile.name}`);
       }
       this.emitChange();
+    });
+  }
+
+  /**
+   * The same connection with another effect probe (its settings were edited): the session and
+   * the identity stay, since nothing the session holds changed. A level the old probe confirmed
+   * is confirmed no more; the next apply or Verify runs the new probe, and a worksheet the old
+   * probe stopped stays stopped until then. False, with nothing changed, when the profile
+   * differs in more than its probe: that takes `bind`.
+   */
+  adoptEffectProbe(profile: ConnectionProfile): Promise<boolean> {
+    return this.enqueue(async () => {
+      const previous = this.profileValue;
+      if (previous === undefined || !differsOnlyInProbe(previous, profile)) return false;
+      this.profileValue = profile;
+      const identity = this.keeper.identity;
+      if (identity.kind === 'impersonating' && identity.assurance === 'confirmed') {
+        this.keeper.setIdentity({ ...identity, assurance: assuranceFacts(profile).withoutProbe });
+      } else {
+        this.emitChange();
+      }
+      return true;
     });
   }
 

@@ -49,19 +49,20 @@ describe('Add Connection entries', () => {
       assert.deepEqual(choices({}, 'platform').sort(), ['databricks', 'redshift', 'snowflake', 'synapse', 'trino']);
     });
 
-    it('asks each platform its own questions, ending with where to save when a workspace is open', () => {
-      assert.deepEqual(keys({ platform: 'redshift' }), ['platform', 'name', 'host', 'port', 'database', 'user', 'tls', 'saveTo']);
-      assert.deepEqual(keys({ platform: 'trino' }), ['platform', 'name', 'server', 'user', 'auth', 'catalog', 'schema', 'impersonationMode', 'saveTo']);
-      assert.deepEqual(keys({ platform: 'snowflake', auth: 'password' }), ['platform', 'name', 'account', 'user', 'auth', 'role', 'warehouse', 'database', 'schema', 'saveTo']);
-      assert.deepEqual(keys({ platform: 'snowflake', auth: 'key-pair' }), ['platform', 'name', 'account', 'user', 'auth', 'privateKeyFile', 'role', 'warehouse', 'database', 'schema', 'saveTo']);
-      assert.deepEqual(keys({ platform: 'trino' }, noWorkspace).at(-1), 'impersonationMode');
+    it('asks each platform its own questions, then for an effect probe, ending with where to save when a workspace is open', () => {
+      assert.deepEqual(keys({ platform: 'redshift' }), ['platform', 'name', 'host', 'port', 'database', 'user', 'tls', 'probeStatement', 'saveTo']);
+      assert.deepEqual(keys({ platform: 'trino' }), ['platform', 'name', 'server', 'user', 'auth', 'catalog', 'schema', 'impersonationMode', 'probeStatement', 'saveTo']);
+      assert.deepEqual(keys({ platform: 'snowflake', auth: 'password' }), ['platform', 'name', 'account', 'user', 'auth', 'role', 'warehouse', 'database', 'schema', 'probeStatement', 'saveTo']);
+      assert.deepEqual(keys({ platform: 'snowflake', auth: 'key-pair' }), ['platform', 'name', 'account', 'user', 'auth', 'privateKeyFile', 'role', 'warehouse', 'database', 'schema', 'probeStatement', 'saveTo']);
+      assert.deepEqual(keys({ platform: 'trino' }, noWorkspace).at(-1), 'probeStatement');
     });
 
     it('keeps every step at its position as answers come in, so step numbers never shift', () => {
       const walks: Answers[] = [
         { platform: 'redshift', name: 'a', host: 'h', port: '5439', database: 'dev', user: 'u', tls: 'require', saveTo: 'user' },
         { platform: 'trino', name: 'a', server: 'https://t:8443', user: 'u', auth: 'jwt', catalog: '', schema: '', impersonationMode: 'native', saveTo: 'user' },
-        { platform: 'snowflake', name: 'a', account: 'o-a', user: 'u', auth: 'key-pair', privateKeyFile: '/keys/rsa_key.p8', role: '', warehouse: '', database: '', schema: '', saveTo: 'user' },
+        { platform: 'snowflake', name: 'a', account: 'o-a', user: 'u', auth: 'key-pair', privateKeyFile: '/keys/rsa_key.p8', role: '', warehouse: '', database: '', schema: '', probeStatement: 'SELECT w FROM g.whoami', probeExpect: '{user}', saveTo: 'user' },
+        { platform: 'databricks', name: 'a', host: 'h', httpPath: '/p', auth: 'token', unityCatalog: 'false', probeStatement: '', saveTo: 'user' },
       ];
       for (const walk of walks) {
         const final = keys(walk);
@@ -76,7 +77,7 @@ describe('Add Connection entries', () => {
     it('titles steps as (step/total), with the total unknown only before the platform', () => {
       assert.equal(stepTitle(1, undefined, 'platform'), 'Add Connection (1/…): platform');
       const steps = wizardSteps({ platform: 'trino' }, context);
-      assert.equal(stepTitle(3, steps.length, steps[2]?.label ?? ''), 'Add Connection (3/9): server URL');
+      assert.equal(stepTitle(3, steps.length, steps[2]?.label ?? ''), 'Add Connection (3/10): server URL');
     });
 
     it('describes every auth choice and says where secrets go', () => {
@@ -263,7 +264,7 @@ describe('Add Connection entries', () => {
 
 describe('Add Connection entries for Synapse and Databricks', () => {
   it('Synapse: its own steps, and an entry that loads as the store loads it', () => {
-    assert.deepEqual(keys({ platform: 'synapse' }), ['platform', 'name', 'server', 'port', 'database', 'auth', 'user', 'saveTo']);
+    assert.deepEqual(keys({ platform: 'synapse' }), ['platform', 'name', 'server', 'port', 'database', 'auth', 'user', 'probeStatement', 'saveTo']);
     const built = buildEntry({ platform: 'synapse', name: ' dw ', server: ' ws.sql.azuresynapse.net ', port: '1433', database: 'sales', auth: 'sql', user: ' gov ', saveTo: 'workspace' }, context);
     assert.ok(built.ok);
     if (built.ok) {
@@ -275,7 +276,8 @@ describe('Add Connection entries for Synapse and Databricks', () => {
   });
 
   it('Databricks: Unity Catalog is asked for, and kept only when it is true', () => {
-    assert.deepEqual(keys({ platform: 'databricks' }, noWorkspace), ['platform', 'name', 'host', 'httpPath', 'auth', 'unityCatalog']);
+    assert.deepEqual(keys({ platform: 'databricks' }, noWorkspace), ['platform', 'name', 'host', 'httpPath', 'auth', 'unityCatalog', 'probeStatement']);
+    assert.deepEqual(keys({ platform: 'databricks', unityCatalog: 'true' }, noWorkspace).at(-1), 'unityCatalog', 'no probe where nothing impersonates');
     const answers: Answers = { platform: 'databricks', name: 'dbx', host: 'adb-1.2.azuredatabricks.net', httpPath: '/sql/1.0/warehouses/abc', auth: 'token', unityCatalog: 'true' };
     const built = buildEntry(answers, noWorkspace);
     assert.ok(built.ok);
@@ -286,5 +288,52 @@ describe('Add Connection entries for Synapse and Databricks', () => {
     }
     const spark = buildEntry({ ...answers, unityCatalog: 'false' }, noWorkspace);
     assert.ok(spark.ok && !('unityCatalog' in spark.entry));
+  });
+});
+
+describe('Add Connection: the effect probe step', () => {
+  const snowflake: Answers = { platform: 'snowflake', name: 'sf', account: 'myorg-acct', user: 'gov', auth: 'password', role: '', warehouse: '', database: '', schema: '', saveTo: 'user' };
+
+  it('says what a probe is and for whom it is recommended, and may be skipped', () => {
+    const step = textStep(snowflake, 'probeStatement');
+    assert.equal(step.optional, true);
+    assert.match(step.prompt, /^Effect probe \(recommended for Snowflake and Databricks; optional elsewhere\)\. An effect probe is one query that, run as the impersonated user, answers whom Immuta applies policies for/);
+    assert.match(step.prompt, /Leave empty to skip\.$/);
+    assert.equal(step.validate(''), undefined);
+  });
+
+  it('skipped (Enter on an empty box): no answer step, and no probe in the entry', () => {
+    assert.equal(keys({ ...snowflake, probeStatement: '' }).includes('probeExpect'), false);
+    assert.equal(keys({ ...snowflake, probeStatement: '   ' }).includes('probeExpect'), false);
+    assert.equal('effectProbe' in entryOf({ ...snowflake, probeStatement: '' }), false);
+  });
+
+  it('given: the expected answer comes next, prefilled with {user} and checked for it', () => {
+    const answers: Answers = { ...snowflake, probeStatement: 'SELECT USER_NAME FROM GOVERNANCE.PUBLIC.IMMUTA_WHOAMI' };
+    assert.deepEqual(keys(answers).slice(-3), ['probeStatement', 'probeExpect', 'saveTo']);
+    const expect = textStep(answers, 'probeExpect');
+    assert.equal(expect.initial, '{user}');
+    assert.equal(expect.optional, false);
+    assert.equal(expect.validate('{user}@example.com'), undefined);
+    assert.match(expect.validate('bob') ?? '', /Write \{user\}/);
+  });
+
+  it('the probe goes into the entry, trimmed, and loads as the store loads it', () => {
+    const answers: Answers = { ...snowflake, probeStatement: ' SELECT USER_NAME FROM GOVERNANCE.PUBLIC.IMMUTA_WHOAMI ', probeExpect: ' {user} ' };
+    assert.deepEqual(entryOf(answers).effectProbe, { statement: 'SELECT USER_NAME FROM GOVERNANCE.PUBLIC.IMMUTA_WHOAMI', expect: '{user}' });
+    assert.deepEqual(roundTrip(answers).effectProbe, { statement: 'SELECT USER_NAME FROM GOVERNANCE.PUBLIC.IMMUTA_WHOAMI', expect: '{user}' });
+  });
+
+  it('buildEntry refuses an expected answer without {user}, and a statement that names {user}', () => {
+    const built = buildEntry({ ...snowflake, probeStatement: "SELECT '{user}'", probeExpect: 'bob' }, context);
+    assert.ok(!built.ok);
+    const text = built.problems.join('\n');
+    assert.match(text, /effect probe: The probe is sent as written/);
+    assert.match(text, /probe answer: Write \{user\}/);
+  });
+
+  it('Databricks on Unity Catalog cannot impersonate: no probe is asked or written', () => {
+    const answers: Answers = { platform: 'databricks', name: 'uc', host: 'adb-1.2.azuredatabricks.net', httpPath: '/sql/1', auth: 'token', unityCatalog: 'true', probeStatement: 'SELECT 1' };
+    assert.equal('effectProbe' in entryOf(answers, noWorkspace), false);
   });
 });

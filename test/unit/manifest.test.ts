@@ -52,6 +52,21 @@ describe('extension manifest', () => {
     assert.deepEqual(pointing.sort(), restricted);
   });
 
+  it('describes effectProbe in the connection schema: a statement, and an answer that must contain {user}', () => {
+    const connections = manifest.contributes.configuration.properties['immutaWorksheets.connections'] as unknown as {
+      items: { properties: Record<string, { markdownDescription?: string; required?: string[]; examples?: unknown[]; properties?: Record<string, { pattern?: string; default?: unknown }> }> };
+    };
+    const probe = connections.items.properties.effectProbe;
+    assert.ok(probe, 'effectProbe is in the schema of every connection');
+    assert.deepEqual(probe.required, ['statement']);
+    assert.match(probe.markdownDescription ?? '', /Immuta: Set Effect Probe/);
+    assert.match(probe.markdownDescription ?? '', /"statement": "SELECT /, 'with an example');
+    assert.ok((probe.examples ?? []).length > 0);
+    const expect = probe.properties?.expect;
+    assert.equal(expect?.default, '{user}');
+    assert.ok(new RegExp(expect?.pattern ?? '').test('{user}@example.com') && !new RegExp(expect?.pattern ?? '').test('bob'));
+  });
+
   it('contributes the history text setting: redacted by default, or none', () => {
     const setting = manifest.contributes.configuration.properties['immutaWorksheets.history.statementText'];
     assert.ok(setting);
