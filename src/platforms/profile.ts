@@ -182,6 +182,9 @@ function effectProbe(reader: Reader, raw: Record<string, unknown>, where: string
   if (Object.keys(raw).length === 0) return undefined;
   const inner = new Reader(raw, `${where}.effectProbe`);
   const statement = inner.string('statement');
+  if (statement.includes(USER_PLACEHOLDER)) {
+    inner.problems.push(`${where}.effectProbe.statement must not contain ${USER_PLACEHOLDER}: the probe is sent as written, and its answer is compared with effectProbe.expect.`);
+  }
   const expect = inner.string('expect', USER_PLACEHOLDER);
   if (expect !== '' && !expect.includes(USER_PLACEHOLDER)) {
     inner.problems.push(`${where}.effectProbe.expect must contain ${USER_PLACEHOLDER}, the impersonated user, or the probe could not tell one user from another.`);

@@ -238,6 +238,12 @@ describe('assurance: applied, read back, confirmed', () => {
       assert.deepEqual(parsed.profile.effectProbe, { statement: PROBE_SQL, expect: '{user}' });
     });
 
+    it('refuses {user} in the statement (it is sent as written)', () => {
+      const parsed = parseProfile({ name: 'r', platform: 'redshift', host: 'h', user: 'u', effectProbe: { statement: "SELECT '{user}'" } }, 'c[0]', read);
+      assert.ok(!parsed.ok);
+      assert.match(parsed.problems[0], /^c\[0\]\.effectProbe\.statement must not contain \{user\}/);
+    });
+
     it('refuses an expectation without {user}, and a missing statement, naming the setting', () => {
       const parsed = parseProfile({ name: 'r', platform: 'redshift', host: 'h', user: 'u', effectProbe: { expect: 'bob' } }, 'c[0]', read);
       assert.ok(!parsed.ok);
