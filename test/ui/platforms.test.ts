@@ -40,6 +40,80 @@ describe('worksheets on the other platforms, in the workbench', () => {
 
   flow('Snowflake: impersonates bob from the status bar and runs as bob', 120_000, runAsBob('snowflake-demo.sql', 'Lab Snowflake (governor)', 'Snowflake', 'ui-snowflake-run'));
 
+  flow('Snowflake: applied until an effect probe confirms it; a probe that disagrees refuses the run and nothing reaches the server', 180_000, async () => {
+    const { workbench, snowflake } = ui();
+    const file = 'snowflake-demo.sql';
+    const connection = 'Lab Snowflake (governor)';
+    await openWithConnection(workbench, file, connection);
+    if (!(await workbench.statusItem('as bob@example.com').isVisible())) {
+      await impersonateFromStatusBar(workbench, /^\s*yourself\s*$/, 'bob@example.com');
+    }
+    // Immuta publishes no Snowflake statement: reading the variable back is not a confirmation.
+    const applied = workbench.statusItem('as bob@example.com · applied');
+    await applied.waitFor({ state: 'visible' });
+    assert.equal(await workbench.statusItemKind(applied), 'warning', 'applied on Snowflake shows on the warning background');
+    // Said once per connection, on its first impersonation (a toast, or in the notification centre).
+    await workbench.waitForNotification('is applied, not confirmed');
+    await workbench.hideNotificationCenter();
+    const before = await workbench.hoverText(applied, 'Applied, not confirmed');
+    assert.match(before, /Immuta publishes no impersonation statement for Snowflake/);
+    assert.match(before, /\$IMMUTA_IMP_USER/);
+    assert.doesNotMatch(before, /verified/i);
+    await workbench.screenshot('snowflake-tooltip-applied');
+    await workbench.dismissHover();
+
+    // An effect probe, set through the command as a user would.
+    await workbench.focusEditor(file);
+    await workbench.runCommand('Immuta: Set Effect Probe');
+    await workbench.answerQuickInput('SELECT effective_user FROM immuta.whoami()', undefined, '(1/2)');
+    await workbench.answerQuickInput('{user}', undefined, '(2/2)');
+    await workbench.waitForNotification(`The effect probe of "${connection}" was saved`);
+    await workbench.hideNotificationCenter();
+    await workbench.focusEditor(file);
+    await workbench.runCommand('Immuta: Verify Impersonation');
+    const confirmed = workbench.statusItem('as bob@example.com · confirmed');
+    await confirmed.waitFor({ state: 'visible' });
+    assert.equal(await workbench.statusItemKind(confirmed), 'plain', 'confirmed needs no warning');
+    const after = await workbench.hoverText(confirmed, 'Confirmed: the effect probe answered as bob@example.com');
+    assert.doesNotMatch(after, /Add an effect probe/);
+    await workbench.screenshot('snowflake-tooltip-confirmed');
+    await workbench.dismissHover();
+
+    // The tenant's Immuta reads another variable (the lab ignores this one): the probe says so.
+    snowflake.ignoreImpersonation(true);
+    try {
+      await workbench.focusEditor(file);
+      await workbench.runCommand('Immuta: Verify Impersonation');
+      const refused = workbench.statusItem('bob@example.com not confirmed');
+      await refused.waitFor({ state: 'visible' });
+      assert.equal(await workbench.statusItemKind(refused), 'error');
+      await workbench.waitForNotification('the effect probe answered "governor@example.com"');
+      await workbench.screenshot('snowflake-probe-disagrees');
+      await workbench.hideNotificationCenter();
+
+      // A statement of our own: refused before it is sent, so the query log never sees it.
+      const marker = 'ui-snowflake-refused';
+      await workbench.focusEditor(file);
+      await workbench.page.keyboard.press('Control+End');
+      await workbench.page.keyboard.press('Enter');
+      await workbench.page.keyboard.type(`SELECT count(*) AS n, '${marker}' AS marker FROM sales.customers;`);
+      await workbench.page.keyboard.press('ArrowLeft');
+      await workbench.page.keyboard.press('Control+Enter');
+      const results = await ResultsView.of(workbench.page, file);
+      await results.waitForStatus(/failed/i);
+      const error = (await results.frame.getByTestId('error').textContent()) ?? '';
+      assert.match(error, /effect probe answered "governor@example\.com"/, `the refusal quotes the probe's answer: ${error}`);
+      assert.deepEqual(await readsMarked(marker), [], 'nothing ran as yourself while the status bar named bob');
+      await workbench.screenshot('snowflake-run-refused-by-probe');
+    } finally {
+      snowflake.ignoreImpersonation(false);
+    }
+    // Fixed on the server's side: Verify confirms bob again, for the flows after this one.
+    await workbench.focusEditor(file);
+    await workbench.runCommand('Immuta: Verify Impersonation');
+    await workbench.statusItem('as bob@example.com · confirmed').waitFor({ state: 'visible' });
+  });
+
   scenario('Starburst (Trino), impersonating from the status bar and by a typed statement', 120_000, () => {
     it('Starburst (Trino): impersonates bob from the status bar and runs as bob', runAsBob('trino-demo.sql', 'Lab Trino (governor)', 'Starburst (Trino)', 'ui-trino-run'));
 
