@@ -306,20 +306,29 @@ scenario('worksheets in the workbench, as a person uses them', 120_000, () => {
     await workbench.page.keyboard.press('Escape');
     await workbench.runCommand('Immuta: Add Connection');
     await workbench.answerQuickInput('Amazon Redshift', 'Amazon Redshift', '(1/…)');
-    await workbench.answerQuickInput('Added in the UI', undefined, '(2/8)');
-    await workbench.answerQuickInput('127.0.0.1', undefined, '(3/8)');
-    await workbench.answerQuickInput(String(lab.port), undefined, '(4/8)');
-    await workbench.answerQuickInput('lab', undefined, '(5/8)');
-    await workbench.page.locator('.quick-input-widget .quick-input-title', { hasText: '(6/8)' }).waitFor({ state: 'visible' });
+    await workbench.answerQuickInput('Added in the UI', undefined, '(2/9)');
+    await workbench.answerQuickInput('127.0.0.1', undefined, '(3/9)');
+    await workbench.answerQuickInput(String(lab.port), undefined, '(4/9)');
+    await workbench.answerQuickInput('lab', undefined, '(5/9)');
+    await workbench.page.locator('.quick-input-widget .quick-input-title', { hasText: '(6/9)' }).waitFor({ state: 'visible' });
     await workbench.screenshot('add-connection-login-step');
-    await workbench.answerQuickInput('analyst', undefined, '(6/8)');
-    await workbench.answerQuickInput('disable', 'disable', '(7/8): TLS');
-    await workbench.answerQuickInput('Workspace settings', 'Workspace settings', '(8/8): save to');
+    await workbench.answerQuickInput('analyst', undefined, '(6/9)');
+    await workbench.answerQuickInput('disable', 'disable', '(7/9): TLS');
+    // The optional effect probe; giving one adds the step for its expected answer.
+    await workbench.page.locator('.quick-input-widget .quick-input-title', { hasText: '(8/9): effect probe' }).waitFor({ state: 'visible' });
+    await workbench.screenshot('add-connection-effect-probe-step');
+    await workbench.answerQuickInput('SELECT effective_user FROM immuta.whoami()', undefined, '(8/9): effect probe');
+    await workbench.answerQuickInput('{user}', undefined, '(9/10): probe answer');
+    await workbench.answerQuickInput('Workspace settings', 'Workspace settings', '(10/10): save to');
     await workbench.waitForNotification('Connection "Added in the UI" was added.');
     await workbench.screenshot('connection-added');
-    const settings = JSON.parse(fs.readFileSync(path.join(workspace, '.vscode', 'settings.json'), 'utf8')) as Record<string, { name: string; port: number; user: string }[]>;
+    const settings = JSON.parse(fs.readFileSync(path.join(workspace, '.vscode', 'settings.json'), 'utf8')) as Record<string, { name: string; port: number; user: string; effectProbe?: unknown }[]>;
     const added = settings['immutaWorksheets.connections'].find((entry) => entry.name === 'Added in the UI');
-    assert.deepEqual(added && { port: added.port, user: added.user }, { port: lab.port, user: 'analyst' });
+    assert.deepEqual(added && { port: added.port, user: added.user, effectProbe: added.effectProbe }, {
+      port: lab.port,
+      user: 'analyst',
+      effectProbe: { statement: 'SELECT effective_user FROM immuta.whoami()', expect: '{user}' },
+    });
     assert.ok(!JSON.stringify(settings).includes('password'), 'no password field in settings');
   });
 });

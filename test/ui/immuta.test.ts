@@ -73,7 +73,7 @@ scenario('Immuta awareness, in the workbench', 120_000, () => {
     const before = await lab.adminQuery<{ n: string }>("SELECT count(*) AS n FROM immuta.query_log WHERE login = 'analyst'");
     await workbench.answerQuickInput('bob@example.com', 'bob@example.com');
     await passwordIfAsked(workbench, 'analyst', 'as bob@example.com');
-    await workbench.statusItem('as bob@example.com · no IMPERSONATE_USER').waitFor({ state: 'visible' });
+    await workbench.statusItem('as bob@example.com · applied · no IMPERSONATE_USER').waitFor({ state: 'visible' });
     await workbench.screenshot('immuta-status-no-permission');
     const after = await lab.adminQuery<{ n: string }>("SELECT count(*) AS n FROM immuta.query_log WHERE login = 'analyst'");
     assert.equal(after[0]?.n, before[0]?.n, 'the warning came before anything read data');
