@@ -19,7 +19,7 @@ import type { RunStamp, StatementOutcome } from '../../../src/worksheets/run-typ
 import type { Worksheet } from '../../../src/worksheets/worksheet';
 import { lab } from '../shared-lab';
 import { collector } from '../worksheet-harness';
-import { createConformanceHarness, failed, logEntries, uniqueMarker, type ConformanceHarness } from '../conformance/harness';
+import { failed, logEntries, platformSuiteHooks, uniqueMarker } from '../conformance/harness';
 import { assuranceTargets } from './targets';
 
 const BOB = 'bob@example.com';
@@ -69,30 +69,14 @@ for (const target of assuranceTargets()) {
   const probesSent = () => target.sent().filter((text) => text === PROBE_SQL).length;
 
   describe(`assurance: ${put.platform}`, function () {
-    let harness: ConformanceHarness;
-
-    before(async function () {
-      this.timeout(60000);
-      await put.start(lab());
-    });
-
-    after(async function () {
-      this.timeout(30000);
-      await put.stop();
-    });
-
-    beforeEach(() => {
-      harness = createConformanceHarness(put);
-    });
-
-    afterEach(async () => {
+    afterEach(() => {
       wrong.labSwitch?.(false);
-      await harness.dispose();
     });
+    const current = platformSuiteHooks(put);
 
     for (const variant of target.variants) {
       it(`without a probe (${variant.label}): impersonating reaches '${variant.level}' and no higher, and each stamp says why`, async () => {
-        const worksheet = harness.openWith('governor', variant.label, variant.change);
+        const worksheet = current().openWith('governor', variant.label, variant.change);
         await worksheet.impersonate(BOB);
         assert.equal(levelOf(worksheet), variant.level);
         const read = await runOne(worksheet, 'SELECT effective_user FROM immuta.whoami() AS who');
@@ -105,7 +89,7 @@ for (const target of assuranceTargets()) {
     }
 
     it('with an effect probe: confirmed, and Verify says so; the lab receives the probe once per apply, Verify and re-apply after a lost session, never per run', async () => {
-      const worksheet = harness.openWith('governor', 'probe', withProbe((profile) => profile));
+      const worksheet = current().openWith('governor', 'probe', withProbe((profile) => profile));
       succeeded(await runOne(worksheet, 'SELECT 1'));
       const before = probesSent();
 
@@ -146,7 +130,7 @@ for (const target of assuranceTargets()) {
 
     it(`wrong on purpose (${wrong.what}), without a probe: stays 'applied' with the reason, and the query log shows the reads ran as the governor`, async () => {
       wrong.labSwitch?.(true);
-      const worksheet = harness.openWith('governor', 'wrong', wrong.change);
+      const worksheet = current().openWith('governor', 'wrong', wrong.change);
       await worksheet.impersonate(BOB);
       assert.equal(levelOf(worksheet), 'applied');
       const marker = uniqueMarker('assurance-applied');
@@ -163,7 +147,7 @@ for (const target of assuranceTargets()) {
 
     it(`wrong on purpose (${wrong.what}), with a probe: impersonating is refused quoting both answers, and nothing runs as yourself while the status names bob`, async () => {
       wrong.labSwitch?.(true);
-      const worksheet = harness.openWith('governor', 'wrong-probe', withProbe(wrong.change));
+      const worksheet = current().openWith('governor', 'wrong-probe', withProbe(wrong.change));
       await assert.rejects(worksheet.impersonate(BOB), (error: unknown) => {
         assert.ok(isWorksheetError(error) && error.kind === 'probe-disagrees', `expected probe-disagrees, got ${String(error)}`);
         assert.ok(error.message.includes(`"${GOVERNOR}"`) && error.message.includes(`"${BOB}"`), error.message);
@@ -215,7 +199,7 @@ for (const target of assuranceTargets()) {
     }
 
     it(`confirmed, then wrong behind its back (${wrong.what}): the run that re-applies is refused by the probe, nothing runs as yourself, Verify says why`, async () => {
-      const worksheet = harness.openWith('governor', 'probe-then-wrong', withProbe((profile) => profile));
+      const worksheet = current().openWith('governor', 'probe-then-wrong', withProbe((profile) => profile));
       await worksheet.impersonate(BOB);
       assert.equal(levelOf(worksheet), 'confirmed');
       await breakBehind(worksheet);
@@ -237,7 +221,7 @@ for (const target of assuranceTargets()) {
     });
 
     it(`confirmed, then wrong behind its back (${wrong.what}): Verify with no session open re-applies and answers probe-disagrees (not an error), and runs stay refused`, async () => {
-      const worksheet = harness.openWith('governor', 'probe-then-verify', withProbe((profile) => profile));
+      const worksheet = current().openWith('governor', 'probe-then-verify', withProbe((profile) => profile));
       await worksheet.impersonate(BOB);
       await breakBehind(worksheet);
       // No session at all (a session lost unseen would first have to fail a request).

@@ -75,6 +75,34 @@ export function createConformanceHarness(put: PlatformUnderTest): ConformanceHar
   };
 }
 
+/**
+ * Hooks of a suite on one platform: its lab server runs for the suite (after the lab PostgreSQL's
+ * own `prepare` step, if any), and each test gets a fresh harness whose worksheets are closed after.
+ * Returns the current test's harness.
+ */
+export function platformSuiteHooks(put: PlatformUnderTest, prepare?: () => Promise<void>): () => ConformanceHarness {
+  let harness: ConformanceHarness | undefined;
+  before(async function () {
+    this.timeout(60000);
+    await put.start(lab());
+    await prepare?.();
+  });
+  after(async function () {
+    this.timeout(30000);
+    await put.stop();
+  });
+  beforeEach(() => {
+    harness = createConformanceHarness(put);
+  });
+  afterEach(async () => {
+    await harness?.dispose();
+  });
+  return () => {
+    if (harness === undefined) throw new Error('the harness exists only inside a test');
+    return harness;
+  };
+}
+
 /** The lab's Immuta user name of a login. */
 export function immutaUser(login: LoginName): string {
   return `${login}@example.com`;

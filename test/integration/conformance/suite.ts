@@ -15,7 +15,7 @@ import type { RunStamp, StatementOutcome } from '../../../src/worksheets/run-typ
 import type { Worksheet } from '../../../src/worksheets/worksheet';
 import { lab } from '../shared-lab';
 import { collector, runOk, runOne, type CollectedResult } from '../worksheet-harness';
-import { createConformanceHarness, failed, immutaUser, logEntries, regionsSeen, seenRunning, seenStopped, uniqueMarker, whoami, type ConformanceHarness } from './harness';
+import { failed, immutaUser, logEntries, platformSuiteHooks, regionsSeen, seenRunning, seenStopped, uniqueMarker, whoami } from './harness';
 import type { PlatformUnderTest } from './platform-under-test';
 
 const BOB = 'bob@example.com';
@@ -73,30 +73,13 @@ export function describeConformance(put: PlatformUnderTest): void {
   const asBob: RanAs = { kind: 'impersonating', user: BOB, assurance };
 
   describe(`conformance: ${put.platform}`, function () {
-    let harness: ConformanceHarness;
-
-    before(async function () {
-      this.timeout(60000);
-      await put.start(lab());
-      // The hostile name "x'); drop table t; --" targets this table: it must survive.
+    // The hostile name "x'); drop table t; --" targets this table: it must survive.
+    const current = platformSuiteHooks(put, async () => {
       await lab().adminQuery('CREATE TABLE IF NOT EXISTS public.t (id int)');
     });
 
-    after(async function () {
-      this.timeout(30000);
-      await put.stop();
-    });
-
-    beforeEach(() => {
-      harness = createConformanceHarness(put);
-    });
-
-    afterEach(async () => {
-      await harness.dispose();
-    });
-
     it('connects: SELECT 1 runs as yourself, stamped with the login and the session', async () => {
-      const worksheet = harness.open('governor');
+      const worksheet = current().open('governor');
       const { outcomes, results } = await run(worksheet, 'SELECT 1');
       assert.equal(outcomes[0].status, 'succeeded', outcomes[0].status === 'failed' ? describeError(outcomes[0].error) : undefined);
       assert.deepEqual(results[0].rows.map((row) => row.map(String)), [['1']]);
@@ -114,7 +97,7 @@ export function describeConformance(put: PlatformUnderTest): void {
 
     it('types: the common types come back with the platform\u2019s type names and exact values', async () => {
       assert.equal(put.types.columns.length, put.types.row.length, 'the expected columns and row of the platform disagree');
-      const [result] = await runOk(harness.open('governor'), put.types.sql);
+      const [result] = await runOk(current().open('governor'), put.types.sql);
       const columns = result.columns.map((column) => `${column.name}:${column.type}`);
       assert.deepEqual(columns, put.types.columns, put.describeColumns?.(result.columns));
       assert.deepEqual(result.rows, [put.types.row]);
@@ -122,7 +105,7 @@ export function describeConformance(put: PlatformUnderTest): void {
 
     describe('multi-statement runs', () => {
       it('returns one result per statement, in order, on one session', async () => {
-        const { outcomes, results, started } = await run(harness.open('governor'), "SELECT 'first' AS a", "SELECT 'second' AS b", "SELECT 'third' AS c");
+        const { outcomes, results, started } = await run(current().open('governor'), "SELECT 'first' AS a", "SELECT 'second' AS b", "SELECT 'third' AS c");
         assert.deepEqual(outcomes.map((outcome) => outcome.status), ['succeeded', 'succeeded', 'succeeded']);
         assert.deepEqual(started, [0, 1, 2]);
         // Unquoted names fold to the platform's case (Snowflake: upper), so compare without it.
@@ -134,7 +117,7 @@ export function describeConformance(put: PlatformUnderTest): void {
       it('stops at a failing statement: the rest are skipped and never sent', async () => {
         const marker = uniqueMarker('stop');
         const { outcomes, started } = await run(
-          harness.open('governor'),
+          current().open('governor'),
           `SELECT count(*) AS n, '${marker}-1' AS m FROM sales.customers`,
           'SELECT * FROM public.no_such_table_conformance',
           `SELECT count(*) AS n, '${marker}-3' AS m FROM sales.customers`,
@@ -164,7 +147,7 @@ export function describeConformance(put: PlatformUnderTest): void {
       ];
       for (const { what, sql, message, at } of cases) {
         it(`reports ${what} as a server error with the server's text, and the session stays usable`, async () => {
-          const worksheet = harness.open('governor');
+          const worksheet = current().open('governor');
           const outcome = await runOne(worksheet, sql);
           const error = failed(outcome);
           assert.ok(isPlatformError(error), `expected a PlatformError, got ${describeError(error)}`);
@@ -183,7 +166,7 @@ export function describeConformance(put: PlatformUnderTest): void {
     });
 
     it('cancel: a statement seen running at the server ends as cancelled there, and the session runs on as before', async () => {
-      const worksheet = harness.open('governor');
+      const worksheet = current().open('governor');
       await worksheet.impersonate(BOB);
       await runOk(worksheet, 'SELECT 1');
       const sessionBefore = worksheet.snapshot().sessionId;
@@ -205,7 +188,7 @@ export function describeConformance(put: PlatformUnderTest): void {
     });
 
     it('impersonate, verify, clear: the data, whoami and the stamps follow the chosen identity', async () => {
-      const worksheet = harness.open('governor');
+      const worksheet = current().open('governor');
       assert.deepEqual(await regionsSeen(worksheet), ALL_REGIONS, 'governor himself sees every region');
 
       await worksheet.impersonate(BOB);
@@ -224,8 +207,8 @@ export function describeConformance(put: PlatformUnderTest): void {
     });
 
     it('isolation: two worksheets, one as bob and one as governor, never see each other\u2019s identity (220 interleaved runs)', async () => {
-      const bobs = harness.open('governor');
-      const own = harness.open('governor');
+      const bobs = current().open('governor');
+      const own = current().open('governor');
       await bobs.impersonate(BOB);
       await runOk(own, 'SELECT 1');
       assert.notEqual(bobs.snapshot().sessionId, own.snapshot().sessionId, 'each worksheet has its own session');
@@ -256,7 +239,7 @@ export function describeConformance(put: PlatformUnderTest): void {
     });
 
     it('lost session: the next statement runs as bob (re-applied first) or fails clearly; nothing ever runs as yourself', async () => {
-      const worksheet = harness.open('governor');
+      const worksheet = current().open('governor');
       await worksheet.impersonate(BOB);
       const marker = uniqueMarker('lost');
       const read = `SELECT DISTINCT region, '${marker}' AS marker FROM sales.customers`;
@@ -291,7 +274,7 @@ export function describeConformance(put: PlatformUnderTest): void {
 
     if (put.quotedSetTemplate) {
       it('a set template with {user} inside a longer string is refused before anything is sent, naming the template and what to write', async () => {
-        const worksheet = harness.open('governor', "CALL p('x{user}')");
+        const worksheet = current().open('governor', "CALL p('x{user}')");
         await runOk(worksheet, 'SELECT 1');
         const sessionId = worksheet.snapshot().sessionId;
         assert.ok(sessionId !== undefined && put.lastSetReceived);
@@ -317,7 +300,7 @@ export function describeConformance(put: PlatformUnderTest): void {
         for (const name of HOSTILE_NAMES) {
           const label = name.length > 40 ? `${name.slice(0, 8)}\u2026 (${name.length} chars)` : name;
           it(JSON.stringify(label), async () => {
-            const worksheet = harness.open('governor', template.set);
+            const worksheet = current().open('governor', template.set);
             let refusal: Error | undefined;
             try {
               await worksheet.impersonate(name);
