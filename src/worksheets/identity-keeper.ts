@@ -172,13 +172,23 @@ export class IdentityKeeper {
         return { kind: 'mismatch', expected: expected ?? null, actual };
       }
     }
+    // Without a read-back, only what the worksheet itself knows the session holds can be vouched for.
+    const holds = (user: string | null) => readBack !== undefined || (this.held?.session === session && this.held.user === user);
     if (expected === null) {
+      if (!holds(null)) {
+        this.host.audit('verify', null, 'failed', 'the session state is not known and this platform cannot read it back');
+        return { kind: 'cannot-tell' };
+      }
       this.held = { session, user: null };
       if (this.identityValue.kind === 'unknown') this.setIdentity({ kind: 'yourself' });
       this.host.audit('verify', null, 'ok', readBack ? 'the server reports no impersonation' : 'read-back not available on this platform');
       return { kind: 'yourself', readBack: readBack !== undefined };
     }
     const user = expected as string;
+    if (!holds(user) && assuranceFacts(this.host.profile()).probe === undefined) {
+      this.host.audit('verify', user, 'failed', 'the session state is not known and this platform cannot read it back');
+      return { kind: 'cannot-tell' };
+    }
     let assurance: Assurance;
     try {
       assurance = await this.probeOrFail(session, user, readBack !== undefined);

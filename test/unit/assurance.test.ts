@@ -310,3 +310,17 @@ describe('assurance: Verify on a session that ended unnoticed', () => {
     assert.deepEqual(fake.trace(fake.sessions[1].id).filter((line) => line.startsWith('apply')), ['apply bob']);
   });
 });
+
+describe('assurance: Verify without a read-back after a probe stopped the worksheet', () => {
+  it('with the probe removed, vouches for what the worksheet applied on that session: applied', async () => {
+    const fake = new FakePlatform();
+    fake.readBackAvailable = false;
+    const ws = new Worksheet('ws-3', { loadDriver: async () => fake, getSecret: async () => ({ password: 'x' }), logger: silentLogger, now: () => 1_000 }, { ...PROFILE, effectProbe: PROBE });
+    fake.script(PROBE_SQL, { columns: [{ name: 'effective_user', type: 'text' }], batches: [[['someone else']]], command: 'SELECT' });
+    await assert.rejects(ws.impersonate('bob'));
+    assert.equal(ws.identity.kind, 'unknown');
+    assert.equal(await ws.adoptEffectProbe(PROFILE), true);
+    assert.equal(ws.identity.kind, 'unknown', 'removing the probe does not resolve the doubt by itself');
+    assert.deepEqual(await ws.verify(), { kind: 'impersonating', user: 'bob', assurance: 'applied' });
+  });
+});
