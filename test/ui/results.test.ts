@@ -183,6 +183,8 @@ describe('the results view, as a person uses it', () => {
       await workbench.openedQuickInput('Run this worksheet as');
       await workbench.answerQuickInput('stop', 'Stop impersonating');
       await workbench.statusItem(/^\s*yourself\s*$/).waitFor({ state: 'visible' });
+      // Earlier flows' notifications must not crowd out the one this flow waits for.
+      await workbench.clearNotifications();
       await workbench.runCommand('Immuta: Export Impersonation Audit Log');
       await workbench.answerQuickInput('JSON', 'JSON');
       const target = path.join(workspace, 'audit.json');

@@ -253,6 +253,17 @@ export class Workbench {
     return this.page.locator('.notification-list-item-message', { hasText: text }).first().isVisible();
   }
 
+  /** Dismisses every notification (toasts and the centre), and waits until none is listed. */
+  async clearNotifications(): Promise<void> {
+    await this.runCommand('Notifications: Clear All Notifications');
+    await this.hideNotificationCenter();
+    const deadline = Date.now() + 10_000;
+    while ((await this.page.locator('.notification-toast').count()) > 0) {
+      if (Date.now() > deadline) throw new Error(`notifications still shown after clearing: ${JSON.stringify(await this.notifications())}`);
+      await this.page.waitForTimeout(100);
+    }
+  }
+
   async hideNotificationCenter(): Promise<void> {
     const center = this.page.locator('.notifications-center.visible');
     if (!(await center.isVisible())) return;
