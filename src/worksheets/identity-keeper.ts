@@ -2,7 +2,7 @@ import type { Logger } from '../common/logger';
 import { isPlatformError, PlatformError } from '../platforms/errors';
 import { assuranceFacts, type Assurance } from '../platforms/assurance';
 import type { ConnectionProfile, ConnectionSecret, PlatformDriver, PlatformSession } from '../platforms/types';
-import { describeProbeAnswer, probeAgrees, runEffectProbe } from './effect-probe';
+import { assess, assuranceDetail, probeDisagreement } from './effect-probe';
 import { WorksheetError } from './errors';
 import type { ApplyReason, IdentityState, RanAs } from './identity';
 import { SessionSlot, type ConnectionStatus } from './session-slot';
@@ -283,32 +283,16 @@ export class IdentityKeeper {
    * unknown (runs refused, both answers in the reason) and throws `probe-disagrees`.
    */
   private async probeOrFail(session: PlatformSession, user: string, readBackMatched: boolean): Promise<Assurance> {
-    const facts = assuranceFacts(this.host.profile());
-    const level: Assurance = readBackMatched && facts.readBackDocumented ? 'read-back' : 'applied';
-    if (facts.probe === undefined) {
-      return level;
+    const check = await assess(session, this.host.profile(), user, readBackMatched);
+    if (check.ok) {
+      return check.assurance;
     }
-    const answer = await runEffectProbe(session, facts.probe, user);
-    if (probeAgrees(answer)) {
-      return 'confirmed';
-    }
-    const said = describeProbeAnswer(answer);
     // The session holds the setting; it just does not take effect. Keep it, refuse to run on it.
     this.held = { session, user };
-    this.setIdentity({
-      kind: 'unknown',
-      reason: `the effect probe answered ${said} where ${JSON.stringify(answer.expected)} was expected`,
-      intendedUser: user,
-      cause: 'probe',
-    });
-    const mismatch: ProbeMismatch = { expected: answer.expected, answer: said };
-    throw new WorksheetError(
-      'probe-disagrees',
-      `Nothing was run: impersonation of ${user} is not confirmed. The connection\u2019s effect probe answered ${said}, but ${JSON.stringify(answer.expected)} was expected, so statements would not run as ${user}. ` +
-        'Check the impersonation statement this connection uses (Immuta may read another variable or key) and the probe, then Verify or choose the user again.',
-      { cause: mismatch },
-    );
+    this.setIdentity({ kind: 'unknown', reason: check.reason, intendedUser: user, cause: 'probe' });
+    throw check.error;
   }
+
 
   /** Reads back after a change; on a contradiction the identity becomes unknown and this throws. */
   private async readBackOrFail(session: PlatformSession, expected: string | null): Promise<'read-back' | 'not-available'> {
@@ -471,29 +455,6 @@ export class IdentityKeeper {
 }
 
 /** What a probe said and what it should have, in words: the cause of a `probe-disagrees` error. */
-export interface ProbeMismatch {
-  readonly expected: string;
-  readonly answer: string;
-}
-
-/** Verify's answer for a `probe-disagrees` error about `user`; undefined for any other error. */
-function probeDisagreement(error: unknown, user: string | null | undefined): Extract<VerifyResult, { kind: 'probe-disagrees' }> | undefined {
-  if (!(error instanceof WorksheetError) || error.kind !== 'probe-disagrees' || typeof user !== 'string') return undefined;
-  const mismatch = error.cause as ProbeMismatch;
-  return { kind: 'probe-disagrees', user, expected: mismatch.expected, answer: mismatch.answer };
-}
-
-function assuranceDetail(assurance: Assurance): string {
-  switch (assurance) {
-    case 'confirmed':
-      return 'confirmed by the effect probe';
-    case 'read-back':
-      return 'read back from where Immuta reads it';
-    case 'applied':
-      return 'applied; not read back from where Immuta reads it, not confirmed by a probe';
-  }
-}
-
 function sameUser(actual: string | null, expected: string | null | undefined): boolean {
   return (actual ?? null) === (expected ?? null);
 }
