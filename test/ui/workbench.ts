@@ -276,24 +276,32 @@ export class Workbench {
   }
 
   /**
-   * Clicks into a line of an editor where the editor shows it: a narrow editor group may have its
-   * text scrolled sideways, so neither the line's middle nor its start need be on screen.
+   * Puts the cursor at the start of `line` (a `.view-line` of an editor) and focuses that editor.
+   * It clicks the line's number in the gutter, which selects the line, then ArrowLeft collapses the
+   * selection to the line's start. Never a click into the text: a CodeLens arriving between
+   * measuring and clicking pushes the line down and puts its "Run" link where the line was, and a
+   * click there runs the statement. The step counts once the cursor is on that line (the editor
+   * draws its current-line highlight there); otherwise it is measured and made again.
    */
   async clickLine(line: Locator): Promise<void> {
-    // CodeLenses and view zones can still be arriving and push the line down after it was
-    // measured: the click counts only once the cursor is on that line (the editor draws its
-    // current-line highlight there), else it is measured and made again.
     const editor = line.locator('xpath=ancestor::div[contains(concat(" ", @class, " "), " monaco-editor ")][1]');
-    const area = line.locator('xpath=ancestor::div[contains(concat(" ", @class, " "), " lines-content ")]/..');
+    const numbers = editor.locator('.margin-view-overlays .line-numbers');
     let seen = '';
     for (let attempt = 1; attempt <= 5; attempt++) {
       await line.waitFor({ state: 'visible' });
       const box = await line.boundingBox();
-      const bounds = await area.boundingBox();
-      if (box === null || bounds === null) throw new Error('the line is not on screen');
-      const left = Math.max(box.x, bounds.x);
-      const right = Math.min(box.x + box.width, bounds.x + bounds.width);
-      await this.page.mouse.click(Math.min(left + 12, (left + right) / 2), box.y + box.height / 2);
+      if (box === null) throw new Error('the line is not on screen');
+      let gutter: { x: number; y: number } | undefined;
+      for (const number of await numbers.all()) {
+        const at = await number.boundingBox();
+        if (at !== null && Math.abs(at.y - box.y) < 2) gutter = { x: at.x + at.width / 2, y: at.y + at.height / 2 };
+      }
+      if (gutter === undefined) {
+        seen = `no line number beside the line at y=${box.y}`;
+        continue;
+      }
+      await this.page.mouse.click(gutter.x, gutter.y);
+      await this.page.keyboard.press('ArrowLeft');
       const deadline = Date.now() + 2_000;
       while (Date.now() < deadline) {
         const [target, cursor] = await Promise.all([line.boundingBox(), editor.locator('.view-overlays .current-line').first().boundingBox().catch(() => null)]);
@@ -302,7 +310,7 @@ export class Workbench {
         await this.page.waitForTimeout(50);
       }
     }
-    throw new Error(`the cursor never landed on the line clicked (${seen})`);
+    throw new Error(`the cursor never landed on the line (${seen})`);
   }
 
   /** Closes an open quick input, pressing Escape until it is gone (up to 5 s). */
