@@ -8,6 +8,7 @@ import { BATCH_ROWS } from '../../src/platforms/row-batcher';
 import type { ColumnInfo, Row } from '../../src/platforms/types';
 import { FINGERPRINT_BUDGET, ResultFingerprint } from '../../src/worksheets/result-fingerprint';
 import type { BenchFigure, BenchSuite } from './types';
+import { median } from './stats';
 
 const ROWS = 200_000;
 const RUNS = 5;
@@ -53,10 +54,6 @@ function batches(): Row[][] {
   return out;
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
 
 export const fingerprintBench: BenchSuite = {
   title: 'Result fingerprint',

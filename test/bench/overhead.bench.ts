@@ -12,14 +12,11 @@ import { WorksheetRegistry } from '../../src/worksheets/registry';
 import { startLabPostgres } from '../lab/postgres';
 import { startWireCounter } from '../lab/wire-counter';
 import type { BenchFigure, BenchSuite } from './types';
+import { median } from './stats';
 
 const STATEMENTS = 300;
 const QUERY = 'SELECT count(*) FROM sales.customers';
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
 
 export const overheadBench: BenchSuite = {
   title: 'Redshift worksheet overhead',

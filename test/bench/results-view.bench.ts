@@ -25,17 +25,13 @@ import { guardedEnv, isolatedDirs, startServer, type RunningServer } from '../vs
 import { Workbench } from '../ui/workbench';
 import { resultsFrame } from '../ui/results-view';
 import type { BenchFigure, BenchSuite } from './types';
+import { median } from './stats';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const ROWS = 1_000_000;
 const RUNS = Number(process.env.RESULTS_BENCH_RUNS ?? 3);
 const VERSION: VsCodeVersion = '1.139.1';
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}
 
 function percentile(values: readonly number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);

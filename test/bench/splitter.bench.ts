@@ -1,6 +1,7 @@
 import type { SqlDialectId } from '../../src/sql/dialects';
 import { splitStatements } from '../../src/sql/splitter';
 import type { BenchFigure, BenchSuite } from './types';
+import { median } from './stats';
 
 const MB = 1024 * 1024;
 
@@ -111,10 +112,6 @@ export function postgresScaling(): ScalingTimes & { readonly statements: number;
   return { small: median(smallTimes), large: median(largeTimes), bestLarge: Math.min(...largeTimes), statements, largeLength: large.length };
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
 
 function round(value: number, digits = 2): number {
   const factor = 10 ** digits;

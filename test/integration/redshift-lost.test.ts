@@ -9,7 +9,7 @@ import { isPlatformError } from '../../src/platforms/errors';
 import type { Worksheet } from '../../src/worksheets/worksheet';
 import { logEntries, uniqueMarker } from './conformance/harness';
 import { lab } from './shared-lab';
-import { createHarness, failure, redshiftProfile, runOk, runOne } from './worksheet-harness';
+import { harnessPerTest, failure, redshiftProfile, runOk, runOne } from './worksheet-harness';
 
 const BOB = 'bob@example.com';
 
@@ -56,18 +56,10 @@ function backendOf(worksheet: Worksheet): number {
 }
 
 describe('Redshift: sessions the server ends', function () {
-  let harness: ReturnType<typeof createHarness>;
-
-  beforeEach(() => {
-    harness = createHarness();
-  });
-
-  afterEach(async () => {
-    await harness.registry.dispose();
-  });
+  const current = harnessPerTest();
 
   it('ended while idle, the end still unread: the next statement is not sent to it and runs on a new session as bob', async () => {
-    const worksheet = harness.registry.create(redshiftProfile('governor'));
+    const worksheet = current().registry.create(redshiftProfile('governor'));
     await worksheet.impersonate(BOB);
     const marker = uniqueMarker('idle-end');
     const read = `SELECT DISTINCT region, '${marker}' AS m FROM sales.customers`;
@@ -86,7 +78,7 @@ describe('Redshift: sessions the server ends', function () {
   });
 
   it('ended while a statement runs: it fails saying what happened, in the server\u2019s words, that it may or may not have completed, and what comes next', async () => {
-    const worksheet = harness.registry.create(redshiftProfile('governor'));
+    const worksheet = current().registry.create(redshiftProfile('governor'));
     await worksheet.impersonate(BOB);
     await runOk(worksheet, 'SELECT 1');
     const pid = backendOf(worksheet);

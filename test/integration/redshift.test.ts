@@ -5,7 +5,7 @@ import { isWorksheetError } from '../../src/worksheets/errors';
 import { WorksheetRegistry } from '../../src/worksheets/registry';
 import type { Worksheet } from '../../src/worksheets/worksheet';
 import { lab } from './shared-lab';
-import { collector, createHarness, failure, redshiftProfile, regionsSeen, runOk, runOne, seenRunning, seenStopped } from './worksheet-harness';
+import { collector, harnessPerTest, failure, redshiftProfile, regionsSeen, runOk, runOne, seenRunning, seenStopped } from './worksheet-harness';
 
 const ALICE = 'alice@example.com';
 const BOB = 'bob@example.com';
@@ -17,19 +17,11 @@ async function effectiveUser(worksheet: Worksheet): Promise<string | null> {
 }
 
 describe('Redshift worksheets on the lab PostgreSQL', function () {
-  let harness: ReturnType<typeof createHarness>;
-
-  beforeEach(() => {
-    harness = createHarness();
-  });
-
-  afterEach(async () => {
-    await harness.registry.dispose();
-  });
+  const current = harnessPerTest();
 
   describe('results', () => {
     it('streams column names and types first, then rows with exact values', async () => {
-      const worksheet = harness.registry.create(redshiftProfile('governor'));
+      const worksheet = current().registry.create(redshiftProfile('governor'));
       const { observer, results } = collector();
       const order: string[] = [];
       const [outcome] = await worksheet.run(
@@ -69,7 +61,7 @@ describe('Redshift worksheets on the lab PostgreSQL', function () {
     });
 
     it('streams a large result in several batches and counts every row', async () => {
-      const worksheet = harness.registry.create(redshiftProfile('governor'));
+      const worksheet = current().registry.create(redshiftProfile('governor'));
       const [result] = await runOk(worksheet, 'SELECT g, md5(g::text) FROM generate_series(1, 50000) AS g');
       assert.equal(result.rows.length, 50000);
       assert.ok(result.batches > 1, `expected several batches, got ${result.batches}`);
@@ -78,7 +70,7 @@ describe('Redshift worksheets on the lab PostgreSQL', function () {
     });
 
     it('reports rows affected and the command for statements without a result set', async () => {
-      const worksheet = harness.registry.create(redshiftProfile('governor'));
+      const worksheet = current().registry.create(redshiftProfile('governor'));
       const [, inserted] = await runOk(worksheet, 'CREATE TEMP TABLE scratch(x int)', 'INSERT INTO scratch SELECT generate_series(1, 3)');
       assert.equal(inserted.columns.length, 0);
       assert.ok(inserted.outcome.status === 'succeeded');
@@ -90,7 +82,7 @@ describe('Redshift worksheets on the lab PostgreSQL', function () {
     });
 
     it('gives a server error its SQLSTATE, the server text and the position in the statement', async () => {
-      const worksheet = harness.registry.create(redshiftProfile('governor'));
+      const worksheet = current().registry.create(redshiftProfile('governor'));
       const statement = "SELECT '😀' AS smile, no_such_column FROM sales.customers";
       const error = failure(await runOne(worksheet, statement));
       assert.ok(isPlatformError(error));
@@ -102,7 +94,7 @@ describe('Redshift worksheets on the lab PostgreSQL', function () {
     });
 
     it('surfaces server notices while a statement runs', async () => {
-      const worksheet = harness.registry.create(redshiftProfile('governor'));
+      const worksheet = current().registry.create(redshiftProfile('governor'));
       const [result] = await runOk(worksheet, "DO $$ BEGIN RAISE NOTICE 'hello from the server'; END $$");
       assert.deepEqual(
         result.notices.map((notice) => notice.message),
@@ -111,7 +103,7 @@ describe('Redshift worksheets on the lab PostgreSQL', function () {
     });
 
     it('stops a run at the first failing statement and skips the rest', async () => {
-      const worksheet = harness.registry.create(redshiftProfile('governor'));
+      const worksheet = current().registry.create(redshiftProfile('governor'));
       const outcomes = await worksheet.run([{ text: 'SELECT 1' }, { text: 'SELECT 1/0' }, { text: 'SELECT 3' }]).outcomes;
       assert.deepEqual(
         outcomes.map((outcome) => outcome.status),
@@ -124,7 +116,7 @@ describe('Redshift worksheets on the lab PostgreSQL', function () {
 
   describe('cancel', () => {
     it('cancels pg_sleep(30) seen running at the server, and the session stays usable', async () => {
-      const worksheet = harness.registry.create(redshiftProfile('governor'));
+      const worksheet = current().registry.create(redshiftProfile('governor'));
       await worksheet.impersonate(ALICE);
       const { observer } = collector();
       const handle = worksheet.run([{ text: 'SELECT pg_sleep(30)' }, { text: 'SELECT 2' }], observer);
@@ -144,7 +136,7 @@ describe('Redshift worksheets on the lab PostgreSQL', function () {
 
   describe('impersonation', () => {
     it('shows the impersonated user\u2019s rows, and your own again after clearing', async () => {
-      const worksheet = harness.registry.create(redshiftProfile('governor'));
+      const worksheet = current().registry.create(redshiftProfile('governor'));
       assert.deepEqual(await regionsSeen(worksheet), ['APAC', 'EU', 'US']);
       await worksheet.impersonate(ALICE);
       assert.equal(worksheet.identity.kind, 'impersonating');
@@ -157,7 +149,7 @@ describe('Redshift worksheets on the lab PostgreSQL', function () {
     });
 
     it('stamps each result with whom it ran as', async () => {
-      const worksheet = harness.registry.create(redshiftProfile('governor'));
+      const worksheet = current().registry.create(redshiftProfile('governor'));
       await worksheet.impersonate(BOB);
       const [result] = await runOk(worksheet, 'SELECT count(*) FROM sales.customers');
       assert.ok(result.outcome.status === 'succeeded');
@@ -169,7 +161,7 @@ describe('Redshift worksheets on the lab PostgreSQL', function () {
     });
 
     it('follows the documented CALL statements typed into the worksheet', async () => {
-      const worksheet = harness.registry.create(redshiftProfile('governor'));
+      const worksheet = current().registry.create(redshiftProfile('governor'));
       await runOk(worksheet, "CALL immuta_procedures.impersonate_user('alice@example.com')");
       assert.deepEqual(worksheet.identity.kind === 'impersonating' && worksheet.identity.user, ALICE);
       assert.deepEqual(await regionsSeen(worksheet), ['US']);
@@ -179,7 +171,7 @@ describe('Redshift worksheets on the lab PostgreSQL', function () {
     });
 
     it('refuses an impersonation CALL whose argument it cannot read, and runs nothing', async () => {
-      const worksheet = harness.registry.create(redshiftProfile('governor'));
+      const worksheet = current().registry.create(redshiftProfile('governor'));
       await worksheet.impersonate(ALICE);
       const error = failure(await runOne(worksheet, "CALL immuta_procedures.impersonate_user(lower('BOB@EXAMPLE.COM'))"));
       assert.ok(isWorksheetError(error));
@@ -188,7 +180,7 @@ describe('Redshift worksheets on the lab PostgreSQL', function () {
     });
 
     it('refuses to change impersonation inside an open transaction', async () => {
-      const worksheet = harness.registry.create(redshiftProfile('governor'));
+      const worksheet = current().registry.create(redshiftProfile('governor'));
       await runOk(worksheet, 'BEGIN');
       await assert.rejects(worksheet.impersonate(ALICE), (error: unknown) => isWorksheetError(error) && error.kind === 'in-transaction');
       assert.equal(worksheet.identity.kind, 'yourself');
@@ -198,7 +190,7 @@ describe('Redshift worksheets on the lab PostgreSQL', function () {
     });
 
     it('re-applies impersonation after DISCARD ALL, before the next statement', async () => {
-      const worksheet = harness.registry.create(redshiftProfile('governor'));
+      const worksheet = current().registry.create(redshiftProfile('governor'));
       await worksheet.impersonate(BOB);
       await runOk(worksheet, 'DISCARD ALL');
       assert.equal(await effectiveUser(worksheet), BOB);
@@ -206,8 +198,8 @@ describe('Redshift worksheets on the lab PostgreSQL', function () {
     });
 
     it('keeps two worksheets on separate sessions that never see each other\u2019s rows (240 interleaved statements)', async () => {
-      const first = harness.registry.create(redshiftProfile('governor'));
-      const second = harness.registry.create(redshiftProfile('governor'));
+      const first = current().registry.create(redshiftProfile('governor'));
+      const second = current().registry.create(redshiftProfile('governor'));
       await Promise.all([first.impersonate(ALICE), second.impersonate(CAROL)]);
       assert.notEqual(first.snapshot().sessionId, second.snapshot().sessionId);
       const rounds = 120;
@@ -238,7 +230,7 @@ describe('Redshift worksheets on the lab PostgreSQL', function () {
     });
 
     it('reconnects after the backend is terminated and re-applies impersonation before running', async () => {
-      const worksheet = harness.registry.create(redshiftProfile('governor'));
+      const worksheet = current().registry.create(redshiftProfile('governor'));
       await worksheet.impersonate(BOB);
       assert.deepEqual(await regionsSeen(worksheet), ['EU']);
       const oldPid = Number(worksheet.snapshot().sessionId);
@@ -270,7 +262,7 @@ describe('Redshift worksheets on the lab PostgreSQL', function () {
     });
 
     it('refuses to run when re-applying fails on the new connection, and says why', async () => {
-      const { registry } = harness;
+      const { registry } = current();
       const worksheet = registry.create(redshiftProfile('governor', { impersonation: { set: 'CALL immuta_procedures.impersonate_user({user})' } }));
       await worksheet.impersonate(ALICE);
       // Take the procedure away (as a broken Immuta integration would), then kill the session.
@@ -301,7 +293,7 @@ describe('Redshift worksheets on the lab PostgreSQL', function () {
     for (const name of ["o'brien", 'a"b', "x'); drop table t; --", 'Zoë 山田 🚀 ünïcödé', 'n'.repeat(300), '\\', 'bob@example.com; SELECT 1']) {
       it(`round-trips the user name ${JSON.stringify(name.length > 40 ? `${name.slice(0, 10)}… (${name.length} chars)` : name)} exactly, injecting nothing`, async () => {
         await lab().adminQuery('CREATE TABLE IF NOT EXISTS public.t (id int)');
-        const worksheet = harness.registry.create(redshiftProfile('governor'));
+        const worksheet = current().registry.create(redshiftProfile('governor'));
         await worksheet.impersonate(name);
         assert.equal(await effectiveUser(worksheet), name);
         const tables = await lab().adminQuery("SELECT 1 FROM pg_tables WHERE schemaname = 'public' AND tablename = 't'");
@@ -315,14 +307,14 @@ describe('Redshift worksheets on the lab PostgreSQL', function () {
     }
 
     it('refuses a user name with a line break before sending anything', async () => {
-      const worksheet = harness.registry.create(redshiftProfile('governor'));
+      const worksheet = current().registry.create(redshiftProfile('governor'));
       await assert.rejects(worksheet.impersonate('bob\n@example.com'), (error: unknown) => isWorksheetError(error) && error.kind === 'invalid-user' && /control character/.test(error.message));
       assert.equal(worksheet.identity.kind, 'yourself');
       assert.equal(worksheet.snapshot().connection, 'closed', 'no session was opened for a refused name');
     });
 
     it('lets a login without IMPERSONATE_USER set impersonation, then fails its first read with a permission error', async () => {
-      const worksheet = harness.registry.create(redshiftProfile('analyst'));
+      const worksheet = current().registry.create(redshiftProfile('analyst'));
       await worksheet.impersonate(BOB);
       assert.equal(worksheet.identity.kind, 'impersonating');
       const error = failure(await runOne(worksheet, 'SELECT * FROM sales.customers'));
@@ -333,7 +325,7 @@ describe('Redshift worksheets on the lab PostgreSQL', function () {
     });
 
     it('fails the first read when the impersonated user does not exist in Immuta', async () => {
-      const worksheet = harness.registry.create(redshiftProfile('governor'));
+      const worksheet = current().registry.create(redshiftProfile('governor'));
       await worksheet.impersonate('nobody@example.com');
       const error = failure(await runOne(worksheet, 'SELECT * FROM sales.customers'));
       assert.ok(isPlatformError(error));
@@ -346,7 +338,7 @@ describe('Redshift worksheets on the lab PostgreSQL', function () {
     it('reports a wrong password as an authentication error without echoing the secret', async () => {
       const wrong = 'definitely-wrong-password-123';
       const registry = new WorksheetRegistry({
-        loadDriver: (platform) => harness.loader.load(platform),
+        loadDriver: (platform) => current().loader.load(platform),
         getSecret: async () => ({ password: wrong }),
         logger: silentLogger,
       });
@@ -364,7 +356,7 @@ describe('Redshift worksheets on the lab PostgreSQL', function () {
     });
 
     it('reports an unreachable port as a connection error with a hint', async () => {
-      const worksheet = harness.registry.create(redshiftProfile('governor', { port: 1 }));
+      const worksheet = current().registry.create(redshiftProfile('governor', { port: 1 }));
       const error = failure(await runOne(worksheet, 'SELECT 1'));
       assert.ok(isPlatformError(error));
       assert.equal(error.kind, 'connection');
@@ -373,7 +365,7 @@ describe('Redshift worksheets on the lab PostgreSQL', function () {
     });
 
     it('reports a TLS mode the server does not offer clearly', async () => {
-      const worksheet = harness.registry.create(redshiftProfile('governor', { tls: { mode: 'require' } }));
+      const worksheet = current().registry.create(redshiftProfile('governor', { tls: { mode: 'require' } }));
       const error = failure(await runOne(worksheet, 'SELECT 1'));
       assert.ok(isPlatformError(error));
       assert.equal(error.kind, 'connection');
@@ -381,12 +373,12 @@ describe('Redshift worksheets on the lab PostgreSQL', function () {
     });
 
     it('closing a worksheet while pg_sleep(30) runs stops the statement and ends the session promptly', async () => {
-      const worksheet = harness.registry.create(redshiftProfile('governor'));
+      const worksheet = current().registry.create(redshiftProfile('governor'));
       await runOk(worksheet, 'SELECT 1');
       const pid = Number(worksheet.snapshot().sessionId);
       const handle = worksheet.run([{ text: 'SELECT pg_sleep(30)' }]);
       assert.equal(await seenRunning('pg_sleep(30)'), pid, 'the worksheet’s backend runs it');
-      await harness.registry.close(worksheet.id);
+      await current().registry.close(worksheet.id);
       const [outcome] = await handle.outcomes;
       assert.equal(outcome.status, 'cancelled');
       // The statement stopped and the backend ended (uncancelled, it would sleep on for 30 s).
@@ -399,13 +391,13 @@ describe('Redshift worksheets on the lab PostgreSQL', function () {
     });
 
     it('opens one dedicated session per worksheet, lazily, and closes it with the worksheet', async () => {
-      const worksheet = harness.registry.create(redshiftProfile('governor'));
+      const worksheet = current().registry.create(redshiftProfile('governor'));
       assert.equal(worksheet.snapshot().connection, 'closed');
       await runOk(worksheet, 'SELECT 1');
       const pid = Number(worksheet.snapshot().sessionId);
       const alive = await lab().adminQuery('SELECT application_name FROM pg_stat_activity WHERE pid = $1', [pid]);
       assert.deepEqual(alive, [{ application_name: 'immuta-worksheets-test' }]);
-      await harness.registry.close(worksheet.id);
+      await current().registry.close(worksheet.id);
       for (let attempt = 0; attempt < 100; attempt++) {
         const rows = await lab().adminQuery('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [pid]);
         if (rows.length === 0) {

@@ -4,7 +4,7 @@ import { RunResults } from '../../src/results/run-results';
 import type { Row } from '../../src/platforms/types';
 import { wideQuery } from '../lab/wide-query';
 import { lab } from './shared-lab';
-import { createHarness, redshiftProfile } from './worksheet-harness';
+import { harnessPerTest, redshiftProfile } from './worksheet-harness';
 
 function runResults(statements: string[], rowLimit: number): RunResults {
   return new RunResults('results.test.sql', statements, {
@@ -46,18 +46,10 @@ function allRows(results: RunResults, index: number): Row[] {
 
 describe('results of real statements (the host side of the results view)', function () {
   this.timeout(60_000);
-  let harness: ReturnType<typeof createHarness>;
-
-  beforeEach(() => {
-    harness = createHarness();
-  });
-
-  afterEach(async () => {
-    await harness.registry.dispose();
-  });
+  const current = harnessPerTest();
 
   it('keeps 200,000 mixed-type rows exactly, in order, with NULLs', async () => {
-    const worksheet = harness.registry.create(redshiftProfile('governor'));
+    const worksheet = current().registry.create(redshiftProfile('governor'));
     const results = runResults([wideQuery(200_000)], 1_000_000);
     const [outcome] = await worksheet.run([{ text: wideQuery(200_000) }], results.observer()).outcomes;
     assert.equal(outcome.status, 'succeeded');
@@ -71,7 +63,7 @@ describe('results of real statements (the host side of the results view)', funct
 
   it('holds the statement open at the row limit (the server still runs it) until more is fetched', async () => {
     const application = 'results-pause-test';
-    const worksheet = harness.registry.create(redshiftProfile('governor', { applicationName: application }));
+    const worksheet = current().registry.create(redshiftProfile('governor', { applicationName: application }));
     const results = runResults([wideQuery(300_000)], 50_000);
     const run = worksheet.run([{ text: wideQuery(300_000) }], results.observer());
     const result = results.results[0];
@@ -92,7 +84,7 @@ describe('results of real statements (the host side of the results view)', funct
   });
 
   it('"stop reading" lets the statement finish, counts the rest, and the worksheet runs the next statement', async () => {
-    const worksheet = harness.registry.create(redshiftProfile('governor'));
+    const worksheet = current().registry.create(redshiftProfile('governor'));
     const results = runResults([wideQuery(120_000), 'SELECT 42 AS answer'], 10_000);
     const run = worksheet.run([{ text: wideQuery(120_000) }, { text: 'SELECT 42 AS answer' }], results.observer());
     await until(() => results.results[0].status === 'paused');
@@ -108,7 +100,7 @@ describe('results of real statements (the host side of the results view)', funct
 
   it('cancel of a paused statement cancels it at the server and the session stays usable', async () => {
     const application = 'results-cancel-paused-test';
-    const worksheet = harness.registry.create(redshiftProfile('governor', { applicationName: application }));
+    const worksheet = current().registry.create(redshiftProfile('governor', { applicationName: application }));
     const slow = `${wideQuery(2_000_000)} WHERE pg_sleep(0) IS NOT NULL`;
     const results = runResults([slow], 10_000);
     const run = worksheet.run([{ text: slow }], results.observer());
@@ -126,7 +118,7 @@ describe('results of real statements (the host side of the results view)', funct
   });
 
   it('a failed statement keeps the server message, code and position as line and column', async () => {
-    const worksheet = harness.registry.create(redshiftProfile('governor'));
+    const worksheet = current().registry.create(redshiftProfile('governor'));
     const statement = 'SELECT 1,\n  nope FROM sales.customers';
     const results = new RunResults('t.sql', [statement], {
       rowLimit: 10,

@@ -9,7 +9,7 @@ import { stampView } from '../../src/results/run-results';
 import { sameResultWords } from '../../src/results/same-result';
 import type { StatementOutcome } from '../../src/worksheets/run-types';
 import type { Worksheet } from '../../src/worksheets/worksheet';
-import { createHarness, redshiftProfile, regionsSeen, runOne } from './worksheet-harness';
+import { harnessPerTest, redshiftProfile, regionsSeen, runOne } from './worksheet-harness';
 
 const BOB = 'bob@example.com';
 const COUNT_NOTES = 'SELECT count(*) FROM public.notes';
@@ -24,18 +24,10 @@ async function runFully(worksheet: Worksheet, statement: string): Promise<Succee
 }
 
 describe('same result as yourself, on the lab PostgreSQL', function () {
-  let harness: ReturnType<typeof createHarness>;
-
-  beforeEach(() => {
-    harness = createHarness();
-  });
-
-  afterEach(async () => {
-    await harness.registry.dispose();
-  });
+  const current = harnessPerTest();
 
   it('flags a count over a table without a policy, run as yourself and then as bob', async () => {
-    const worksheet = harness.registry.create(redshiftProfile('governor'));
+    const worksheet = current().registry.create(redshiftProfile('governor'));
     const yourself = await runFully(worksheet, COUNT_NOTES);
     assert.equal(yourself.sameAsYourself, undefined, 'a run as yourself is never flagged');
     await worksheet.impersonate(BOB);
@@ -46,7 +38,7 @@ describe('same result as yourself, on the lab PostgreSQL', function () {
 
   it('flags it on a connection whose effect probe confirmed bob too (the stamp then says it softly)', async () => {
     const profile = redshiftProfile('governor', { effectProbe: { statement: 'SELECT effective_user FROM immuta.whoami()', expect: '{user}' } });
-    const worksheet = harness.registry.create(profile);
+    const worksheet = current().registry.create(profile);
     const yourself = await runFully(worksheet, COUNT_NOTES);
     await worksheet.impersonate(BOB);
     const asBob = await runFully(worksheet, COUNT_NOTES);
@@ -57,7 +49,7 @@ describe('same result as yourself, on the lab PostgreSQL', function () {
   });
 
   it('does not flag a row filter that gives bob fewer regions', async () => {
-    const worksheet = harness.registry.create(redshiftProfile('governor'));
+    const worksheet = current().registry.create(redshiftProfile('governor'));
     const mine = await regionsSeen(worksheet);
     await worksheet.impersonate(BOB);
     const asBob = await runFully(worksheet, REGIONS);
@@ -70,7 +62,7 @@ describe('same result as yourself, on the lab PostgreSQL', function () {
   it('flags the symptom it is for: an impersonation statement Immuta never reads leaves bob with your rows', async () => {
     // A session variable under a name Immuta does not read: the statement succeeds, nothing changes.
     const profile = redshiftProfile('governor', { impersonation: { set: "SELECT set_config('immuta.not_the_variable', {user}, false)" } });
-    const worksheet = harness.registry.create(profile);
+    const worksheet = current().registry.create(profile);
     const yourself = await runFully(worksheet, REGIONS);
     await worksheet.impersonate(BOB);
     const asBob = await runFully(worksheet, REGIONS);

@@ -32,6 +32,24 @@ export function redshiftProfile(login: LoginName, overrides: Partial<RedshiftPro
   };
 }
 
+/**
+ * A fresh harness for every test of the calling `describe`, its worksheets closed after each.
+ * Returns the current test's harness.
+ */
+export function harnessPerTest(): () => ReturnType<typeof createHarness> {
+  let harness: ReturnType<typeof createHarness> | undefined;
+  beforeEach(() => {
+    harness = createHarness();
+  });
+  afterEach(async () => {
+    await harness?.registry.dispose();
+  });
+  return () => {
+    if (harness === undefined) throw new Error('the harness exists only inside a test');
+    return harness;
+  };
+}
+
 export function createHarness(): { registry: WorksheetRegistry; loader: PlatformLoader } {
   const loader = new PlatformLoader((platform) => path.join(DIST_PLATFORMS, `${platform}.js`));
   const registry = new WorksheetRegistry({
