@@ -33,7 +33,8 @@
 import type { SqlDialectId } from './dialects';
 import { ScannedStatement } from './statement';
 import { SqlCursor } from './lexer';
-import { lexicalOptionsFor } from './lexical-rules';
+import { BlockTracker } from './blocks';
+import { lexicalOptionsFor, type SqlLexicalOptions } from './lexical-rules';
 import { describePosition, type SourcePosition, type SourceRange } from './positions';
 
 export type { SourcePosition, SourceRange } from './positions';
@@ -60,7 +61,9 @@ export type SplitProblemKind =
   | 'unterminated-string'
   | 'unterminated-quoted-identifier'
   | 'unterminated-comment'
-  | 'unterminated-dollar-quote';
+  | 'unterminated-dollar-quote'
+  /** A procedural block (`BEGIN` without its `END`) or, in PostgreSQL, a parenthesis never closed. */
+  | 'unterminated-block';
 
 export type SplitProblem = {
   readonly kind: SplitProblemKind;
@@ -106,6 +109,7 @@ const NOUNS: Readonly<Record<SplitProblemKind, string>> = {
   'unterminated-quoted-identifier': 'quoted identifier',
   'unterminated-comment': 'comment',
   'unterminated-dollar-quote': 'dollar-quoted string',
+  'unterminated-block': 'block',
 };
 
 function isBlank(c: number): boolean {
@@ -128,6 +132,15 @@ class Scanner extends SqlCursor {
   private lastChar = 0;
 
   private batch = 0;
+  /** Which `;` end statements inside procedural code (blocks.ts). */
+  private readonly blocks: BlockTracker;
+  /** T-SQL: the statement's block has closed; it ends before the next token that is not `;`. */
+  private complete = false;
+
+  constructor(text: string, options: SqlLexicalOptions, dialect: SqlDialectId) {
+    super(text, options);
+    this.blocks = new BlockTracker(text, dialect);
+  }
 
   run(): void {
     const n = this.length;
@@ -137,7 +150,15 @@ class Scanner extends SqlCursor {
       // Where the token starts: a string may end lines further down.
       const line = this.line;
       const lineStart = this.lineStart;
-      switch (this.next()) {
+      const kind = this.next();
+      if (this.complete && kind !== 'blank' && kind !== 'line-break') {
+        if (kind === 'semicolon') {
+          this.emit(true, this.pos, this.line, this.pos - this.lineStart);
+          continue;
+        }
+        this.emit(false, 0, 0, 0);
+      }
+      switch (kind) {
         case 'blank':
           break;
         case 'line-break':
@@ -148,11 +169,15 @@ class Scanner extends SqlCursor {
           }
           break;
         case 'semicolon':
-          if (this.stmtStart >= 0) this.emit(true, this.pos, this.line, this.pos - this.lineStart);
+          if (this.stmtStart < 0) break;
+          if (this.blocks.semicolonEnds(this.tokenStart)) this.emit(true, this.pos, this.line, this.pos - this.lineStart);
+          else this.markEnd();
           break;
         case 'code':
           if (this.stmtStart < 0) this.begin(this.tokenStart, line, lineStart);
+          this.blocks.code(this.tokenStart, this.pos);
           this.markEnd();
+          if (this.blocks.completeAt >= 0 && this.pos >= this.blocks.completeAt) this.complete = true;
           break;
         case 'string':
           this.construct('unterminated-string', line, lineStart);
@@ -176,6 +201,7 @@ class Scanner extends SqlCursor {
   }
 
   private begin(offset: number, line: number, lineStart: number): void {
+    this.blocks.reset();
     this.stmtStart = offset;
     this.stmtLine = line;
     this.stmtChar = offset - lineStart;
@@ -200,6 +226,8 @@ class Scanner extends SqlCursor {
   }
 
   private emit(terminated: boolean, fullEndOffset: number, fullEndLine: number, fullEndChar: number): void {
+    if (!terminated || this.options.goBatchSeparators) this.unclosedBlock();
+    this.complete = false;
     this.statements.push(
       new ScannedStatement(
         this.text,
@@ -217,6 +245,24 @@ class Scanner extends SqlCursor {
       ),
     );
     this.stmtStart = -1;
+  }
+
+  /** A statement ends (input or batch over) inside a block: say where the block opened. */
+  private unclosedBlock(): void {
+    const open = this.blocks.unclosed();
+    if (open === undefined) return;
+    const before = this.text.slice(0, open.offset);
+    const line = countLines(before);
+    const character = open.offset - lineStartOf(before);
+    const what = open.what === 'parenthesis' ? 'parenthesis' : `${this.text.slice(open.offset, open.offset + open.length).toUpperCase()} block`;
+    const start: SourcePosition = { offset: open.offset, line, character };
+    const end: SourcePosition = { offset: open.offset + open.length, line, character: character + open.length };
+    const closer = open.what === 'parenthesis' ? 'no matching )' : 'no matching END';
+    this.problems.push({
+      kind: 'unterminated-block',
+      message: `This ${what} starting at ${describePosition(start)} is never closed (${closer}), so the statement runs to the end of the ${this.options.goBatchSeparators ? 'batch' : 'text'}.`,
+      range: { start, end },
+    });
   }
 
   private problem(kind: SplitProblemKind, offset: number, line: number, character: number, length: number, detail = ''): void {
@@ -287,10 +333,29 @@ class Scanner extends SqlCursor {
   }
 }
 
-/** Splits `text` into statements by the lexical rules of `dialect`. Never throws on any input text. */
+/** Line breaks in `text` (LF, CRLF, lone CR), as positions.ts counts them. */
+function countLines(text: string): number {
+  let lines = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === LF || (c === CR && text.charCodeAt(i + 1) !== LF)) lines++;
+  }
+  return lines;
+}
+
+/** Offset where the last line of `text` starts. */
+function lineStartOf(text: string): number {
+  for (let i = text.length - 1; i >= 0; i--) {
+    const c = text.charCodeAt(i);
+    if (c === LF || c === CR) return i + 1;
+  }
+  return 0;
+}
+
+/** Splits `text` into statements by the lexical and block rules of `dialect`. Never throws on any input text. */
 export function splitStatements(text: string, dialect: SqlDialectId): SplitResult {
   const options = lexicalOptionsFor(dialect);
-  const scanner = new Scanner(text, options);
+  const scanner = new Scanner(text, options, dialect);
   scanner.run();
   if (options.goBatchSeparators) {
     return { statements: scanner.statements, problems: scanner.problems, batchSeparators: scanner.separators };
