@@ -15,6 +15,7 @@ import { ProbePrompts } from './ui/probe-prompts';
 import { readResultsSettings, ResultsController } from './ui/results-controller';
 import { RunController } from './ui/run-controller';
 import { CODELENS_SETTING, StatementLenses } from './ui/statement-lenses';
+import { SplitProblems } from './ui/split-problems';
 import { WorksheetStatusBar } from './ui/status-bar';
 import { WorksheetCommands } from './ui/worksheet-commands';
 import { setListenerErrorSink } from './common/events';
@@ -138,6 +139,7 @@ export function activate(context: vscode.ExtensionContext): ImmutaWorksheetsApi 
     results,
     runner,
     lenses,
+    new SplitProblems(documents),
     vscode.languages.registerCodeLensProvider({ language: 'sql' }, lenses),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (event.affectsConfiguration(CODELENS_SETTING)) lenses.refresh();
