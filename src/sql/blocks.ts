@@ -265,10 +265,11 @@ export class BlockTracker {
 
   /** snowflake, trino, spark. */
   private scriptWord(word: string, start: number, end: number, index: number): void {
-    // CREATE [OR REPLACE] [TEMPORARY] [SECURE] FUNCTION|PROCEDURE, WITH FUNCTION.
+    // CREATE [OR REPLACE] [TEMPORARY] [SECURE] FUNCTION|PROCEDURE|TASK, WITH FUNCTION.
     if (index <= 5 && !this.routine && this.parenDepth === 0) {
       const lead = this.firstWord === 'create' || (this.firstWord === 'with' && index === 1);
-      if (lead && (word === 'function' || word === 'procedure')) this.routine = true;
+      // Snowflake tasks take a scripting block as their body too (CREATE TASK ... AS BEGIN ... END).
+      if (lead && (word === 'function' || word === 'procedure' || (word === 'task' && this.dialect === 'snowflake'))) this.routine = true;
     }
     if (word === 'declare' && this.dialect === 'snowflake' && this.depth === 0) {
       // A Snowflake Scripting DECLARE section: a statement of its own, or a procedure's body.

@@ -135,6 +135,11 @@ describe('splitter: blocks as each platform client keeps them', () => {
       assert.deepEqual(texts(`${proc};\n${declared};\nCALL p();`, 'snowflake'), [proc, declared, 'CALL p()']);
     });
 
+    it('keeps a task whose body is a scripting block whole', () => {
+      const task = "CREATE OR REPLACE TASK t WAREHOUSE = w SCHEDULE = '1 minute' AS\nBEGIN\n  INSERT INTO a VALUES (1);\n  DELETE FROM b;\nEND";
+      assert.deepEqual(texts(`${task};\nALTER TASK t RESUME;`, 'snowflake'), [task, 'ALTER TASK t RESUME']);
+    });
+
     it('tells transactions from blocks: BEGIN; BEGIN TRANSACTION; BEGIN WORK; BEGIN NAME t', () => {
       assert.deepEqual(texts('BEGIN; BEGIN TRANSACTION; BEGIN WORK; BEGIN NAME t; COMMIT;', 'snowflake'), [
         'BEGIN',
