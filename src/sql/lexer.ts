@@ -3,7 +3,7 @@
  * place that knows where strings, quoted identifiers, comments and dollar quotes start and end.
  */
 import type { SqlDialectId } from './dialects';
-import { lexicalOptionsFor, PLAIN_ASCII, isIdentifierPart, isTagStart, isTagPart, type SqlLexicalOptions } from './lexical-rules';
+import { lexicalOptionsFor, PLAIN_ASCII, isIdentifierPart, isTagStart, isTagPart, postgresWordStartsAt, type SqlLexicalOptions } from './lexical-rules';
 
 /** What the cursor just read. Strings, quoted identifiers and comments may be unclosed (see `closed`). */
 export type SqlTokenKind =
@@ -63,6 +63,14 @@ export class SqlCursor {
   /** False when the string, quoted identifier, comment or dollar quote last read is never closed: it then runs to the end. */
   closed = true;
   protected readonly length: number;
+  /**
+   * PostgreSQL word rules (see `startsWord`): where the last dollar quote ended (its closing
+   * `$tag$` is made of word characters but ends a token), and the last position asked about,
+   * with its answer, so that a long run of word characters is read once however many `$` it has.
+   */
+  private dollarEnd = 0;
+  private askedAt = -1;
+  private askedStarts = false;
 
   constructor(
     readonly text: string,
@@ -146,12 +154,35 @@ export class SqlCursor {
     if (o.escapeStringPrefix && pos > 0) {
       // E'...' / e'...': the E must start its own token (not end an identifier such as `type'x'`).
       const prefix = this.text.charCodeAt(pos - 1);
-      if ((prefix === UPPER_E || prefix === LOWER_E) && (pos === 1 || !isIdentifierPart(this.text.charCodeAt(pos - 2)))) {
+      if ((prefix === UPPER_E || prefix === LOWER_E) && this.startsWord(pos - 1)) {
         this.tokenStart = pos - 1;
         return this.quoted(QUOTE, true, 'string');
       }
     }
     return this.quoted(QUOTE, o.backslashEscapes, 'string');
+  }
+
+  /**
+   * Whether a token starts at `at` (a `$`, or the E of E'), which is not inside a literal or a
+   * comment. Without PostgreSQL's word rules: when no word character comes right before it.
+   * With them, as PostgreSQL's scanner reads the run of word characters before it
+   * (`postgresWordStartsAt`), from the run's start, the end of the last dollar quote, or the
+   * position last asked about: each character is read once however often this is asked.
+   */
+  private startsWord(at: number): boolean {
+    const text = this.text;
+    if (at === 0 || !isIdentifierPart(text.charCodeAt(at - 1))) return true;
+    if (!this.options.postgresWordRules) return false;
+    const asked = this.askedAt >= this.dollarEnd ? this.askedAt : -1;
+    let from = at;
+    const floor = asked >= 0 ? asked : this.dollarEnd;
+    while (from > floor && isIdentifierPart(text.charCodeAt(from - 1))) from--;
+    // Reaching back to the last position asked about: a token started there, or that position
+    // was taken into a token that takes in every word character after it.
+    const starts = from === asked && !this.askedStarts ? false : postgresWordStartsAt(text, from, at);
+    this.askedAt = at;
+    this.askedStarts = starts;
+    return starts;
   }
 
   /**
@@ -252,7 +283,7 @@ export class SqlCursor {
     const text = this.text;
     const n = this.length;
     const start = this.pos;
-    if (start > 0 && isIdentifierPart(text.charCodeAt(start - 1))) return false;
+    if (!this.startsWord(start)) return false;
     let p = start + 1;
     const c = text.charCodeAt(p);
     if (c === DOLLAR) {
@@ -287,6 +318,7 @@ export class SqlCursor {
     this.lineStart = lineStart;
     this.pos = p;
     this.closed = closed;
+    this.dollarEnd = p;
     return true;
   }
 }

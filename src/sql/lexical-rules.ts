@@ -23,6 +23,12 @@ export interface SqlLexicalOptions {
   readonly nestedBlockComments: boolean;
   /** A line holding only `GO` ends the statement and the batch (T-SQL). */
   readonly goBatchSeparators: boolean;
+  /**
+   * Where a `$` (dollar quote) or the `E` of `E'...'` may start a token, inside a run of word
+   * characters, follows PostgreSQL's scanner (`postgresWordStartsAt`): `$1$$...$$` and
+   * `$$a$$e'...'` open a quote and a string. Otherwise neither may follow a word character.
+   */
+  readonly postgresWordRules: boolean;
 }
 
 const postgres: SqlLexicalOptions = {
@@ -35,6 +41,7 @@ const postgres: SqlLexicalOptions = {
   slashSlashComments: false,
   nestedBlockComments: true,
   goBatchSeparators: false,
+  postgresWordRules: true,
 };
 
 const tsql: SqlLexicalOptions = {
@@ -47,6 +54,7 @@ const tsql: SqlLexicalOptions = {
   slashSlashComments: false,
   nestedBlockComments: true,
   goBatchSeparators: true,
+  postgresWordRules: false,
 };
 
 const snowflake: SqlLexicalOptions = {
@@ -59,6 +67,7 @@ const snowflake: SqlLexicalOptions = {
   slashSlashComments: true,
   nestedBlockComments: false,
   goBatchSeparators: false,
+  postgresWordRules: false,
 };
 
 const trino: SqlLexicalOptions = {
@@ -71,6 +80,7 @@ const trino: SqlLexicalOptions = {
   slashSlashComments: false,
   nestedBlockComments: false,
   goBatchSeparators: false,
+  postgresWordRules: false,
 };
 
 const spark: SqlLexicalOptions = {
@@ -83,6 +93,7 @@ const spark: SqlLexicalOptions = {
   slashSlashComments: false,
   nestedBlockComments: true,
   goBatchSeparators: false,
+  postgresWordRules: false,
 };
 
 const OPTIONS: Readonly<Record<SqlDialectId, SqlLexicalOptions>> = { postgres, tsql, snowflake, trino, spark };
@@ -129,4 +140,43 @@ export function isTagStart(c: number): boolean {
 /** What can continue a dollar-quote tag: a tag start or a digit (never `$`). */
 export function isTagPart(c: number): boolean {
   return isTagStart(c) || (c >= 48 && c <= 57);
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+/**
+ * Whether PostgreSQL's scanner (psql's psqlscan.l, the server's scan.l) starts a new token at
+ * `at`, reading the word characters (`isIdentifierPart`) from `from`, where a token starts, up to
+ * it. Asked for a `$` (a dollar quote may open only at a token start) and for the `E` of
+ * `E'...'`. The answers, by what the run holds before `at`:
+ * - a letter, `_` or non-ASCII character: an identifier, which takes in every word character
+ *   after it, `$` and digits included (`a$$b` is one name): no;
+ * - digits, or a parameter `$1`: a number ends before `$` (`1$$;$$` and `$1$$;$$` open a quote),
+ *   but takes in a letter that follows and every word character after it (PostgreSQL 15 and later
+ *   read `1e$$` and `1_000$$` as one malformed number, `$1e'` as one malformed parameter): no for
+ *   a letter, yes for a `$`;
+ * - a `$` followed by a letter that is not a dollar quote's opener: that `$` stands alone, and the
+ *   identifier after it takes in the rest (`$e'...'` is `$` and an E string, `$e$$` one name).
+ * A `$` followed by a tag and `$` or by `$` would have opened a dollar quote, so never comes here.
+ */
+export function postgresWordStartsAt(text: string, from: number, at: number): boolean {
+  let i = from;
+  while (i < at) {
+    const c = text.charCodeAt(i);
+    if (isDigit(c) || (c === 36 && isDigit(text.charCodeAt(i + 1)))) {
+      i++;
+      while (isDigit(text.charCodeAt(i))) i++;
+      if (isTagStart(text.charCodeAt(i))) return false;
+      continue;
+    }
+    if (c === 36) {
+      if (isTagStart(text.charCodeAt(i + 1))) return i + 1 === at;
+      i++;
+      continue;
+    }
+    return false;
+  }
+  return true;
 }

@@ -35,6 +35,21 @@ describe('SQL lexer: tokens for "inside a string or a comment" questions', () =>
     assert.deepEqual(tokens("SELECT E'x'", 'postgres'), ['code:SELECT', "string:E'x'"]);
   });
 
+  it('postgres: a dollar quote or an E string starts where psql starts a new word', () => {
+    assert.deepEqual(tokens("SELECT $1$$;$$, $$a$$e'\\'', a$e'x'", 'postgres'), [
+      'code:SELECT',
+      'code:$1',
+      'dollar-string:$$;$$',
+      'code:,',
+      'dollar-string:$$a$$',
+      "string:e'\\''",
+      'code:,',
+      'code:a',
+      'code:$e',
+      "string:'x'",
+    ]);
+  });
+
   it('marks what is never closed', () => {
     assert.deepEqual(tokens("CALL p('{user})", 'postgres'), ['code:CALL', 'code:p(', "string(unclosed):'{user})"]);
     assert.deepEqual(tokens('x /* y', 'trino'), ['code:x', 'block-comment(unclosed):/* y']);

@@ -245,6 +245,40 @@ describe('sql splitter', () => {
       assert.deepEqual(texts('select a$$; select b$x$ from t; select 3', d), ['select a$$', 'select b$x$ from t', 'select 3']);
     });
 
+    // What psql 15+ (psqlscan.l) reads in a run of word characters; each case checked against psql
+    // itself in test/integration/psql-oracle (test/fixtures/psql-corpus.sql, section 7).
+    it('a $$ right after a number, a parameter or a dollar quote opens a dollar quote', () => {
+      assert.deepEqual(texts('select $1$$;$$; select 2', d), ['select $1$$;$$', 'select 2']);
+      assert.deepEqual(texts('select 1$$;$$; select 2', d), ['select 1$$;$$', 'select 2']);
+      assert.deepEqual(texts('select x.1$$;$$ from t; select 2', d), ['select x.1$$;$$ from t', 'select 2']);
+      assert.deepEqual(texts('select $a$x$a$$$;$$; select 2', d), ['select $a$x$a$$$;$$', 'select 2']);
+    });
+
+    it('a $ after a number that letters continue, or after a name, opens nothing', () => {
+      // PostgreSQL 15+ reads `1e5$$`, `1_000$$` and `$1a$$` as one malformed number or parameter.
+      for (const word of ['1e5$$', '1_000$$', '$1a$$', '0x1F$$', '1.5e$$', 'é$$', 'a1$$', '_$$']) {
+        assert.deepEqual(texts(`select ${word}; select 2`, d), [`select ${word}`, 'select 2'], word);
+      }
+    });
+
+    it("an E'' string starts wherever a new word may start, not inside a name or a number", () => {
+      // E strings: `\'` is an escaped quote, so the ; inside them does not end the statement.
+      for (const before of ['$$a$$', '1$', '$1$', '"a"', '1,', ' ']) {
+        assert.deepEqual(texts(`select ${before}e'\\';' as x; select 2`, d), [`select ${before}e'\\';' as x`, 'select 2'], before);
+      }
+      // Not E strings: `\` is an ordinary character, and the ' after it closes the string.
+      for (const before of ['a$', '$1', '1', 'type', 'x$E']) {
+        assert.deepEqual(texts(`select ${before}e'\\'; select 2`, d), [`select ${before}e'\\'`, 'select 2'], before);
+      }
+    });
+
+    it('reads a long run of $-joined words in linear time', () => {
+      for (const unit of ['a$', '$1', '1$', "x$e''"]) {
+        const sql = `select ${unit.repeat(300_000)}; select 2`;
+        assert.deepEqual(split(sql, d).statements.length, 2, unit);
+      }
+    });
+
     it('nested block comments', () => {
       const sql = '/* a /* b; */ still; comment */ select 1; /* x /* y */ */ select 2;';
       assert.deepEqual(texts(sql, d), ['select 1', 'select 2']);
