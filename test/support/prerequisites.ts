@@ -21,6 +21,7 @@ export class HarnessSetupError extends Error {
 /** What each Debian package is for, to say so when one is missing. */
 export const DEBIAN_PACKAGES: Readonly<Record<string, string>> = {
   'freetds-bin': 'FreeTDS tsql, the independent client that checks the lab TDS server (integration tier)',
+  'postgresql-client': 'psql, the judge of where PostgreSQL/Redshift statements end (integration tier, psql-oracle)',
   chromium: 'the browser that shows the results view and the workbench (webview, editor and UI tiers)',
   'libkrb5-dev': 'building the kerberos native addon of VS Code (editor and UI tiers)',
   ripgrep: 'the rg binary that @vscode/ripgrep of VS Code 1.100 would otherwise download (editor and UI tiers)',
@@ -29,7 +30,7 @@ export const DEBIAN_PACKAGES: Readonly<Record<string, string>> = {
 /** The Debian packages each tier of `npm test` needs. */
 export const TIER_PACKAGES: Readonly<Record<string, readonly string[]>> = {
   unit: [],
-  integration: ['freetds-bin'],
+  integration: ['freetds-bin', 'postgresql-client'],
   webview: ['chromium'],
   editor: ['chromium', 'libkrb5-dev', 'ripgrep'],
   ui: ['chromium', 'libkrb5-dev', 'ripgrep'],
