@@ -250,6 +250,12 @@ export type StatementEffect =
   | { readonly kind: 'stop-impersonating' }
   /** Changes impersonation in a way we cannot follow (e.g. a computed argument). */
   | { readonly kind: 'impersonation-unparsed' }
+  /**
+   * Holds an impersonation statement (set or stop) inside a larger one: a block, a batch of
+   * several statements, a routine body, dynamic SQL. The worksheet cannot tell whether or when
+   * it runs there, so it only follows one that runs alone.
+   */
+  | { readonly kind: 'impersonation-embedded' }
   /** Resets session state wholesale (e.g. `DISCARD ALL`), which may drop impersonation. */
   | { readonly kind: 'session-reset' };
 

@@ -1,3 +1,5 @@
+import type { SqlDialectId } from '../sql/dialects';
+
 /** Refusals and failures that belong to the worksheet, not to the platform. */
 export type WorksheetErrorKind =
   /** Impersonation could not be (re-)established on the session: nothing was run. */
@@ -14,6 +16,8 @@ export type WorksheetErrorKind =
   | 'unsupported'
   /** A statement would change impersonation in a way the worksheet cannot follow. */
   | 'untracked-impersonation'
+  /** An impersonation statement inside a larger one (block, batch, routine, dynamic SQL): it must run alone. */
+  | 'impersonation-embedded'
   /** The worksheet has no connection profile yet. */
   | 'not-bound'
   /** The worksheet was closed. */
@@ -31,4 +35,18 @@ export class WorksheetError extends Error {
 
 export function isWorksheetError(value: unknown): value is WorksheetError {
   return value instanceof WorksheetError;
+}
+
+/**
+ * Why a statement holding an impersonation statement inside a larger one was refused, and what
+ * to do instead. T-SQL runs whole batches, so there "alone" means a batch of its own.
+ */
+export function embeddedImpersonationMessage(dialect: SqlDialectId): string {
+  const alone = dialect === 'tsql' ? 'in a batch of its own (set apart from other statements by GO lines)' : 'as a statement of its own';
+  return (
+    'Nothing was run: this statement holds an impersonation statement inside a larger one (a block, a batch with other statements, ' +
+    'a routine or dynamic SQL), where the worksheet cannot tell whether or when it runs, so it could no longer vouch for whom ' +
+    `statements run as. Run the impersonation statement alone, ${alone}, with the user name as a plain string literal, ` +
+    'or choose the user with "Immuta: Impersonate User" (the status bar).'
+  );
 }

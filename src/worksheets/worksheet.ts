@@ -11,7 +11,7 @@ import type {
   PlatformSession,
   ResultSink,
 } from '../platforms/types';
-import { WorksheetError, isWorksheetError } from './errors';
+import { WorksheetError, embeddedImpersonationMessage, isWorksheetError } from './errors';
 import type { Assurance, IdentityState, RanAs } from './identity';
 import type { RunHandle, RunObserver, RunStamp, StatementInput, StatementOutcome } from './run-types';
 import { differsOnlyInProbe } from './effect-probe';
@@ -304,6 +304,9 @@ export class Worksheet {
           queryId: null,
         };
         return { status: 'succeeded', stamp, summary };
+      }
+      if (effect.kind === 'impersonation-embedded') {
+        throw new WorksheetError('impersonation-embedded', embeddedImpersonationMessage(driver.sqlDialect));
       }
       if (effect.kind === 'impersonation-unparsed') {
         throw new WorksheetError(

@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { isPlatformError } from '../../src/platforms/errors';
+import { isWorksheetError } from '../../src/worksheets/errors';
 import { startSnowflakeLab, type SnowflakeLab } from '../lab/snowflake-server';
 import { guardViolations } from '../support/network-guard';
 import { lab } from './shared-lab';
@@ -201,6 +202,32 @@ describe('Snowflake worksheets through snowflake-sdk and the lab\u2019s Snowflak
       await runOk(worksheet, 'UNSET IMMUTA_IMP_USER');
       assert.equal(worksheet.identity.kind, 'yourself');
       assert.deepEqual(await regionsSeen(worksheet), ['APAC', 'EU', 'US']);
+    });
+
+    it('refuses SET and UNSET inside a scripting block (run them alone): nothing reaches the server, bob stays', async () => {
+      const worksheet = harness.registry.create(snowflakeProfile(server, 'governor'));
+      await worksheet.impersonate(BOB);
+      const sessionId = worksheet.snapshot().sessionId ?? '';
+      const sentBefore = sqlSent(server, sessionId);
+      const requestsBefore = server.received.length;
+
+      const block = "DECLARE\n  n INTEGER DEFAULT 0;\nBEGIN\n  SET IMMUTA_IMP_USER = 'alice@example.com';\n  SELECT COUNT(*) INTO :n FROM sales.customers;\n  RETURN n;\nEND;";
+      const set = failure(await runOne(worksheet, block));
+      assert.ok(isWorksheetError(set) && set.kind === 'impersonation-embedded', String(set));
+      assert.match(set.message, /Run the impersonation statement alone, as a statement of its own/);
+      const unset = failure(await runOne(worksheet, 'BEGIN\n  UNSET IMMUTA_IMP_USER;\n  SELECT 1;\nEND;'));
+      assert.ok(isWorksheetError(unset) && unset.kind === 'impersonation-embedded', String(unset));
+      assert.deepEqual(
+        server.received.slice(requestsBefore).map((request) => request.path),
+        [],
+        'not one request reached the Snowflake server',
+      );
+
+      assert.equal(worksheet.identity.kind === 'impersonating' && worksheet.identity.user, BOB);
+      assert.equal(server.sessions().find((candidate) => candidate.id === sessionId)?.variables.IMMUTA_IMP_USER, BOB);
+      assert.deepEqual(await regionsSeen(worksheet), ['EU']);
+      assert.deepEqual(sqlSent(server, sessionId).slice(0, sentBefore.length), sentBefore);
+      assert.ok(!sqlSent(server, sessionId).some((sql) => sql.includes('alice') || sql.includes('UNSET')), 'neither block was sent');
     });
 
     it('reports Snowflake\u2019s refusal when the login may not take the impersonation role', async () => {

@@ -269,8 +269,10 @@ describe('Azure Synapse worksheets through mssql/tedious and the lab\u2019s TDS 
       assert.deepEqual(await worksheet.verify(), { kind: 'impersonating', user: BOB, assurance: 'read-back' });
 
       const before = server.received.length;
-      const computed = failure(await runOne(worksheet, "DECLARE @u nvarchar(100) = N'carol'; EXEC sys.sp_set_session_context @key = N'immuta_user', @value = @u"));
+      const computed = failure(await runOne(worksheet, "EXEC sys.sp_set_session_context @key = N'immuta_user', @value = @u"));
       assert.ok(isWorksheetError(computed) && computed.kind === 'untracked-impersonation', String(computed));
+      const batch = failure(await runOne(worksheet, "DECLARE @u nvarchar(100) = N'carol'; EXEC sys.sp_set_session_context @key = N'immuta_user', @value = @u"));
+      assert.ok(isWorksheetError(batch) && batch.kind === 'impersonation-embedded', String(batch));
       assert.equal(server.received.length, before, 'the statement never reached the server');
 
       const stop = await runOne(worksheet, "EXEC sp_set_session_context @key = N'immuta_user', @value = NULL");

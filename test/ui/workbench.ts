@@ -313,6 +313,37 @@ export class Workbench {
     throw new Error(`the cursor never landed on the line (${seen})`);
   }
 
+  /**
+   * The CodeLenses of the active editor whose text matches `title`, top to bottom, each with the
+   * text of the line it stands above (the statement's first line) and its link, to click. Read in
+   * one pass in the page: lenses are redrawn as the editor updates them, so measuring them one by
+   * one from here could meet one that is already gone.
+   */
+  async codeLenses(title: RegExp): Promise<{ readonly line: string; readonly link: Locator }[]> {
+    const editor = this.page.locator('.editor-group-container.active .monaco-editor').first();
+    // Plain JavaScript, run in the page (this Node project compiles no DOM types).
+    const found = (await this.page.evaluate(`(() => {
+      const editor = document.querySelector('.editor-group-container.active .monaco-editor');
+      if (!editor) return [];
+      const title = new RegExp(${JSON.stringify(title.source)}, ${JSON.stringify(title.flags)});
+      const lines = [...editor.querySelectorAll('.view-line')].map((line) => ({
+        top: line.getBoundingClientRect().top,
+        // The editor draws spaces as no-break spaces.
+        text: (line.textContent || '').replace(/\u00a0/g, ' '),
+      }));
+      return [...editor.querySelectorAll('.codelens-decoration a')]
+        .filter((link) => title.test(link.textContent || ''))
+        .map((link, index) => {
+          const bottom = link.getBoundingClientRect().bottom;
+          const below = lines.filter((line) => line.top >= bottom - 2).sort((a, b) => a.top - b.top)[0];
+          return { index, bottom, line: below ? below.text : '(no line below)' };
+        })
+        .sort((a, b) => a.bottom - b.bottom);
+    })()`)) as { index: number; line: string }[];
+    const links = editor.locator('.codelens-decoration a', { hasText: title });
+    return found.map(({ index, line }) => ({ line, link: links.nth(index) }));
+  }
+
   /** Closes an open quick input, pressing Escape until it is gone (up to 5 s). */
   async closeQuickInput(): Promise<void> {
     const deadline = Date.now() + 5_000;

@@ -55,9 +55,9 @@ describe('Databricks dialect', () => {
       ['reset immuta.impersonate.user;', { kind: 'stop-impersonating' }],
       ['SET immuta.impersonate.user =', { kind: 'stop-impersonating' }],
       ['RESET', { kind: 'session-reset' }],
-      ['SET immuta.impersonate.user = bob; SET x = 1', { kind: 'impersonation-unparsed' }],
+      ['SET immuta.impersonate.user = bob; SET x = 1', { kind: 'impersonation-embedded' }],
       ['SET immuta.impersonate.user = ${hivevar:who}', { kind: 'impersonation-unparsed' }],
-      ['SET a.b = 1; SET immuta.impersonate.user = bob', { kind: 'impersonation-unparsed' }],
+      ['SET a.b = 1; SET immuta.impersonate.user = bob', { kind: 'impersonation-embedded' }],
       ['SET immuta.impersonate.user', { kind: 'ordinary' }],
       ['SET immuta.impersonate.userx = bob', { kind: 'ordinary' }],
       ['RESET spark.sql.shuffle.partitions', { kind: 'ordinary' }],
@@ -70,6 +70,40 @@ describe('Databricks dialect', () => {
         assert.deepEqual(classifyStatement(sql), effect);
       });
     }
+
+    describe('SET/RESET inside a compound statement, EXECUTE IMMEDIATE or batch is refused as embedded', () => {
+      const embedded = [
+        'BEGIN\n  SET immuta.impersonate.user = `bob@example.com`;\n  SELECT * FROM sales.customers;\nEND',
+        'outer: BEGIN\n  DECLARE n INT DEFAULT 0;\n  SET immuta.impersonate.user = bob@example.com;\nEND outer',
+        'BEGIN\n  DECLARE x INT DEFAULT 1;\n  IF x = 1 THEN\n    SET immuta.impersonate.user = `bob`;\n  END IF;\nEND',
+        'BEGIN\n  WHILE true DO\n    RESET immuta.impersonate.user;\n  END WHILE;\nEND',
+        'BEGIN\n  RESET immuta.impersonate.user;\nEND',
+        // A bare RESET puts every key back, impersonation included.
+        'BEGIN\n  RESET;\n  SELECT 1;\nEND',
+        'RESET; SELECT 1',
+        "EXECUTE IMMEDIATE 'SET immuta.impersonate.user = bob'",
+        'SET immuta.impersonate.user = `bob`; SELECT * FROM sales.customers',
+        'RESET immuta.impersonate.user; SELECT 1',
+      ];
+      for (const sql of embedded) {
+        it(JSON.stringify(sql), () => assert.deepEqual(classifyStatement(sql), { kind: 'impersonation-embedded' }));
+      }
+
+      it('compound statements that leave the key alone stay ordinary', () => {
+        for (const sql of [
+          'BEGIN\n  DECLARE x INT DEFAULT 1;\n  SET VAR x = 2;\n  SELECT x;\nEND',
+          'BEGIN\n  SET spark.sql.shuffle.partitions = 8;\n  RESET spark.sql.shuffle.partitions;\nEND',
+          'SELECT reset FROM t; SELECT 2',
+        ]) {
+          assert.deepEqual(classifyStatement(sql), { kind: 'ordinary' }, sql);
+        }
+      });
+
+      it('a lone SET or RESET with a trailing ; is still followed', () => {
+        assert.deepEqual(classifyStatement('SET immuta.impersonate.user = `bob`;'), { kind: 'impersonate', user: 'bob' });
+        assert.deepEqual(classifyStatement('RESET;'), { kind: 'session-reset' });
+      });
+    });
 
     it('follows the key of the profile\u2019s set template, and only that key', () => {
       const custom = profile({ impersonation: { set: 'SET spark.immuta.as_user = {user}' } });

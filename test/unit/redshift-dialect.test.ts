@@ -15,8 +15,8 @@ describe('Redshift dialect', () => {
       ["CALL immuta_procedures.impersonate_user('')", { kind: 'stop-impersonating' }],
       ["CALL immuta_procedures.impersonate_user(lower('BOB'))", { kind: 'impersonation-unparsed' }],
       ["CALL immuta_procedures.impersonate_user('a' || 'b')", { kind: 'impersonation-unparsed' }],
-      ["DO $$ BEGIN CALL immuta_procedures.impersonate_user('x'); END $$", { kind: 'impersonation-unparsed' }],
-      ["SELECT 1; CALL immuta_procedures.impersonate_user(NULL)", { kind: 'impersonation-unparsed' }],
+      ["DO $$ BEGIN CALL immuta_procedures.impersonate_user('x'); END $$", { kind: 'impersonation-embedded' }],
+      ["SELECT 1; CALL immuta_procedures.impersonate_user(NULL)", { kind: 'impersonation-embedded' }],
       ["SELECT 'impersonate_user' AS word", { kind: 'ordinary' }],
       ['SELECT 1 -- impersonate_user(NULL)', { kind: 'ordinary' }],
       ['SELECT "impersonate_user" FROM audit', { kind: 'ordinary' }],
@@ -30,6 +30,43 @@ describe('Redshift dialect', () => {
         assert.deepEqual(classifyStatement(sql), expected);
       });
     }
+  });
+
+  describe('impersonation statements inside larger ones are refused as embedded (run alone, they are followed)', () => {
+    const embedded = [
+      // A DO block, as psql sends it: the documented CALL (set, then stop) in its body.
+      "DO $$\nBEGIN\n  CALL immuta_procedures.impersonate_user('bob@example.com');\nEND\n$$;",
+      'DO $body$ BEGIN CALL immuta_procedures.impersonate_user(NULL); END $body$ LANGUAGE plpgsql',
+      // A SQL-standard body, kept whole as psql keeps it.
+      "CREATE PROCEDURE as_bob() LANGUAGE sql BEGIN ATOMIC CALL immuta_procedures.impersonate_user('bob'); SELECT 1; END",
+      "CREATE OR REPLACE PROCEDURE p() AS $$ BEGIN CALL immuta_procedures.impersonate_user('bob'); END; $$ LANGUAGE plpgsql",
+      // A rule's actions in parentheses (one statement for psql).
+      "CREATE RULE r AS ON INSERT TO t DO ALSO (SELECT 1; CALL immuta_procedures.impersonate_user('bob'))",
+      // Next to other statements in one text.
+      "CALL immuta_procedures.impersonate_user('bob'); SELECT * FROM sales.customers",
+      "CALL immuta_procedures.impersonate_user(NULL); SELECT 1",
+      "CALL immuta_procedures.impersonate_user('bob');\nCALL immuta_procedures.impersonate_user('eve');",
+      'SELECT 1;\nCALL "immuta_procedures"."impersonate_user"(NULL);',
+    ];
+    for (const sql of embedded) {
+      it(JSON.stringify(sql), () => assert.deepEqual(classifyStatement(sql), { kind: 'impersonation-embedded' }));
+    }
+
+    it('a lone CALL with a trailing ; is still followed', () => {
+      assert.deepEqual(classifyStatement("CALL immuta_procedures.impersonate_user('bob');\n"), { kind: 'impersonate', user: 'bob' });
+      assert.deepEqual(classifyStatement('CALL immuta_procedures.impersonate_user(NULL) ;'), { kind: 'stop-impersonating' });
+    });
+
+    it('blocks that do not impersonate stay ordinary', () => {
+      for (const sql of [
+        "DO $$ BEGIN RAISE NOTICE 'impersonate_user(x)'; END $$",
+        'CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2; END',
+        'CREATE RULE r AS ON INSERT TO t DO ALSO (INSERT INTO a VALUES (1); INSERT INTO b VALUES (2))',
+        "SELECT 1; SELECT 'impersonate_user(NULL)'",
+      ]) {
+        assert.deepEqual(classifyStatement(sql), { kind: 'ordinary' }, sql);
+      }
+    });
   });
 
   describe('validateUserName', () => {

@@ -28,8 +28,8 @@ describe('Snowflake dialect', () => {
       ["SET IMMUTA_IMP_USER = lower('BOB')", { kind: 'impersonation-unparsed' }],
       ["SET IMMUTA_IMP_USER = 'a' || 'b'", { kind: 'impersonation-unparsed' }],
       ["SET (A, IMMUTA_IMP_USER) = (1, 'bob')", { kind: 'impersonation-unparsed' }],
-      ["EXECUTE IMMEDIATE 'SET IMMUTA_IMP_USER = ''bob'''", { kind: 'impersonation-unparsed' }],
-      ["BEGIN SET IMMUTA_IMP_USER = 'x'; END", { kind: 'impersonation-unparsed' }],
+      ["EXECUTE IMMEDIATE 'SET IMMUTA_IMP_USER = ''bob'''", { kind: 'impersonation-embedded' }],
+      ["BEGIN SET IMMUTA_IMP_USER = 'x'; END", { kind: 'impersonation-embedded' }],
       ['USE ROLE SYSADMIN', { kind: 'session-reset' }],
       ['use secondary roles all', { kind: 'session-reset' }],
       ["SET OTHER_VAR = 'bob'", { kind: 'ordinary' }],
@@ -50,6 +50,51 @@ describe('Snowflake dialect', () => {
       assert.deepEqual(classifyFor("SET MY_IMP = 'bob'", 'MY_IMP'), { kind: 'impersonate', user: 'bob' });
       assert.deepEqual(classifyFor('unset my_imp', 'MY_IMP'), { kind: 'stop-impersonating' });
       assert.deepEqual(classifyFor("SET IMMUTA_IMP_USER = 'bob'", 'MY_IMP'), { kind: 'ordinary' });
+    });
+  });
+
+  describe('SET/UNSET inside a scripting block, procedure, EXECUTE IMMEDIATE or batch is refused as embedded', () => {
+    const embedded = [
+      // Anonymous blocks as Snowsight runs them.
+      "BEGIN\n  SET IMMUTA_IMP_USER = 'bob@example.com';\n  SELECT 1;\nEND;",
+      "DECLARE\n  n INTEGER DEFAULT 0;\nBEGIN\n  SET IMMUTA_IMP_USER = 'bob@example.com';\n  SELECT COUNT(*) INTO :n FROM sales.customers;\n  RETURN n;\nEND;",
+      'BEGIN\n  UNSET IMMUTA_IMP_USER;\nEND;',
+      "BEGIN\n  IF (1 = 1) THEN\n    SET IMMUTA_IMP_USER = NULL;\n  END IF;\nEND;",
+      // Procedure bodies, with and without $$, and one run at once with WITH ... CALL.
+      "CREATE OR REPLACE PROCEDURE as_bob() RETURNS INTEGER LANGUAGE SQL EXECUTE AS CALLER AS\nBEGIN\n  SET IMMUTA_IMP_USER = 'bob';\n  RETURN 1;\nEND;",
+      "CREATE OR REPLACE PROCEDURE as_bob() RETURNS INTEGER LANGUAGE SQL EXECUTE AS CALLER AS\n$$\nBEGIN\n  SET IMMUTA_IMP_USER = 'bob';\n  RETURN 1;\nEND;\n$$;",
+      "WITH as_bob AS PROCEDURE () RETURNS INTEGER LANGUAGE SQL AS $$ BEGIN UNSET IMMUTA_IMP_USER; RETURN 1; END $$ CALL as_bob()",
+      // Dynamic SQL, as SnowSQL users write blocks.
+      "EXECUTE IMMEDIATE $$\nBEGIN\n  SET IMMUTA_IMP_USER = 'bob';\nEND;\n$$;",
+      "EXECUTE IMMEDIATE 'UNSET IMMUTA_IMP_USER'",
+      // Next to other statements in one text.
+      "SET IMMUTA_IMP_USER = 'bob'; SELECT * FROM sales.customers",
+      'UNSET IMMUTA_IMP_USER; SELECT 1',
+      "USE ROLE IMMUTA_IMPERSONATION; SET IMMUTA_IMP_USER = 'bob';",
+    ];
+    for (const sql of embedded) {
+      it(JSON.stringify(sql), () => assert.deepEqual(classifyStatement(sql), { kind: 'impersonation-embedded' }));
+    }
+
+    it('follows the profile’s own variable inside blocks too', () => {
+      assert.deepEqual(classifyFor("BEGIN SET MY_IMP = 'bob'; END;", 'MY_IMP'), { kind: 'impersonation-embedded' });
+      assert.deepEqual(classifyFor("BEGIN SET IMMUTA_IMP_USER = 'bob'; END;", 'MY_IMP'), { kind: 'ordinary' });
+    });
+
+    it('a lone SET or UNSET with a trailing ; is still followed', () => {
+      assert.deepEqual(classifyStatement("SET IMMUTA_IMP_USER = 'bob';"), { kind: 'impersonate', user: 'bob' });
+      assert.deepEqual(classifyStatement('UNSET IMMUTA_IMP_USER;\n'), { kind: 'stop-impersonating' });
+    });
+
+    it('blocks that leave the variable alone stay ordinary', () => {
+      for (const sql of [
+        'DECLARE\n  x INTEGER DEFAULT 1;\nBEGIN\n  LET y INTEGER := x + 1;\n  RETURN y;\nEND;',
+        "BEGIN\n  SET OTHER_VAR = 'x';\n  SELECT $IMMUTA_IMP_USER;\nEND;",
+        "SELECT $$ SET IMMUTA_IMP_USER = 'x' $$ AS text",
+        'CREATE PROCEDURE p() RETURNS INTEGER LANGUAGE SQL AS $$ BEGIN RETURN 1; END $$',
+      ]) {
+        assert.deepEqual(classifyStatement(sql), { kind: 'ordinary' }, sql);
+      }
     });
   });
 

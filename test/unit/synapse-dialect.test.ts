@@ -35,7 +35,7 @@ describe('synapse dialect', () => {
       ["EXEC sys.sp_set_session_context @key = N'other_key', @value = 'x'", { kind: 'ordinary' }],
       ["EXEC sys.sp_set_session_context @key = N'immuta_user', @value = @who", { kind: 'impersonation-unparsed' }],
       ["EXEC sys.sp_set_session_context @key = @k, @value = N'bob'", { kind: 'impersonation-unparsed' }],
-      ["EXEC sp_executesql N'EXEC sys.sp_set_session_context @key = N''immuta_user'', @value = N''bob'''", { kind: 'impersonation-unparsed' }],
+      ["EXEC sp_executesql N'EXEC sys.sp_set_session_context @key = N''immuta_user'', @value = N''bob'''", { kind: 'impersonation-embedded' }],
       ["SELECT SESSION_CONTEXT(N'immuta_user')", { kind: 'ordinary' }],
       ["SELECT 'sp_set_session_context' AS word", { kind: 'ordinary' }],
       ['SELECT 1', { kind: 'ordinary' }],
@@ -43,6 +43,50 @@ describe('synapse dialect', () => {
     for (const [sql, effect] of cases) {
       it(JSON.stringify(sql), () => assert.deepEqual(classifyStatement(sql), effect));
     }
+  });
+
+  describe('impersonation inside a batch, block, procedure or dynamic SQL is refused as embedded', () => {
+    const DOCUMENTED = "EXEC sys.sp_set_session_context @key = N'immuta_user',\n@value = 'bob';";
+    const embedded = [
+      // Immuta's documented statement, then a query in the same batch (with and without `;`).
+      `${DOCUMENTED}\nSELECT * FROM sales.customers;`,
+      "EXEC sys.sp_set_session_context @key = N'immuta_user', @value = 'bob'\nSELECT * FROM sales.customers",
+      "EXEC sys.sp_set_session_context @key = N'immuta_user', @value = NULL SELECT 1",
+      "SELECT 1;\nEXEC sys.sp_set_session_context @key = N'immuta_user', @value = NULL;",
+      "DECLARE @x int = 1;\nEXEC sys.sp_set_session_context @key = N'immuta_user', @value = N'bob';\nSELECT @x;",
+      // Blocks and procedures the splitter keeps whole.
+      `CREATE PROCEDURE dbo.as_bob AS\nBEGIN\n  ${DOCUMENTED}\n  SELECT 1;\nEND`,
+      `BEGIN TRY\n  ${DOCUMENTED}\nEND TRY\nBEGIN CATCH\n  SELECT ERROR_MESSAGE();\nEND CATCH`,
+      "IF @@ROWCOUNT = 0\nBEGIN\n  EXEC sys.sp_set_session_context @key = N'immuta_user', @value = NULL;\nEND",
+      "WHILE 1 = 0 EXEC sys.sp_set_session_context N'immuta_user', N'bob'",
+      // Another key first, then immuta_user: the whole batch runs, so the second call would count.
+      "EXEC sys.sp_set_session_context @key = N'other', @value = 'x';\nEXEC sys.sp_set_session_context @key = N'immuta_user', @value = 'bob';",
+      "EXEC sys.sp_set_session_context @key = N'a', @value = 1; EXEC sys.sp_set_session_context @key = @k, @value = N'bob'",
+      // Dynamic SQL.
+      "EXEC('EXEC sys.sp_set_session_context @key = N''immuta_user'', @value = N''bob''')",
+      // A return status captured: still inside a larger statement.
+      "EXEC @rc = sys.sp_set_session_context @key = N'immuta_user', @value = 'bob'; SELECT @rc",
+    ];
+    for (const sql of embedded) {
+      it(JSON.stringify(sql), () => assert.deepEqual(classifyStatement(sql), { kind: 'impersonation-embedded' }));
+    }
+
+    it('the documented statement alone is still followed, however it is laid out', () => {
+      assert.deepEqual(classifyStatement(`-- impersonate bob\n${DOCUMENTED}\n`), { kind: 'impersonate', user: 'bob' });
+      assert.deepEqual(classifyStatement("EXEC sys.sp_set_session_context N'immuta_user', N'bob', 0;"), { kind: 'impersonate', user: 'bob' });
+      assert.deepEqual(classifyStatement("EXEC [master].[sys].[sp_set_session_context] @key = N'immuta_user', @value = NULL"), { kind: 'stop-impersonating' });
+    });
+
+    it('batches and blocks that leave immuta_user alone stay ordinary', () => {
+      for (const sql of [
+        'CREATE PROCEDURE dbo.p AS BEGIN SELECT 1; SELECT 2; END',
+        "EXEC sys.sp_set_session_context @key = N'app', @value = 'x'; SELECT SESSION_CONTEXT(N'app')",
+        "BEGIN TRY SELECT 1/0; END TRY BEGIN CATCH SELECT SESSION_CONTEXT(N'immuta_user'); END CATCH",
+        'DECLARE @x int = 1; SELECT @x;',
+      ]) {
+        assert.deepEqual(classifyStatement(sql), { kind: 'ordinary' }, sql);
+      }
+    });
   });
 
   it('validates user names: empty, padded, control characters, too long for a session context value', () => {

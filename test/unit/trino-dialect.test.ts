@@ -35,6 +35,39 @@ describe('Trino dialect', () => {
       });
     }
 
+    describe('SET/RESET SESSION inside a routine, EXECUTE IMMEDIATE or batch is refused as embedded', () => {
+      const embedded = [
+        "CREATE FUNCTION as_bob()\nRETURNS varchar\nBEGIN\n  SET SESSION immuta.immuta_user = 'bob@example.com';\n  RETURN 'x';\nEND",
+        "WITH FUNCTION f()\nRETURNS varchar\nBEGIN\n  RESET SESSION immuta.immuta_user;\n  RETURN 'x';\nEND\nSELECT f()",
+        "CREATE FUNCTION g() RETURNS varchar BEGIN SET SESSION AUTHORIZATION 'bob'; RETURN 'x'; END",
+        "EXECUTE IMMEDIATE 'SET SESSION immuta.immuta_user = ''bob'''",
+        "EXECUTE IMMEDIATE 'RESET SESSION AUTHORIZATION'",
+        "SET SESSION immuta.immuta_user = 'bob'; SELECT * FROM sales.customers",
+        'RESET SESSION immuta.immuta_user; SELECT 1',
+        "SELECT 1; SET SESSION immuta.immuta_user = 'bob'",
+      ];
+      for (const sql of embedded) {
+        it(JSON.stringify(sql), () => assert.deepEqual(classifyStatement(sql), { kind: 'impersonation-embedded' }));
+      }
+
+      it('routines and batches that leave impersonation alone stay ordinary', () => {
+        for (const sql of [
+          'CREATE FUNCTION f() RETURNS bigint BEGIN DECLARE x bigint DEFAULT 42; SET x = x + 1; RETURN x; END',
+          'SET SESSION query_priority = 5; SELECT 1',
+          "EXECUTE IMMEDIATE 'SELECT 1'",
+        ]) {
+          assert.deepEqual(classifyStatement(sql), { kind: 'ordinary' }, sql);
+        }
+      });
+
+      it('follows the profile\u2019s own property inside routines', () => {
+        assert.deepEqual(
+          classifyStatement("CREATE FUNCTION f() RETURNS varchar BEGIN SET SESSION starburst.acting_user = 'bob'; RETURN 'x'; END", 'starburst.acting_user'),
+          { kind: 'impersonation-embedded' },
+        );
+      });
+    });
+
     it('recognises the profile\u2019s own impersonation property, through the driver', () => {
       const profile = { platform: 'trino', impersonationProperty: 'starburst.acting_user', impersonationMode: 'session-property' } as TrinoProfile;
       const classify = driver.classifyStatement as (sql: string, profile?: TrinoProfile) => ReturnType<typeof classifyStatement>;

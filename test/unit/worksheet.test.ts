@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { silentLogger } from '../../src/common/logger';
 import { isPlatformError, PlatformError } from '../../src/platforms/errors';
 import type { ConnectionProfile } from '../../src/platforms/types';
-import { isWorksheetError, WorksheetError, type WorksheetErrorKind } from '../../src/worksheets/errors';
+import { embeddedImpersonationMessage, isWorksheetError, WorksheetError, type WorksheetErrorKind } from '../../src/worksheets/errors';
 import type { IdentityState } from '../../src/worksheets/identity';
 import type { RunObserver, RunStamp, StatementOutcome } from '../../src/worksheets/run-types';
 import { Worksheet, type AuditEntry, type WorksheetServices, type WorksheetSnapshot } from '../../src/worksheets/worksheet';
@@ -536,6 +536,29 @@ describe('Worksheet fail-closed behaviour', () => {
     assert.deepEqual(h.fake.statements(), []);
     assert.equal(h.ws.identity.kind === 'impersonating' && h.ws.identity.user, 'bob');
     assert.equal(h.fake.lastSession.serverUser, 'bob');
+  });
+
+  it('refuses an impersonation CALL inside a block or a batch (impersonation-embedded), says to run it alone, and sends nothing', async () => {
+    const h = setup();
+    await h.ws.impersonate('bob');
+    const eventsBefore = h.fake.events.length;
+    const outcomes = await h.run("DO $$ BEGIN CALL immuta_procedures.impersonate_user('eve'); END $$", 'SELECT 1');
+    assert.deepEqual(statuses(outcomes), ['failed', 'skipped']);
+    const error = assertWorksheetError(failure(outcomes[0]), 'impersonation-embedded', /Run the impersonation statement alone, as a statement of its own/);
+    assert.match(error.message, /Immuta: Impersonate User/);
+    assert.doesNotMatch(error.message, /in a batch of its own/, 'the T-SQL advice is for T-SQL only');
+    const [stop] = await h.run('SELECT 1; CALL immuta_procedures.impersonate_user(NULL)');
+    assertWorksheetError(failure(stop), 'impersonation-embedded');
+    assert.deepEqual(h.fake.events.slice(eventsBefore), [], 'nothing reached the server');
+    assert.equal(h.ws.identity.kind === 'impersonating' && h.ws.identity.user, 'bob');
+    assert.equal(h.fake.lastSession.serverUser, 'bob');
+  });
+
+  it('tells a T-SQL user to give the impersonation statement a batch of its own', () => {
+    assert.match(embeddedImpersonationMessage('tsql'), /in a batch of its own \(set apart from other statements by GO lines\)/);
+    for (const dialect of ['postgres', 'snowflake', 'trino', 'spark'] as const) {
+      assert.match(embeddedImpersonationMessage(dialect), /as a statement of its own/);
+    }
   });
 
   it('refuses other statements that mention impersonate_user, without opening a session', async () => {

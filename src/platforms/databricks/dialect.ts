@@ -1,6 +1,8 @@
 import { commonUserNameProblem } from '../user-names';
 import { codeBefore, parseImpersonationTemplate, renderSetStatement, type ImpersonationRendering, type ParsedTemplate, type Placeholder } from '../impersonation-template';
+import { codeTokens, holdsSeveralStatements, isSemicolon, withEmbedding } from '../embedded-impersonation';
 import { stripLeadingComments } from '../sql-text';
+import type { SqlToken } from '../../sql/tokens';
 import { impersonationUnavailable } from '../profile';
 import type { ConnectionProfile, DatabricksProfile, ImpersonationTemplates, StatementEffect } from '../types';
 
@@ -128,9 +130,34 @@ function keyText(written: string): string {
 /**
  * How a statement affects impersonation through `key` (config keys are case-sensitive in Spark).
  * The value follows Spark: back-quoted, or the raw text after `=` up to the first `;`, trimmed.
+ * SET and RESET are followed only as a statement of their own; inside a compound statement
+ * (`BEGIN ... END`), EXECUTE IMMEDIATE or next to other statements they are refused as embedded
+ * (see embedded-impersonation.ts), and so is a bare RESET there, which drops the key too.
  */
 export function classifyFor(sql: string, key: string | undefined): StatementEffect {
   const text = stripLeadingComments(sql).trim();
+  const tokens = codeTokens(text, 'spark');
+  const lone = /^(?:SET|RESET)\b/i.test(text) && !holdsSeveralStatements(tokens, text);
+  const mentions = (key !== undefined && mentionsKeyAssignment(text, key)) || holdsBareReset(tokens, text);
+  return withEmbedding(classifyAlone(text, key), lone, mentions);
+}
+
+/** Words after which a statement starts inside a compound statement. */
+const STATEMENT_STARTERS = new Set(['BEGIN', 'THEN', 'ELSE', 'DO', 'LOOP', 'REPEAT']);
+
+/** A `RESET` statement with no key (every key back to its default, impersonation included). */
+function holdsBareReset(tokens: readonly SqlToken[], text: string): boolean {
+  const word = (token: SqlToken | undefined) => (token?.kind === 'word' ? text.slice(token.start, token.end).toUpperCase() : undefined);
+  return tokens.some(
+    (token, index) =>
+      word(token) === 'RESET' &&
+      (index === 0 || isSemicolon(text, tokens[index - 1]) || STATEMENT_STARTERS.has(word(tokens[index - 1]) ?? '')) &&
+      (index + 1 === tokens.length || isSemicolon(text, tokens[index + 1])),
+  );
+}
+
+/** What the text does when it is one SET or RESET and nothing else. */
+function classifyAlone(text: string, key: string | undefined): StatementEffect {
   const reset = RESET.exec(text);
   if (reset) {
     if (reset[1] === undefined) {

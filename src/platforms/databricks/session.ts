@@ -17,6 +17,7 @@ import { classifyFor, readBackValue, renderSet, UNITY_CATALOG_UNSUPPORTED, type 
 import { endsSession, isSessionGone, mapStatementError, messageOf } from './errors';
 import type { SdkClient, SdkOperation, SdkSession } from './sdk';
 import { collect, drain, EXECUTE_OPTIONS } from './statement';
+import { changesImpersonation } from '../embedded-impersonation';
 
 /** Rows fetched per FetchResults call: small enough for the first rows to show early. */
 const BATCH_ROWS = 5000;
@@ -67,7 +68,7 @@ export class DatabricksSession implements PlatformSession {
   async execute(sql: string, sink: ResultSink): Promise<ExecutionSummary> {
     this.assertAlive();
     const effect = classifyFor(sql, this.statements.key);
-    if (effect.kind === 'impersonate' || effect.kind === 'stop-impersonating' || effect.kind === 'impersonation-unparsed') {
+    if (changesImpersonation(effect)) {
       // The worksheet routes these itself; one that gets here would change who the session is untracked.
       throw new PlatformError(
         'configuration',

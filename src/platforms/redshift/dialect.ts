@@ -1,5 +1,6 @@
 import { commonUserNameProblem } from '../user-names';
 import type { ImpersonationRendering } from '../impersonation-template';
+import { codeTokens, holdsSeveralStatements, withEmbedding } from '../embedded-impersonation';
 import { stripLeadingComments } from '../sql-text';
 import type { StatementEffect } from '../types';
 
@@ -21,6 +22,9 @@ const MAX_USER_LENGTH = 1024;
 const CALL_PATTERN =
   /^CALL\s+(?:"?immuta_procedures"?\s*\.\s*)?"?impersonate_user"?\s*\(\s*([\s\S]*?)\s*\)\s*;?\s*$/i;
 
+/** The start of the documented CALL, in code whose quoted identifiers were unquoted. */
+const CALL_HEAD = /^CALL\s+(?:"?immuta_procedures"?\s*\.\s*)?"?impersonate_user"?\s*\(/i;
+
 /** Calls of the procedure outside strings and comments (after those are blanked out). */
 const MENTION_PATTERN = /\bimpersonate_user\s*\(/i;
 
@@ -32,8 +36,19 @@ export function validateUserName(user: string): string | undefined {
   return undefined;
 }
 
+/**
+ * How a typed statement affects impersonation. The CALL is followed only when it is the whole
+ * statement; inside a DO or BEGIN ATOMIC body, a rule's actions or next to other statements it
+ * is refused (see embedded-impersonation.ts).
+ */
 export function classifyStatement(sql: string): StatementEffect {
   const code = blankOutLiteralsAndComments(sql).trim();
+  const lone = CALL_HEAD.test(code) && !holdsSeveralStatements(codeTokens(sql, 'postgres'), sql);
+  return withEmbedding(classifyAlone(sql, code), lone, MENTION_PATTERN.test(code));
+}
+
+/** What the statement does when it is the CALL alone. */
+function classifyAlone(sql: string, code: string): StatementEffect {
   const call = CALL_PATTERN.exec(stripLeadingComments(sql).trim());
   if (call && MENTION_PATTERN.test(code)) {
     const argument = call[1];

@@ -1,5 +1,6 @@
 import { commonUserNameProblem } from '../user-names';
 import type { ImpersonationRendering } from '../impersonation-template';
+import { codeTokens, dollarBodies, holdsSeveralStatements, withEmbedding } from '../embedded-impersonation';
 import { stripLeadingComments } from '../sql-text';
 import type { StatementEffect } from '../types';
 
@@ -121,13 +122,26 @@ const SET_MANY = new RegExp(String.raw`^SET\s*\(([^)]*)\)\s*=`, 'i');
 const UNSET = new RegExp(String.raw`^UNSET\s+(?:(${IDENT})|\(([^)]*)\))\s*;?\s*$`, 'i');
 const USE_ROLE = /^USE\s+(?:SECONDARY\s+ROLES?|ROLE)\b/i;
 
-/** How a statement affects impersonation, for the profile's session variable. */
 /** Snowflake takes `//` line comments as well as `--`. */
 export const SNOWFLAKE_LINE_COMMENTS = ['--', '//'] as const;
 
+/**
+ * How a statement affects impersonation through `variable`. SET and UNSET are followed only as
+ * a statement of their own; inside a scripting block, a procedure body, EXECUTE IMMEDIATE or
+ * next to other statements they are refused as embedded (see embedded-impersonation.ts).
+ */
 export function classifyFor(sql: string, variable: string): StatementEffect {
   const text = stripLeadingComments(sql, SNOWFLAKE_LINE_COMMENTS).trim();
   const code = blankOutLiteralsAndComments(text).trim();
+  const lone = /^(?:SET|UNSET)\b/i.test(code) && !holdsSeveralStatements(codeTokens(text, 'snowflake'), text);
+  // A procedure's `$$` body is code (CREATE PROCEDURE, or WITH ... AS PROCEDURE ... CALL, which runs it at once).
+  const bodies = /\bPROCEDURE\b/i.test(code) ? dollarBodies(text, 'snowflake') : [];
+  const mentions = mentionsAssignment(code, text, variable) || bodies.some((body) => mentionsAssignment(blankOutLiteralsAndComments(body), body, variable));
+  return withEmbedding(classifyAlone(text, code, variable), lone, mentions);
+}
+
+/** What the statement does when it is one SET or UNSET and nothing else. */
+function classifyAlone(text: string, code: string, variable: string): StatementEffect {
   const set = SET_ONE.exec(text);
   if (set && /^SET\b/i.test(code) && namesVariable(set[1], variable)) {
     const argument = set[2];

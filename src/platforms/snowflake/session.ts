@@ -18,6 +18,7 @@ import { classifyFor, IMPERSONATION_RENDERING, quoteIdentifier, SNOWFLAKE_LINE_C
 import { isSessionGone, mapStatementError } from './errors';
 import type { SdkConnection, SdkError, SdkStatement } from './sdk';
 import { cellConverter, columnInfo, FETCH_AS_STRING } from './values';
+import { changesImpersonation } from '../embedded-impersonation';
 
 /** Rows handed to the sink at once; small enough for the first rows to show early. */
 /** How long close() waits for the server to end the session before giving up on it. */
@@ -75,7 +76,7 @@ export class SnowflakeSession implements PlatformSession {
       return Promise.reject(new PlatformError('connection-lost', 'The Snowflake session had already ended; the statement was not sent.', { notSent: true }));
     }
     const effect = classifyFor(sql, this.profile.impersonationVariable);
-    if (effect.kind === 'impersonate' || effect.kind === 'stop-impersonating' || effect.kind === 'impersonation-unparsed') {
+    if (changesImpersonation(effect)) {
       // The worksheet routes the default variable's statements itself; one that gets here names
       // this profile's own variable, and running it would change who the session is untracked.
       return Promise.reject(

@@ -1,6 +1,8 @@
 import { commonUserNameProblem, halfSurrogateProblem } from '../user-names';
 import type { ImpersonationRendering } from '../impersonation-template';
+import { codeTokens, holdsSeveralStatements, withEmbedding } from '../embedded-impersonation';
 import { stripLeadingComments } from '../sql-text';
+import type { SqlToken } from '../../sql/tokens';
 import type { StatementEffect } from '../types';
 
 /**
@@ -61,12 +63,23 @@ const EXEC_POSITIONAL = new RegExp(String.raw`^EXEC(?:UTE)?\s+${PROC}\s+(${LITER
 
 /**
  * How a typed statement affects impersonation. Only the documented form with a literal key and
- * a literal value is followed; anything else that sets this key (a variable, an expression,
- * dynamic SQL) is impersonation the worksheet could not vouch for.
+ * a literal value, alone in its text, is followed; anything else that sets this key (a
+ * variable, an expression) is impersonation the worksheet could not vouch for, and the call
+ * inside a block, a procedure, dynamic SQL or a batch with other statements is refused as
+ * embedded (see embedded-impersonation.ts).
  */
 export function classifyStatement(sql: string): StatementEffect {
   const text = stripLeadingComments(sql).trim();
   const code = blankOutLiteralsAndComments(text);
+  const tokens = codeTokens(text, 'tsql');
+  const rest = afterSetContextCall(tokens, text);
+  // T-SQL needs no `;` between statements: a word after the call's arguments starts the next one.
+  const lone = rest !== undefined && !holdsSeveralStatements(tokens, text) && !(rest.length > 0 && rest[0].kind !== 'symbol');
+  return withEmbedding(classifyAlone(text, code), lone, mentionsImpersonation(text, code));
+}
+
+/** What the text does when it is one EXEC of sp_set_session_context and nothing else. */
+function classifyAlone(text: string, code: string): StatementEffect {
   const exec = EXEC_NAMED.exec(text) ?? EXEC_POSITIONAL.exec(text);
   if (exec && /^EXEC/i.test(code.trim())) {
     const key = parseStringLiteral(exec[1]);
@@ -94,6 +107,80 @@ export function classifyStatement(sql: string): StatementEffect {
     return { kind: 'impersonation-unparsed' };
   }
   return { kind: 'ordinary' };
+}
+
+/**
+ * True when the text calls sp_set_session_context (in code or in dynamic SQL) in a way that may
+ * set immuta_user: the key's name appears anywhere, or some call's key is not a literal.
+ */
+function mentionsImpersonation(text: string, code: string): boolean {
+  if (!/\bsp_set_session_context\b/i.test(text)) {
+    return false;
+  }
+  if (new RegExp(String.raw`\b${SESSION_KEY}\b`, 'i').test(text)) {
+    return true;
+  }
+  // Blanking keeps offsets, so each call found in code can be read in the text at the same place.
+  for (const call of code.matchAll(/\bsp_set_session_context\b/gi)) {
+    if (!/^sp_set_session_context\]?\s+(?:@key\s*=\s*)?[Nn]?'/i.test(text.slice(call.index))) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/** A token's name: a word as written, a [bracketed] or "quoted" identifier without its delimiters. */
+function nameOf(token: SqlToken | undefined, text: string): string | undefined {
+  if (token?.kind === 'word') return text.slice(token.start, token.end);
+  if (token?.kind === 'quoted-identifier') return text.slice(token.bodyStart, token.bodyEnd);
+  return undefined;
+}
+
+function isSymbolToken(token: SqlToken | undefined, text: string, symbol: string): boolean {
+  return token?.kind === 'symbol' && text[token.start] === symbol;
+}
+
+/**
+ * The tokens after `EXEC[UTE] [@status =] [master.][sys.]sp_set_session_context` and its
+ * arguments, or undefined when the text does not start with that call. An EXEC argument is one
+ * token (a literal, a variable, NULL, DEFAULT, a number), never an expression, so what follows
+ * the last one is the next statement (or a syntax error the server reports).
+ */
+function afterSetContextCall(tokens: readonly SqlToken[], text: string): SqlToken[] | undefined {
+  let at = 0;
+  const verb = nameOf(tokens[at], text)?.toUpperCase();
+  if (tokens[at]?.kind !== 'word' || (verb !== 'EXEC' && verb !== 'EXECUTE')) return undefined;
+  at++;
+  const parameterAssignment = () =>
+    isSymbolToken(tokens[at], text, '@') && tokens[at + 1]?.kind === 'word' && isSymbolToken(tokens[at + 2], text, '=') ? 3 : 0;
+  at += parameterAssignment();
+  let procedure = nameOf(tokens[at], text);
+  at++;
+  while (isSymbolToken(tokens[at], text, '.')) {
+    at += isSymbolToken(tokens[at + 1], text, '.') ? 2 : 1;
+    procedure = nameOf(tokens[at], text);
+    at++;
+  }
+  if (procedure?.toLowerCase() !== 'sp_set_session_context') return undefined;
+  for (;;) {
+    at += parameterAssignment();
+    const token = tokens[at];
+    if (nameOf(token, text)?.toUpperCase() === 'N' && tokens[at + 1]?.kind === 'string' && tokens[at + 1].start === token.end) {
+      at += 2;
+    } else if (token?.kind === 'string' || token?.kind === 'word') {
+      at++;
+    } else if (isSymbolToken(token, text, '@') && tokens[at + 1]?.kind === 'word') {
+      at += 2;
+    } else if ((isSymbolToken(token, text, '-') || isSymbolToken(token, text, '+')) && tokens[at + 1]?.kind === 'word') {
+      at += 2;
+    } else {
+      break;
+    }
+    if (/^OUT(?:PUT)?$/i.test(nameOf(tokens[at], text) ?? '') && tokens[at]?.kind === 'word') at++;
+    if (!isSymbolToken(tokens[at], text, ',')) break;
+    at++;
+  }
+  return tokens.slice(at);
 }
 
 /** The Synapse user linked to an Immuta user: the profile's map, else the same name. */

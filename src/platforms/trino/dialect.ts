@@ -1,5 +1,6 @@
 import { commonUserNameProblem, halfSurrogateProblem } from '../user-names';
 import { renderSetStatement, type ImpersonationRendering } from '../impersonation-template';
+import { withEmbedding } from '../embedded-impersonation';
 import type { StatementEffect, TrinoImpersonationMode } from '../types';
 import { isSymbol, isWord, readQualifiedName, tokenize, type Token } from './sql-tokens';
 
@@ -93,10 +94,41 @@ export function readSessionCommand(sql: string): SessionCommand | undefined {
 }
 
 /**
+ * How a typed statement affects impersonation. SET/RESET SESSION are followed only as a
+ * statement of their own; in a routine body (`CREATE FUNCTION ... BEGIN ... END`, `WITH
+ * FUNCTION`), in EXECUTE IMMEDIATE text or next to other statements they are refused as embedded
+ * (see embedded-impersonation.ts).
  * @param property the profile's impersonation property; the documented default when the caller
  *   does not pass the profile.
  */
 export function classifyStatement(sql: string, property: string = DEFAULT_IMPERSONATION_PROPERTY): StatementEffect {
+  const tokens = tokenize(sql);
+  const lone = readSessionCommand(sql) !== undefined && !tokens.some((token) => isSymbol(token, ';'));
+  return withEmbedding(classifyAlone(sql, property), lone, mentionsImpersonation(tokens, property.toLowerCase()));
+}
+
+/**
+ * A SET or RESET SESSION of the property, or of the session authorization, anywhere in the
+ * tokens; inside EXECUTE IMMEDIATE's string too, which Trino runs as a statement.
+ */
+function mentionsImpersonation(tokens: readonly Token[], property: string): boolean {
+  const dynamic = tokens.some((token, index) => isWord(token, 'EXECUTE') && isWord(tokens[index + 1], 'IMMEDIATE'));
+  return tokens.some((token, index) => {
+    if (token.kind === 'string') {
+      return dynamic && mentionsImpersonation(tokenize(token.text), property);
+    }
+    if (!(isWord(token, 'SET') || isWord(token, 'RESET')) || !isWord(tokens[index + 1], 'SESSION')) {
+      return false;
+    }
+    if (isWord(tokens[index + 2], 'AUTHORIZATION') && !isSymbol(tokens[index + 3], '.') && !isSymbol(tokens[index + 3], '=')) {
+      return true;
+    }
+    return readQualifiedName(tokens, index + 2)?.parts.join('.') === property;
+  });
+}
+
+/** What the statement does when it is one SET or RESET SESSION and nothing else. */
+function classifyAlone(sql: string, property: string): StatementEffect {
   const command = readSessionCommand(sql);
   if (!command) {
     return { kind: 'ordinary' };

@@ -191,6 +191,11 @@ const RESET_PATTERN = /^(?:DISCARD\s+ALL|RESET\s+ALL)\b/i;
 
 export function classifyLikeRedshift(sql: string): StatementEffect {
   const text = sql.trim();
+  const code = text.replace(/'(?:[^']|'')*'/g, "''");
+  // Inside a DO block or next to other statements: the adapter refuses it as embedded.
+  if (MENTION_PATTERN.test(code) && (/^DO\b/i.test(code) || /;\s*\S/.test(code))) {
+    return { kind: 'impersonation-embedded' };
+  }
   const call = CALL_PATTERN.exec(text);
   if (call) {
     const argument = call[1];
