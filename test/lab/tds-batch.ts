@@ -85,20 +85,23 @@ export function labStatements(batch: string): LabStatement[] {
   let start = 0;
   for (const end of [...ends, batch.length]) {
     const raw = batch.slice(start, end);
-    const lead = raw.length - raw.trimStart().length;
-    const text = raw.trim();
-    if (text !== '' && !isOnlyComments(text)) statements.push({ text, line: linesBefore(batch, start + lead) });
+    // Comments before a statement are not part of it (so `DECLARE` after `-- note` is still one).
+    const lead = firstCode(raw);
+    if (lead >= 0) statements.push({ text: raw.slice(lead).trimEnd(), line: linesBefore(batch, start + lead) });
     start = end + 1;
   }
   return statements;
 }
 
-function isOnlyComments(text: string): boolean {
-  let only = true;
+/** Where the first character that is neither blank nor in a comment is, or -1. */
+function firstCode(text: string): number {
+  let found = -1;
   scan(text, (kind, from, to) => {
-    if (kind === 'quoted' || (kind === 'code' && text.slice(from, to).trim() !== '')) only = false;
+    if (found >= 0 || kind === 'comment') return;
+    const offset = kind === 'quoted' ? 0 : text.slice(from, to).search(/\S/);
+    if (offset >= 0) found = from + offset;
   });
-  return only;
+  return found;
 }
 
 /** `@name` references outside strings and comments (not `@@` system functions), in order. */
