@@ -169,6 +169,18 @@ describe('T-SQL batches on Synapse (the lab TDS server): one request per GO batc
     assert.deepEqual(tabs(results).slice(0, 2), ['1 succeeded fine=[[1]]', '2 failed also_fine=[[2]]']);
   });
 
+  it('runs on after an error that ends only its statement: the batch fails with its first error, later ones show among its messages', async () => {
+    const { worksheet } = await opened();
+    const document = ['SELECT 1 AS a;', 'SELECT 1/0 AS b;', 'SELECT 2 AS c;', 'SELECT 1/0 AS d;'].join('\n');
+    const { results, handle } = runAll(worksheet, document);
+    const [outcome] = await handle.outcomes;
+    const error = failure(outcome);
+    assert.ok(isPlatformError(error), String(error));
+    assert.equal(error.code, '8134');
+    assert.match(error.detail ?? '', /Line 2$/);
+    assert.deepEqual(tabs(results), ['1 succeeded a=[[1]]', '1.2 failed c=[[2]] [Msg 8134, Level 16, State 1, Line 4: division by zero]']);
+  });
+
   it('cancels a batch while it runs: what came before shows, nothing after runs, the session runs on', async () => {
     const { worksheet, spid } = await opened();
     const document = "SELECT N'before' AS step;\nWAITFOR DELAY '00:00:30';\nSELECT N'after' AS step;";

@@ -30,6 +30,12 @@ const READ_CONTEXT = /^\s*SELECT\s+SESSION_CONTEXT\s*\(\s*N?'((?:[^']|'')*)'\s*\
 const SET_CONTEXT =
   /^\s*EXEC(?:UTE)?\s+(?:\[?sys\]?\s*\.\s*)?\[?sp_set_session_context\]?\s+@key\s*=\s*N?'((?:[^']|'')*)'\s*,\s*@value\s*=\s*(@\w+|N?'(?:[^']|'')*'|NULL)(?:\s*,\s*@read_only\s*=\s*[01])?\s*;?\s*$/i;
 
+/**
+ * Errors after which SQL Server runs the rest of the batch (they end only their statement): a
+ * divide by zero, a duplicate key. After any other error the lab ends the batch.
+ */
+const STATEMENT_ERRORS: ReadonlySet<number> = new Set([8134, 2627]);
+
 /** PostgreSQL SQLSTATE → the SQL Server error number a user would see for the same mistake. */
 const NUMBERS: Readonly<Record<string, number>> = { '42601': 102, '42P01': 208, '42703': 207, '42501': 229, '22012': 8134, '42883': 195, '23505': 2627 };
 
@@ -66,8 +72,10 @@ interface Variable {
 
 interface StatementAnswer {
   readonly tokens: Buffer[];
-  /** The batch ends here (an error, or a cancel that interrupted the statement). */
+  /** The statement failed (an error, or a cancel that interrupted it). */
   readonly failed: boolean;
+  /** The batch goes on after it (always after success; after a statement-level error too). */
+  readonly continues: boolean;
   readonly cancelled: boolean;
 }
 
@@ -93,9 +101,9 @@ export class LabTdsSession {
   /**
    * Runs one request: a SQL batch (or sp_executesql's statement, `params` bound) of one or more
    * statements, each answered in turn as SQL Server answers a batch: a result set, a DONE with
-   * its row count (none under SET NOCOUNT ON), PRINT as an INFO token. The first error ends the
-   * batch (on SQL Server many errors end only their statement; the lab is stricter), as does an
-   * ATTENTION (`interrupted`) between two statements.
+   * its row count (none under SET NOCOUNT ON), PRINT as an INFO token. A divide by zero or a
+   * duplicate key ends only its statement, as on SQL Server; any other error ends the batch (SQL
+   * Server goes on after more of them), as does an ATTENTION (`interrupted`) between two statements.
    */
   async run(
     sql: string,
@@ -125,7 +133,7 @@ export class LabTdsSession {
     for (const [index, statement] of statements.entries()) {
       if (interrupted()) return { tokens: finish([], DONE_STATUS.FINAL), cancelled: true };
       const answer = await this.statement(statement, variables, doneToken);
-      if (answer.failed) return { tokens: finish(answer.tokens, DONE_STATUS.ERROR), cancelled: answer.cancelled };
+      if (answer.failed && !answer.continues) return { tokens: finish(answer.tokens, DONE_STATUS.ERROR), cancelled: answer.cancelled };
       // The last statement's tokens go with the response's end; earlier ones as they are ready.
       if (index < statements.length - 1) {
         if (answer.tokens.length > 0) partial(Buffer.concat(answer.tokens));
@@ -138,12 +146,17 @@ export class LabTdsSession {
 
   /** One statement of a batch; `line` (0-based) is where it starts in the batch. */
   private async statement({ text, line }: LabStatement, variables: Map<string, Variable>, doneToken: (status: number, count?: number) => Buffer): Promise<StatementAnswer> {
-    const ok = (tokens: Buffer[]): StatementAnswer => ({ tokens, failed: false, cancelled: false });
-    const fail = (error: unknown, sent: string): StatementAnswer => ({
-      tokens: [...this.transactionChange(), this.errorFor(error, sent, line)],
-      failed: true,
-      cancelled: (error as { code?: string }).code === '57014',
-    });
+    const ok = (tokens: Buffer[]): StatementAnswer => ({ tokens, failed: false, continues: true, cancelled: false });
+    const fail = (error: unknown, sent: string): StatementAnswer => {
+      const continues = STATEMENT_ERRORS.has(NUMBERS[(error as { code?: string }).code ?? ''] ?? 0);
+      return {
+        // A statement-level error ends its statement with a DONE of its own; the batch goes on.
+        tokens: [...this.transactionChange(), this.errorFor(error, sent, line), ...(continues ? [doneToken(DONE_STATUS.MORE | DONE_STATUS.ERROR)] : [])],
+        failed: true,
+        continues,
+        cancelled: (error as { code?: string }).code === '57014',
+      };
+    };
     const nocount = NOCOUNT.exec(text);
     if (nocount) {
       this.nocount = nocount[1].toLowerCase() === 'on';

@@ -56,6 +56,16 @@ function kindForNumber(number: number): PlatformErrorKind {
   return 'server';
 }
 
+/**
+ * A SQL Server error as its tools print it among a batch's messages ("Msg 8134, Level 16,
+ * State 1, Line 4: Divide by zero error encountered."), or undefined for a driver error.
+ */
+export function serverMessageLine(error: unknown): string | undefined {
+  const fields = serverFields(error);
+  if (fields?.number === undefined) return undefined;
+  return `Msg ${fields.number}, Level ${fields.class ?? '?'}, State ${fields.state ?? '?'}, Line ${fields.lineNumber ?? '?'}: ${fields.message}`;
+}
+
 /** The encryption guard's refusal, or a connect failure of mssql/tedious, as a PlatformError. */
 export function mapConnectError(error: unknown, where: string): PlatformError {
   const fields = serverFields(error);

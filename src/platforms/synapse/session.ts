@@ -17,7 +17,7 @@ import { EncryptionRefused, guardedConnector, poolConfig } from './connect';
 import { renderSetStatement, statementWithoutUser } from '../impersonation-template';
 import { CLEAR_SQL, IMPERSONATION_RENDERING, READ_BACK_SQL, SET_SQL, immutaUserFor, synapseUserFor } from './dialect';
 import { SendGate, sessionEndedError } from '../session-end';
-import { mapConnectError, mapStatementError } from './errors';
+import { mapConnectError, mapStatementError, serverMessageLine } from './errors';
 import { loadMssql, type MssqlColumn, type MssqlPool, type MssqlRequest, type MssqlRequestError } from './mssql';
 import { RowCountMessages } from './row-count-messages';
 import { cellValue, columnInfo } from './values';
@@ -216,7 +216,17 @@ class SynapseSession implements PlatformSession {
       rows.flush();
       sink.notice({ severity: 'INFO', message: info.message, ...(info.number !== undefined ? { code: String(info.number) } : {}) });
     });
-    request.on('error', (error) => errors.push(error));
+    request.on('error', (error) => {
+      // SQL Server goes on after many errors (a failed INSERT, a divide by zero): the batch fails
+      // with its first error, and each later one shows among its messages, where it came.
+      const line = errors.some((earlier) => serverMessageLine(earlier) !== undefined) ? serverMessageLine(error) : undefined;
+      errors.push(error);
+      if (line !== undefined) {
+        counts.other();
+        rows.flush();
+        sink.notice({ severity: 'ERROR', message: line });
+      }
+    });
 
     this.running = request;
     const finished = request.batch(sql).then(
