@@ -147,7 +147,9 @@ export class RunResults {
     if (stamp) result.started({ ...stamp, durationMs: null, rowCount: null, queryId: null }, parts[0].platform ?? undefined);
     parts.push(result);
     this.all.splice(this.all.indexOf(previous) + 1, 0, result);
-    this.addedEmitter.fire(result);
+    // A replaced run is read to its end without keeping rows: so is a result set it adds.
+    if (this.disposed) result.dispose();
+    else this.addedEmitter.fire(result);
     return result;
   }
 

@@ -93,6 +93,17 @@ describe('several result sets of one statement in the results', () => {
     assert.match(only.error?.message ?? '', /nosuch/);
   });
 
+  it('keeps no rows of a result set that arrives after the run was replaced', () => {
+    const results = run(['SELECT 1; SELECT 2']);
+    const observer = results.observer();
+    observer.started?.(0, STAMP);
+    observer.columns?.(0, [{ name: 'a', type: 'int' }]);
+    results.dispose();
+    observer.columns?.(0, [{ name: 'b', type: 'int' }]);
+    assert.equal(observer.rows?.(0, rows(1, 2)), undefined, 'never holds the stream');
+    assert.equal(results.resultsOf(0)[1].rowCount, 0);
+  });
+
   it('leaves an earlier result set paused at the row limit where it is until it is fetched or let go', async () => {
     const results = run(['SELECT g; SELECT 2'], 2);
     const observer = results.observer();
