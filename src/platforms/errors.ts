@@ -23,6 +23,11 @@ export type PlatformErrorKind =
 /** Where in the statement text the server located the error, 0-based UTF-16 offset. */
 export interface ErrorPosition {
   readonly offset: number;
+  /**
+   * How much of the text from `offset` the position covers, when the server located a span
+   * (SQL Server: the line it reports). Absent: a point, marked as the word there.
+   */
+  readonly length?: number;
 }
 
 export interface PlatformErrorDetails {

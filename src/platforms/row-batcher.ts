@@ -48,7 +48,11 @@ export class RowBatcher {
     return this.pending;
   }
 
-  private flush(): void {
+  /**
+   * Hands over what is gathered now, without waiting for the sink: rows of one result set must
+   * reach the sink before the next result set's columns do.
+   */
+  flush(): void {
     this.scheduled = false;
     if (this.batch.length === 0) return;
     const ready = this.batch;

@@ -189,15 +189,21 @@ export interface ServerNotice {
 
 /** Receives one statement's result as it streams in. */
 export interface ResultSink {
-  /** Called once, before any rows, when the statement returns a result set. */
+  /**
+   * Called before the rows of each result set the statement returns: once for most statements,
+   * once per result set for a T-SQL batch that returns several.
+   */
   columns(columns: readonly ColumnInfo[]): void;
-  /** A batch of rows. Returning a promise pauses the stream until it settles. */
+  /** A batch of rows of the latest result set. Returning a promise pauses the stream until it settles. */
   rows(batch: readonly Row[]): void | Promise<void>;
   notice(notice: ServerNotice): void;
 }
 
 export interface ExecutionSummary {
-  /** Rows returned for a query, rows affected for DML, null when the server did not say. */
+  /**
+   * Rows returned for a query (by its last result set, when it returned several), rows affected
+   * for DML, null when the server did not say.
+   */
   readonly rowCount: number | null;
   /** The command tag the server reported (`SELECT`, `INSERT`, `CALL`...), when it did. */
   readonly command: string | null;

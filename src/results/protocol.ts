@@ -94,11 +94,16 @@ export interface NoticeView {
   readonly message: string;
 }
 
-/** One statement's result, without its rows. */
+/** One result of a statement, without its rows. */
 export interface ResultView {
   readonly id: string;
   /** The statement's place in its run, from 0. */
   readonly index: number;
+  /**
+   * Which of the statement's result sets this is, from 0; absent for the first. A T-SQL batch
+   * may return several, each a result (and a tab) of its own.
+   */
+  readonly part?: number;
   /** The statement text, or null when it is not retained (privacy setting). */
   readonly statement: string | null;
   readonly status: ResultStatus;
@@ -133,7 +138,10 @@ export interface ViewSettings {
 export type HostMessage =
   /** Everything but rows: sent after `ready` and when a new run replaces the results. */
   | { readonly type: 'state'; readonly run: RunView | null; readonly settings: ViewSettings }
-  /** One result's metadata changed. */
+  /**
+   * One result's metadata changed, or a new result joined the run (a further result set of a
+   * statement): the view adds one it does not know after the results of the same statement.
+   */
   | { readonly type: 'result'; readonly runId: string; readonly result: ResultView }
   /**
    * The answer to a `pull`: consecutive rows from `from`, as chunks that are each a JSON array

@@ -71,9 +71,12 @@ export class ResultSet {
 
   constructor(
     readonly id: string,
+    /** The statement's place in its run. */
     readonly index: number,
     statement: string,
     private limit: number,
+    /** Which of the statement's result sets this is, from 0 (a T-SQL batch may return several). */
+    readonly part = 0,
   ) {
     this.statementValue = statement;
   }
@@ -101,6 +104,16 @@ export class ResultSet {
 
   get columns(): readonly ColumnInfo[] {
     return this.rawColumns;
+  }
+
+  /** True once the statement described a result set for this result (it has columns). */
+  get hasResultSet(): boolean {
+    return this.columnsValue !== null;
+  }
+
+  /** Every row the statement returned here: held, dropped after "stop reading", or held back at the limit. */
+  get rowsReturned(): number {
+    return this.rowCount + this.discardedRows + this.overflow.length;
   }
 
   /** Rows held (including those gathered but not yet in a chunk). */
@@ -237,6 +250,7 @@ export class ResultSet {
     return {
       id: this.id,
       index: this.index,
+      ...(this.part > 0 ? { part: this.part } : {}),
       statement: this.statementValue,
       status: this.statusValue,
       stamp: this.stampValue,

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { RunObserver, RunStamp, StatementOutcome } from '../worksheets/run-types';
 import type { ErrorView, RunView, StampView } from './protocol';
+import { Emitter, type Event } from '../common/events';
 import { ResultSet } from './result-set';
 
 export interface RunResultsOptions {
@@ -23,12 +24,20 @@ export interface RunResultsOptions {
 }
 
 /**
- * The results of one run of a worksheet: one ResultSet per statement, fed by the run's
- * observer. A new run of the worksheet replaces (and disposes) the previous one.
+ * The results of one run of a worksheet: one ResultSet per result set its statements return,
+ * fed by the run's observer. A statement starts with one (which also shows a statement that
+ * returns none); each further result set it returns (a T-SQL batch may return several) joins
+ * the run as a result of its own, right after the statement's earlier ones. A new run of the
+ * worksheet replaces (and disposes) the previous one.
  */
 export class RunResults {
   readonly runId: string;
-  readonly results: readonly ResultSet[];
+  private readonly all: ResultSet[];
+  /** Each statement's results, in the order their result sets came. */
+  private readonly byStatement: ResultSet[][];
+  private readonly addedEmitter = new Emitter<ResultSet>();
+  /** A further result set of a statement joined the run (it is in `results` already). */
+  readonly onDidAddResult: Event<ResultSet> = this.addedEmitter.event;
   private disposed = false;
 
   constructor(
@@ -37,42 +46,66 @@ export class RunResults {
     private readonly options: RunResultsOptions,
   ) {
     this.runId = `run-${randomBytes(6).toString('hex')}`;
-    this.results = statements.map((statement, index) => new ResultSet(`${this.runId}:${index}`, index, statement, options.rowLimit));
+    this.byStatement = statements.map((statement, index) => [new ResultSet(`${this.runId}:${index}`, index, statement, options.rowLimit)]);
+    this.all = this.byStatement.map(([first]) => first);
+  }
+
+  /** Every result of the run, in the order the view shows them. */
+  get results(): readonly ResultSet[] {
+    return this.all;
+  }
+
+  /** The results of one statement, first to last. */
+  resultsOf(index: number): readonly ResultSet[] {
+    return this.byStatement[index] ?? [];
   }
 
   /** Feeds the results; exceptions here would be contained by the worksheet, but none are expected. */
   observer(): RunObserver {
-    const seenRows = new Set<number>();
+    const seenRows = new Set<ResultSet>();
+    const latest = (index: number) => this.byStatement[index]?.at(-1);
     return {
       started: (index, stamp) => {
-        const result = this.results[index];
+        const result = this.byStatement[index]?.[0];
         if (!result) return;
         const project = this.options.projectOf?.(stamp);
         result.started({ ...stampView(stamp, this.options.platformName), project: project?.now }, stamp.platform);
         void project?.later?.then(
           (known) => {
-            if (!this.disposed && known !== undefined) result.setProject(known);
+            if (this.disposed || known === undefined) return;
+            for (const part of this.resultsOf(index)) part.setProject(known);
           },
           () => undefined,
         );
         this.options.onStarted?.(result);
       },
-      columns: (index, columns) => this.results[index]?.setColumns(columns),
+      columns: (index, columns) => {
+        const current = latest(index);
+        if (!current) return;
+        // The statement's first result set fills its first result; each later one gets its own.
+        const result = current.hasResultSet ? this.addResult(index, current) : current;
+        result.setColumns(columns);
+      },
       rows: (index, batch) => {
-        const result = this.results[index];
+        const result = latest(index);
         if (!result) return;
-        if (!seenRows.has(index)) {
-          seenRows.add(index);
+        if (!seenRows.has(result)) {
+          seenRows.add(result);
           this.options.onFirstRows?.(result);
         }
         return result.append(batch);
       },
-      notice: (index, notice) => this.results[index]?.notice({ severity: notice.severity, message: notice.message }),
+      notice: (index, notice) => latest(index)?.notice({ severity: notice.severity, message: notice.message }),
       finished: (index, outcome) => {
-        const result = this.results[index];
-        if (!result) return;
-        result.finish(this.end(result, outcome));
-        this.options.onFinished?.(result, outcome);
+        const parts = this.byStatement[index];
+        if (!parts) return;
+        const last = parts[parts.length - 1];
+        for (const part of parts) {
+          if (part !== last && !part.settled) part.finish(this.endOfEarlier(part));
+        }
+        last.finish(this.end(last, outcome));
+        // History and diagnostics learn of the statement once, through its first result.
+        this.options.onFinished?.(parts[0], outcome);
       },
     };
   }
@@ -99,6 +132,36 @@ export class RunResults {
     if (this.disposed) return;
     this.disposed = true;
     for (const result of this.results) result.dispose();
+    this.addedEmitter.dispose();
+  }
+
+  /**
+   * A further result set of statement `index` begins: the one before it has all its rows, so it
+   * succeeds now (unless paused at the row limit: it keeps its place until fetched or let go).
+   */
+  private addResult(index: number, previous: ResultSet): ResultSet {
+    if (previous.status === 'running') previous.finish(this.endOfEarlier(previous));
+    const parts = this.byStatement[index];
+    const result = new ResultSet(`${this.runId}:${index}.${parts.length}`, index, previous.statement ?? '', this.options.rowLimit, parts.length);
+    const stamp = parts[0].stamp;
+    if (stamp) result.started({ ...stamp, durationMs: null, rowCount: null, queryId: null }, parts[0].platform ?? undefined);
+    parts.push(result);
+    this.all.splice(this.all.indexOf(previous) + 1, 0, result);
+    // A replaced run is read to its end without keeping rows: so is a result set it adds.
+    if (this.disposed) result.dispose();
+    else this.addedEmitter.fire(result);
+    return result;
+  }
+
+  /** How an earlier result set of a statement ends: with every row it returned. */
+  private endOfEarlier(result: ResultSet) {
+    return {
+      status: 'succeeded' as const,
+      rowCount: result.rowsReturned,
+      command: null,
+      durationMs: elapsedSince(result) ?? 0,
+      queryId: null,
+    };
   }
 
   private end(result: ResultSet, outcome: StatementOutcome) {

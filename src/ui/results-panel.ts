@@ -150,8 +150,16 @@ export class ResultsPanel implements vscode.Disposable {
     this.timers.clear();
     this.postedStatus.clear();
     this.run = run;
-    for (const result of run?.results ?? []) {
-      this.runSubscriptions.push(result.onDidChange(() => this.scheduleUpdate(result)));
+    const follow = (result: ResultSet) => this.runSubscriptions.push(result.onDidChange(() => this.scheduleUpdate(result)));
+    for (const result of run?.results ?? []) follow(result);
+    if (run) {
+      // A further result set of a statement: the webview learns of it by its first update.
+      this.runSubscriptions.push(
+        run.onDidAddResult((result) => {
+          follow(result);
+          this.scheduleUpdate(result);
+        }),
+      );
     }
   }
 

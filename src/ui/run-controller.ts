@@ -3,18 +3,23 @@ import type { Logger } from '../common/logger';
 import { isPlatformError } from '../platforms/errors';
 import { platformInfo } from '../platforms/catalog';
 import { redactSecretsFor, scrubSecrets } from '../sql/secrets';
+import { runUnits } from '../sql/batches';
+import type { SqlDialectId } from '../sql/dialects';
 import { splitStatements, statementAt, type SplitStatement } from '../sql/splitter';
+import { errorSpan } from '../worksheets/error-span';
 import type { RunHandle } from '../worksheets/run-types';
 import type { Worksheet } from '../worksheets/worksheet';
 import { isSqlDocument, type DocumentWorksheets } from './document-worksheets';
 import { probeRefusal, type ProbeRefusal } from './probe-messages';
 import type { ResultsController } from './results-controller';
 
-/** A statement to run, with where it stands in the document. */
+/** A statement (or a T-SQL batch) to run, with where it stands in the document. */
 interface Located {
   readonly text: string;
   readonly startOffset: number;
   readonly endOffset: number;
+  /** T-SQL `GO n`: sent n times. */
+  readonly repeat?: number;
 }
 
 const HIGHLIGHT_MS = 700;
@@ -41,7 +46,7 @@ export class RunController implements vscode.Disposable {
     private readonly probeRefused: (refusal: ProbeRefusal) => void = () => undefined,
   ) {}
 
-  /** The statement at the cursor, or the selected statements. */
+  /** The statement at the cursor, or the selected statements (T-SQL: the selected batches). */
   async runCurrent(): Promise<void> {
     const editor = activeSqlEditor();
     if (!editor) return;
@@ -63,7 +68,8 @@ export class RunController implements vscode.Disposable {
     if (!editor) return;
     const worksheet = await this.bound(editor.document);
     if (!worksheet) return;
-    const statements = this.split(editor.document, worksheet).map(located);
+    // T-SQL goes batch by batch, as sqlcmd and SSMS send it; other dialects statement by statement.
+    const statements = runUnits(editor.document.getText(), this.dialect(worksheet));
     if (statements.length === 0) {
       void vscode.window.showInformationMessage('This worksheet has no statements to run.');
       return;
@@ -91,8 +97,11 @@ export class RunController implements vscode.Disposable {
 
   /** Statements of a document, split by its worksheet's dialect (PostgreSQL before binding). */
   split(document: vscode.TextDocument, worksheet: Worksheet | undefined): readonly SplitStatement[] {
-    const dialect = worksheet?.profile ? platformInfo(worksheet.profile.platform).sqlDialect : 'postgres';
-    return splitStatements(document.getText(), dialect).statements;
+    return splitStatements(document.getText(), this.dialect(worksheet)).statements;
+  }
+
+  private dialect(worksheet: Worksheet | undefined): SqlDialectId {
+    return worksheet?.profile ? platformInfo(worksheet.profile.platform).sqlDialect : 'postgres';
   }
 
   dispose(): void {
@@ -107,13 +116,13 @@ export class RunController implements vscode.Disposable {
     return statement ? [located(statement)] : [];
   }
 
+  /** The selected text's statements, or for T-SQL its batches (SSMS runs a selection the same way). */
   private inSelection(document: vscode.TextDocument, worksheet: Worksheet, selection: vscode.Selection): Located[] {
     const base = document.offsetAt(selection.start);
-    const dialect = worksheet.profile ? platformInfo(worksheet.profile.platform).sqlDialect : 'postgres';
-    return splitStatements(document.getText(selection), dialect).statements.map((statement) => ({
-      text: statement.text,
-      startOffset: base + statement.startOffset,
-      endOffset: base + statement.endOffset,
+    return runUnits(document.getText(selection), this.dialect(worksheet)).map((unit) => ({
+      ...unit,
+      startOffset: base + unit.startOffset,
+      endOffset: base + unit.endOffset,
     }));
   }
 
@@ -127,7 +136,7 @@ export class RunController implements vscode.Disposable {
     // Replaces the worksheet's previous results; a statement of it paused at the row limit is let go.
     const results = this.results.begin(worksheet.id, document, statements);
     const handle = worksheet.run(
-      statements.map((statement) => ({ text: statement.text })),
+      statements.map((statement) => ({ text: statement.text, ...(statement.repeat !== undefined && statement.repeat > 1 ? { repeat: statement.repeat } : {}) })),
       results.observer,
     );
     results.attach(handle);
@@ -140,11 +149,14 @@ export class RunController implements vscode.Disposable {
       if (outcome.status !== 'failed') return;
       const statement = statements[index];
       const error = outcome.error;
-      const at = isPlatformError(error) && error.position ? statement.startOffset + error.position.offset : statement.startOffset;
-      const start = document.positionAt(at);
-      const range = isPlatformError(error) && error.position
-        ? document.getWordRangeAtPosition(start) ?? new vscode.Range(start, start.translate(0, 1))
-        : ranges[index];
+      const span = errorSpan(statement.startOffset, error);
+      const start = document.positionAt(span?.offset ?? statement.startOffset);
+      // A span the server located (SQL Server: a line of the batch) is marked whole; a point, as its word.
+      const range = !span
+        ? ranges[index]
+        : span.length !== undefined && span.length > 0
+          ? new vscode.Range(start, document.positionAt(span.offset + span.length))
+          : document.getWordRangeAtPosition(start) ?? new vscode.Range(start, start.translate(0, 1));
       const diagnostic = new vscode.Diagnostic(range, error.message, vscode.DiagnosticSeverity.Error);
       diagnostic.source = 'Immuta Worksheets';
       if (isPlatformError(error) && error.code) diagnostic.code = error.code;

@@ -12,9 +12,15 @@ const STATUS_LABEL: Record<ResultStatus, string> = {
   skipped: 'skipped',
 };
 
-export function tabLabel(result: ResultView): string {
+/**
+ * `2 · SELECT …` for a statement's result; `2.1`, `2.2` … when the statement returned several
+ * result sets (`parts`: how many the view has for it).
+ */
+export function tabLabel(result: ResultView, parts = 1): string {
   const text = result.statement !== null ? statementHeadline(result.statement) : (result.command ?? 'statement');
-  return `${result.index + 1} · ${text}`;
+  const part = result.part ?? 0;
+  const number = parts > 1 || part > 0 ? `${result.index + 1}.${part + 1}` : `${result.index + 1}`;
+  return `${number} · ${text}`;
 }
 
 function countText(result: ResultView): string {
@@ -23,10 +29,12 @@ function countText(result: ResultView): string {
   return affected === null || affected === undefined ? '' : `${formatCount(affected)} affected`;
 }
 
-/** One tab per statement of the run (role tablist, arrow keys move between tabs). */
+/** One tab per result of the run: per statement, and per result set (role tablist, arrow keys move between tabs). */
 export class TabStrip {
   readonly element: HTMLElement;
   private readonly tabs = new Map<string, HTMLButtonElement>();
+  /** The latest view of each tab's result, for the numbering of a statement's several results. */
+  private readonly views = new Map<string, ResultView>();
   private order: string[] = [];
 
   constructor(private readonly select: (resultId: string) => void) {
@@ -37,26 +45,40 @@ export class TabStrip {
   reset(results: readonly ResultView[], activeId: string | null): void {
     this.element.replaceChildren();
     this.tabs.clear();
-    this.order = results.map((result) => result.id);
-    for (const result of results) {
-      const tab = h('button', { className: 'tab', testId: 'tab', attrs: { role: 'tab', id: `tab-${result.index}`, 'aria-controls': 'result-panel' } }, [
-        h('span', { className: 'tab-icon', attrs: { 'aria-hidden': 'true' } }),
-        h('span', { className: 'tab-label' }),
-        h('span', { className: 'tab-count' }),
-      ]);
-      tab.type = 'button';
-      tab.addEventListener('click', () => this.select(result.id));
-      this.tabs.set(result.id, tab);
-      this.element.append(tab);
-      this.update(result);
-    }
+    this.views.clear();
+    this.order = [];
+    for (const result of results) this.insert(result, this.order.length);
+    // Numbered once all are in: a statement's first result is `2.1` when a `2.2` follows.
+    for (const result of results) this.update(result);
     this.activate(activeId);
+  }
+
+  /** Adds a tab at position `at` (a further result set of a statement), not active. */
+  insert(result: ResultView, at: number): void {
+    const part = result.part ?? 0;
+    const tab = h('button', { className: 'tab', testId: 'tab', attrs: { role: 'tab', id: part > 0 ? `tab-${result.index}-${part}` : `tab-${result.index}`, 'aria-controls': 'result-panel' } }, [
+      h('span', { className: 'tab-icon', attrs: { 'aria-hidden': 'true' } }),
+      h('span', { className: 'tab-label' }),
+      h('span', { className: 'tab-count' }),
+    ]);
+    tab.type = 'button';
+    tab.tabIndex = -1;
+    tab.setAttribute('aria-selected', 'false');
+    tab.addEventListener('click', () => this.select(result.id));
+    const next = this.tabs.get(this.order[at] ?? '');
+    this.tabs.set(result.id, tab);
+    this.order.splice(at, 0, result.id);
+    if (next === undefined) this.element.append(tab);
+    else this.element.insertBefore(tab, next);
+    this.update(result);
   }
 
   update(result: ResultView): void {
     const tab = this.tabs.get(result.id);
     if (tab === undefined) return;
-    const label = tabLabel(result);
+    this.views.set(result.id, result);
+    const parts = [...this.views.values()].filter((view) => view.index === result.index).length;
+    const label = tabLabel(result, parts);
     const count = countText(result);
     tab.dataset.status = result.status;
     tab.dataset.resultId = result.id;

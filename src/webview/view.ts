@@ -145,11 +145,28 @@ export class ResultsPage implements PullerHost {
     const run = this.run;
     if (run === null) return;
     const index = run.results.findIndex((candidate) => candidate.id === result.id);
-    if (index < 0) return;
+    if (index < 0) {
+      this.addResult(run, result);
+      return;
+    }
     this.run = { ...run, results: run.results.map((candidate, i) => (i === index ? result : candidate)) };
     this.tabs.update(result);
     this.pullers.get(result.id)?.update(result);
     if (result.id === this.activeId) this.renderActive();
+  }
+
+  /** A further result set of a statement (a T-SQL batch returns several): a tab after its statement's others. */
+  private addResult(run: RunView, result: ResultView): void {
+    let at = 0;
+    while (at < run.results.length && run.results[at].index <= result.index) at++;
+    const results = [...run.results.slice(0, at), result, ...run.results.slice(at)];
+    this.run = { ...run, results };
+    const puller = new Puller(result, new RowStore(), this);
+    this.pullers.set(result.id, puller);
+    this.tabs.insert(result, at);
+    // The statement's earlier tabs are now numbered as parts of it.
+    for (const sibling of results) if (sibling.index === result.index && sibling.id !== result.id) this.tabs.update(sibling);
+    puller.start();
   }
 
   private activate(resultId: string): void {

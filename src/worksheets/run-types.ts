@@ -5,6 +5,11 @@ import type { WorksheetError } from './errors';
 
 export interface StatementInput {
   readonly text: string;
+  /**
+   * How many times to send it, one request after the other (T-SQL `GO n`), default 1. Its
+   * result sets gather under the one statement; a failure or a cancel stops the repeats.
+   */
+  readonly repeat?: number;
 }
 
 /** Provenance of one statement's result: where and as whom it ran. */
@@ -46,8 +51,12 @@ export type StatementOutcome =
 /** Receives a run as it happens. Every callback is optional; exceptions in them are contained. */
 export interface RunObserver {
   started?(index: number, stamp: RunStamp): void;
+  /**
+   * A result set of the statement begins. A T-SQL batch (or a repeated one) may return several:
+   * this comes again before each, and the rows and notices after it belong to that one.
+   */
   columns?(index: number, columns: readonly ColumnInfo[]): void;
-  /** Returning a promise applies backpressure to the driver's stream. */
+  /** Rows of the statement's latest result set. Returning a promise applies backpressure to the driver's stream. */
   rows?(index: number, batch: readonly Row[]): void | Promise<void>;
   notice?(index: number, notice: ServerNotice): void;
   finished?(index: number, outcome: StatementOutcome): void;

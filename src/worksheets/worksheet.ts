@@ -65,7 +65,6 @@ export interface AuditEntry {
 interface Executed {
   readonly stamp: RunStamp;
   readonly summary: ExecutionSummary;
-  readonly fingerprint: ResultFingerprint;
 }
 
 interface RunControl {
@@ -319,33 +318,28 @@ export class Worksheet {
       const sent = (at: RunStamp) => {
         stamp = at;
       };
-      let session = await this.keeper.readySession();
-      let ran: Executed;
-      try {
-        ran = await this.execute(session, index, input.text, observer, control, sent);
-      } catch (error) {
-        if (!(isPlatformError(error) && error.notSent) || control.cancelled || this.closed) {
-          throw error;
+      // One digest over every result set of every repeat: that is the statement's result.
+      const fingerprint = new ResultFingerprint();
+      const repeat = repeatCount(input.repeat);
+      const resets = effect.kind === 'session-reset';
+      let { session, ran } = await this.sendOnce(index, input.text, observer, control, sent, fingerprint, true);
+      if (resets) await this.keeper.reestablishAfterReset(session);
+      let durationMs = ran.summary.durationMs;
+      for (let round = 1; round < repeat; round++) {
+        if (control.cancelled || this.closed) {
+          throw new PlatformError('cancelled', `The run was cancelled after ${round} of ${repeat} repeats.`);
         }
-        // The session had ended and nothing reached the server: reconnect, re-apply (and verify),
-        // then send it once. readySession() refuses rather than run as anyone but the worksheet shows.
-        this.services.logger.info(`worksheet ${this.id}: the session had ended before the statement was sent (${error.serverMessage ?? error.message}); reconnecting`);
-        try {
-          session = await this.keeper.readySession();
-        } catch (reconnectError) {
-          if (control.cancelled || this.closed) {
-            throw reconnectError;
-          }
-          throw notSentAfterFailedReconnect(error, reconnectError, this.keeper.intendedUser());
-        }
-        ran = await this.execute(session, index, input.text, observer, control, sent);
+        ({ session, ran } = await this.sendOnce(index, input.text, observer, control, sent, fingerprint, false));
+        if (resets) await this.keeper.reestablishAfterReset(session);
+        durationMs += ran.summary.durationMs;
       }
-      if (effect.kind === 'session-reset') {
-        await this.keeper.reestablishAfterReset(session);
-      }
+      // The stamp the run was announced with: where and as whom its first request went.
+      const announced = (stamp as RunStamp | undefined) ?? ran.stamp;
       // Only here, once the statement ended well with every row read, is its result complete.
-      const sameAsYourself = this.yourselfResults.settle(ran.stamp, input.text, ran.fingerprint.result());
-      return { status: 'succeeded', stamp: ran.stamp, summary: ran.summary, ...(sameAsYourself ? { sameAsYourself } : {}) };
+      // (Repeats digest every result set, so `GO 3` never matches a single run of the same text.)
+      const sameAsYourself = this.yourselfResults.settle(announced, input.text, fingerprint.result());
+      const summary = repeat > 1 ? { ...ran.summary, durationMs } : ran.summary;
+      return { status: 'succeeded', stamp: announced, summary, ...(sameAsYourself ? { sameAsYourself } : {}) };
     } catch (error) {
       if (control.cancelled || this.closed) {
         return { status: 'cancelled', stamp };
@@ -360,6 +354,43 @@ export class Worksheet {
     }
   }
 
+  /**
+   * Sends the statement once on a session that holds the worksheet's identity. When the session
+   * had ended and nothing reached the server, reconnects (re-applying the identity) and sends it
+   * once more. `first`: the first of its repeats, announced to the observer as the start.
+   */
+  private async sendOnce(
+    index: number,
+    sql: string,
+    observer: RunObserver,
+    control: RunControl,
+    sent: (stamp: RunStamp) => void,
+    fingerprint: ResultFingerprint,
+    first: boolean,
+  ): Promise<{ session: PlatformSession; ran: Executed }> {
+    let session = await this.keeper.readySession();
+    try {
+      return { session, ran: await this.execute(session, index, sql, observer, control, sent, fingerprint, first) };
+    } catch (error) {
+      if (!(isPlatformError(error) && error.notSent) || control.cancelled || this.closed) {
+        throw error;
+      }
+      // The session had ended and nothing reached the server: reconnect, re-apply (and verify),
+      // then send it once. readySession() refuses rather than run as anyone but the worksheet shows.
+      this.services.logger.info(`worksheet ${this.id}: the session had ended before the statement was sent (${error.serverMessage ?? error.message}); reconnecting`);
+      try {
+        session = await this.keeper.readySession();
+      } catch (reconnectError) {
+        if (control.cancelled || this.closed) {
+          throw reconnectError;
+        }
+        throw notSentAfterFailedReconnect(error, reconnectError, this.keeper.intendedUser());
+      }
+      // A new session: its stamp is announced again, whichever repeat this is.
+      return { session, ran: await this.execute(session, index, sql, observer, control, sent, fingerprint, true) };
+    }
+  }
+
   private async execute(
     session: PlatformSession,
     index: number,
@@ -367,9 +398,10 @@ export class Worksheet {
     observer: RunObserver,
     control: RunControl,
     sent: (stamp: RunStamp) => void,
+    fingerprint: ResultFingerprint,
+    announce: boolean,
   ): Promise<Executed> {
     const logger = this.services.logger;
-    const fingerprint = new ResultFingerprint();
     const sink: ResultSink = {
       columns: (columns) => {
         fingerprint.columns(columns);
@@ -401,11 +433,13 @@ export class Worksheet {
       throw new PlatformError('cancelled', 'The run was cancelled before the statement was sent.');
     }
     const stamp = this.stampFor(session, this.keeper.ranAs());
-    sent(stamp);
-    contain(() => observer.started?.(index, stamp), this.services.logger);
+    if (announce) {
+      sent(stamp);
+      contain(() => observer.started?.(index, stamp), this.services.logger);
+    }
     control.executing = session;
     try {
-      return { stamp, summary: await session.execute(sql, sink), fingerprint };
+      return { stamp, summary: await session.execute(sql, sink) };
     } finally {
       control.executing = undefined;
     }
@@ -484,6 +518,11 @@ export class Worksheet {
   private now(): number {
     return this.services.now ? this.services.now() : Date.now();
   }
+}
+
+/** A statement's repeat count (T-SQL `GO n`): a whole number of at least one. */
+function repeatCount(repeat: number | undefined): number {
+  return repeat !== undefined && Number.isSafeInteger(repeat) && repeat > 1 ? repeat : 1;
 }
 
 function asRunError(error: unknown): PlatformError | WorksheetError {

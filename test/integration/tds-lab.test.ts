@@ -23,11 +23,12 @@ function findTsql(): string | undefined {
   return found.status === 0 && path !== '' ? path : undefined;
 }
 
-function tsql(binary: string, server: TdsLab, user: string, password: string, script: string, conf = '/dev/null'): Promise<TsqlRun> {
+/** `quiet` false: with tsql's prompts and its "(n rows affected)" footers. */
+function tsql(binary: string, server: TdsLab, user: string, password: string, script: string, conf = '/dev/null', quiet = true): Promise<TsqlRun> {
   return new Promise((resolve, reject) => {
     const child = execFile(
       binary,
-      ['-H', server.host, '-p', String(server.port), '-U', user, '-P', password, '-D', lab().database, '-o', 'q'],
+      ['-H', server.host, '-p', String(server.port), '-U', user, '-P', password, '-D', lab().database, ...(quiet ? ['-o', 'q'] : [])],
       // TDS 7.4, as the adapter speaks; no freetds.conf is read for -H/-p connections.
       { env: { ...process.env, TDSVER: '7.4', FREETDSCONF: conf }, timeout: 20000 },
       (error, stdout, stderr) => {
@@ -84,6 +85,21 @@ describe('the lab TDS server, checked with FreeTDS tsql (an independent client)'
       await secure.close();
       await fs.rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('agrees on a batch of several statements: one request, each result set with its row count, PRINT as a message, errors on their line of the batch', async () => {
+    const first = ["DECLARE @who nvarchar(20) = N'lab';", 'SELECT @who AS who;', "PRINT 'between the result sets';", 'SELECT region, count(*) AS n FROM sales.customers GROUP BY region ORDER BY region;'].join('\n');
+    const second = ['SELECT 1 AS one;', 'SELECT no_such_column FROM sales.customers;'].join('\n');
+    const before = server.received.length;
+    const { stdout, stderr } = await tsql(binary, server, 'governor', lab().logins.governor.password, `${first}\ngo\n${second}\ngo\nexit\n`, '/dev/null', false);
+    // Both result sets of the first batch, in order, each ended by its own row count (a DONE with COUNT).
+    assert.match(stdout, /who\nlab\n\(1 row affected\)\nregion\tn\nAPAC\t500\nEU\t500\nUS\t500\n\(3 rows affected\)/, `tsql printed ${JSON.stringify(stdout)}`);
+    assert.match(stdout, /one\n1\n\(1 row affected\)/);
+    // PRINT came as an INFO token; the error of line 2 of the second batch says line 2.
+    assert.match(stderr, /^between the result sets$/m);
+    assert.match(stderr, /Msg 207 \(severity 16, state 1\) from immuta-lab-synapse Line 2:/);
+    const batches = server.received.slice(before).flatMap((entry) => (entry.kind === 'batch' ? [entry.text.trimEnd()] : []));
+    assert.deepEqual(batches, [first, second], 'one request per batch, each whole');
   });
 
   it('keeps the session context per connection: immuta_user set to a Synapse user impersonates its Immuta user', async () => {

@@ -86,9 +86,9 @@ export async function startTdsLab(lab: LabPostgres, options: TdsLabOptions = {})
     let cancelling: Promise<unknown> = Promise.resolve();
     const spidOf = () => entry.session?.spid ?? null;
     let upgrade: TlsUpgrade | undefined;
-    const send = (type: number, payload: Buffer) => {
+    const send = (type: number, payload: Buffer, end = true) => {
       if (socket.destroyed) return;
-      (upgrade?.secure ?? socket).write(packets(type, payload, entry.session?.spid ?? 0));
+      (upgrade?.secure ?? socket).write(packets(type, payload, entry.session?.spid ?? 0, 4096, end));
     };
     const ackAttention = () => {
       attentionPending = false;
@@ -113,7 +113,8 @@ export async function startTdsLab(lab: LabPostgres, options: TdsLabOptions = {})
       request(async () => {
         const session = entry.session;
         if (!session) throw new Error('a request before LOGIN7');
-        const result = await session.run(sql, params, rpc);
+        // A batch's statements answer as they end; the ATTENTION of a cancel stops it between two.
+        const result = await session.run(sql, params, rpc, () => attentionPending, (tokens) => send(PACKET.TABULAR, tokens, false));
         // A cancelled response ends without its error, as SQL Server discards it on ATTENTION;
         // the ack (DONE with ATTN) follows in its own message once this request is over.
         send(PACKET.TABULAR, result.cancelled && attentionPending ? done(DONE_STATUS.FINAL, 0, rpc ? 0xfe : 0xfd) : result.tokens);

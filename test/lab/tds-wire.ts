@@ -42,8 +42,11 @@ export class MessageReader {
   }
 }
 
-/** Splits a message into packets of at most `packetSize` bytes. */
-export function packets(type: number, payload: Buffer, spid: number, packetSize = 4096): Buffer {
+/**
+ * Splits a message into packets of at most `packetSize` bytes. `end` false: a part of a message
+ * (a response sent as it is produced), whose last packet does not end it.
+ */
+export function packets(type: number, payload: Buffer, spid: number, packetSize = 4096, end = true): Buffer {
   const room = packetSize - 8;
   const out: Buffer[] = [];
   let id = 1;
@@ -52,7 +55,7 @@ export function packets(type: number, payload: Buffer, spid: number, packetSize 
     const last = at + room >= payload.length;
     const header = Buffer.alloc(8);
     header[0] = type;
-    header[1] = last ? STATUS_EOM : 0;
+    header[1] = last && end ? STATUS_EOM : 0;
     header.writeUInt16BE(8 + part.length, 2);
     header.writeUInt16BE(spid & 0xffff, 4);
     header[6] = id++ & 0xff;

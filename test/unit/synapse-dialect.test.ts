@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { preloginEncryption, poolConfig, guardedConnector } from '../../src/platforms/synapse/connect';
 import { classifyStatement, immutaUserFor, synapseUserFor, validateUserName } from '../../src/platforms/synapse/dialect';
-import { endsSession, lineToOffset, mapStatementError } from '../../src/platforms/synapse/errors';
+import { endsSession, linePosition, mapStatementError } from '../../src/platforms/synapse/errors';
 import { cellValue, typeName } from '../../src/platforms/synapse/values';
 import type { SynapseProfile } from '../../src/platforms/types';
 import { splitStatements } from '../../src/sql/splitter';
@@ -122,13 +122,16 @@ describe('synapse dialect', () => {
 });
 
 describe('synapse errors and values', () => {
-  it('turns a reported line into the offset where that line starts (multi-line statements only)', () => {
-    const sql = 'SELECT 1,\n  broken\r\nFROM t';
-    assert.equal(lineToOffset(sql, 2), sql.indexOf('broken'));
-    assert.equal(lineToOffset(sql, 3), sql.indexOf('FROM'));
-    assert.equal(lineToOffset(sql, 1), undefined);
-    assert.equal(lineToOffset(sql, 9), undefined);
-    assert.equal(lineToOffset('SELECT 1', 1), undefined);
+  it('turns a reported line into the span of that line, blanks around it left out (multi-line texts only)', () => {
+    const sql = 'SELECT 1,\n  broken  \r\nFROM t';
+    assert.deepEqual(linePosition(sql, 2), { offset: sql.indexOf('broken'), length: 'broken'.length });
+    assert.deepEqual(linePosition(sql, 3), { offset: sql.indexOf('FROM'), length: 'FROM t'.length });
+    // Line 1 of a batch of several lines says which one: it gets a position too.
+    assert.deepEqual(linePosition(sql, 1), { offset: 0, length: 'SELECT 1,'.length });
+    assert.deepEqual(linePosition('\n\tx\r\r', 2), { offset: 2, length: 1 });
+    assert.equal(linePosition(sql, 0), undefined);
+    assert.equal(linePosition(sql, 9), undefined);
+    assert.equal(linePosition('SELECT 1', 1), undefined);
   });
 
   it('maps SQL Server errors by number: permission, cancel, lost connection', () => {

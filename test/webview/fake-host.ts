@@ -203,6 +203,12 @@ export class FakeHost {
     return this.hosted(resultId).view;
   }
 
+  /** A further result set of a statement joins the run (a T-SQL batch returns several): the host's first update of it. */
+  async add(view: ResultView, source: RowSource = () => []): Promise<void> {
+    this.results.set(view.id, { view, source, builtInPage: false });
+    if (this.runId !== null) await this.send({ type: 'result', runId: this.runId, result: view });
+  }
+
   /** Changes a result's metadata, tells the webview, then serves a held pull if it now can. */
   async update(resultId: string, change: Partial<ResultView>): Promise<void> {
     const hosted = this.hosted(resultId);

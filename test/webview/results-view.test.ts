@@ -560,6 +560,44 @@ describe('results webview', function () {
     assert.equal(await text(tabs.nth(2).locator('.tab-count')), '1 affected');
   });
 
+  it('adds a tab for each further result set of a batch as it arrives, after its statement’s first, numbered 2.1, 2.2', async function () {
+    const batch = "DECLARE @n int = 2;\nSELECT @n AS n;\nSELECT * FROM sales.orders;";
+    const run = {
+      runId: 'batches',
+      worksheet: 'batches.sql',
+      results: [
+        resultView('b0', 0, { statement: 'SELECT 1 AS one', status: 'succeeded', columns: TEXT_COLUMNS, storedRows: 1, stamp: { ...STAMP, durationMs: 5, rowCount: 1 } }),
+        resultView('b1', 1, { statement: batch, status: 'running', columns: TEXT_COLUMNS, stamp: STAMP }),
+        resultView('b2', 2, { statement: 'SELECT 3 AS three', status: 'queued' }),
+      ],
+    };
+    await view.host.state(run, { b0: (i) => [i, 'one'], b1: (i) => [i, 'first set'] });
+    const tabs = page.getByTestId('tab');
+    await tabs.nth(2).waitFor();
+    assert.equal(await text(tabs.nth(1).locator('.tab-label')), '2 · DECLARE @n int = 2; SELECT @n AS n; SELECT * FR…');
+    await view.host.addRows('b1', 1, { status: 'succeeded', stamp: { ...STAMP, durationMs: 7, rowCount: 1 } });
+    await view.host.add(resultView('b1.1', 1, { part: 1, statement: batch, status: 'running', columns: WIDE_COLUMNS, stamp: STAMP }), wideRow);
+    await tabs.nth(3).waitFor();
+    assert.deepEqual(await tabs.locator('.tab-label').allTextContents(), [
+      '1 · SELECT 1 AS one',
+      '2.1 · DECLARE @n int = 2; SELECT @n AS n; SELECT * FR…',
+      '2.2 · DECLARE @n int = 2; SELECT @n AS n; SELECT * FR…',
+      '3 · SELECT 3 AS three',
+    ]);
+    assert.equal(await tabs.nth(0).getAttribute('aria-selected'), 'true', 'the tab the user was on stays active');
+    await tabs.nth(0).focus();
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowRight');
+    assert.equal(await tabs.nth(2).getAttribute('aria-selected'), 'true');
+    await view.host.addRows('b1.1', 3);
+    await cell(page, 2, 0).getByText('3').waitFor();
+    await view.host.update('b1.1', { status: 'succeeded', stamp: { ...STAMP, durationMs: 9, rowCount: 3 } });
+    await page.getByTestId('status').getByText('3 rows · 9 ms').waitFor();
+    assert.deepEqual(await tabs.evaluateAll((elements) => elements.map((element) => (element as unknown as { dataset: { status: string } }).dataset.status)), ['succeeded', 'succeeded', 'succeeded', 'queued']);
+    await page.keyboard.press('ArrowLeft');
+    await cell(page, 0, 1).getByText('first set').waitFor();
+  });
+
   it('replaces the old run’s tabs and rows when a new run arrives', async function () {
     const first = {
       runId: 'old',

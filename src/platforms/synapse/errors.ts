@@ -1,4 +1,4 @@
-import { PlatformError, type PlatformErrorKind } from '../errors';
+import { PlatformError, type ErrorPosition, type PlatformErrorKind } from '../errors';
 import { sessionEndedError } from '../session-end';
 import type { MssqlRequestError } from './mssql';
 
@@ -30,32 +30,40 @@ function codeOf(error: unknown): string | undefined {
 }
 
 /**
- * SQL Server reports only the line of an error (1-based, within the batch); each statement is
- * sent as its own batch, so the line counts from the statement's start. The offset is that of
- * the line's first non-blank character. A one-line statement gets no position: the line adds
- * nothing there, and pointing at its start would only mislead.
+ * SQL Server reports only the line of an error, 1-based, counted from the first line of the
+ * batch it was sent in (the text the worksheet sent: a whole `GO` batch, or the one statement
+ * at the cursor). The position covers that line from its first to its last non-blank character.
+ * A one-line text gets no position: the line adds nothing there, and pointing at its start would
+ * only mislead.
  */
-export function lineToOffset(statement: string, line: number | undefined): number | undefined {
-  if (line === undefined || !Number.isInteger(line) || line < 2) return undefined;
-  const lines = statement.split(/\r\n|\r|\n/);
-  if (lines.length < 2 || line > lines.length) return undefined;
-  let offset = 0;
-  let index = 0;
+export function linePosition(text: string, line: number | undefined): ErrorPosition | undefined {
+  if (line === undefined || !Number.isInteger(line) || line < 1) return undefined;
   const breaks = /\r\n|\r|\n/g;
-  while (index < line - 1) {
-    const found = breaks.exec(statement);
-    if (!found) return undefined;
-    offset = found.index + found[0].length;
-    index++;
-  }
-  const blank = /^[ \t]*/.exec(lines[line - 1]);
-  return offset + (blank ? blank[0].length : 0);
+  const starts = [0];
+  for (let found = breaks.exec(text); found; found = breaks.exec(text)) starts.push(found.index + found[0].length);
+  if (starts.length < 2 || line > starts.length) return undefined;
+  const start = starts[line - 1];
+  const next = line < starts.length ? starts[line] : text.length + 1;
+  const content = text.slice(start, next - 1).replace(/[\r\n]+$/, '');
+  const lead = /^[ \t]*/.exec(content)?.[0].length ?? 0;
+  const trimmed = content.slice(lead).replace(/[ \t]+$/, '');
+  return { offset: start + lead, length: trimmed.length };
 }
 
 function kindForNumber(number: number): PlatformErrorKind {
   if (PERMISSION_NUMBERS.has(number)) return 'permission';
   if (AUTH_NUMBERS.has(number)) return 'authentication';
   return 'server';
+}
+
+/**
+ * A SQL Server error as its tools print it among a batch's messages ("Msg 8134, Level 16,
+ * State 1, Line 4: Divide by zero error encountered."), or undefined for a driver error.
+ */
+export function serverMessageLine(error: unknown): string | undefined {
+  const fields = serverFields(error);
+  if (fields?.number === undefined) return undefined;
+  return `Msg ${fields.number}, Level ${fields.class ?? '?'}, State ${fields.state ?? '?'}, Line ${fields.lineNumber ?? '?'}: ${fields.message}`;
 }
 
 /** The encryption guard's refusal, or a connect failure of mssql/tedious, as a PlatformError. */
@@ -111,11 +119,11 @@ export function mapStatementError(error: unknown, statement: string, connectionG
     });
   }
   if (fields && fields.number !== undefined) {
-    const offset = lineToOffset(statement, fields.lineNumber);
+    const position = linePosition(statement, fields.lineNumber);
     return new PlatformError(kindForNumber(fields.number), message, {
       serverMessage: message,
       code: String(fields.number),
-      ...(offset !== undefined ? { position: { offset } } : {}),
+      ...(position !== undefined ? { position } : {}),
       detail: `Msg ${fields.number}, Level ${fields.class ?? '?'}, State ${fields.state ?? '?'}, Line ${fields.lineNumber ?? '?'}`,
       cause: error,
     });

@@ -17,8 +17,9 @@ import { EncryptionRefused, guardedConnector, poolConfig } from './connect';
 import { renderSetStatement, statementWithoutUser } from '../impersonation-template';
 import { CLEAR_SQL, IMPERSONATION_RENDERING, READ_BACK_SQL, SET_SQL, immutaUserFor, synapseUserFor } from './dialect';
 import { SendGate, sessionEndedError } from '../session-end';
-import { mapConnectError, mapStatementError } from './errors';
+import { mapConnectError, mapStatementError, serverMessageLine } from './errors';
 import { loadMssql, type MssqlColumn, type MssqlPool, type MssqlRequest, type MssqlRequestError } from './mssql';
+import { RowCountMessages } from './row-count-messages';
 import { cellValue, columnInfo } from './values';
 
 const CLOSE_GRACE_MS = 2000;
@@ -166,6 +167,11 @@ class SynapseSession implements PlatformSession {
     return this.send(sql, sink);
   }
 
+  /**
+   * Sends `sql` as one SQLBatch, as SQL Server tools send a batch. Every result set it returns
+   * goes to the sink (columns before each), with its messages (PRINT, warnings, row counts) in
+   * the order the server sent them.
+   */
   private send(sql: string, sink: ResultSink): Promise<ExecutionSummary> {
     const started = performance.now();
     const request = this.pool.request();
@@ -173,27 +179,54 @@ class SynapseSession implements PlatformSession {
     request.arrayRowMode = true;
     let columns: MssqlColumn[] = [];
     let resultSets = 0;
+    /** Rows of the latest result set (the summary's count when there was one). */
+    let rowsInSet = 0;
+    /** A result set's rows are arriving; the next row count is the one that ends it. */
+    let setOpen = false;
     let affected: number | null = null;
     const errors: MssqlRequestError[] = [];
+    const counts = new RowCountMessages((notice) => sink.notice(notice));
     // tedious stops parsing while paused; the server's packets wait in the socket.
     const rows = new RowBatcher(sink, request);
 
     request.on('recordset', (received) => {
+      counts.other();
+      // The previous result set's rows reach the sink before this one's columns.
+      rows.flush();
       resultSets++;
-      if (resultSets === 1) {
-        columns = received;
-        sink.columns(columnInfo(received));
-      } else if (resultSets === 2) {
-        sink.notice({ severity: 'WARNING', message: 'The statement returned more than one result set; only the first is shown.' });
-      }
+      rowsInSet = 0;
+      setOpen = true;
+      columns = received;
+      sink.columns(columnInfo(received));
     });
     request.on('row', (row) => {
-      if (resultSets > 1) return;
+      rowsInSet++;
       rows.push(row.map((value, index) => cellValue(value, columns[index] ?? { index, name: '', nullable: true })));
     });
-    request.on('rowsaffected', (count) => (affected = (affected ?? 0) + count));
-    request.on('info', (info) => sink.notice({ severity: 'INFO', message: info.message, ...(info.number !== undefined ? { code: String(info.number) } : {}) }));
-    request.on('error', (error) => errors.push(error));
+    request.on('rowsaffected', (count) => {
+      if (setOpen) {
+        setOpen = false;
+        return;
+      }
+      affected = (affected ?? 0) + count;
+      counts.count(count);
+    });
+    request.on('info', (info) => {
+      counts.other();
+      rows.flush();
+      sink.notice({ severity: 'INFO', message: info.message, ...(info.number !== undefined ? { code: String(info.number) } : {}) });
+    });
+    request.on('error', (error) => {
+      // SQL Server goes on after many errors (a failed INSERT, a divide by zero): the batch fails
+      // with its first error, and each later one shows among its messages, where it came.
+      const line = errors.some((earlier) => serverMessageLine(earlier) !== undefined) ? serverMessageLine(error) : undefined;
+      errors.push(error);
+      if (line !== undefined) {
+        counts.other();
+        rows.flush();
+        sink.notice({ severity: 'ERROR', message: line });
+      }
+    });
 
     this.running = request;
     const finished = request.batch(sql).then(
@@ -203,6 +236,7 @@ class SynapseSession implements PlatformSession {
     return finished
       .then(() => {
         this.running = undefined;
+        counts.end(errors.length === 0);
         return rows.drain();
       })
       .then(() => {
@@ -218,7 +252,7 @@ class SynapseSession implements PlatformSession {
           throw mapped;
         }
         return {
-          rowCount: resultSets > 0 ? rows.count : affected,
+          rowCount: resultSets > 0 ? rowsInSet : affected,
           command: null,
           hasResultSet: resultSets > 0,
           durationMs: performance.now() - started,
