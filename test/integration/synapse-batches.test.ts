@@ -14,9 +14,8 @@ import { splitStatements } from '../../src/sql/splitter';
 import { errorSpan } from '../../src/worksheets/error-span';
 import type { RunHandle } from '../../src/worksheets/run-types';
 import type { Worksheet } from '../../src/worksheets/worksheet';
-import { startTdsLab, type TdsLab } from '../lab/tds-server';
-import { lab } from './shared-lab';
-import { createSynapseHarness, synapseProfile } from './synapse-harness';
+import type { TdsLab } from '../lab/tds-server';
+import { synapseProfile, synapseSuiteHooks, type SynapseHarness } from './synapse-harness';
 import { failure, regionsSeen, seenRunning, seenStopped } from './worksheet-harness';
 
 interface DocumentRun {
@@ -68,23 +67,11 @@ async function until(what: string, check: () => boolean, timeoutMs = 20_000): Pr
 
 describe('T-SQL batches on Synapse (the lab TDS server): one request per GO batch, every result set shown', function () {
   let server: TdsLab;
-  let harness: ReturnType<typeof createSynapseHarness>;
-
-  before(async () => {
-    server = await startTdsLab(lab());
-  });
-
-  after(async () => {
-    await server.close();
-  });
-
-  beforeEach(() => {
-    harness = createSynapseHarness();
-  });
-
-  afterEach(async () => {
-    await harness.registry.dispose();
-  });
+  let harness: SynapseHarness;
+  synapseSuiteHooks(
+    (started) => (server = started),
+    (made) => (harness = made),
+  );
 
   /** A worksheet with its session open, and the SPID of that session. */
   async function opened(): Promise<{ worksheet: Worksheet; spid: number }> {

@@ -7,7 +7,7 @@ import { silentLogger } from '../../src/common/logger';
 import { PlatformLoader } from '../../src/platforms/loader';
 import type { ConnectionSecret, SynapseProfile } from '../../src/platforms/types';
 import { WorksheetRegistry } from '../../src/worksheets/registry';
-import type { TdsLab } from '../lab/tds-server';
+import { startTdsLab, type TdsLab } from '../lab/tds-server';
 import { lab } from './shared-lab';
 import { DIST_PLATFORMS, type LoginName } from './worksheet-harness';
 
@@ -43,4 +43,29 @@ export function createSynapseHarness(secrets: ReadonlyMap<string, ConnectionSecr
     logger: silentLogger,
   });
   return { registry, loader };
+}
+
+export type SynapseHarness = ReturnType<typeof createSynapseHarness>;
+
+/**
+ * Mocha hooks for a Synapse suite: one lab TDS server for the suite and a fresh harness per test
+ * (its worksheets disposed after it), handed to the suite as they are made.
+ */
+export function synapseSuiteHooks(useServer: (server: TdsLab) => void, useHarness: (harness: SynapseHarness) => void): void {
+  let server: TdsLab | undefined;
+  let harness: SynapseHarness | undefined;
+  before(async () => {
+    server = await startTdsLab(lab());
+    useServer(server);
+  });
+  after(async () => {
+    await server?.close();
+  });
+  beforeEach(() => {
+    harness = createSynapseHarness();
+    useHarness(harness);
+  });
+  afterEach(async () => {
+    await harness?.registry.dispose();
+  });
 }

@@ -11,7 +11,7 @@ import { findFreePort } from '../lab/ports';
 import { makeTlsFiles } from '../lab/tls';
 import { startTdsLab, type TdsLab, type TdsReceived } from '../lab/tds-server';
 import { lab } from './shared-lab';
-import { createSynapseHarness, synapseProfile } from './synapse-harness';
+import { createSynapseHarness, synapseProfile, synapseSuiteHooks, type SynapseHarness } from './synapse-harness';
 import { collector, failure, firstColumn, regionsSeen, runOk, runOne, whoami, seenRunning, seenStopped } from './worksheet-harness';
 
 const BOB = 'bob@example.com';
@@ -29,23 +29,11 @@ const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('Azure Synapse worksheets through mssql/tedious and the lab\u2019s TDS 7.4 server', function () {
   let server: TdsLab;
-  let harness: ReturnType<typeof createSynapseHarness>;
-
-  before(async () => {
-    server = await startTdsLab(lab());
-  });
-
-  after(async () => {
-    await server.close();
-  });
-
-  beforeEach(() => {
-    harness = createSynapseHarness();
-  });
-
-  afterEach(async () => {
-    await harness.registry.dispose();
-  });
+  let harness: SynapseHarness;
+  synapseSuiteHooks(
+    (started) => (server = started),
+    (made) => (harness = made),
+  );
 
   describe('login', () => {
     it('signs in with SQL authentication: one TDS session on one PostgreSQL connection of that login', async () => {
