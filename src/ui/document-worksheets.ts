@@ -1,6 +1,8 @@
 import * as vscode from 'vscode';
 import type { Logger } from '../common/logger';
+import { platformInfo } from '../platforms/catalog';
 import type { ConnectionProfile } from '../platforms/types';
+import type { SqlDialectId } from '../sql/dialects';
 import type { WorksheetRegistry } from '../worksheets/registry';
 import { SaveAsEvidence } from '../worksheets/save-as-evidence';
 import type { Worksheet } from '../worksheets/worksheet';
@@ -15,6 +17,11 @@ const SAVE_AS_WINDOW_MS = 5000;
 interface ClosingWorksheet {
   readonly worksheet: Worksheet;
   readonly timer: ReturnType<typeof setTimeout>;
+}
+
+/** The dialect a document's statements are split by: its worksheet's platform, PostgreSQL before binding. */
+export function dialectOf(worksheet: Worksheet | undefined): SqlDialectId {
+  return worksheet?.profile ? platformInfo(worksheet.profile.platform).sqlDialect : 'postgres';
 }
 
 export function isSqlDocument(document: vscode.TextDocument | undefined): document is vscode.TextDocument {

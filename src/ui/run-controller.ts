@@ -4,12 +4,11 @@ import { isPlatformError } from '../platforms/errors';
 import { platformInfo } from '../platforms/catalog';
 import { redactSecretsFor, scrubSecrets } from '../sql/secrets';
 import { runUnits } from '../sql/batches';
-import type { SqlDialectId } from '../sql/dialects';
 import { splitStatements, statementAt, type SplitStatement } from '../sql/splitter';
 import { errorSpan } from '../worksheets/error-span';
 import type { RunHandle } from '../worksheets/run-types';
 import type { Worksheet } from '../worksheets/worksheet';
-import { isSqlDocument, type DocumentWorksheets } from './document-worksheets';
+import { dialectOf, isSqlDocument, type DocumentWorksheets } from './document-worksheets';
 import { probeRefusal, type ProbeRefusal } from './probe-messages';
 import type { ResultsController } from './results-controller';
 
@@ -69,7 +68,7 @@ export class RunController implements vscode.Disposable {
     const worksheet = await this.bound(editor.document);
     if (!worksheet) return;
     // T-SQL goes batch by batch, as sqlcmd and SSMS send it; other dialects statement by statement.
-    const statements = runUnits(editor.document.getText(), this.dialect(worksheet));
+    const statements = runUnits(editor.document.getText(), dialectOf(worksheet));
     if (statements.length === 0) {
       void vscode.window.showInformationMessage('This worksheet has no statements to run.');
       return;
@@ -97,11 +96,7 @@ export class RunController implements vscode.Disposable {
 
   /** Statements of a document, split by its worksheet's dialect (PostgreSQL before binding). */
   split(document: vscode.TextDocument, worksheet: Worksheet | undefined): readonly SplitStatement[] {
-    return splitStatements(document.getText(), this.dialect(worksheet)).statements;
-  }
-
-  private dialect(worksheet: Worksheet | undefined): SqlDialectId {
-    return worksheet?.profile ? platformInfo(worksheet.profile.platform).sqlDialect : 'postgres';
+    return splitStatements(document.getText(), dialectOf(worksheet)).statements;
   }
 
   dispose(): void {
@@ -119,7 +114,7 @@ export class RunController implements vscode.Disposable {
   /** The selected text's statements, or for T-SQL its batches (SSMS runs a selection the same way). */
   private inSelection(document: vscode.TextDocument, worksheet: Worksheet, selection: vscode.Selection): Located[] {
     const base = document.offsetAt(selection.start);
-    return runUnits(document.getText(selection), this.dialect(worksheet)).map((unit) => ({
+    return runUnits(document.getText(selection), dialectOf(worksheet)).map((unit) => ({
       ...unit,
       startOffset: base + unit.startOffset,
       endOffset: base + unit.endOffset,

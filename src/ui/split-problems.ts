@@ -1,17 +1,9 @@
 import * as vscode from 'vscode';
-import { platformInfo } from '../platforms/catalog';
-import type { SqlDialectId } from '../sql/dialects';
 import { splitStatements, type SplitProblem } from '../sql/splitter';
-import type { Worksheet } from '../worksheets/worksheet';
-import { isSqlDocument, type DocumentWorksheets } from './document-worksheets';
+import { dialectOf, isSqlDocument, type DocumentWorksheets } from './document-worksheets';
 
 /** Typing pauses this long before a document is split again for its problems. */
 const SETTLE_MS = 250;
-
-/** The dialect a document's statements are split by: its worksheet's platform, PostgreSQL before binding. */
-export function dialectOf(worksheet: Worksheet | undefined): SqlDialectId {
-  return worksheet?.profile ? platformInfo(worksheet.profile.platform).sqlDialect : 'postgres';
-}
 
 /**
  * Warnings in SQL documents where the text never closes a string, a comment or a block: such a
