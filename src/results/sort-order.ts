@@ -30,66 +30,122 @@ export class SortKeyBuilder {
 
   order(direction: SortDirection): Uint32Array {
     const values = this.values;
-    const rows = values.length;
-    const order = new Uint32Array(rows);
-    let filled = 0;
-    for (let i = 0; i < rows; i++) if (values[i] !== null) order[filled++] = i;
-    const nonNull = filled;
-    for (let i = 0; i < rows; i++) if (values[i] === null) order[filled++] = i;
-    const compare = this.comparator();
-    const sign = direction === 'asc' ? 1 : -1;
-    order.subarray(0, nonNull).sort((a, b) => sign * compare(a, b) || a - b);
-    return order;
-  }
-
-  private comparator(): (a: number, b: number) => number {
-    switch (this.kind) {
-      case 'number':
-        return numberComparator(this.values);
-      case 'boolean':
-        return booleanComparator(this.values);
-      case 'text':
-        return textComparator(this.values);
-    }
+    const keys = this.kind === 'number' ? numberKeys(values) : this.kind === 'boolean' ? booleanKeys(values) : textKeys(values);
+    return orderByKeys(values, keys, direction === 'asc' ? 1 : -1);
   }
 }
 
-function numberComparator(values: readonly CellValue[]): (a: number, b: number) => number {
-  const numbers = new Float64Array(values.length);
+/**
+ * A double per row that decides most comparisons, and a comparison for rows whose doubles are
+ * equal. The doubles are ordered by the engine's native numeric sort and the rows grouped by
+ * them with a counting pass, so a comparator runs only inside groups of equal doubles: a
+ * comparator sort over a million strings spends seconds fetching strings from all over the heap.
+ */
+interface Keys {
+  readonly primary: Float64Array;
+  readonly tie?: (a: number, b: number) => number;
+}
+
+function orderByKeys(values: readonly CellValue[], keys: Keys, sign: 1 | -1): Uint32Array {
+  const rows = values.length;
+  const { primary, tie } = keys;
+  let nonNull = 0;
+  for (let i = 0; i < rows; i++) if (values[i] !== null) nonNull++;
+  // Distinct doubles in ascending order; NaN (text that is no number) is its own last group.
+  const sorted = new Float64Array(nonNull);
+  for (let i = 0, n = 0; i < rows; i++) if (values[i] !== null) sorted[n++] = primary[i];
+  sorted.sort();
+  let distinct = 0;
+  for (let i = 0; i < nonNull; i++) {
+    const value = sorted[i];
+    if (Number.isNaN(value)) break;
+    // === keeps -0 and 0 together, as the grid's comparison does.
+    if (distinct === 0 || value !== sorted[distinct - 1]) sorted[distinct++] = value;
+  }
+  const groups = distinct + 1;
+  const rank = new Uint32Array(rows);
+  const size = new Uint32Array(groups);
+  for (let i = 0; i < rows; i++) {
+    if (values[i] === null) continue;
+    const group = Number.isNaN(primary[i]) ? distinct : search(sorted, distinct, primary[i]);
+    rank[i] = group;
+    size[group]++;
+  }
+  // Where each group starts: ascending groups for asc, descending for desc.
+  const start = new Uint32Array(groups);
+  for (let k = 0, at = 0; k < groups; k++) {
+    const group = sign === 1 ? k : groups - 1 - k;
+    start[group] = at;
+    at += size[group];
+  }
+  const order = new Uint32Array(rows);
+  const next = start.slice();
+  let tail = nonNull;
+  for (let i = 0; i < rows; i++) {
+    if (values[i] === null) order[tail++] = i;
+    else order[next[rank[i]]++] = i;
+  }
+  if (tie !== undefined) {
+    for (let group = 0; group < groups; group++) {
+      if (size[group] < 2) continue;
+      order.subarray(start[group], start[group] + size[group]).sort((a, b) => sign * tie(a, b) || a - b);
+    }
+  }
+  return order;
+}
+
+/** The index of `value` among the first `length` (ascending, distinct) doubles of `sorted`. */
+function search(sorted: Float64Array, length: number, value: number): number {
+  let low = 0;
+  let high = length - 1;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (sorted[middle] < value) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+function numberKeys(values: readonly CellValue[]): Keys {
+  const primary = new Float64Array(values.length);
   for (let i = 0; i < values.length; i++) {
     const value = values[i];
-    numbers[i] = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : typeof value === 'boolean' ? Number(value) : 0;
+    primary[i] = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : typeof value === 'boolean' ? Number(value) : 0;
   }
-  return (a, b) => {
-    const x = numbers[a];
-    const y = numbers[b];
-    if (x < y) return -1;
-    if (x > y) return 1;
-    if (x !== y) return Number.isNaN(x) ? (Number.isNaN(y) ? 0 : 1) : -1;
-    const left = values[a];
-    const right = values[b];
-    return typeof left === 'string' && typeof right === 'string' ? compareDecimalText(left, right) : 0;
+  // Doubles that tie may still differ in digits a double cannot hold (int8, numeric).
+  return {
+    primary,
+    tie(a, b) {
+      const left = values[a];
+      const right = values[b];
+      return typeof left === 'string' && typeof right === 'string' ? compareDecimalText(left, right) : 0;
+    },
   };
 }
 
-function booleanComparator(values: readonly CellValue[]): (a: number, b: number) => number {
-  const keys = new Uint8Array(values.length);
+function booleanKeys(values: readonly CellValue[]): Keys {
+  const primary = new Float64Array(values.length);
   for (let i = 0; i < values.length; i++) {
     const value = values[i];
-    keys[i] = value === true || value === 't' || value === 'true' || value === 1 || value === '1' ? 1 : 0;
+    primary[i] = value === true || value === 't' || value === 'true' || value === 1 || value === '1' ? 1 : 0;
   }
-  return (a, b) => keys[a] - keys[b];
+  return { primary };
 }
 
 /** Code units packed three to a double: exact (65537³ < 2⁵³), and 0 for "past the end" sorts a prefix first. */
 const BASE = 65537;
 
+function packed(key: string, from: number): number {
+  const unit = (n: number) => (from + n < key.length ? key.charCodeAt(from + n) + 1 : 0);
+  return (unit(0) * BASE + unit(1)) * BASE + unit(2);
+}
+
 /**
- * Code-unit order, made fast by comparing first a number packing three code units that follow
- * the prefix all keys share (so "customer 1" … "customer 999999" compare on their digits): most
- * comparisons of a million keys end there, without touching the strings.
+ * Code-unit order: the primary double packs the three code units that follow the prefix all
+ * keys share (so "customer 1" … "customer 999999" group by their digits), a second double the
+ * three after those, and only keys equal in all six compare as strings.
  */
-function textComparator(values: readonly CellValue[]): (a: number, b: number) => number {
+function textKeys(values: readonly CellValue[]): Keys {
   const keys = values.map((value) => (typeof value === 'string' ? value : value === null ? '' : String(value)));
   let shared = -1;
   let first: string | undefined;
@@ -107,19 +163,22 @@ function textComparator(values: readonly CellValue[]): (a: number, b: number) =>
     shared = n;
   }
   const from = Math.max(shared, 0);
-  const prefixes = new Float64Array(keys.length);
+  const primary = new Float64Array(keys.length);
+  const secondary = new Float64Array(keys.length);
   for (let i = 0; i < keys.length; i++) {
-    const key = keys[i];
-    const unit = (n: number) => (from + n < key.length ? key.charCodeAt(from + n) + 1 : 0);
-    prefixes[i] = (unit(0) * BASE + unit(1)) * BASE + unit(2);
+    primary[i] = packed(keys[i], from);
+    secondary[i] = packed(keys[i], from + 3);
   }
-  return (a, b) => {
-    const p = prefixes[a];
-    const q = prefixes[b];
-    if (p !== q) return p < q ? -1 : 1;
-    const x = keys[a];
-    const y = keys[b];
-    return x < y ? -1 : x > y ? 1 : 0;
+  return {
+    primary,
+    tie(a, b) {
+      const p = secondary[a];
+      const q = secondary[b];
+      if (p !== q) return p < q ? -1 : 1;
+      const x = keys[a];
+      const y = keys[b];
+      return x < y ? -1 : x > y ? 1 : 0;
+    },
   };
 }
 

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import type { CellValue, Row } from '../../src/platforms/types';
 import { readColumn } from '../../src/results/chunk-column';
 import { SortCancelledError, sortPermutation } from '../../src/results/sorter';
+import { compareDecimalText, SortKeyBuilder } from '../../src/results/sort-order';
 
 /** A result's chunks as ResultSet stores them: JSON arrays of `size` rows. */
 function chunksOf(rows: readonly Row[], size = 2): string[] {
@@ -92,4 +93,81 @@ describe('the sort worker (host-side sort over result chunks)', () => {
     const order = await sortPermutation(chunksOf([['b'], ['a']]), 0, 'text', 'asc', { workerFile: dist });
     assert.deepEqual(Array.from(order), [1, 0]);
   });
+});
+
+/** The results grid's sort (src/webview/compare.ts with RowStore.sortBy), written plainly: the reference. */
+function gridOrder(values: readonly CellValue[], kind: 'text' | 'number' | 'boolean', direction: 'asc' | 'desc'): number[] {
+  const truthy = (value: CellValue) => value === true || value === 't' || value === 'true' || value === 1 || value === '1';
+  const compare = (a: number, b: number): number => {
+    const left = values[a];
+    const right = values[b];
+    if (kind === 'boolean') return Number(truthy(left)) - Number(truthy(right));
+    if (kind === 'text') {
+      const [x, y] = [String(left), String(right)];
+      return x < y ? -1 : x > y ? 1 : 0;
+    }
+    const [x, y] = [Number(left), Number(right)];
+    if (x < y) return -1;
+    if (x > y) return 1;
+    if (x !== y) return Number.isNaN(x) ? (Number.isNaN(y) ? 0 : 1) : -1;
+    return typeof left === 'string' && typeof right === 'string' ? compareDecimalText(left, right) : 0;
+  };
+  const sign = direction === 'asc' ? 1 : -1;
+  return values
+    .map((_, index) => index)
+    .sort((a, b) => {
+      const nulls = Number(values[a] === null) - Number(values[b] === null);
+      if (nulls !== 0) return nulls;
+      if (values[a] === null) return a - b;
+      return sign * compare(a, b) || a - b;
+    });
+}
+
+describe('the host sort order against the grid\'s comparison (random columns)', () => {
+  // A small deterministic generator, so a failure names a seed that reproduces it.
+  function random(seed: number): () => number {
+    let state = seed;
+    return () => {
+      state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+      return state / 2 ** 32;
+    };
+  }
+  const pick = <T>(next: () => number, items: readonly T[]): T => items[Math.floor(next() * items.length)];
+
+  const columns: Record<'text' | 'number' | 'boolean', (next: () => number) => CellValue> = {
+    text: (next) =>
+      pick(next, [
+        null,
+        '',
+        `shared prefix ${Math.floor(next() * 50)}`,
+        `shared prefix ${Math.floor(next() * 50)}${pick(next, ['', 'a', 'ab', 'abcdefg'])}`,
+        pick(next, ['é', 'Z', 'z', '\u{1F600}', 'a\u0000b', 'shared']),
+        Math.floor(next() * 20),
+        next() < 0.5,
+      ]),
+    number: (next) =>
+      pick(next, [
+        null,
+        Math.floor(next() * 20) - 10,
+        (next() * 10).toFixed(2),
+        pick(next, ['9007199254740993', '9007199254740992', '-0', '0', '0.10', '0.1', 'NaN', 'Infinity', '-Infinity', 'abc']),
+        -0,
+        true,
+      ]),
+    boolean: (next) => pick(next, [null, true, false, 't', 'f', 'true', 1, 0, '1', 'x']),
+  };
+
+  for (const kind of ['text', 'number', 'boolean'] as const) {
+    for (const direction of ['asc', 'desc'] as const) {
+      it(`orders ${kind} ${direction} exactly as the grid does (seeds 1-20, 300 rows each)`, () => {
+        for (let seed = 1; seed <= 20; seed++) {
+          const next = random(seed);
+          const values = Array.from({ length: 300 }, () => columns[kind](next));
+          const builder = new SortKeyBuilder(kind);
+          for (const value of values) builder.add(value);
+          assert.deepEqual(Array.from(builder.order(direction)), gridOrder(values, kind, direction), `seed ${seed}`);
+        }
+      });
+    }
+  }
 });
