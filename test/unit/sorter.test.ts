@@ -57,6 +57,9 @@ describe('the sort worker (host-side sort over result chunks)', () => {
     const cells: CellValue[] = [];
     readColumn(JSON.stringify(rows), 0, 2, (value) => cells.push(value));
     assert.deepEqual(cells, [null, null, 'x', null]);
+    const spaced: CellValue[] = [];
+    readColumn(' [ [1 , "a\\"" ] ,\n[2,"b",true], [ ] ] ', 0, 1, (value) => spaced.push(value));
+    assert.deepEqual(spaced, ['a"', 'b', null], 'JSON with spaces (which JSON.stringify never writes) reads the same');
   });
 
   it('sorts an empty result to an empty permutation', async () => {
