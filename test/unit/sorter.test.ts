@@ -90,6 +90,10 @@ describe('the sort worker (host-side sort over result chunks)', () => {
     await assert.rejects(sortPermutation(['[]'], 0, 'text', 'asc', { signal: controller.signal }), SortCancelledError, 'an already aborted signal');
   });
 
+  it('rejects clearly when the worker script is missing', async () => {
+    await assert.rejects(sortPermutation(['[["a"]]'], 0, 'text', 'asc', { workerFile: '/nonexistent/sort-worker.js' }), /The sort worker failed: .*nonexistent/);
+  });
+
   it('ships the worker in the bundle beside the extension (dist/sort-worker.js)', async () => {
     const dist = path.resolve(__dirname, '../../../dist/sort-worker.js');
     assert.ok(fs.existsSync(dist), `${dist} is built`);
