@@ -40,7 +40,8 @@ async function buildWebviewCss() {
 
 const started = Date.now();
 await Promise.all([
-  esbuild.build({ ...common, entryPoints: { extension: 'src/extension.ts' }, outdir: 'dist' }),
+  // The sort worker is a script of its own: worker_threads starts it by path (dist/sort-worker.js).
+  esbuild.build({ ...common, entryPoints: { extension: 'src/extension.ts', 'sort-worker': 'src/results/sort-worker.ts' }, outdir: 'dist' }),
   esbuild.build({
     ...common,
     entryPoints: Object.fromEntries(platforms.map((id) => [id, `src/platforms/${id}/index.ts`])),
