@@ -289,6 +289,11 @@ export class ResultSet {
     return this.chunks?.spilledChunks ?? 0;
   }
 
+  /** Positioned reads of the spill file so far (reads cost O(rows read), which tests check). */
+  get spillReads(): number {
+    return this.chunks?.spillFile?.reads ?? 0;
+  }
+
   /** The result's spill file, once any chunk spilled. */
   get spillPath(): string | undefined {
     return this.chunks?.spillFile?.path;

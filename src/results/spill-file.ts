@@ -61,7 +61,7 @@ export class SpillFile {
   write(chunk: number, text: string): void {
     if (this.closed) throw new Error('the spill file was deleted');
     // Owner-only: the rows are the user's data, whatever the folder's mode.
-    this.fd ??= openSync(this.path, 'wx', 0o600);
+    this.fd ??= openSync(this.path, 'wx+', 0o600);
     const plain = Buffer.from(text, 'utf8');
     const data = this.key ? seal(this.key, plain) : plain;
     let written = 0;
