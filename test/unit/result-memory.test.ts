@@ -75,7 +75,7 @@ describe('ResultMemory (a window-wide budget; chunks over it spill to a file)', 
     const memory = new ResultMemory({ budgetBytes: 50_000, spillFolder: folder });
     const storage = { memory, encrypt: () => false };
     const result = new ResultSet('r:0', 0, 'select …', 10_000_000, 0, storage);
-    for (let from = 0; from < 200_000; from += 1000) result.append(rows(from, 1000));
+    for (let from = 0; from < 200_000; from += 1000) assert.equal(result.append(rows(from, 1000)), undefined);
     assert.ok(result.spilledChunks > 190, 'nearly every chunk is on disk');
     const reads = () => result.spillReads;
     const before = reads();
