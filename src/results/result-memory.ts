@@ -39,7 +39,16 @@ export class ResultMemory {
   private readonly stores = new Set<ChunkStore>();
   private folderReady = false;
 
-  constructor(private readonly options: ResultMemoryOptions) {}
+  private budget: number;
+
+  constructor(private readonly options: ResultMemoryOptions) {
+    this.budget = options.budgetBytes;
+  }
+
+  /** A new budget (the setting changed); applies as chunks are next stored. */
+  setBudget(bytes: number): void {
+    this.budget = bytes;
+  }
 
   /** Bytes of row text held in memory by every live result of the window. */
   get residentBytes(): number {
@@ -52,7 +61,7 @@ export class ResultMemory {
   }
 
   get budgetBytes(): number {
-    return this.options.budgetBytes;
+    return this.budget;
   }
 
   /** A chunk store for one result, sharing this window's budget. */
@@ -95,8 +104,8 @@ export class ResultMemory {
   }
 
   private fit(): void {
-    if (this.resident <= this.options.budgetBytes || this.options.spillFolder === undefined) return;
-    while (this.resident > this.options.budgetBytes && this.head < this.queue.length) {
+    if (this.resident <= this.budget || this.options.spillFolder === undefined) return;
+    while (this.resident > this.budget && this.head < this.queue.length) {
       const { store, chunk } = this.queue[this.head++];
       const moved = store.spill(chunk);
       this.resident -= moved;
