@@ -71,7 +71,11 @@ export function activate(context: vscode.ExtensionContext): ImmutaWorksheetsApi 
   // Result rows over the window's memory budget spill here (src/results/result-memory.ts); files a
   // crashed window left are swept once activation is done (only ours, only of dead hosts).
   const spillFolder = path.join(storage, 'spill');
-  const memory = new ResultMemory({ budgetBytes: readResultsSettings().memoryBudgetMB * 1024 * 1024, spillFolder });
+  const memory = new ResultMemory({
+    budgetBytes: readResultsSettings().memoryBudgetMB * 1024 * 1024,
+    spillFolder,
+    onSpillError: (error) => logger.warn(`results over the memory budget stay in memory: writing the spill file failed (${error instanceof Error ? error.message : String(error)})`),
+  });
   setImmediate(() => {
     const swept = sweepSpillFolder(spillFolder);
     if (swept > 0) logger.info(`deleted ${swept} result spill file(s) left by an earlier window`);

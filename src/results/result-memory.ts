@@ -6,6 +6,11 @@ export interface ResultMemoryOptions {
   readonly budgetBytes: number;
   /** The folder spill files go to; without one, nothing spills and the budget is advisory. */
   readonly spillFolder?: string;
+  /**
+   * A spill could not be written (disk full, folder not writable). Spilling stops for the
+   * window and rows stay in memory: losing rows or failing the statement would be worse.
+   */
+  readonly onSpillError?: (error: unknown) => void;
 }
 
 /** How a result asks for its chunk store. */
@@ -38,6 +43,7 @@ export class ResultMemory {
   private head = 0;
   private readonly stores = new Set<ChunkStore>();
   private folderReady = false;
+  private spillBroken = false;
 
   private budget: number;
 
@@ -104,10 +110,18 @@ export class ResultMemory {
   }
 
   private fit(): void {
-    if (this.resident <= this.budget || this.options.spillFolder === undefined) return;
+    if (this.resident <= this.budget || this.options.spillFolder === undefined || this.spillBroken) return;
     while (this.resident > this.budget && this.head < this.queue.length) {
-      const { store, chunk } = this.queue[this.head++];
-      const moved = store.spill(chunk);
+      const { store, chunk } = this.queue[this.head];
+      let moved: number;
+      try {
+        moved = store.spill(chunk);
+      } catch (error) {
+        this.spillBroken = true;
+        this.options.onSpillError?.(error);
+        return;
+      }
+      this.head++;
       this.resident -= moved;
       this.spilled += moved > 0 ? store.lastSpillBytes : 0;
     }

@@ -188,6 +188,13 @@ export class ResultsController implements vscode.Disposable {
    * With no-retention on, a result run as another user (or whose stamp is not known) spills only
    * encrypted, under a key held in memory (src/results/spill-file.ts), so its rows never reach
    * the disk readable; the setting is read when the result's first rows are stored.
+   *
+   * Why encrypt rather than refuse to spill and stop at the budget: running as another user is
+   * what this extension is for, so refusing would make exactly those results stop at 256 MB
+   * while the same query run as yourself goes on. A key that lives only in this process gives
+   * the same guarantee as not writing at all (nothing readable on disk, and after a crash the
+   * ciphertext is undecryptable and swept at the next start), for the cost of AES-256-GCM,
+   * which node:crypto runs at disk speed or better.
    */
   private readonly storage: ResultStorage;
 

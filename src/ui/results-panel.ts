@@ -293,6 +293,7 @@ export class ResultsPanel implements vscode.Disposable {
           answering = false;
           answered = true;
           waiting.dispose();
+          this.runSubscriptions = this.runSubscriptions.filter((subscription) => subscription !== waiting);
           this.logger.warn(`results view: reading rows failed (${error instanceof Error ? error.message : String(error)})`);
           fail('These rows could not be read back from the spill file. Run the statement again.');
         },

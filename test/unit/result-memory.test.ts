@@ -136,6 +136,17 @@ describe('ResultMemory (a window-wide budget; chunks over it spill to a file)', 
     plain.dispose();
   });
 
+  it('when the spill cannot be written, rows stay in memory and the window is told once', async () => {
+    const notAFolder = join(folder, 'file');
+    writeFileSync(notAFolder, '');
+    const errors: unknown[] = [];
+    const memory = new ResultMemory({ budgetBytes: 10_000, spillFolder: join(notAFolder, 'spill'), onSpillError: (error) => errors.push(error) });
+    const result = filled('r:0', { memory, encrypt: () => false }, 5000);
+    assert.equal(errors.length, 1);
+    assert.equal(result.spilledChunks, 0);
+    assert.equal((await readRange(result, 0, 5000)).length, 5000, 'no row was lost');
+  });
+
   it('a result read after it was disposed answers with no rows', async () => {
     const memory = new ResultMemory({ budgetBytes: 10_000, spillFolder: folder });
     const result = filled('r:0', { memory, encrypt: () => false }, 3000);
