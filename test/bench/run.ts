@@ -2,15 +2,16 @@
 import type { BenchFigure, BenchSuite } from './types';
 
 async function loadSuites(): Promise<BenchSuite[]> {
-  const [{ splitterBench }, { fingerprintBench }, { overheadBench }, { activationBench }, { gridsBench }, { resultsViewBench }] = await Promise.all([
+  const [{ splitterBench }, { fingerprintBench }, { overheadBench }, { activationBench }, { gridsBench }, { resultsViewBench }, { resultStoreBench }] = await Promise.all([
     import('./splitter.bench'),
     import('./fingerprint.bench'),
     import('./overhead.bench'),
     import('./activation.bench'),
     import('./grids/grids.bench'),
     import('./results-view.bench'),
+    import('./result-store.bench'),
   ]);
-  return [splitterBench, fingerprintBench, overheadBench, activationBench, gridsBench, resultsViewBench];
+  return [splitterBench, fingerprintBench, overheadBench, activationBench, gridsBench, resultsViewBench, resultStoreBench];
 }
 
 function format(value: number): string {
