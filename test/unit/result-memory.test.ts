@@ -37,18 +37,20 @@ describe('ResultMemory (a window-wide budget; chunks over it spill to a file)', 
   });
   afterEach(() => rmSync(folder, { recursive: true, force: true }));
 
-  it('counts every result of the window against one budget and spills the oldest chunks first', () => {
+  it('counts every result of the window against one budget; once it is full new chunks spill, and a discarded result makes room', () => {
     const memory = new ResultMemory({ budgetBytes: 100_000, spillFolder: folder });
     const storage = { memory, encrypt: () => false };
     const first = filled('r:0', storage, 5000);
     assert.ok(memory.residentBytes <= 100_000, `resident ${memory.residentBytes}`);
-    const firstSpilled = first.spilledChunks;
-    assert.ok(firstSpilled > 0, 'the first result alone is over the budget');
+    assert.equal(first.spilledChunks, 3, 'two chunks of ~36 KB fit, the other three went to the file');
     const second = filled('r:1', storage, 5000);
     assert.ok(memory.residentBytes <= 100_000, `resident ${memory.residentBytes} with two results`);
-    assert.equal(first.spilledChunks, 5, 'the older result spilled all of its chunks before the newer one spilled any more');
-    assert.ok(second.spilledChunks < 5, 'the newest chunks stay in memory');
+    assert.equal(second.spilledChunks, 5, 'the window was full: every chunk of the second result spilled');
     assert.equal(readdirSync(folder).length, 2, 'one spill file per result');
+    first.dispose();
+    assert.equal(memory.residentBytes, 0);
+    const third = filled('r:2', storage, 3000);
+    assert.equal(third.spilledChunks, 1, 'the room the first result left is used again');
   });
 
   it('reads any row range back byte-identical to the rows stored, across memory and file', async () => {
@@ -82,8 +84,11 @@ describe('ResultMemory (a window-wide budget; chunks over it spill to a file)', 
     await result.read(150_500, 2000, MAX_CHARS_PER_PULL);
     assert.equal(reads() - before, 2, 'two chunks hold rows 150,000..151,999: two reads, not 150');
     const middle = reads();
-    await result.read(10, 1, MAX_CHARS_PER_PULL);
+    await result.read(100_010, 1, MAX_CHARS_PER_PULL);
     assert.equal(reads() - middle, 1);
+    const top = reads();
+    assert.equal((await result.read(10, 1, MAX_CHARS_PER_PULL)).count, 1000);
+    assert.equal(reads() - top, 0, 'the first rows stayed in memory');
   });
 
   it('deletes a result\'s spill file when the result is disposed, and every file when the window closes', () => {
