@@ -13,6 +13,8 @@ import { HistoryCommands, readHistorySettings } from './ui/history-commands';
 import { ImmutaService } from './ui/immuta-service';
 import { ProbePrompts } from './ui/probe-prompts';
 import { readResultsSettings, ResultsController } from './ui/results-controller';
+import { ResultMemory } from './results/result-memory';
+import { sweepSpillFolder } from './results/spill-file';
 import { RunController } from './ui/run-controller';
 import { CODELENS_SETTING, StatementLenses } from './ui/statement-lenses';
 import { SplitProblems } from './ui/split-problems';
@@ -66,6 +68,18 @@ export function activate(context: vscode.ExtensionContext): ImmutaWorksheetsApi 
     onError: storageError('run history'),
   });
   const audit = AuditLog.open({ file: path.join(storage, 'audit', 'impersonation.jsonl'), onError: storageError('audit log') });
+  // Result rows over the window's memory budget spill here (src/results/result-memory.ts); files a
+  // crashed window left are swept once activation is done (only ours, only of dead hosts).
+  const spillFolder = path.join(storage, 'spill');
+  const memory = new ResultMemory({
+    budgetBytes: readResultsSettings().memoryBudgetMB * 1024 * 1024,
+    spillFolder,
+    onSpillError: (error) => logger.warn(`results over the memory budget stay in memory: writing the spill file failed (${error instanceof Error ? error.message : String(error)})`),
+  });
+  setImmediate(() => {
+    const swept = sweepSpillFolder(spillFolder);
+    if (swept > 0) logger.info(`deleted ${swept} result spill file(s) left by an earlier window`);
+  });
   const rowsCrossNetwork = vscode.env.uiKind === vscode.UIKind.Web || vscode.env.remoteName !== undefined;
   const results = new ResultsController(context.extensionUri, logger, createTrace(), rowsCrossNetwork, (worksheetId, label, document, outcome, result) => {
     const worksheet = registry.get(worksheetId);
@@ -84,7 +98,7 @@ export function activate(context: vscode.ExtensionContext): ImmutaWorksheetsApi 
       outcome,
     );
     if (entry) history.record(entry);
-  }, (stamp, worksheetId) => immuta.projectForRun(stamp, worksheetId, registry.get(worksheetId)?.profile));
+  }, (stamp, worksheetId) => immuta.projectForRun(stamp, worksheetId, registry.get(worksheetId)?.profile), memory);
   const records = new HistoryCommands({
     history,
     audit,

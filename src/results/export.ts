@@ -9,7 +9,8 @@ import type { ResultSet } from './result-set';
 /** What an export is made of: a result's columns, rows and provenance. */
 export interface ExportSource {
   readonly columns: readonly ColumnInfo[];
-  rows(): Iterable<Row>;
+  /** Asynchronous: rows may come from a result's spill file. */
+  rows(): Iterable<Row> | AsyncIterable<Row>;
   readonly stamp: StampView | null;
   readonly statement: string | null;
 }
@@ -74,7 +75,7 @@ export function stampLines(stamp: StampView | null, statement: string | null): s
 }
 
 /** The export as pieces of text, produced lazily so a million rows never sit in one string. */
-export function* exportText(source: ExportSource, format: ExportFormat, withStamp: boolean): Generator<string> {
+export async function* exportText(source: ExportSource, format: ExportFormat, withStamp: boolean): AsyncGenerator<string> {
   if (format === 'csv') {
     yield* csvText(source, withStamp);
   } else {
@@ -84,11 +85,11 @@ export function* exportText(source: ExportSource, format: ExportFormat, withStam
 
 const PIECE_ROWS = 2000;
 
-function* csvText(source: ExportSource, withStamp: boolean): Generator<string> {
+async function* csvText(source: ExportSource, withStamp: boolean): AsyncGenerator<string> {
   if (withStamp) yield `${stampLines(source.stamp, source.statement).join('\r\n')}\r\n`;
   yield `${source.columns.map((column) => csvCell(column.name)).join(',')}\r\n`;
   let piece: string[] = [];
-  for (const row of source.rows()) {
+  for await (const row of source.rows()) {
     piece.push(row.map(csvCell).join(','));
     if (piece.length === PIECE_ROWS) {
       yield `${piece.join('\r\n')}\r\n`;
@@ -98,7 +99,7 @@ function* csvText(source: ExportSource, withStamp: boolean): Generator<string> {
   if (piece.length > 0) yield `${piece.join('\r\n')}\r\n`;
 }
 
-function* jsonText(source: ExportSource, withStamp: boolean): Generator<string> {
+async function* jsonText(source: ExportSource, withStamp: boolean): AsyncGenerator<string> {
   const keys = uniqueKeys(source.columns).map((key) => JSON.stringify(key));
   const indent = withStamp ? '    ' : '  ';
   if (withStamp) {
@@ -115,7 +116,7 @@ function* jsonText(source: ExportSource, withStamp: boolean): Generator<string> 
   }
   let first = true;
   let piece: string[] = [];
-  for (const row of source.rows()) {
+  for await (const row of source.rows()) {
     const fields = row.map((value, index) => `${keys[index]}: ${JSON.stringify(value)}`);
     piece.push(`${first ? '' : ','}\n${indent}{ ${fields.join(', ')} }`);
     first = false;
@@ -129,7 +130,11 @@ function* jsonText(source: ExportSource, withStamp: boolean): Generator<string> 
 }
 
 /** A Markdown table (GitHub flavour); pipes, line breaks and HTML in cells are escaped. */
-export function markdownTable(columns: readonly ColumnInfo[], rows: Iterable<Row>, maxRows: number): { text: string; rows: number; truncated: boolean } {
+export async function markdownTable(
+  columns: readonly ColumnInfo[],
+  rows: Iterable<Row> | AsyncIterable<Row>,
+  maxRows: number,
+): Promise<{ text: string; rows: number; truncated: boolean }> {
   // Markdown renders inline HTML: `&` and `<` become entities so a cell stays text.
   const cell = (value: CellValue) =>
     value === null
@@ -143,7 +148,7 @@ export function markdownTable(columns: readonly ColumnInfo[], rows: Iterable<Row
   const lines = [`| ${columns.map((column) => cell(column.name)).join(' | ')} |`, `| ${columns.map(() => '---').join(' | ')} |`];
   let count = 0;
   let truncated = false;
-  for (const row of rows) {
+  for await (const row of rows) {
     if (count === maxRows) {
       truncated = true;
       break;

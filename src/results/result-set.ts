@@ -1,5 +1,6 @@
 import { Emitter, type Event } from '../common/events';
 import type { ColumnInfo, PlatformId, Row } from '../platforms/types';
+import { ResultMemory, type ChunkStore } from './result-memory';
 import { columnKind, type ColumnView, type ErrorView, type NoticeView, type ResultStatus, type ResultView, type SameAsYourselfView, type StampView } from './protocol';
 
 /** Rows from small driver batches are gathered until this many (or until someone asks). */
@@ -28,6 +29,21 @@ export type ResultEnd =
 
 const SETTLED: ReadonlySet<ResultStatus> = new Set(['succeeded', 'failed', 'cancelled', 'skipped']);
 
+/** Where a result keeps its rows: the window's memory budget, and whether its spill is sealed. */
+export interface ResultStorage {
+  readonly memory: ResultMemory;
+  /**
+   * Whether this result's spill file must be encrypted, asked when its first chunk is stored
+   * (the stamp, saying whom the statement ran as, is known by then).
+   */
+  readonly encrypt: (stamp: StampView | null) => boolean;
+}
+
+/** No budget, nothing spills: for results made outside a window (tests, tools). */
+function unbounded(): ResultStorage {
+  return { memory: new ResultMemory({ budgetBytes: Number.POSITIVE_INFINITY }), encrypt: () => false };
+}
+
 /**
  * One statement's result in the extension host. Rows are kept as JSON text in chunks of about a
  * thousand rows: compact (a one-byte string per chunk rather than an object per cell), ready to
@@ -45,9 +61,12 @@ export class ResultSet {
   /** Rows became readable, or the result settled (readers waiting for rows should look again). */
   readonly onDidStoreRows: Event<void> = this.rowsEmitter.event;
 
-  private chunks: string[] = [];
+  /** The chunks' text, in memory or spilled; opened with the first chunk. */
+  private chunks: ChunkStore | undefined;
   /** Row index of each chunk's first row (ascending), for reads from any row. */
   private chunkStarts: number[] = [];
+  /** Each chunk's length in characters (known even when the chunk itself is on disk). */
+  private chunkChars: number[] = [];
   private storedRows = 0;
   private storedChars = 0;
   private pending: Row[] = [];
@@ -77,6 +96,7 @@ export class ResultSet {
     private limit: number,
     /** Which of the statement's result sets this is, from 0 (a T-SQL batch may return several). */
     readonly part = 0,
+    private readonly storage: ResultStorage = unbounded(),
   ) {
     this.statementValue = statement;
   }
@@ -217,33 +237,66 @@ export class ResultSet {
   /**
    * Rows from `from`, in whole chunks, up to about `maxRows` rows and `maxChars` characters
    * (always at least one chunk when any is there). Rows gathered but not yet chunked are chunked
-   * first: a reader asking is the moment to hand them over.
+   * first: a reader asking is the moment to hand them over. Chunks in memory are taken at once;
+   * spilled ones are read from the spill file, one positioned read each (O(rows read)). A result
+   * released meanwhile answers with no rows.
    */
-  read(from: number, maxRows: number, maxChars: number): RowSlice {
+  async read(from: number, maxRows: number, maxChars: number): Promise<RowSlice> {
     if (from >= this.storedRows && this.pending.length > 0) this.flush();
     const first = this.chunkAt(from);
-    if (first < 0) return { from, count: 0, chunks: [] };
-    const chunks: string[] = [];
+    const store = this.chunks;
+    if (first < 0 || !store) return { from, count: 0, chunks: [] };
+    const texts: string[] = [];
+    const reads: Promise<void>[] = [];
     let count = 0;
     let chars = 0;
-    for (let index = first; index < this.chunks.length; index++) {
+    for (let index = first; index < this.chunkStarts.length; index++) {
       const rows = this.chunkRows(index);
-      const chunk = this.chunks[index];
-      if (chunks.length > 0 && (count + rows > maxRows || chars + chunk.length > maxChars)) break;
-      chunks.push(chunk);
+      const length = this.chunkChars[index];
+      if (texts.length > 0 && (count + rows > maxRows || chars + length > maxChars)) break;
+      const text = store.get(index);
+      const at = texts.push(typeof text === 'string' ? text : '') - 1;
+      if (typeof text !== 'string') reads.push(text.then((read) => void (texts[at] = read)));
       count += rows;
-      chars += chunk.length;
+      chars += length;
     }
-    return { from: this.chunkStarts[first], count, chunks };
+    const start = this.chunkStarts[first];
+    if (reads.length === 0) return { from: start, count, chunks: texts };
+    try {
+      await Promise.all(reads);
+      return { from: start, count, chunks: texts };
+    } catch (error) {
+      if (this.disposed) return { from, count: 0, chunks: [] };
+      throw error;
+    }
   }
 
   /** Every held row in order, decoded chunk by chunk (for export; memory stays one chunk). */
-  *rows(): Generator<Row> {
+  async *rows(): AsyncGenerator<Row> {
     this.flush();
     // The rows held now: a result still streaming does not grow under an export.
-    for (const chunk of this.chunks.slice()) {
-      for (const row of JSON.parse(chunk) as Row[]) yield row;
+    const store = this.chunks;
+    const count = this.chunkStarts.length;
+    if (!store) return;
+    for (let index = 0; index < count; index++) {
+      const text = store.get(index);
+      for (const row of JSON.parse(typeof text === 'string' ? text : await text) as Row[]) yield row;
     }
+  }
+
+  /** Chunks of this result in its spill file (0 while everything is in memory). */
+  get spilledChunks(): number {
+    return this.chunks?.spilledChunks ?? 0;
+  }
+
+  /** Positioned reads of the spill file so far (reads cost O(rows read), which tests check). */
+  get spillReads(): number {
+    return this.chunks?.spillFile?.reads ?? 0;
+  }
+
+  /** The result's spill file, once any chunk spilled. */
+  get spillPath(): string | undefined {
+    return this.chunks?.spillFile?.path;
   }
 
   view(): ResultView {
@@ -268,8 +321,10 @@ export class ResultSet {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    this.chunks = [];
+    this.chunks?.dispose();
+    this.chunks = undefined;
     this.chunkStarts = [];
+    this.chunkChars = [];
     this.pending = [];
     this.storedChars = 0;
     this.discarding = true;
@@ -319,7 +374,9 @@ export class ResultSet {
 
   private store(rows: readonly Row[]): void {
     const text = JSON.stringify(rows);
+    this.chunks ??= this.storage.memory.open({ encrypt: this.storage.encrypt(this.stampValue) });
     this.chunkStarts.push(this.storedRows);
+    this.chunkChars.push(text.length);
     this.chunks.push(text);
     this.storedRows += rows.length;
     this.storedChars += text.length;

@@ -2,11 +2,13 @@ import { randomBytes } from 'node:crypto';
 import type { RunObserver, RunStamp, StatementOutcome } from '../worksheets/run-types';
 import type { ErrorView, RunView, StampView } from './protocol';
 import { Emitter, type Event } from '../common/events';
-import { ResultSet } from './result-set';
+import { ResultSet, type ResultStorage } from './result-set';
 
 export interface RunResultsOptions {
   /** Rows kept per statement before its stream pauses. */
   readonly rowLimit: number;
+  /** The window's memory budget and spill policy (default: no budget, nothing spills). */
+  readonly storage?: ResultStorage;
   readonly platformName: (platform: RunStamp['platform']) => string;
   /** The server's words for a failure, with code and position, for the view. */
   readonly describeError: (error: unknown, statement: string, stamp: RunStamp | undefined) => ErrorView;
@@ -46,7 +48,7 @@ export class RunResults {
     private readonly options: RunResultsOptions,
   ) {
     this.runId = `run-${randomBytes(6).toString('hex')}`;
-    this.byStatement = statements.map((statement, index) => [new ResultSet(`${this.runId}:${index}`, index, statement, options.rowLimit)]);
+    this.byStatement = statements.map((statement, index) => [new ResultSet(`${this.runId}:${index}`, index, statement, options.rowLimit, 0, options.storage)]);
     this.all = this.byStatement.map(([first]) => first);
   }
 
@@ -142,7 +144,7 @@ export class RunResults {
   private addResult(index: number, previous: ResultSet): ResultSet {
     if (previous.status === 'running') previous.finish(this.endOfEarlier(previous));
     const parts = this.byStatement[index];
-    const result = new ResultSet(`${this.runId}:${index}.${parts.length}`, index, previous.statement ?? '', this.options.rowLimit, parts.length);
+    const result = new ResultSet(`${this.runId}:${index}.${parts.length}`, index, previous.statement ?? '', this.options.rowLimit, parts.length, this.options.storage);
     const stamp = parts[0].stamp;
     if (stamp) result.started({ ...stamp, durationMs: null, rowCount: null, queryId: null }, parts[0].platform ?? undefined);
     parts.push(result);

@@ -49,7 +49,7 @@ export class ResultExporter {
       void vscode.window.showInformationMessage('This statement returned no rows to copy.');
       return;
     }
-    const table = markdownTable(result.columns, result.rows(), MARKDOWN_MAX_ROWS);
+    const table = await markdownTable(result.columns, result.rows(), MARKDOWN_MAX_ROWS);
     await vscode.env.clipboard.writeText(table.text);
     const note = table.truncated ? ` (the first ${rowWord(table.rows)}; export to a file for all of them)` : '';
     void vscode.window.showInformationMessage(`Copied ${rowWord(table.rows)} as a Markdown table${note}.`);
@@ -58,7 +58,7 @@ export class ResultExporter {
   private async openUntitled(result: ResultSet, format: ExportFormat, withStamp: boolean): Promise<void> {
     const pieces: string[] = [];
     let size = 0;
-    for (const piece of exportText(exportSourceOf(result), format, withStamp)) {
+    for await (const piece of exportText(exportSourceOf(result), format, withStamp)) {
       size += piece.length;
       if (size > UNTITLED_MAX_CHARS) {
         void vscode.window.showWarningMessage(
@@ -103,7 +103,7 @@ export class ResultExporter {
 /** Streams pieces to a local file (or buffers them for other file systems). False if cancelled. */
 async function write(
   target: vscode.Uri,
-  pieces: Iterable<string>,
+  pieces: AsyncIterable<string>,
   total: number,
   progress: vscode.Progress<{ message?: string; increment?: number }>,
   token: vscode.CancellationToken,
@@ -116,7 +116,7 @@ async function write(
   };
   if (target.scheme !== 'file') {
     const buffers: Buffer[] = [];
-    for (const piece of pieces) {
+    for await (const piece of pieces) {
       if (token.isCancellationRequested) return false;
       buffers.push(Buffer.from(piece, 'utf8'));
       step();
@@ -128,7 +128,7 @@ async function write(
   const failed = once(stream, 'error').then(([error]) => Promise.reject(error as Error));
   failed.catch(() => undefined);
   try {
-    for (const piece of pieces) {
+    for await (const piece of pieces) {
       if (token.isCancellationRequested) return false;
       if (!stream.write(piece)) await Promise.race([once(stream, 'drain'), failed]);
       step();

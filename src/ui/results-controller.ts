@@ -4,7 +4,8 @@ import type { Trace } from '../common/trace';
 import { platformInfo } from '../platforms/catalog';
 import { errorView } from '../results/error-view';
 import type { ViewSettings } from '../results/protocol';
-import type { ResultSet } from '../results/result-set';
+import { ResultMemory } from '../results/result-memory';
+import type { ResultSet, ResultStorage } from '../results/result-set';
 import { RunResults, type RunResultsOptions } from '../results/run-results';
 import type { RunHandle, RunObserver, RunStamp, StatementOutcome } from '../worksheets/run-types';
 import type { WorksheetId } from '../worksheets/worksheet';
@@ -15,10 +16,11 @@ export const RESULTS_SETTINGS = {
   rowLimit: 'immutaWorksheets.results.rowLimit',
   cellTextLimit: 'immutaWorksheets.results.cellTextLimit',
   retainImpersonatedRuns: 'immutaWorksheets.results.retainImpersonatedRuns',
+  memoryBudgetMB: 'immutaWorksheets.results.memoryBudgetMB',
 } as const;
 
 /** Settings are read fresh at each use, so a change applies to the next run without a reload. */
-export function readResultsSettings(): { rowLimit: number; cellTextLimit: number; retainImpersonatedRuns: boolean } {
+export function readResultsSettings(): { rowLimit: number; cellTextLimit: number; retainImpersonatedRuns: boolean; memoryBudgetMB: number } {
   const config = vscode.workspace.getConfiguration();
   const positive = (key: string, fallback: number) => {
     const value = config.get<number>(key, fallback);
@@ -28,6 +30,7 @@ export function readResultsSettings(): { rowLimit: number; cellTextLimit: number
     rowLimit: positive(RESULTS_SETTINGS.rowLimit, 100_000),
     cellTextLimit: positive(RESULTS_SETTINGS.cellTextLimit, 500),
     retainImpersonatedRuns: config.get<boolean>(RESULTS_SETTINGS.retainImpersonatedRuns, true),
+    memoryBudgetMB: positive(RESULTS_SETTINGS.memoryBudgetMB, 256),
   };
 }
 
@@ -71,8 +74,14 @@ export class ResultsController implements vscode.Disposable {
     private readonly onStatementFinished: (worksheetId: WorksheetId, label: string, document: vscode.Uri, outcome: StatementOutcome, result: ResultSet) => void,
     /** The Immuta project of whom a statement runs as, for its stamp. */
     private readonly projectOf?: (stamp: RunStamp, worksheetId: WorksheetId) => ReturnType<NonNullable<RunResultsOptions['projectOf']>>,
+    /** Every result's rows in this window share it; spills go to its folder (none: nothing spills). */
+    private readonly memory: ResultMemory = new ResultMemory({ budgetBytes: Number.POSITIVE_INFINITY }),
   ) {
     this.exporter = new ResultExporter(logger);
+    this.storage = {
+      memory: this.memory,
+      encrypt: (stamp) => !readResultsSettings().retainImpersonatedRuns && (stamp === null || stamp.ranAs !== null),
+    };
     this.subscriptions.push(
       vscode.workspace.onDidRenameFiles((event) => {
         for (const { oldUri, newUri } of event.files) {
@@ -94,6 +103,7 @@ export class ResultsController implements vscode.Disposable {
     entry.statements = statements;
     this.release(entry);
     const settings = readResultsSettings();
+    this.memory.setBudget(settings.memoryBudgetMB * 1024 * 1024);
     const label = entry.label;
     if (this.trace.enabled) this.trace.mark('run-start', { statements: statements.length, ...this.trace.memory() });
     const run = new RunResults(
@@ -101,6 +111,7 @@ export class ResultsController implements vscode.Disposable {
       statements.map((statement) => statement.text),
       {
         rowLimit: settings.rowLimit,
+        storage: this.storage,
         platformName: (platform) => platformInfo(platform).displayName,
         describeError: errorView,
         projectOf: this.projectOf && ((stamp: RunStamp) => this.projectOf?.(stamp, worksheetId) ?? { now: undefined }),
@@ -169,7 +180,23 @@ export class ResultsController implements vscode.Disposable {
   dispose(): void {
     for (const subscription of this.subscriptions) subscription.dispose();
     for (const id of [...this.entries.keys()]) this.closed(id);
+    // The window is closing: every spill file goes, whatever still holds a result.
+    this.memory.dispose();
   }
+
+  /**
+   * With no-retention on, a result run as another user (or whose stamp is not known) spills only
+   * encrypted, under a key held in memory (src/results/spill-file.ts), so its rows never reach
+   * the disk readable; the setting is read when the result's first rows are stored.
+   *
+   * Why encrypt rather than refuse to spill and stop at the budget: running as another user is
+   * what this extension is for, so refusing would make exactly those results stop at 256 MB
+   * while the same query run as yourself goes on. A key that lives only in this process gives
+   * the same guarantee as not writing at all (nothing readable on disk, and after a crash the
+   * ciphertext is undecryptable and swept at the next start), for the cost of AES-256-GCM,
+   * which node:crypto runs at disk speed or better.
+   */
+  private readonly storage: ResultStorage;
 
   /**
    * Results of every worksheet gather in one editor group beside the editors (as tabs), so a new

@@ -235,12 +235,17 @@ export class ResultsPanel implements vscode.Disposable {
       fail('These results are no longer held. Run the statement again.');
       return;
     }
-    const answer = (): boolean => {
+    const answer = async (): Promise<boolean> => {
       if (result.isDisposed) {
         fail('These results were released.');
         return true;
       }
-      const slice = result.read(from, Math.min(maxRows, MAX_ROWS_PER_PULL), MAX_CHARS_PER_PULL);
+      // Asynchronous: rows may be in the result's spill file (src/results/result-memory.ts).
+      const slice = await result.read(from, Math.min(maxRows, MAX_ROWS_PER_PULL), MAX_CHARS_PER_PULL);
+      if (result.isDisposed) {
+        fail('These results were released.');
+        return true;
+      }
       if (slice.count === 0 && !result.settled) return false;
       if (this.trace.enabled) this.trace.mark('rows-posted', { resultId, from: slice.from, count: slice.count });
       const page = { type: 'rows', requestId, resultId, from: slice.from, count: slice.count, ...encodeChunks(slice.chunks) } as const;
@@ -259,14 +264,42 @@ export class ResultsPanel implements vscode.Disposable {
       });
       return true;
     };
-    if (answer()) return;
-    const waiting = result.onDidStoreRows(() => {
-      if (answer()) {
-        waiting.dispose();
-        this.runSubscriptions = this.runSubscriptions.filter((subscription) => subscription !== waiting);
-      }
-    });
+    // One answer at a time; rows stored while one is under way make it look again after.
+    let answering = false;
+    let again = false;
+    let answered = false;
+    const waiting = result.onDidStoreRows(() => attempt());
     this.runSubscriptions.push(waiting);
+    const attempt = (): void => {
+      if (answered) return;
+      if (answering) {
+        again = true;
+        return;
+      }
+      answering = true;
+      again = false;
+      answer().then(
+        (done) => {
+          answering = false;
+          if (done) {
+            answered = true;
+            waiting.dispose();
+            this.runSubscriptions = this.runSubscriptions.filter((subscription) => subscription !== waiting);
+          } else if (again) {
+            attempt();
+          }
+        },
+        (error: unknown) => {
+          answering = false;
+          answered = true;
+          waiting.dispose();
+          this.runSubscriptions = this.runSubscriptions.filter((subscription) => subscription !== waiting);
+          this.logger.warn(`results view: reading rows failed (${error instanceof Error ? error.message : String(error)})`);
+          fail('These rows could not be read back from the spill file. Run the statement again.');
+        },
+      );
+    };
+    attempt();
   }
 
   private scheduleUpdate(result: ResultSet): void {

@@ -2,7 +2,7 @@
 import type { BenchFigure, BenchSuite } from './types';
 
 async function loadSuites(): Promise<BenchSuite[]> {
-  const [{ splitterBench }, { fingerprintBench }, { overheadBench }, { activationBench }, { gridsBench }, { resultsViewBench }, { sortBench }] = await Promise.all([
+  const [{ splitterBench }, { fingerprintBench }, { overheadBench }, { activationBench }, { gridsBench }, { resultsViewBench }, { sortBench }, { resultStoreBench }] = await Promise.all([
     import('./splitter.bench'),
     import('./fingerprint.bench'),
     import('./overhead.bench'),
@@ -10,8 +10,9 @@ async function loadSuites(): Promise<BenchSuite[]> {
     import('./grids/grids.bench'),
     import('./results-view.bench'),
     import('./sort.bench'),
+    import('./result-store.bench'),
   ]);
-  return [splitterBench, fingerprintBench, overheadBench, activationBench, gridsBench, resultsViewBench, sortBench];
+  return [splitterBench, fingerprintBench, overheadBench, activationBench, gridsBench, resultsViewBench, sortBench, resultStoreBench];
 }
 
 function format(value: number): string {

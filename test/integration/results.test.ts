@@ -34,11 +34,11 @@ async function backendWaitEvents(applicationName: string): Promise<string[]> {
   return rows.map((row) => row.wait_event ?? '');
 }
 
-function allRows(results: RunResults, index: number): Row[] {
+async function allRows(results: RunResults, index: number): Promise<Row[]> {
   const result = results.results[index];
   const rows: Row[] = [];
   for (;;) {
-    const slice = result.read(rows.length, 50_000, MAX_CHARS_PER_PULL);
+    const slice = await result.read(rows.length, 50_000, MAX_CHARS_PER_PULL);
     if (slice.count === 0) return rows;
     for (const chunk of slice.chunks) rows.push(...(JSON.parse(chunk) as Row[]));
   }
@@ -53,7 +53,7 @@ describe('results of real statements (the host side of the results view)', funct
     const results = runResults([wideQuery(200_000)], 1_000_000);
     const [outcome] = await worksheet.run([{ text: wideQuery(200_000) }], results.observer()).outcomes;
     assert.equal(outcome.status, 'succeeded');
-    const rows = allRows(results, 0);
+    const rows = await allRows(results, 0);
     assert.equal(rows.length, 200_000);
     assert.deepEqual(rows[0], [1, 'customer 1', 1.25, false, '2026-01-02', '2026-01-01 00:00:01', '0.1429', 'note 1', 'c4ca4238a0b923820dcc509a6f75849b', '{"id" : 1, "tag" : "x"}']);
     assert.equal(rows[6][7], null, 'every 7th note is NULL');
@@ -80,7 +80,7 @@ describe('results of real statements (the host side of the results view)', funct
     const [outcome] = await run.outcomes;
     assert.equal(outcome.status, 'succeeded');
     assert.equal(result.rowCount, 300_000);
-    assert.deepEqual(allRows(results, 0).map((row) => row[0]).slice(49_998, 50_002), [49_999, 50_000, 50_001, 50_002], 'no row lost or doubled at the pauses');
+    assert.deepEqual((await allRows(results, 0)).map((row) => row[0]).slice(49_998, 50_002), [49_999, 50_000, 50_001, 50_002], 'no row lost or doubled at the pauses');
   });
 
   it('"stop reading" lets the statement finish, counts the rest, and the worksheet runs the next statement', async () => {
@@ -95,7 +95,7 @@ describe('results of real statements (the host side of the results view)', funct
     assert.equal(view.storedRows, 10_000);
     assert.equal(view.discardedRows, 110_000);
     assert.equal(view.stamp?.rowCount, 120_000, 'the stamp keeps the server count');
-    assert.deepEqual(allRows(results, 1), [[42]]);
+    assert.deepEqual(await allRows(results, 1), [[42]]);
   });
 
   it('cancel of a paused statement cancels it at the server and the session stays usable', async () => {

@@ -7,7 +7,8 @@
  */
 import * as assert from 'node:assert/strict';
 import { isPlatformError } from '../../src/platforms/errors';
-import type { ErrorView, ResultView } from '../../src/results/protocol';
+import type { Row } from '../../src/platforms/types';
+import type { ErrorView } from '../../src/results/protocol';
 import { RunResults } from '../../src/results/run-results';
 import { runUnits, type RunUnit } from '../../src/sql/batches';
 import { splitStatements } from '../../src/sql/splitter';
@@ -37,14 +38,18 @@ function runAll(worksheet: Worksheet, document: string): DocumentRun {
 }
 
 /** What a tab shows: statement number (and result set), status, columns, rows, messages. */
-function tabs(results: RunResults): string[] {
-  return results.view().results.map((view: ResultView) => {
-    const rows = results.results.find((result) => result.id === view.id)?.rows() ?? [];
+async function tabs(results: RunResults): Promise<string[]> {
+  const tabs: string[] = [];
+  for (const view of results.view().results) {
+    const rows: Row[] = [];
+    const result = results.results.find((candidate) => candidate.id === view.id);
+    if (result) for await (const row of result.rows()) rows.push(row);
     const number = `${view.index + 1}${view.part ? `.${view.part + 1}` : ''}`;
     const shown = view.columns ? ` ${view.columns.map((column) => column.name).join(',')}=${JSON.stringify([...rows])}` : ` (${view.stamp?.rowCount ?? '-'} affected)`;
     const notices = view.notices.length > 0 ? ` [${view.notices.map((notice) => notice.message).join(' | ')}]` : '';
-    return `${number} ${view.status}${shown}${notices}`;
-  });
+    tabs.push(`${number} ${view.status}${shown}${notices}`);
+  }
+  return tabs;
 }
 
 /** The SQL batches a session sent, in order. */
@@ -102,7 +107,7 @@ describe('T-SQL batches on Synapse (the lab TDS server): one request per GO batc
     // One request per batch, each exactly the text between its GO lines.
     assert.deepEqual(batchesSent(server, spid).slice(before), units.map((unit) => unit.text));
     assert.equal(units.length, 3);
-    assert.deepEqual(tabs(results), [
+    assert.deepEqual(await tabs(results), [
       '1 succeeded answer=[[42]]',
       '2 succeeded region=[["US"]] [between the two]',
       // count(*) is a bigint: its exact text.
@@ -116,7 +121,7 @@ describe('T-SQL batches on Synapse (the lab TDS server): one request per GO batc
     const document = 'DECLARE @x int = 1; SELECT @x AS x;';
     const { results, handle } = runAll(worksheet, document);
     assert.deepEqual((await handle.outcomes).map((outcome) => outcome.status), ['succeeded']);
-    assert.deepEqual(tabs(results), ['1 succeeded x=[[1]]']);
+    assert.deepEqual(await tabs(results), ['1 succeeded x=[[1]]']);
 
     // What sending each statement as its own batch did before: SQL Server's Msg 137.
     const split = splitStatements(document, 'tsql').statements.map((statement) => ({ text: statement.text }));
@@ -134,7 +139,7 @@ describe('T-SQL batches on Synapse (the lab TDS server): one request per GO batc
     const { results, handle } = runAll(worksheet, "SELECT N'again' AS word\nGO 3\n");
     assert.deepEqual((await handle.outcomes).map((outcome) => outcome.status), ['succeeded']);
     assert.deepEqual(batchesSent(server, spid).slice(before), ["SELECT N'again' AS word", "SELECT N'again' AS word", "SELECT N'again' AS word"]);
-    assert.deepEqual(tabs(results), ['1 succeeded word=[["again"]]', '1.2 succeeded word=[["again"]]', '1.3 succeeded word=[["again"]]']);
+    assert.deepEqual(await tabs(results), ['1 succeeded word=[["again"]]', '1.2 succeeded word=[["again"]]', '1.3 succeeded word=[["again"]]']);
   });
 
   it('marks an error on the second line of the second batch on that line of the document', async () => {
@@ -153,7 +158,7 @@ describe('T-SQL batches on Synapse (the lab TDS server): one request per GO batc
     assert.equal(lineOf(document, span.offset), 3, 'line 4 of the document (0-based 3)');
     assert.equal(document.slice(span.offset, span.offset + (span.length ?? 0)), 'SELECT no_such_column FROM sales.customers;');
     // The batch's first result set came before the error, and stays shown with it.
-    assert.deepEqual(tabs(results).slice(0, 2), ['1 succeeded fine=[[1]]', '2 failed also_fine=[[2]]']);
+    assert.deepEqual((await tabs(results)).slice(0, 2), ['1 succeeded fine=[[1]]', '2 failed also_fine=[[2]]']);
   });
 
   it('runs on after an error that ends only its statement: the batch fails with its first error, later ones show among its messages', async () => {
@@ -165,7 +170,7 @@ describe('T-SQL batches on Synapse (the lab TDS server): one request per GO batc
     assert.ok(isPlatformError(error), String(error));
     assert.equal(error.code, '8134');
     assert.match(error.detail ?? '', /Line 2$/);
-    assert.deepEqual(tabs(results), ['1 succeeded a=[[1]]', '1.2 failed c=[[2]] [Msg 8134, Level 16, State 1, Line 4: division by zero]']);
+    assert.deepEqual(await tabs(results), ['1 succeeded a=[[1]]', '1.2 failed c=[[2]] [Msg 8134, Level 16, State 1, Line 4: division by zero]']);
   });
 
   it('cancels a batch while it runs: what came before shows, nothing after runs, the session runs on', async () => {
@@ -179,7 +184,7 @@ describe('T-SQL batches on Synapse (the lab TDS server): one request per GO batc
     assert.deepEqual((await handle.outcomes).map((outcome) => outcome.status), ['cancelled']);
     assert.ok(server.received.some((entry) => entry.spid === spid && entry.kind === 'attention'), 'an ATTENTION was sent');
     await seenStopped('pg_sleep(30)');
-    assert.deepEqual(tabs(results), ['1 cancelled step=[["before"]]']);
+    assert.deepEqual(await tabs(results), ['1 cancelled step=[["before"]]']);
     assert.equal(Number(worksheet.snapshot().sessionId), spid, 'the same session');
     assert.deepEqual(await regionsSeen(worksheet), ['APAC', 'EU', 'US']);
   });

@@ -26,17 +26,23 @@ const STAMP = {
   rowCount: 3,
   queryId: '4711',
 };
+async function joined(pieces: AsyncIterable<string>): Promise<string> {
+  let text = '';
+  for await (const piece of pieces) text += piece;
+  return text;
+}
+
 const source = { columns: COLUMNS, rows: () => ROWS, stamp: STAMP, statement: 'select *\nfrom t' };
 
 describe('results export', () => {
-  it('CSV quotes what needs quoting, keeps data as is, and writes NULL as an empty field', () => {
-    const text = [...exportText(source, 'csv', false)].join('');
+  it('CSV quotes what needs quoting, keeps data as is, and writes NULL as an empty field', async () => {
+    const text = (await joined(exportText(source, 'csv', false)));
     assert.equal(text, 'id,note,id\r\n1,plain,10\r\n2,"comma, ""quote""\nnewline",\r\n3,NULL,-5\r\n');
     assert.equal(csvCell('=SUM(A1)'), '=SUM(A1)', 'exported data is not rewritten');
   });
 
-  it('a stamped CSV starts with #-comment provenance lines naming whom it ran as', () => {
-    const lines = [...exportText(source, 'csv', true)].join('').split('\r\n');
+  it('a stamped CSV starts with #-comment provenance lines naming whom it ran as', async () => {
+    const lines = (await joined(exportText(source, 'csv', true))).split('\r\n');
     assert.equal(lines[0], '# Immuta Worksheets export');
     assert.ok(lines.includes('# ran as: bob@example.com'));
     assert.ok(lines.includes('# immuta project: Fraud Analytics'));
@@ -44,40 +50,40 @@ describe('results export', () => {
     assert.ok(stampLines({ ...STAMP, ranAs: null }, null).includes('# ran as: yourself (governor)'));
   });
 
-  it('JSON is valid, keeps every column (duplicate names get a suffix), with or without the stamp', () => {
-    const plain = JSON.parse([...exportText(source, 'json', false)].join('')) as Record<string, unknown>[];
+  it('JSON is valid, keeps every column (duplicate names get a suffix), with or without the stamp', async () => {
+    const plain = JSON.parse((await joined(exportText(source, 'json', false)))) as Record<string, unknown>[];
     assert.deepEqual(plain[1], { id: 2, note: 'comma, "quote"\nnewline', id_2: null });
-    const stamped = JSON.parse([...exportText(source, 'json', true)].join('')) as { stamp: { ranAs: string }; rows: unknown[]; columns: unknown[] };
+    const stamped = JSON.parse((await joined(exportText(source, 'json', true)))) as { stamp: { ranAs: string }; rows: unknown[]; columns: unknown[] };
     assert.equal(stamped.stamp.ranAs, 'bob@example.com');
     assert.equal(stamped.rows.length, 3);
     assert.equal(stamped.columns.length, 3);
-    const empty = JSON.parse([...exportText({ ...source, rows: () => [] }, 'json', true)].join('')) as { rows: unknown[] };
+    const empty = JSON.parse((await joined(exportText({ ...source, rows: () => [] }, 'json', true)))) as { rows: unknown[] };
     assert.deepEqual(empty.rows, []);
     assert.deepEqual(uniqueKeys([{ name: 'a', type: 'x' }, { name: 'a_2', type: 'x' }, { name: 'a', type: 'x' }]), ['a', 'a_2', 'a_3']);
   });
 
-  it('Markdown escapes pipes, HTML and emphasis, tells NULL from the text NULL, and caps rows', () => {
-    const table = markdownTable([{ name: 'v', type: 'text' }], [['a|b'], ['<img src=x onerror=alert(1)>'], [null], ['NULL'], ['*x*']], 10);
+  it('Markdown escapes pipes, HTML and emphasis, tells NULL from the text NULL, and caps rows', async () => {
+    const table = await markdownTable([{ name: 'v', type: 'text' }], [['a|b'], ['<img src=x onerror=alert(1)>'], [null], ['NULL'], ['*x*']], 10);
     const lines = table.text.trim().split('\n');
     assert.equal(lines[2], '| a\\|b |');
     assert.equal(lines[3], '| &lt;img src=x onerror=alert(1)> |');
     assert.equal(lines[4], '| *NULL* |');
     assert.equal(lines[5], '| NULL |');
     assert.equal(lines[6], '| \\*x\\* |');
-    const capped = markdownTable([{ name: 'v', type: 'text' }], ROWS.map((row) => [row[0]]), 2);
+    const capped = await markdownTable([{ name: 'v', type: 'text' }], ROWS.map((row) => [row[0]]), 2);
     assert.equal(capped.rows, 2);
     assert.equal(capped.truncated, true);
   });
 
-  it('a stamped export names the statement with its secrets redacted by the platform\'s rules', () => {
+  it('a stamped export names the statement with its secrets redacted by the platform\'s rules', async () => {
     const statement = "COPY INTO 's3://b/out/' FROM t CREDENTIALS = (AWS_KEY_ID = 'AKIA9' AWS_SECRET_KEY = 'sk\\'9')";
     const result = new ResultSet('r:0', 0, statement, 100);
     result.started(STAMP, 'snowflake');
     result.setColumns([{ name: 'rows_unloaded', type: 'NUMBER' }]);
     void result.append([[3]]);
-    const csv = [...exportText(exportSourceOf(result), 'csv', true)].join('');
+    const csv = (await joined(exportText(exportSourceOf(result), 'csv', true)));
     assert.ok(csv.includes("# statement: COPY INTO 's3://b/out/' FROM t CREDENTIALS = (AWS_KEY_ID = '***' AWS_SECRET_KEY = '***')"), csv);
-    const json = JSON.parse([...exportText(exportSourceOf(result), 'json', true)].join('')) as { statement: string };
+    const json = JSON.parse((await joined(exportText(exportSourceOf(result), 'json', true)))) as { statement: string };
     assert.equal(json.statement, "COPY INTO 's3://b/out/' FROM t CREDENTIALS = (AWS_KEY_ID = '***' AWS_SECRET_KEY = '***')");
     assert.equal(JSON.stringify(json).includes('AKIA9'), false);
     // Before it started, the platform is not known: a statement the dialects read differently is left out.

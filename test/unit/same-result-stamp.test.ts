@@ -54,6 +54,12 @@ function hostResult(outcome: Succeeded) {
   return results.results[0];
 }
 
+async function joined(pieces: AsyncIterable<string>): Promise<string> {
+  let text = '';
+  for await (const piece of pieces) text += piece;
+  return text;
+}
+
 describe('same result as yourself: stamp, exports, history', () => {
   it('reaches the stamp the host keeps when the statement finishes', () => {
     const result = hostResult(succeeded(bobStamp('applied'), { at: YOURSELF_AT, rows: 1 }));
@@ -62,7 +68,7 @@ describe('same result as yourself: stamp, exports, history', () => {
     assert.equal(plain.stamp?.sameAsYourself, undefined);
   });
 
-  it('warns without a probe: check that impersonation takes effect on this platform', () => {
+  it('warns without a probe: check that impersonation takes effect on this platform', async () => {
     const result = hostResult(succeeded(bobStamp('applied'), { at: YOURSELF_AT, rows: 1 }));
     const stamp = result.stamp as StampView;
     const words = sameResultWords(stamp, (at) => new Date(at).toISOString());
@@ -77,9 +83,9 @@ describe('same result as yourself: stamp, exports, history', () => {
     assert.ok(line, lines.join('\n'));
     assert.match(line, /same 1 row, in the same order, as your own run of this statement at 2026-03-03T09:15:00\.000Z; check that impersonation takes effect on this platform/);
 
-    const csv = [...exportText(exportSourceOf(result), 'csv', true)].join('');
+    const csv = (await joined(exportText(exportSourceOf(result), 'csv', true)));
     assert.ok(csv.includes(line), 'the stamped CSV carries the line');
-    const json = JSON.parse([...exportText(exportSourceOf(result), 'json', true)].join('')) as { stamp: StampView };
+    const json = JSON.parse((await joined(exportText(exportSourceOf(result), 'json', true)))) as { stamp: StampView };
     assert.deepEqual(json.stamp.sameAsYourself, { at: YOURSELF_AT, rows: 1 }, 'the stamped JSON carries the flag');
   });
 
