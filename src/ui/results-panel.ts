@@ -8,6 +8,7 @@ import {
   parseWebviewMessage,
   type HostMessage,
   type ResultStatus,
+  type ViewPlace,
   type ViewSettings,
   type WebviewMessage,
 } from '../results/protocol';
@@ -41,8 +42,10 @@ const COMPRESS_FROM_BYTES = 256 * 1024;
 
 /**
  * The results webview of one worksheet: a panel beside its editor, showing the worksheet's
- * latest run. It answers the webview's row pulls from the run's results, holding a pull until
- * rows arrive, and never posts more than one page of rows at a time.
+ * latest run. It answers the webview's row pulls (windows around its viewport, by row index)
+ * from the run's results, holding a pull until rows arrive. The webview holds only a window, so
+ * it is not kept alive while hidden: when shown again it loads afresh, says `ready`, and gets
+ * the run's state back with where the user was (`restore`).
  */
 export class ResultsPanel implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
@@ -51,6 +54,10 @@ export class ResultsPanel implements vscode.Disposable {
   private runSubscriptions: vscode.Disposable[] = [];
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly postedStatus = new Map<string, ResultStatus>();
+  /** Where the user was in the run shown (active result, top row), for a re-created view. */
+  private place: ViewPlace | undefined;
+  /** Pulls waiting for rows; a new document of the view forgets the old one's. */
+  private readonly heldPulls = new Set<vscode.Disposable>();
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -116,8 +123,8 @@ export class ResultsPanel implements vscode.Disposable {
       { viewColumn: column, preserveFocus: true },
       {
         enableScripts: true,
-        // Switching tabs must not re-pull a million rows; the webview is the row cache.
-        retainContextWhenHidden: true,
+        // No retainContextWhenHidden: the webview holds only the rows on screen, and a view
+        // shown again asks for its state (and the rows it shows) anew.
         localResourceRoots: [root],
       },
     );
@@ -133,6 +140,10 @@ export class ResultsPanel implements vscode.Disposable {
     });
     const subscriptions = [
       webview.onDidReceiveMessage((raw: unknown) => this.receive(raw)),
+      // A hidden view's document is gone: nothing is posted until the new one says `ready`.
+      panel.onDidChangeViewState(() => {
+        if (!panel.visible && this.panel === panel) this.ready = false;
+      }),
       panel.onDidDispose(() => {
         for (const subscription of subscriptions) subscription.dispose();
         if (this.panel !== panel) return;
@@ -144,6 +155,8 @@ export class ResultsPanel implements vscode.Disposable {
   }
 
   private watch(run: RunResults | undefined): void {
+    if (run !== this.run) this.place = undefined;
+    this.dropHeldPulls();
     for (const subscription of this.runSubscriptions) subscription.dispose();
     this.runSubscriptions = [];
     for (const timer of this.timers.values()) clearTimeout(timer);
@@ -179,7 +192,12 @@ export class ResultsPanel implements vscode.Disposable {
   private handle(message: WebviewMessage): void {
     if (message.type === 'ready') {
       this.ready = true;
+      this.dropHeldPulls();
       this.postState();
+      return;
+    }
+    if (message.type === 'viewState') {
+      if (this.run?.find(message.resultId)) this.place = { resultId: message.resultId, topRow: message.topRow };
       return;
     }
     if (message.type === 'problem') {
@@ -263,10 +281,15 @@ export class ResultsPanel implements vscode.Disposable {
     const waiting = result.onDidStoreRows(() => {
       if (answer()) {
         waiting.dispose();
-        this.runSubscriptions = this.runSubscriptions.filter((subscription) => subscription !== waiting);
+        this.heldPulls.delete(waiting);
       }
     });
-    this.runSubscriptions.push(waiting);
+    this.heldPulls.add(waiting);
+  }
+
+  private dropHeldPulls(): void {
+    for (const waiting of this.heldPulls) waiting.dispose();
+    this.heldPulls.clear();
   }
 
   private scheduleUpdate(result: ResultSet): void {
@@ -299,7 +322,8 @@ export class ResultsPanel implements vscode.Disposable {
 
   private postState(): void {
     for (const result of this.run?.results ?? []) this.postedStatus.set(result.id, result.status);
-    this.post({ type: 'state', run: this.run?.view() ?? null, settings: this.actions.settings() });
+    const place = this.place !== undefined && this.run?.find(this.place.resultId) ? this.place : undefined;
+    this.post({ type: 'state', run: this.run?.view() ?? null, settings: this.actions.settings(), ...(place ? { restore: place } : {}) });
   }
 
   private post(message: HostMessage): void {
