@@ -7,7 +7,6 @@ import {
   MAX_ROWS_PER_PULL,
   parseWebviewMessage,
   type HostMessage,
-  type ResultStatus,
   type ViewPlace,
   type ViewSettings,
   type WebviewMessage,
@@ -53,7 +52,8 @@ export class ResultsPanel implements vscode.Disposable {
   private run: RunResults | undefined;
   private runSubscriptions: vscode.Disposable[] = [];
   private readonly timers = new Map<string, NodeJS.Timeout>();
-  private readonly postedStatus = new Map<string, ResultStatus>();
+  /** What the webview was last told of each result's status and whether it has columns (see shapeOf). */
+  private readonly postedStatus = new Map<string, string>();
   /** Where the user was in the run shown (active result, top row), for a re-created view. */
   private place: ViewPlace | undefined;
   /** Pulls waiting for rows; a new document of the view forgets the old one's. */
@@ -293,8 +293,9 @@ export class ResultsPanel implements vscode.Disposable {
   }
 
   private scheduleUpdate(result: ResultSet): void {
-    // A status change shows at once; row counts of a streaming result are batched.
-    if (this.postedStatus.get(result.id) !== result.status) {
+    // A status change, or the columns the first rows need, show at once; row counts of a
+    // streaming result are batched.
+    if (this.postedStatus.get(result.id) !== shapeOf(result)) {
       this.postUpdate(result);
       return;
     }
@@ -316,12 +317,12 @@ export class ResultsPanel implements vscode.Disposable {
       clearTimeout(timer);
       this.timers.delete(result.id);
     }
-    this.postedStatus.set(result.id, result.status);
+    this.postedStatus.set(result.id, shapeOf(result));
     this.post({ type: 'result', runId: run.runId, result: result.view() });
   }
 
   private postState(): void {
-    for (const result of this.run?.results ?? []) this.postedStatus.set(result.id, result.status);
+    for (const result of this.run?.results ?? []) this.postedStatus.set(result.id, shapeOf(result));
     const place = this.place !== undefined && this.run?.find(this.place.resultId) ? this.place : undefined;
     this.post({ type: 'state', run: this.run?.view() ?? null, settings: this.actions.settings(), ...(place ? { restore: place } : {}) });
   }
@@ -352,6 +353,11 @@ function encodeChunks(chunks: readonly string[]): { data: Uint8Array; chunkBytes
 /** The bytes in an ArrayBuffer of their own (a Buffer may be a view into a larger, pooled one). */
 function ownBuffer(bytes: Buffer): Uint8Array {
   return bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.byteLength ? new Uint8Array(bytes.buffer) : new Uint8Array(bytes);
+}
+
+/** A result's status and whether it described its columns: a change of either is posted at once. */
+function shapeOf(result: ResultSet): string {
+  return `${result.status}|${result.hasResultSet ? 'columns' : 'none'}`;
 }
 
 function panelTitle(worksheet: string): string {

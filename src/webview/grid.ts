@@ -288,6 +288,8 @@ export class ResultGrid {
     });
     this.selection.onSelectedRangesChanged.subscribe(() => this.events.selectionChanged(this.hasSelection()));
     grid.onRendered.subscribe(() => {
+      // A throttled render after a big scroll lands after the scroll's viewport event.
+      this.reportViewport();
       if (this.store.held > 0 && this.element.querySelector('.slick-row:not(.row-pending)') !== null) this.events.rendered();
     });
     grid.onViewportChanged.subscribe(() => this.reportViewport());
