@@ -293,7 +293,8 @@ export const resultsViewBench: BenchSuite = {
         { name: `webview JS heap: million-row result open (${(heapMillion / 1e6).toFixed(1)} MB) minus 10-row result open`, value: heapDelta, unit: 'MB', target: '≤ 50 MB', met: heapDelta <= 50 },
         { name: `scroll top → bottom in ${scroll.intervals.length} frames: median frame time`, value: frameMedian, unit: 'ms', target: '≤ 16 ms', met: frameMedian <= 16 },
         { name: 'scroll: 95th percentile frame time', value: percentile(scroll.intervals, 95), unit: 'ms' },
-        { name: `scroll: DOM rows min/max ${domMin}/${domMax}, last row (id 1000000) shown`, value: domMax, unit: 'rows', target: 'constant; last row shown', met: domMax - domMin <= 2 && scroll.lastIdShown },
+        { name: `scroll: DOM rows min/max ${domMin}/${domMax} (fewer where the rendered range is clamped at the ends)`, value: domMax, unit: 'rows', target: 'constant', met: domMax - domMin <= 2 },
+        { name: 'scroll: the last row (id 1000000) painted with its cells within 5 s of reaching the end', value: scroll.lastIdShown ? 1 : 0, unit: 'yes=1', target: '1', met: scroll.lastIdShown },
       ];
     } finally {
       if (process.env.BENCH_KEEP_TRACE && fs.existsSync(traceFile)) fs.copyFileSync(traceFile, process.env.BENCH_KEEP_TRACE);
