@@ -2,10 +2,11 @@
  * The messages between the extension host and the results webview. Shared by both sides, so it
  * imports neither `vscode` nor the DOM.
  *
- * Rows never travel as one big message: the host announces results (metadata only) and the
- * webview pulls rows page by page, keeping at most one pull outstanding per result. A pull for
- * rows that have not arrived yet is held by the host until some arrive or the result settles,
- * so streaming needs no polling and the webview's pace throttles the transfer.
+ * Rows never travel as one big message, and the webview never holds a whole result: the host
+ * announces results (metadata only, with the number of rows it stores) and the webview pulls the
+ * rows around its viewport by row index, keeping a bounded cache and at most one pull
+ * outstanding per result. A pull for rows that have not arrived yet is held by the host until
+ * some arrive or the result settles, so the first rows of a streaming result need no polling.
  */
 
 export const PROTOCOL_VERSION = 1;
@@ -129,6 +130,16 @@ export interface RunView {
   readonly results: readonly ResultView[];
 }
 
+/**
+ * Where the user was in a run's results: kept by the host, because the webview's document is
+ * thrown away while it is hidden, and sent back in `state` so a re-created view opens there.
+ */
+export interface ViewPlace {
+  readonly resultId: string;
+  /** The row at the top of the grid's viewport. */
+  readonly topRow: number;
+}
+
 export interface ViewSettings {
   /** Cell text longer than this is cut in the grid; the whole value is a click away. */
   readonly cellTextLimit: number;
@@ -137,14 +148,15 @@ export interface ViewSettings {
 /** Host → webview. */
 export type HostMessage =
   /** Everything but rows: sent after `ready` and when a new run replaces the results. */
-  | { readonly type: 'state'; readonly run: RunView | null; readonly settings: ViewSettings }
+  | { readonly type: 'state'; readonly run: RunView | null; readonly settings: ViewSettings; readonly restore?: ViewPlace }
   /**
    * One result's metadata changed, or a new result joined the run (a further result set of a
    * statement): the view adds one it does not know after the results of the same statement.
    */
   | { readonly type: 'result'; readonly runId: string; readonly result: ResultView }
   /**
-   * The answer to a `pull`: consecutive rows from `from`, as chunks that are each a JSON array
+   * The answer to a `pull`: consecutive rows from `from` (at or before the row asked for: the
+   * host answers in whole chunks), as chunks that are each a JSON array
    * of rows (a row is an array of string | number | boolean | null). `count` rows in all; zero
    * only when the result settled with no rows after `from`. The chunks travel as UTF-8 bytes, one
    * after the other (`chunkBytes` gives each one's length): VS Code passes binary data to a
@@ -175,7 +187,11 @@ export type RowCompression = 'deflate-raw';
 /** Webview → host. */
 export type WebviewMessage =
   | { readonly type: 'ready'; readonly protocol: number }
-  /** Asks for rows from `from` (always the number of rows the webview already holds). */
+  /**
+   * Asks for up to `maxRows` rows from row index `from` (any row: the webview asks for the rows
+   * around its viewport). Held by the host while `from` is beyond the rows stored and the result
+   * can still grow.
+   */
   | { readonly type: 'pull'; readonly requestId: number; readonly resultId: string; readonly from: number; readonly maxRows: number }
   /** Raises the row limit of a paused result by one limit's worth, or removes it. */
   | { readonly type: 'fetchMore'; readonly resultId: string; readonly all: boolean }
@@ -200,6 +216,8 @@ export type WebviewMessage =
   | { readonly type: 'showStatement'; readonly resultId: string }
   /** Progress marks, recorded when tracing is on (benchmarks and tests). */
   | { readonly type: 'mark'; readonly name: 'painted' | 'stored'; readonly resultId: string; readonly rows: number; readonly at: Instant }
+  /** Where the user is (active result, top row), for the host to send back to a re-created view. */
+  | { readonly type: 'viewState'; readonly resultId: string; readonly topRow: number }
   /** An unexpected error inside the webview, for the extension's log. */
   | { readonly type: 'problem'; readonly message: string };
 
@@ -215,10 +233,8 @@ export function decodeChunks(data: Uint8Array, chunkBytes: readonly number[], de
 }
 
 /**
- * The most rows and characters one `rows` answer carries. Each message costs a round trip that
- * is long where the webview is across a network (VS Code for the Web, remote windows: several
- * hundred ms per page measured here), so pages are large; the first page is small (the puller
- * asks for a screenful) so that the first rows still show at once.
+ * The most rows and characters one `rows` answer carries (a bound the host enforces; the webview
+ * asks for far fewer: a window around its viewport).
  */
 export const MAX_ROWS_PER_PULL = 100_000;
 export const MAX_CHARS_PER_PULL = 16_000_000;
@@ -272,6 +288,8 @@ export function parseWebviewMessage(raw: unknown): WebviewMessage | undefined {
       return (message.name === 'painted' || message.name === 'stored') && isString('resultId') && isCount('rows') && typeof message.at === 'number'
         ? (message as WebviewMessage)
         : undefined;
+    case 'viewState':
+      return isString('resultId') && isCount('topRow') ? (message as WebviewMessage) : undefined;
     case 'problem':
       return isString('message') ? (message as WebviewMessage) : undefined;
     default:

@@ -7,7 +7,7 @@ import {
   MAX_ROWS_PER_PULL,
   parseWebviewMessage,
   type HostMessage,
-  type ResultStatus,
+  type ViewPlace,
   type ViewSettings,
   type WebviewMessage,
 } from '../results/protocol';
@@ -41,8 +41,10 @@ const COMPRESS_FROM_BYTES = 256 * 1024;
 
 /**
  * The results webview of one worksheet: a panel beside its editor, showing the worksheet's
- * latest run. It answers the webview's row pulls from the run's results, holding a pull until
- * rows arrive, and never posts more than one page of rows at a time.
+ * latest run. It answers the webview's row pulls (windows around its viewport, by row index)
+ * from the run's results, holding a pull until rows arrive. The webview holds only a window, so
+ * it is not kept alive while hidden: when shown again it loads afresh, says `ready`, and gets
+ * the run's state back with where the user was (`restore`).
  */
 export class ResultsPanel implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
@@ -50,7 +52,12 @@ export class ResultsPanel implements vscode.Disposable {
   private run: RunResults | undefined;
   private runSubscriptions: vscode.Disposable[] = [];
   private readonly timers = new Map<string, NodeJS.Timeout>();
-  private readonly postedStatus = new Map<string, ResultStatus>();
+  /** What the webview was last told of each result's status and whether it has columns (see shapeOf). */
+  private readonly postedStatus = new Map<string, string>();
+  /** Where the user was in the run shown (active result, top row), for a re-created view. */
+  private place: ViewPlace | undefined;
+  /** Pulls waiting for rows; a new document of the view forgets the old one's. */
+  private readonly heldPulls = new Set<vscode.Disposable>();
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -116,8 +123,8 @@ export class ResultsPanel implements vscode.Disposable {
       { viewColumn: column, preserveFocus: true },
       {
         enableScripts: true,
-        // Switching tabs must not re-pull a million rows; the webview is the row cache.
-        retainContextWhenHidden: true,
+        // No retainContextWhenHidden: the webview holds only the rows on screen, and a view
+        // shown again asks for its state (and the rows it shows) anew.
         localResourceRoots: [root],
       },
     );
@@ -133,6 +140,10 @@ export class ResultsPanel implements vscode.Disposable {
     });
     const subscriptions = [
       webview.onDidReceiveMessage((raw: unknown) => this.receive(raw)),
+      // A hidden view's document is gone: nothing is posted until the new one says `ready`.
+      panel.onDidChangeViewState(() => {
+        if (!panel.visible && this.panel === panel) this.ready = false;
+      }),
       panel.onDidDispose(() => {
         for (const subscription of subscriptions) subscription.dispose();
         if (this.panel !== panel) return;
@@ -144,6 +155,8 @@ export class ResultsPanel implements vscode.Disposable {
   }
 
   private watch(run: RunResults | undefined): void {
+    if (run !== this.run) this.place = undefined;
+    this.dropHeldPulls();
     for (const subscription of this.runSubscriptions) subscription.dispose();
     this.runSubscriptions = [];
     for (const timer of this.timers.values()) clearTimeout(timer);
@@ -179,7 +192,12 @@ export class ResultsPanel implements vscode.Disposable {
   private handle(message: WebviewMessage): void {
     if (message.type === 'ready') {
       this.ready = true;
+      this.dropHeldPulls();
       this.postState();
+      return;
+    }
+    if (message.type === 'viewState') {
+      if (this.run?.find(message.resultId)) this.place = { resultId: message.resultId, topRow: message.topRow };
       return;
     }
     if (message.type === 'problem') {
@@ -264,12 +282,18 @@ export class ResultsPanel implements vscode.Disposable {
       });
       return true;
     };
-    // One answer at a time; rows stored while one is under way make it look again after.
+    // One answer at a time; rows stored while one is under way make it look again after. A held
+    // pull is dropped with the page that asked (dropHeldPulls).
     let answering = false;
     let again = false;
     let answered = false;
     const waiting = result.onDidStoreRows(() => attempt());
-    this.runSubscriptions.push(waiting);
+    this.heldPulls.add(waiting);
+    const settle = (): void => {
+      answered = true;
+      waiting.dispose();
+      this.heldPulls.delete(waiting);
+    };
     const attempt = (): void => {
       if (answered) return;
       if (answering) {
@@ -281,19 +305,12 @@ export class ResultsPanel implements vscode.Disposable {
       answer().then(
         (done) => {
           answering = false;
-          if (done) {
-            answered = true;
-            waiting.dispose();
-            this.runSubscriptions = this.runSubscriptions.filter((subscription) => subscription !== waiting);
-          } else if (again) {
-            attempt();
-          }
+          if (done) settle();
+          else if (again) attempt();
         },
         (error: unknown) => {
           answering = false;
-          answered = true;
-          waiting.dispose();
-          this.runSubscriptions = this.runSubscriptions.filter((subscription) => subscription !== waiting);
+          settle();
           this.logger.warn(`results view: reading rows failed (${error instanceof Error ? error.message : String(error)})`);
           fail('These rows could not be read back from the spill file. Run the statement again.');
         },
@@ -302,9 +319,15 @@ export class ResultsPanel implements vscode.Disposable {
     attempt();
   }
 
+  private dropHeldPulls(): void {
+    for (const waiting of this.heldPulls) waiting.dispose();
+    this.heldPulls.clear();
+  }
+
   private scheduleUpdate(result: ResultSet): void {
-    // A status change shows at once; row counts of a streaming result are batched.
-    if (this.postedStatus.get(result.id) !== result.status) {
+    // A status change, or the columns the first rows need, show at once; row counts of a
+    // streaming result are batched.
+    if (this.postedStatus.get(result.id) !== shapeOf(result)) {
       this.postUpdate(result);
       return;
     }
@@ -326,13 +349,14 @@ export class ResultsPanel implements vscode.Disposable {
       clearTimeout(timer);
       this.timers.delete(result.id);
     }
-    this.postedStatus.set(result.id, result.status);
+    this.postedStatus.set(result.id, shapeOf(result));
     this.post({ type: 'result', runId: run.runId, result: result.view() });
   }
 
   private postState(): void {
-    for (const result of this.run?.results ?? []) this.postedStatus.set(result.id, result.status);
-    this.post({ type: 'state', run: this.run?.view() ?? null, settings: this.actions.settings() });
+    for (const result of this.run?.results ?? []) this.postedStatus.set(result.id, shapeOf(result));
+    const place = this.place !== undefined && this.run?.find(this.place.resultId) ? this.place : undefined;
+    this.post({ type: 'state', run: this.run?.view() ?? null, settings: this.actions.settings(), ...(place ? { restore: place } : {}) });
   }
 
   private post(message: HostMessage): void {
@@ -361,6 +385,11 @@ function encodeChunks(chunks: readonly string[]): { data: Uint8Array; chunkBytes
 /** The bytes in an ArrayBuffer of their own (a Buffer may be a view into a larger, pooled one). */
 function ownBuffer(bytes: Buffer): Uint8Array {
   return bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.byteLength ? new Uint8Array(bytes.buffer) : new Uint8Array(bytes);
+}
+
+/** A result's status and whether it described its columns: a change of either is posted at once. */
+function shapeOf(result: ResultSet): string {
+  return `${result.status}|${result.hasResultSet ? 'columns' : 'none'}`;
 }
 
 function panelTitle(worksheet: string): string {

@@ -10,8 +10,10 @@ import {
 } from 'slickgrid';
 import type { ColumnView } from '../results/protocol';
 import { isCut } from './cells';
+import { formatCount } from './format';
 import { blocksToTsv, describeBlocks, type CellBlock } from './clipboard';
 import { dataColumn, dataIndex, rowNumberColumn, ROW_NUMBER_ID, WidthMeter } from './grid-columns';
+import type { Viewport } from './puller';
 import type { Cell, Row, RowStore, SortDirection, SortState } from './row-store';
 
 export interface FocusedCell {
@@ -30,22 +32,29 @@ export interface GridEvents {
   copy(text: string, what: string): void;
   /** Rows are in the grid's DOM (called after each render that shows rows). */
   rendered(): void;
-  /** A header was clicked while sorting is not possible. */
-  sortBlocked(): void;
+  /** A header was clicked while sorting is not possible, for this reason. */
+  sortBlocked(reason: string): void;
+  /** The rows in view changed (scroll, resize, row count). */
+  viewportChanged(viewport: Viewport): void;
+  /** A copy was refused, with the reason to show. */
+  copyRefused(reason: string): void;
   sortChanged(state: SortState | null, busy: boolean): void;
 }
 
 export interface GridSettings {
   readonly nonce: string;
   readonly cellTextLimit: number;
-  readonly sortAllowed: boolean;
+  /** Why the headers do not sort now, or null when they do. */
+  readonly sortBlock: string | null;
 }
 
 const ROW_HEIGHT = 24;
 
 /**
  * SlickGrid over a RowStore: the grid asks the store for rows by index (nothing is copied into
- * arrays), renders cells as text, and sorts through the store's permutation.
+ * arrays), renders cells as text, and sorts through the store's permutation. Its row count is the
+ * result's (the host's), so the scrollbar is right; rows not held yet render as dim placeholder
+ * rows (class `row-pending`) until their window arrives.
  */
 export class ResultGrid {
   private readonly element: HTMLDivElement;
@@ -53,7 +62,10 @@ export class ResultGrid {
   private readonly selection: SlickCellSelectionModel;
   private readonly meter: WidthMeter;
   private readonly resizeObserver: ResizeObserver;
-  private sortAllowed: boolean;
+  private sortBlock: string | null;
+  /** A sort asked for while not every row was held yet: applied once they are. */
+  private queuedSort: SortState | null | undefined;
+  private viewportKey = '';
   private sizedFromRows = false;
   private rowNumberWidth: number;
   private anchorRow: number | null = null;
@@ -68,7 +80,7 @@ export class ResultGrid {
     private readonly settings: GridSettings,
     private readonly events: GridEvents,
   ) {
-    this.sortAllowed = settings.sortAllowed;
+    this.sortBlock = settings.sortBlock;
     this.element = document.createElement('div');
     this.element.className = 'grid';
     host.appendChild(this.element);
@@ -77,7 +89,7 @@ export class ResultGrid {
     const data: CustomDataView<Row> = {
       getLength: () => this.store.length,
       getItem: (index) => this.store.getRow(index),
-      getItemMetadata: () => null,
+      getItemMetadata: (index) => (this.store.isPending(index) ? { cssClasses: 'row-pending' } : null),
     };
     const options: GridOption = {
       rowHeight: ROW_HEIGHT,
@@ -101,7 +113,7 @@ export class ResultGrid {
       invalidColumnFreezeWidthCallback: () => undefined,
     };
     this.grid = new SlickGrid(this.element, data, this.columnDefinitions(this.initialWidths()), options);
-    this.sizedFromRows = store.length > 0;
+    this.sizedFromRows = store.held > 0;
     const selectorOptions = {
       selectionCss: { border: '1px solid var(--vscode-focusBorder)' } as Partial<CSSStyleDeclaration> as CSSStyleDeclaration,
     };
@@ -123,12 +135,14 @@ export class ResultGrid {
     );
     this.resizeObserver.observe(this.element);
     this.showSort(store.sort);
+    this.element.classList.toggle('sort-locked', this.sortBlock !== null);
+    this.reportViewport();
   }
 
-  /** New rows arrived (called at most once per frame). */
+  /** Rows arrived or the row count grew (called at most once per frame). */
   rowsChanged(): void {
     const rowNumberWidth = this.meter.rowNumbers(this.store.length);
-    if (!this.sizedFromRows && this.store.length > 0) {
+    if (!this.sizedFromRows && this.store.held > 0) {
       this.sizedFromRows = true;
       this.rowNumberWidth = rowNumberWidth;
       this.grid.setColumns(this.columnDefinitions(this.initialWidths()));
@@ -139,13 +153,39 @@ export class ResultGrid {
       this.grid.setColumns(columns);
     }
     this.grid.updateRowCount();
+    // Placeholder rows already in the DOM are redrawn with the rows that arrived.
+    this.grid.invalidateAllRows();
     this.grid.render();
+    if (this.queuedSort !== undefined && this.store.complete()) {
+      const state = this.queuedSort;
+      this.queuedSort = undefined;
+      this.applySort(state);
+    }
+    this.reportViewport();
   }
 
-  setSortAllowed(allowed: boolean): void {
-    this.sortAllowed = allowed;
-    this.element.classList.toggle('sort-locked', !allowed);
-    if (!allowed && this.store.sort !== null) this.applySort(null);
+  setSortBlock(reason: string | null): void {
+    if (reason !== this.sortBlock) {
+      this.sortBlock = reason;
+      // In place: re-rendering a header would drop its type label.
+      for (const column of this.grid.getColumns()) {
+        const index = dataIndex(column);
+        if (index < 0) continue;
+        column.toolTip = this.headerTip(index);
+        this.grid.getColumnByIndex(this.grid.getColumnIndex(column.id))?.setAttribute('title', column.toolTip);
+      }
+    }
+    this.element.classList.toggle('sort-locked', reason !== null);
+    if (reason !== null) {
+      this.queuedSort = undefined;
+      if (this.store.sort !== null) this.applySort(null);
+    }
+  }
+
+  /** Scrolls so that `row` is at the top (a restored view). */
+  scrollToRow(row: number): void {
+    if (row > 0) this.grid.scrollRowToTop(Math.min(row, Math.max(0, this.store.length - 1)));
+    this.reportViewport();
   }
 
   hasSelection(): boolean {
@@ -156,6 +196,18 @@ export class ResultGrid {
   copySelection(withHeaders: boolean): boolean {
     const blocks = this.blocks();
     if (blocks.length === 0) return false;
+    const missing = blocks.some((block) => {
+      for (let row = block.fromRow; row <= block.toRow; row++) if (this.store.isPending(row)) return true;
+      return false;
+    });
+    if (missing) {
+      // The view holds a window of the result, not all of it: copying rows it does not hold
+      // would copy blanks. The host has every row for Export and Copy as Markdown.
+      this.events.copyRefused(
+        `Copy takes the rows the view holds (up to ${formatCount(this.store.limit)} around where you are); this selection reaches beyond them. Use Export or Copy as Markdown for more rows.`,
+      );
+      return true;
+    }
     const text = blocksToTsv(
       blocks,
       (row, column) => this.store.getRow(row)[column],
@@ -177,12 +229,21 @@ export class ResultGrid {
   }
 
   private columnDefinitions(widths: readonly number[]): Column[] {
-    return [rowNumberColumn(this.rowNumberWidth), ...this.columns.map((column, index) => dataColumn(column, index, widths[index], this.settings.cellTextLimit))];
+    return [
+      rowNumberColumn(this.rowNumberWidth),
+      ...this.columns.map((column, index) => ({ ...dataColumn(column, index, widths[index], this.settings.cellTextLimit), toolTip: this.headerTip(index) })),
+    ];
+  }
+
+  /** A header's tooltip: the column and its type, and why it does not sort when it does not. */
+  private headerTip(index: number): string {
+    const column = this.columns[index];
+    return `${column.name} · ${column.type}${this.sortBlock === null ? '' : ` — ${this.sortBlock}`}`;
   }
 
   private initialWidths(): number[] {
     const sample: Row[] = [];
-    for (let i = 0; i < Math.min(100, this.store.length); i++) sample.push(this.store.getRow(i));
+    for (let i = 0; i < Math.min(100, this.store.length); i++) if (!this.store.isPending(i)) sample.push(this.store.getRow(i));
     return this.meter.columns(this.columns, sample, this.settings.cellTextLimit);
   }
 
@@ -202,11 +263,19 @@ export class ResultGrid {
       // SlickGrid's own header state is overwritten by ours either way.
       queueMicrotask(() => this.showSort(this.store.sort));
       if (column < 0) return false;
-      if (!this.sortAllowed) {
-        this.events.sortBlocked();
+      if (this.sortBlock !== null) {
+        this.events.sortBlocked(this.sortBlock);
         return false;
       }
-      if (!this.sortPending) this.applySort(nextSort(this.store.sort, column));
+      if (this.sortPending) return false;
+      const next = nextSort(this.queuedSort ?? this.store.sort, column);
+      if (next !== null && !this.store.complete()) {
+        // Every row is on its way (the result fits the cache): sorted once they are all here.
+        this.queuedSort = next;
+        this.events.sortChanged(next, true);
+        return false;
+      }
+      this.applySort(next);
       return false;
     });
     grid.onHeaderClick.subscribe((_event, args) => {
@@ -219,8 +288,11 @@ export class ResultGrid {
     });
     this.selection.onSelectedRangesChanged.subscribe(() => this.events.selectionChanged(this.hasSelection()));
     grid.onRendered.subscribe(() => {
-      if (this.store.length > 0 && this.element.querySelector('.slick-row') !== null) this.events.rendered();
+      // A throttled render after a big scroll lands after the scroll's viewport event.
+      this.reportViewport();
+      if (this.store.held > 0 && this.element.querySelector('.slick-row:not(.row-pending)') !== null) this.events.rendered();
     });
+    grid.onViewportChanged.subscribe(() => this.reportViewport());
   }
 
   private onClick(event: SlickEventData, row: number, cell: number): void {
@@ -253,7 +325,7 @@ export class ResultGrid {
   private focusCell(row: number, cell: number, how: 'click' | 'move' | 'open'): void {
     const column = this.grid.getColumns()[cell];
     const index = column === undefined ? -1 : dataIndex(column);
-    if (index < 0 || row < 0 || row >= this.store.length) return;
+    if (index < 0 || row < 0 || row >= this.store.length || this.store.isPending(row)) return;
     const key = `${row}:${cell}`;
     if (how === 'move' && key === this.lastFocusKey) return;
     this.lastFocusKey = key;
@@ -285,6 +357,16 @@ export class ResultGrid {
       .getSelectedRanges()
       .map((range) => ({ fromRow: range.fromRow, toRow: range.toRow, fromColumn: Math.max(1, range.fromCell) - 1, toColumn: range.toCell - 1 }))
       .filter((block) => block.toColumn >= block.fromColumn && block.toRow >= block.fromRow && block.fromRow < this.store.length);
+  }
+
+  private reportViewport(): void {
+    if (this.destroyed) return;
+    const { top, bottom } = this.grid.getViewport();
+    const viewport = { top: Math.max(0, top), bottom: Math.max(0, bottom) };
+    const key = `${viewport.top}:${viewport.bottom}`;
+    if (key === this.viewportKey) return;
+    this.viewportKey = key;
+    this.events.viewportChanged(viewport);
   }
 
   private applySort(state: SortState | null): void {

@@ -1,6 +1,6 @@
-import { MAX_ROWS_PER_PULL, type HostMessage, type ResultView, type WebviewMessage } from '../results/protocol';
-import { isSettled } from './result-status';
-import type { RowStore } from './row-store';
+import type { HostMessage, ResultView, WebviewMessage } from '../results/protocol';
+import { canSort, isSettled } from './result-status';
+import type { Row, RowStore } from './row-store';
 
 /** A `rows` answer with its chunks decoded to text. */
 export interface ReceivedRows {
@@ -15,7 +15,7 @@ export interface PullerHost {
   post(message: WebviewMessage): void;
   /** A page-wide request id, so answers route to their puller. */
   nextRequestId(puller: Puller): number;
-  /** Called at most once per animation frame with the rows now held. */
+  /** Called at most once per animation frame when rows arrived or the row count grew. */
   rowCountChanged(resultId: string, rows: number): void;
   /** Called when the loop stops for good because a pull failed. */
   pullFailed(resultId: string, reason: string): void;
@@ -25,26 +25,42 @@ const now = (): number => performance.timeOrigin + performance.now();
 
 /** Rows asked for first: about a screenful or two, fast to send, parse and paint. */
 const FIRST_PAGE_ROWS = 200;
+/** Rows one pull asks for after the first: a window around the viewport (the host answers whole chunks of about 1,000). */
+const WINDOW_ROWS = 2_000;
+/** Rows kept ready above and below the viewport, so that wheel scrolling rarely meets a placeholder. */
+const MARGIN_ROWS = 1_500;
+
+/** Rows from the grid's viewport, inclusive. */
+export interface Viewport {
+  readonly top: number;
+  readonly bottom: number;
+}
 
 /**
- * One result's pull loop: exactly one `pull` outstanding while the result can still grow or the
- * host holds rows the store lacks. The host holds a pull until rows exist, so this never polls.
+ * One result's rows on demand: while its tab is shown, it asks the host for the rows around the
+ * viewport (visible rows first, then a margin), one pull at a time, into a bounded RowStore.
+ * While the tab is hidden it asks for nothing. A result small enough to fit in the cache is
+ * fetched whole once it stops streaming, so that it can be sorted and copied in the webview.
  */
 export class Puller {
   private outstanding: number | null = null;
-  /** After an empty answer the host has nothing more until the result's metadata changes. */
-  private idleUntilUpdate = false;
+  private active = false;
+  private viewport: Viewport = { top: 0, bottom: FIRST_PAGE_ROWS - 1 };
   private stopped = false;
   private frameRequested = false;
   private paintedMarked = false;
   private storedMarked = false;
   private failure: string | null = null;
+  /** Pulls posted (for the page's debug counters). */
+  pulls = 0;
 
   constructor(
     private result: ResultView,
     readonly store: RowStore,
     private readonly host: PullerHost,
-  ) {}
+  ) {
+    store.grow(result.storedRows);
+  }
 
   get view(): ResultView {
     return this.result;
@@ -55,22 +71,38 @@ export class Puller {
     return this.failure;
   }
 
-  start(): void {
+  /** Shown (pulls what the viewport needs) or hidden (pulls nothing). */
+  setActive(active: boolean): void {
+    this.active = active;
+    this.pump();
+  }
+
+  setViewport(viewport: Viewport): void {
+    this.viewport = viewport;
     this.pump();
   }
 
   update(result: ResultView): void {
+    const grew = result.storedRows > this.store.length;
     this.result = result;
-    this.idleUntilUpdate = false;
+    this.store.grow(result.storedRows);
+    if (grew) this.scheduleRowCount();
     this.pump();
   }
 
   receive(message: ReceivedRows): void {
     if (this.stopped || message.requestId !== this.outstanding) return;
+    // Parsed before the pull counts as answered: a malformed answer is reported, not retried.
+    const rows: Row[] = [];
+    for (const chunk of message.chunks) {
+      const parsed: unknown = JSON.parse(chunk);
+      if (!Array.isArray(parsed)) throw new Error('a chunk of rows is not a JSON array');
+      for (const row of parsed as Row[]) rows.push(row);
+    }
+    if (rows.length !== message.count) throw new Error(`an answer of ${message.count} rows held ${rows.length}`);
     this.outstanding = null;
-    this.store.append(message.from, message.count, message.chunks);
-    if (message.count === 0) this.idleUntilUpdate = true;
-    else this.scheduleRowCount();
+    this.store.put(message.from, rows, this.keepRange());
+    this.scheduleRowCount();
     this.pump();
   }
 
@@ -82,12 +114,12 @@ export class Puller {
     this.host.pullFailed(this.result.id, message.reason);
   }
 
-  /** The grid rendered this result's first rows: marks `painted` in the frame after. */
+  /** The grid rendered rows: marks `painted` in the frame after the first real rows showed. */
   rendered(): void {
-    if (this.paintedMarked || this.store.length === 0) return;
+    if (this.paintedMarked || this.store.held === 0) return;
     this.paintedMarked = true;
     requestAnimationFrame(() => {
-      this.host.post({ type: 'mark', name: 'painted', resultId: this.result.id, rows: this.store.length, at: now() });
+      this.host.post({ type: 'mark', name: 'painted', resultId: this.result.id, rows: this.store.held, at: now() });
     });
   }
 
@@ -95,22 +127,44 @@ export class Puller {
     this.stopped = true;
   }
 
-  private wantsRows(): boolean {
-    return !isSettled(this.result.status) || this.result.storedRows > this.store.length;
+  /** The rows never evicted: the viewport and its margins. */
+  private keepRange(): { from: number; to: number } {
+    return { from: this.viewport.top - MARGIN_ROWS, to: this.viewport.bottom + MARGIN_ROWS };
+  }
+
+  /** What to ask for next: the first missing row of the viewport, then of its margins, then (small results) of the rest. */
+  private nextPull(): { from: number; maxRows: number } | null {
+    const store = this.store;
+    const { top, bottom } = this.viewport;
+    const first = store.held === 0 && store.length === 0 ? FIRST_PAGE_ROWS : WINDOW_ROWS;
+    const visible = store.firstMissing(top, bottom);
+    if (visible >= 0) return { from: visible, maxRows: first };
+    const margin = store.firstMissing(top - MARGIN_ROWS, bottom + MARGIN_ROWS);
+    if (margin >= 0) return { from: margin, maxRows: WINDOW_ROWS };
+    // Small enough to hold whole: fetched once it stops growing, so it can be sorted and copied.
+    if (canSort(this.result) && store.length <= store.limit) {
+      const rest = store.firstMissing(0, store.length - 1);
+      if (rest >= 0) return { from: rest, maxRows: WINDOW_ROWS };
+    }
+    // The viewport reaches past the rows stored while the statement streams: the host holds
+    // this pull until rows arrive, so the first rows show without polling.
+    const streaming = !isSettled(this.result.status) && this.result.status !== 'paused';
+    if (streaming && bottom >= store.length - 1 && store.length < top + FIRST_PAGE_ROWS) return { from: store.length, maxRows: first };
+    return null;
   }
 
   private pump(): void {
-    if (this.stopped || this.outstanding !== null) return;
-    if (!this.idleUntilUpdate && this.wantsRows()) {
+    if (this.stopped || this.outstanding !== null || !this.active) return;
+    const next = this.nextPull();
+    if (next !== null) {
       const requestId = this.host.nextRequestId(this);
       this.outstanding = requestId;
-      // The first page is small: it is what the user waits to see, and a small message overtakes
-      // the stream of rows that is still arriving. Later pages are as large as the host allows.
-      const maxRows = this.store.length === 0 ? FIRST_PAGE_ROWS : MAX_ROWS_PER_PULL;
-      this.host.post({ type: 'pull', requestId, resultId: this.result.id, from: this.store.length, maxRows });
+      this.pulls++;
+      this.host.post({ type: 'pull', requestId, resultId: this.result.id, from: next.from, maxRows: next.maxRows });
       return;
     }
     if (!this.storedMarked && isSettled(this.result.status) && this.store.length >= this.result.storedRows) {
+      // The view knows the result's final row count and holds what it shows.
       this.storedMarked = true;
       this.host.post({ type: 'mark', name: 'stored', resultId: this.result.id, rows: this.store.length, at: now() });
     }

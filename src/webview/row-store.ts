@@ -1,5 +1,5 @@
 import type { ColumnKind } from '../results/protocol';
-import { sortKeys, type SortKeys } from './compare';
+import { sortKeys } from './compare';
 
 export type Cell = string | number | boolean | null;
 export type Row = readonly Cell[];
@@ -10,62 +10,94 @@ export interface SortState {
   readonly direction: SortDirection;
 }
 
-/** The rows of one `rows` answer: its chunks, with each chunk's first row learnt when parsed. */
+/** The most rows one result's cache holds, whatever the result's size. */
+export const CACHE_ROWS = 20_000;
+
+/** Consecutive rows the cache holds, from row index `from`. */
 interface Segment {
   readonly from: number;
-  readonly count: number;
-  readonly chunks: readonly string[];
-  /** Global ids of the chunks, for the parsed-chunk cache. */
-  readonly firstChunkId: number;
-  /** starts[j] is the first row of chunk j; NaN until the chunks before it were parsed. */
-  readonly starts: Float64Array;
+  readonly rows: readonly Row[];
 }
 
-const EMPTY_ROW: Row = [];
+/** What a row not in the cache (yet) shows: no cells. */
+export const PENDING_ROW: Row = Object.freeze([]);
 
 /**
- * One result's rows in the webview. Chunks stay the JSON text they arrived as and are parsed on
- * demand, with a small LRU of parsed chunks, so a million rows cost a million rows of text rather
- * than ten million JS values. A sort is a permutation over row indexes applied by `getRow`.
+ * The rows of one result that the webview holds: a bounded cache of windows, never the whole
+ * result (the extension host is the only store). The grid asks for any row index up to `length`
+ * (the rows the host stores); a row not held reads as PENDING_ROW until its window arrives.
+ * When the cache is over its bound, the windows farthest from where the user is go first.
+ *
+ * Sorting is only offered when every row is held (a result of at most CACHE_ROWS rows): a sort
+ * of a partial set would be a lie. It is a permutation over row indexes applied by `getRow`.
  */
 export class RowStore {
-  private readonly segments: Segment[] = [];
+  /** Ascending by `from`, never overlapping. */
+  private segments: Segment[] = [];
   private rows = 0;
-  private chunkCount = 0;
-  private readonly parsed = new Map<number, Row[]>();
-  private parsedRows = 0;
-  private lastSegment: Segment | undefined;
+  private heldRows = 0;
   private order: Uint32Array | null = null;
   private sortState: SortState | null = null;
-  private keys: { readonly column: number; readonly kind: ColumnKind; readonly keys: SortKeys } | undefined;
 
-  /** @param cachedRows how many parsed rows the LRU keeps (at least one chunk is always kept). */
-  constructor(private readonly cachedRows = 50_000) {}
+  constructor(readonly limit = CACHE_ROWS) {}
 
+  /** Rows the result has (as far as the view knows): the grid's row count. */
   get length(): number {
     return this.rows;
+  }
+
+  /** Rows held in the cache. */
+  get held(): number {
+    return this.heldRows;
   }
 
   get sort(): SortState | null {
     return this.sortState;
   }
 
-  /** Appends a `rows` answer; `from` must be the number of rows already held. */
-  append(from: number, count: number, chunks: readonly string[]): void {
-    if (from !== this.rows) throw new Error(`rows from ${from} do not follow the ${this.rows} rows held`);
-    if (count === 0) return;
-    if (chunks.length === 0) throw new Error(`an answer of ${count} rows came without chunks`);
-    const starts = new Float64Array(chunks.length + 1).fill(NaN);
-    starts[0] = from;
-    starts[chunks.length] = from + count;
-    this.segments.push({ from, count, chunks, firstChunkId: this.chunkCount, starts });
-    this.chunkCount += chunks.length;
-    this.rows += count;
+  /** The result has (at least) this many rows. */
+  grow(rows: number): void {
+    if (rows > this.rows) this.rows = rows;
   }
 
-  /** The row shown at `displayIndex` (the sort applied). */
+  /** True when every row of the result is in the cache. */
+  complete(): boolean {
+    return this.heldRows >= this.rows;
+  }
+
+  /**
+   * Adds rows from `from`, replacing what was held for those indexes, then evicts the windows
+   * farthest from `keep` (the rows around the viewport, never evicted) while over the bound.
+   */
+  put(from: number, rows: readonly Row[], keep: { readonly from: number; readonly to: number }): void {
+    if (rows.length === 0) return;
+    const to = from + rows.length;
+    const next: Segment[] = [];
+    for (const segment of this.segments) {
+      const end = segment.from + segment.rows.length;
+      if (end <= from || segment.from >= to) {
+        next.push(segment);
+        continue;
+      }
+      if (segment.from < from) next.push({ from: segment.from, rows: segment.rows.slice(0, from - segment.from) });
+      if (end > to) next.push({ from: to, rows: segment.rows.slice(to - segment.from) });
+    }
+    next.push({ from, rows });
+    next.sort((a, b) => a.from - b.from);
+    this.segments = next;
+    this.grow(to);
+    this.recount();
+    this.evict(keep);
+  }
+
+  /** The row shown at `displayIndex` (the sort applied), or PENDING_ROW while it is not held. */
   getRow(displayIndex: number): Row {
     return this.rowAt(this.rowIndex(displayIndex));
+  }
+
+  /** True while the row shown at `displayIndex` is not held. */
+  isPending(displayIndex: number): boolean {
+    return this.getRow(displayIndex) === PENDING_ROW && displayIndex >= 0 && displayIndex < this.rows;
   }
 
   /** The arrival index of the row shown at `displayIndex`. */
@@ -74,24 +106,27 @@ export class RowStore {
     return order !== null && displayIndex < order.length ? order[displayIndex] : displayIndex;
   }
 
-  /** The row at its arrival index. */
+  /** The row at its arrival index, or PENDING_ROW. */
   rowAt(index: number): Row {
-    if (index < 0 || index >= this.rows) return EMPTY_ROW;
     const segment = this.segmentOf(index);
-    const { starts } = segment;
-    const last = segment.chunks.length - 1;
-    let j = 0;
-    while (j < last && starts[j + 1] <= index) j++; // NaN (not yet known) compares false
-    for (; j <= last; j++) {
-      const rows = this.chunk(segment, j);
-      if (index < starts[j] + rows.length) return rows[index - starts[j]] ?? EMPTY_ROW;
+    return segment === undefined ? PENDING_ROW : (segment.rows[index - segment.from] ?? PENDING_ROW);
+  }
+
+  /** The first row index in [from, to] (arrival order, clamped to the result) that is not held, or -1. */
+  firstMissing(from: number, to: number): number {
+    let index = Math.max(0, from);
+    const last = Math.min(to, this.rows - 1);
+    while (index <= last) {
+      const segment = this.segmentOf(index);
+      if (segment === undefined) return index;
+      index = segment.from + segment.rows.length;
     }
-    throw new Error(`the chunks of rows ${segment.from}..${segment.from + segment.count} hold fewer rows than announced`);
+    return -1;
   }
 
   /**
-   * Sorts by one column, or restores arrival order with `direction` null. Stable; NULLs last in
-   * both directions. The column's keys are extracted once and reused for the other direction.
+   * Sorts by one column, or restores arrival order with `direction` null. Only when every row
+   * is held; stable; NULLs last in both directions.
    */
   sortBy(column: number, kind: ColumnKind, direction: SortDirection | null): void {
     if (direction === null) {
@@ -99,11 +134,15 @@ export class RowStore {
       this.sortState = null;
       return;
     }
-    const keys = this.keysFor(column, kind);
-    const order = new Uint32Array(keys.length);
+    if (!this.complete()) throw new Error(`sorting needs every row in the view (${this.heldRows} of ${this.rows} held)`);
+    const values: Cell[] = new Array<Cell>(this.rows);
+    for (const segment of this.segments) {
+      for (let i = 0; i < segment.rows.length; i++) values[segment.from + i] = segment.rows[i][column] ?? null;
+    }
+    const { isNull, compare } = sortKeys(kind, values);
+    const order = new Uint32Array(this.rows);
     for (let i = 0; i < order.length; i++) order[i] = i;
     const sign = direction === 'asc' ? 1 : -1;
-    const { isNull, compare } = keys;
     order.sort((a, b) => {
       const nulls = isNull[a] - isNull[b];
       if (nulls !== 0) return nulls;
@@ -114,66 +153,42 @@ export class RowStore {
     this.sortState = { column, direction };
   }
 
-  private keysFor(column: number, kind: ColumnKind): SortKeys {
-    const cached = this.keys;
-    if (cached !== undefined && cached.column === column && cached.kind === kind && cached.keys.length === this.rows) return cached.keys;
-    const values: Cell[] = new Array<Cell>(this.rows);
-    let next = 0;
-    for (const segment of this.segments) {
-      for (let j = 0; j < segment.chunks.length; j++) {
-        // Read without filling the LRU: a full pass would only evict what the grid shows.
-        const rows = this.parsed.get(segment.firstChunkId + j) ?? this.learn(segment, j, parseChunk(segment.chunks[j]));
-        for (const row of rows) values[next++] = row[column] ?? null;
-      }
-    }
-    const keys = sortKeys(kind, values);
-    this.keys = { column, kind, keys };
-    return keys;
-  }
-
-  private segmentOf(index: number): Segment {
-    const last = this.lastSegment;
-    if (last !== undefined && index >= last.from && index < last.from + last.count) return last;
+  private segmentOf(index: number): Segment | undefined {
+    const segments = this.segments;
     let low = 0;
-    let high = this.segments.length - 1;
-    while (low < high) {
-      const middle = (low + high + 1) >> 1;
-      if (this.segments[middle].from <= index) low = middle;
-      else high = middle - 1;
+    let high = segments.length - 1;
+    while (low <= high) {
+      const middle = (low + high) >> 1;
+      const segment = segments[middle];
+      if (index < segment.from) high = middle - 1;
+      else if (index >= segment.from + segment.rows.length) low = middle + 1;
+      else return segment;
     }
-    this.lastSegment = this.segments[low];
-    return this.segments[low];
+    return undefined;
   }
 
-  /** Chunk j of a segment, parsed (through the LRU); also learns where the next chunk starts. */
-  private chunk(segment: Segment, j: number): Row[] {
-    const id = segment.firstChunkId + j;
-    const hit = this.parsed.get(id);
-    if (hit !== undefined) {
-      this.parsed.delete(id);
-      this.parsed.set(id, hit);
-      return hit;
-    }
-    if (Number.isNaN(segment.starts[j])) this.chunk(segment, j - 1);
-    const rows = this.learn(segment, j, parseChunk(segment.chunks[j]));
-    this.parsed.set(id, rows);
-    this.parsedRows += rows.length;
-    for (const [oldId, oldRows] of this.parsed) {
-      if (this.parsedRows <= this.cachedRows || oldId === id) break;
-      this.parsed.delete(oldId);
-      this.parsedRows -= oldRows.length;
-    }
-    return rows;
+  private recount(): void {
+    this.heldRows = this.segments.reduce((sum, segment) => sum + segment.rows.length, 0);
   }
 
-  private learn(segment: Segment, j: number, rows: Row[]): Row[] {
-    if (Number.isNaN(segment.starts[j + 1])) segment.starts[j + 1] = segment.starts[j] + rows.length;
-    return rows;
+  private evict(keep: { readonly from: number; readonly to: number }): void {
+    // A sorted view needs every row; sorting is only offered when they all fit.
+    if (this.heldRows <= this.limit || this.order !== null) return;
+    const distance = (segment: Segment): number => {
+      const end = segment.from + segment.rows.length - 1;
+      if (end < keep.from) return keep.from - end;
+      if (segment.from > keep.to) return segment.from - keep.to;
+      return 0;
+    };
+    const farthest = [...this.segments].filter((segment) => distance(segment) > 0).sort((a, b) => distance(b) - distance(a));
+    const dropped = new Set<Segment>();
+    let held = this.heldRows;
+    for (const segment of farthest) {
+      if (held <= this.limit) break;
+      dropped.add(segment);
+      held -= segment.rows.length;
+    }
+    this.segments = this.segments.filter((segment) => !dropped.has(segment));
+    this.recount();
   }
-}
-
-function parseChunk(text: string): Row[] {
-  const rows: unknown = JSON.parse(text);
-  if (!Array.isArray(rows)) throw new Error('a chunk of rows is not a JSON array');
-  return rows as Row[];
 }

@@ -5,8 +5,8 @@ import type { SortState } from './row-store';
 
 export interface StatusFacts {
   readonly result: ResultView;
-  /** Rows the webview holds. */
-  readonly held: number;
+  /** Rows the result has, as far as the view knows (the host stores them; the view holds a window). */
+  readonly rows: number;
   readonly pullFailure: string | null;
   readonly sort: SortState | null;
   readonly sorting: boolean;
@@ -41,9 +41,9 @@ export class StatusLine {
     }
   }
 
-  /** Briefly explains why a header click did not sort. */
-  explainSortLocked(): void {
-    this.extra.textContent = 'Sorting is available once the statement has finished or paused.';
+  /** Briefly explains why a click did nothing (a header that cannot sort, a copy refused). */
+  explain(reason: string): void {
+    this.extra.textContent = reason;
     this.extra.classList.add('flash');
     window.clearTimeout(this.hintTimer);
     this.hintTimer = window.setTimeout(() => this.extra.classList.remove('flash'), 2500);
@@ -67,7 +67,7 @@ export class StatusLine {
   }
 }
 
-function mainText({ result, held }: StatusFacts): string {
+function mainText({ result, rows }: StatusFacts): string {
   const duration = result.stamp?.durationMs;
   const took = duration === null || duration === undefined ? '' : ` · ${formatDuration(duration)}`;
   const total = result.stamp?.rowCount ?? result.storedRows;
@@ -75,7 +75,7 @@ function mainText({ result, held }: StatusFacts): string {
     case 'queued':
       return 'Queued behind the statements before it';
     case 'running':
-      return result.columns === null ? 'Running…' : `Streaming… ${formatRows(held)}`;
+      return result.columns === null ? 'Running…' : `Streaming… ${formatRows(rows)}`;
     case 'paused':
       return `Paused at the row limit (${formatRows(result.rowLimit)}) — more rows are waiting`;
     case 'succeeded':
@@ -90,11 +90,10 @@ function mainText({ result, held }: StatusFacts): string {
   }
 }
 
-function extraText({ result, held, pullFailure, sort, sorting }: StatusFacts): string {
+function extraText({ result, pullFailure, sort, sorting }: StatusFacts): string {
   const parts: string[] = [];
   if (result.discardedRows > 0) parts.push(`Stopped reading: ${formatCount(result.discardedRows)} more row${result.discardedRows === 1 ? ' was' : 's were'} counted and dropped`);
   if (pullFailure !== null) parts.push(`Rows are no longer available: ${pullFailure}`);
-  else if (result.status !== 'running' && held < result.storedRows) parts.push(`loading ${formatCount(held)} of ${formatCount(result.storedRows)}`);
   if ((result.status === 'running' || result.status === 'queued') && result.columns !== null) parts.push('sorting unlocks when the statement finishes or pauses');
   if (sorting) parts.push('Sorting…');
   else if (sort !== null && result.columns !== null) {

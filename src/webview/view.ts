@@ -1,11 +1,12 @@
-import { decodeChunks, type HostMessage, type ResultView, type RunView, type ViewSettings, type WebviewMessage } from '../results/protocol';
+import { decodeChunks, type HostMessage, type ResultView, type RunView, type ViewPlace, type ViewSettings, type WebviewMessage } from '../results/protocol';
 import { ActionsBar } from './actions-bar';
 import { DetailPane } from './detail-pane';
 import { h } from './dom';
 import { renderError } from './error-view';
 import { ResultGrid, type FocusedCell } from './grid';
 import type { HostLink } from './host-link';
-import { Puller, type PullerHost } from './puller';
+import { formatCount } from './format';
+import { Puller, type PullerHost, type Viewport } from './puller';
 import { canSort } from './result-status';
 import { RowStore } from './row-store';
 import { renderStamp } from './stamp';
@@ -14,6 +15,9 @@ import { renderNoRows, renderNotices, renderPlaceholder, renderSummary } from '.
 import { TabStrip } from './tabs';
 
 const DEFAULT_SETTINGS: ViewSettings = { cellTextLimit: 500 };
+
+/** How long the view waits after a scroll before telling the host where it is. */
+const PLACE_DELAY_MS = 250;
 
 /**
  * The results page: tabs for the run's statements and, for the active one, its stamp, status,
@@ -25,7 +29,13 @@ export class ResultsPage implements PullerHost {
   private readonly pullers = new Map<string, Puller>();
   private readonly decoder = new TextDecoder();
   private readonly requests = new Map<number, Puller>();
-  private requestCounter = 0;
+  /** Starts anywhere: an answer to the previous document of this view never matches a new request. */
+  private requestCounter = Math.floor(Math.random() * 1e9);
+  /** Where to open the next grid (a re-created view), from the host. */
+  private restoreTopRow = 0;
+  private placeTimer: number | undefined;
+  /** The most rows every cache held at once since the page loaded (a debug counter tests read). */
+  private peakHeld = 0;
   private activeId: string | null = null;
   private grid: { readonly resultId: string; readonly grid: ResultGrid } | null = null;
   private bodyKey = '';
@@ -69,7 +79,7 @@ export class ResultsPage implements PullerHost {
     switch (message.type) {
       case 'state':
         this.settings = message.settings;
-        this.replaceRun(message.run);
+        this.replaceRun(message.run, message.restore);
         return;
       case 'result':
         if (this.run !== null && message.runId === this.run.runId) this.updateResult(message.result);
@@ -77,7 +87,7 @@ export class ResultsPage implements PullerHost {
       case 'rows': {
         const puller = this.requests.get(message.requestId);
         this.requests.delete(message.requestId);
-        if (puller === undefined) return;
+        if (puller === undefined || puller.view.id !== message.resultId) return;
         const deliver = (data: Uint8Array) =>
           puller.receive({ requestId: message.requestId, from: message.from, count: message.count, chunks: decodeChunks(data, message.chunkBytes, this.decoder) });
         if (message.compression === undefined) {
@@ -115,6 +125,7 @@ export class ResultsPage implements PullerHost {
   }
 
   rowCountChanged(resultId: string): void {
+    this.countHeld();
     if (resultId !== this.activeId) return;
     this.grid?.grid.rowsChanged();
     this.renderStatus();
@@ -124,21 +135,25 @@ export class ResultsPage implements PullerHost {
     if (resultId === this.activeId) this.renderStatus();
   }
 
-  private replaceRun(run: RunView | null): void {
+  private replaceRun(run: RunView | null, restore: ViewPlace | undefined): void {
     for (const puller of this.pullers.values()) puller.dispose();
     this.pullers.clear();
     this.requests.clear();
     this.destroyGrid();
     this.detail.hide();
     this.run = run;
-    this.activeId = run?.results[0]?.id ?? null;
+    const restored = restore !== undefined && run?.results.some((result) => result.id === restore.resultId) === true ? restore : undefined;
+    this.activeId = restored?.resultId ?? run?.results[0]?.id ?? null;
+    this.restoreTopRow = restored?.topRow ?? 0;
     for (const result of run?.results ?? []) {
       const puller = new Puller(result, new RowStore(), this);
       this.pullers.set(result.id, puller);
     }
     this.tabs.reset(run?.results ?? [], this.activeId);
     this.showRun();
-    for (const puller of this.pullers.values()) puller.start();
+    // Only the shown result pulls rows; hidden tabs ask for nothing.
+    this.active()?.setActive(true);
+    this.countHeld();
   }
 
   private updateResult(result: ResultView): void {
@@ -166,15 +181,18 @@ export class ResultsPage implements PullerHost {
     this.tabs.insert(result, at);
     // The statement's earlier tabs are now numbered as parts of it.
     for (const sibling of results) if (sibling.index === result.index && sibling.id !== result.id) this.tabs.update(sibling);
-    puller.start();
   }
 
   private activate(resultId: string): void {
     if (resultId === this.activeId) return;
+    this.active()?.setActive(false);
     this.activeId = resultId;
+    this.restoreTopRow = 0;
     this.tabs.activate(resultId);
     this.detail.hide();
     this.renderActive();
+    this.active()?.setActive(true);
+    this.postPlace(0);
   }
 
   private showRun(): void {
@@ -225,7 +243,7 @@ export class ResultsPage implements PullerHost {
     if (this.grid === null || this.grid.resultId !== result.id) {
       this.destroyGrid();
       this.hasSelection = false;
-      const grid = new ResultGrid(this.gridHost, columns, puller.store, { nonce: this.nonce, cellTextLimit: this.settings.cellTextLimit, sortAllowed: canSort(result) }, {
+      const grid = new ResultGrid(this.gridHost, columns, puller.store, { nonce: this.nonce, cellTextLimit: this.settings.cellTextLimit, sortBlock: sortBlock(puller) }, {
         cellFocused: (cell, how) => this.cellFocused(cell, how),
         selectionChanged: (hasSelection) => {
           this.hasSelection = hasSelection;
@@ -233,7 +251,9 @@ export class ResultsPage implements PullerHost {
         },
         copy: (text, what) => this.host.post({ type: 'copy', text, what }),
         rendered: () => puller.rendered(),
-        sortBlocked: () => this.status.explainSortLocked(),
+        sortBlocked: (reason) => this.status.explain(reason),
+        copyRefused: (reason) => this.status.explain(reason),
+        viewportChanged: (viewport) => this.viewportChanged(puller, viewport),
         sortChanged: (_state, busy) => {
           this.sorting = busy;
           this.renderStatus();
@@ -241,8 +261,32 @@ export class ResultsPage implements PullerHost {
       });
       this.grid = { resultId: result.id, grid };
       grid.rowsChanged();
+      if (this.restoreTopRow > 0) grid.scrollToRow(this.restoreTopRow);
+      this.restoreTopRow = 0;
     }
-    this.grid.grid.setSortAllowed(canSort(result));
+    this.grid.grid.setSortBlock(sortBlock(puller));
+  }
+
+  private viewportChanged(puller: Puller, viewport: Viewport): void {
+    puller.setViewport(viewport);
+    if (puller.view.id === this.activeId) this.postPlace(viewport.top);
+  }
+
+  /** Tells the host where the user is, shortly after they stop scrolling. */
+  private postPlace(topRow: number): void {
+    window.clearTimeout(this.placeTimer);
+    const resultId = this.activeId;
+    if (resultId === null) return;
+    this.placeTimer = window.setTimeout(() => this.host.post({ type: 'viewState', resultId, topRow }), PLACE_DELAY_MS);
+  }
+
+  /** Rows held in the webview, on the page for tests and benchmarks to read (data-held-rows, data-peak-held-rows). */
+  private countHeld(): void {
+    let held = 0;
+    for (const puller of this.pullers.values()) held += puller.store.held;
+    this.peakHeld = Math.max(this.peakHeld, held);
+    const pulls = [...this.pullers.values()].reduce((sum, puller) => sum + puller.pulls, 0);
+    Object.assign(document.body.dataset, { heldRows: String(held), peakHeldRows: String(this.peakHeld), pulls: String(pulls) });
   }
 
   private cellFocused(cell: FocusedCell, how: 'click' | 'move' | 'open'): void {
@@ -253,7 +297,7 @@ export class ResultsPage implements PullerHost {
     const puller = this.active();
     if (puller === undefined) return;
     const result = puller.view;
-    this.status.update({ result, held: puller.store.length, pullFailure: puller.failed, sort: puller.store.sort, sorting: this.sorting });
+    this.status.update({ result, rows: puller.store.length, pullFailure: puller.failed, sort: puller.store.sort, sorting: this.sorting });
     this.actions.update(result, this.hasSelection);
   }
 
@@ -268,4 +312,13 @@ export class ResultsPage implements PullerHost {
 async function inflateRaw(data: Uint8Array): Promise<Uint8Array> {
   const stream = new Blob([data as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('deflate-raw'));
   return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+/** Why the active result's headers do not sort now, or null when they do. */
+function sortBlock(puller: Puller): string | null {
+  if (!canSort(puller.view)) return 'Sorting is available once the statement has finished or paused.';
+  if (puller.store.length > puller.store.limit) {
+    return `Sorting results over ${formatCount(puller.store.limit)} rows is coming (it will run in the extension host); until then, use ORDER BY.`;
+  }
+  return null;
 }

@@ -32,14 +32,15 @@ export async function resultsFrame(page: Page, timeoutMs = 30_000, worksheet?: s
 }
 
 /**
- * The grid's rendered rows, top to bottom, as cell texts (row-number column first). Plain
+ * The grid's rendered rows, top to bottom, as cell texts (row-number column first), leaving out
+ * placeholder rows (class row-pending) whose window has not arrived from the host yet. Plain
  * JavaScript: it runs in the webview, for which this Node project compiles no DOM types.
  */
 const VISIBLE_ROWS = `() => {
   const grid = document.querySelector('[data-testid="grid"]');
   if (!grid) return [];
   const box = grid.getBoundingClientRect();
-  return [...grid.querySelectorAll('.slick-row')]
+  return [...grid.querySelectorAll('.slick-row:not(.row-pending)')]
     .map((row) => ({ row, top: row.getBoundingClientRect().top, bottom: row.getBoundingClientRect().bottom }))
     .filter(({ top, bottom }) => bottom > box.top && top < box.bottom)
     .sort((a, b) => a.top - b.top)

@@ -68,21 +68,19 @@ describe('the results view, as a person uses it', () => {
       await workbench.screenshot('million-rows-all-fetched');
     });
 
-    it('scrolls to the last of the million rows and sorts by a column', async () => {
+    it('scrolls to the last of the million rows, and says sorting them is coming (the webview holds a window, not the result)', async () => {
       const { workbench } = ui();
       const results = await ResultsView.of(workbench.page, 'results-demo.sql');
       const atEnd = await results.scrollToEnd('1000000');
       assert.equal(atEnd.at(-1)?.[0], '1000000', 'the last row is on screen');
       await workbench.screenshot('million-rows-scrolled-to-end');
+      // Until the extension host sorts (issue 17, item 3), a result larger than the webview's
+      // cache is not sorted in the webview: that would sort only the rows it holds.
       const idHeader = results.frame.locator('.slick-header-column').filter({ has: results.frame.locator('.slick-column-name', { hasText: /^id$/ }) }).first();
       await idHeader.click();
-      await results.waitForProgress('the sort by id, ascending', ({ extra }) => extra.includes('sorted by id ↑'));
-      await idHeader.click();
-      await results.waitForProgress('the sort by id, descending', ({ extra }) => extra.includes('sorted by id ↓'));
-      const top = await results.visibleRows(2);
-      assert.equal(top[0]?.[0], '1000000', 'sorted descending, the largest id comes first');
-      assert.equal(top[1]?.[0], '999999');
-      await workbench.screenshot('million-rows-sorted-descending');
+      await results.waitForProgress('the refusal to sort a million rows in the webview', ({ extra }) => extra.includes('Sorting results over 20,000 rows is coming'));
+      assert.equal(await results.frame.locator('.slick-sort-indicator-asc, .slick-sort-indicator-desc').count(), 0);
+      await workbench.screenshot('million-rows-sort-coming');
     });
 
     it('exports all million rows to CSV through the save dialog', async () => {

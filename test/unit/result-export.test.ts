@@ -107,6 +107,9 @@ describe('results protocol', () => {
     assert.equal(parseWebviewMessage({ type: 'export', resultId: 'r', format: 'xlsx', withStamp: false, destination: 'file' }), undefined);
     assert.equal(parseWebviewMessage({ type: 'nope' }), undefined);
     assert.deepEqual(parseWebviewMessage({ type: 'pull', requestId: 1, resultId: 'r', from: 0, maxRows: 10 }), { type: 'pull', requestId: 1, resultId: 'r', from: 0, maxRows: 10 });
+    assert.deepEqual(parseWebviewMessage({ type: 'viewState', resultId: 'r', topRow: 4000 }), { type: 'viewState', resultId: 'r', topRow: 4000 });
+    assert.equal(parseWebviewMessage({ type: 'viewState', resultId: 'r', topRow: -1 }), undefined);
+    assert.equal(parseWebviewMessage({ type: 'viewState', topRow: 3 }), undefined);
   });
 
   it('turns a server error offset into the line and column users see', () => {

@@ -1,8 +1,10 @@
 /**
  * The extension host's side of the results protocol, in Node, for one page: it validates what the
- * webview posts with the real `parseWebviewMessage`, holds pulls until rows exist, answers in
- * chunks within MAX_ROWS_PER_PULL / MAX_CHARS_PER_PULL, and sends `result` updates as rows
- * "stream". Host messages reach the page as `window.postMessage`, as VS Code delivers them.
+ * webview posts with the real `parseWebviewMessage`, answers pulls for any row index (holding a
+ * pull beyond the rows stored until rows exist), in chunks within MAX_ROWS_PER_PULL /
+ * MAX_CHARS_PER_PULL, and sends `result` updates as rows "stream". It keeps where the view was
+ * (`viewState`) and, when the page loads again and says `ready`, sends the run back with it, as
+ * the host does for a view that was hidden. Host messages reach the page as `window.postMessage`.
  */
 import { deflateRawSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
@@ -14,6 +16,7 @@ import {
   type ResultStatus,
   type ResultView,
   type RunView,
+  type ViewPlace,
   type ViewSettings,
   type WebviewMessage,
 } from '../../src/results/protocol';
@@ -145,10 +148,16 @@ export class FakeHost {
   /** Result ids with a pull that has not been answered yet. */
   private readonly outstanding = new Set<string>();
   private runId: string | null = null;
+  private run: RunView | null = null;
+  private settings: ViewSettings = { cellTextLimit: 200 };
+  /** Where the view last said it was. */
+  place: ViewPlace | undefined;
   private chain: Promise<void> = Promise.resolve();
   private waiters: Waiter[] = [];
   /** Answer pulls with deflated pages, as the host does when the webview is across a network. */
   compressRows = false;
+  /** While set, answers wait here (a slow host) until `releaseAnswers`. */
+  private gated: (() => void)[] | null = null;
 
   constructor(private readonly page: Page) {}
 
@@ -161,6 +170,8 @@ export class FakeHost {
     }
     this.received.push(message);
     if (message.type === 'pull') this.pull(message);
+    if (message.type === 'viewState') this.place = { resultId: message.resultId, topRow: message.topRow };
+    if (message.type === 'ready' && this.run !== null) void this.restore();
     this.waiters = this.waiters.filter((waiter) => {
       if (!waiter.test(message)) return true;
       waiter.resolve(message);
@@ -188,6 +199,9 @@ export class FakeHost {
     this.held.clear();
     this.outstanding.clear();
     this.runId = run?.runId ?? null;
+    this.run = run;
+    this.settings = settings;
+    this.place = undefined;
     for (const view of run?.results ?? []) {
       const source = sources[view.id] ?? (() => []);
       const builtInPage = typeof source !== 'function';
@@ -199,6 +213,22 @@ export class FakeHost {
     await this.send({ type: 'state', run, settings });
   }
 
+  /**
+   * A new document of the view said `ready` (it was hidden and shown again): the pulls of the old
+   * one are forgotten and the run goes back with where the user was.
+   */
+  private async restore(): Promise<void> {
+    this.held.clear();
+    this.outstanding.clear();
+    const run = this.run === null ? null : { ...this.run, results: this.run.results.map((result) => this.hosted(result.id).view) };
+    await this.send({ type: 'state', run, settings: this.settings, ...(this.place ? { restore: this.place } : {}) });
+  }
+
+  /** Pulls the webview posted for a result (all of them, when no id is given). */
+  pulls(resultId?: string): MessageOf<'pull'>[] {
+    return this.messages('pull').filter((pull) => resultId === undefined || pull.resultId === resultId);
+  }
+
   view(resultId: string): ResultView {
     return this.hosted(resultId).view;
   }
@@ -206,6 +236,7 @@ export class FakeHost {
   /** A further result set of a statement joins the run (a T-SQL batch returns several): the host's first update of it. */
   async add(view: ResultView, source: RowSource = () => []): Promise<void> {
     this.results.set(view.id, { view, source, builtInPage: false });
+    if (this.run !== null) this.run = { ...this.run, results: [...this.run.results, view] };
     if (this.runId !== null) await this.send({ type: 'result', runId: this.runId, result: view });
   }
 
@@ -276,7 +307,26 @@ export class FakeHost {
     else this.held.set(pull.resultId, pull);
   }
 
+  /** Answers wait until `releaseAnswers` (to see what the view shows meanwhile). */
+  holdAnswers(): void {
+    this.gated ??= [];
+  }
+
+  releaseAnswers(): void {
+    const gated = this.gated ?? [];
+    this.gated = null;
+    for (const release of gated) release();
+  }
+
   private answer(pull: PullMessage): Promise<void> {
+    if (this.gated !== null) {
+      const gated = this.gated;
+      return new Promise<void>((resolve, reject) =>
+        gated.push(() => {
+          this.answer(pull).then(resolve, reject);
+        }),
+      );
+    }
     const { view, source, builtInPage } = this.hosted(pull.resultId);
     const available = Math.max(0, Math.min(pull.maxRows, MAX_ROWS_PER_PULL, view.storedRows - pull.from));
     const chunks: string[][] = [];

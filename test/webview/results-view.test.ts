@@ -5,14 +5,20 @@
 import * as assert from 'node:assert/strict';
 import type { Locator, Page } from 'playwright-core';
 import { PROTOCOL_VERSION, type ColumnView } from '../../src/results/protocol';
+import { CACHE_ROWS } from '../../src/webview/row-store';
 import { inPage, resultView, type Row } from './fake-host';
 import { selectRun, STAMP, WIDE_COLUMNS, wideRow } from './fixtures';
 import { Harness, type ResultsPage } from './harness';
 
 const GRID = '[data-testid="grid"]';
 
-/** The grid row showing display row `index` (found by its row number). */
+/** The grid row showing display row `index` (found by its row number), once it shows its cells rather than a placeholder. */
 function gridRow(page: Page, index: number): Locator {
+  return page.locator(`${GRID} .slick-row:not(.row-pending)`, { has: page.locator('.cell-rownum', { hasText: new RegExp(`^${index + 1}$`) }) });
+}
+
+/** The grid row of display row `index`, a placeholder or not. */
+function anyGridRow(page: Page, index: number): Locator {
   return page.locator(`${GRID} .slick-row`, { has: page.locator('.cell-rownum', { hasText: new RegExp(`^${index + 1}$`) }) });
 }
 
@@ -55,6 +61,15 @@ async function waitForRowsBeyond(page: Page, previous: number, timeoutMs = 10_00
     if (Date.now() > deadline) throw new Error(`the grid still shows rows up to ${last} after scrolling`);
     await page.waitForTimeout(20);
   }
+}
+
+/** The rows the webview holds now and at most since it loaded (its debug counters). */
+async function heldRows(page: Page): Promise<{ now: number; peak: number }> {
+  const [now, peak] = await page.evaluate(() => {
+    const data = (globalThis as unknown as { document: { body: { dataset: Record<string, string | undefined> } } }).document.body.dataset;
+    return [Number(data.heldRows), Number(data.peakHeldRows)];
+  });
+  return { now, peak };
 }
 
 async function text(locator: Locator): Promise<string> {
@@ -158,37 +173,35 @@ describe('results webview', function () {
     await view.host.update(id, { status: 'succeeded', stamp: { ...STAMP, durationMs: 900, rowCount: 230_000 } });
     const stored = await view.host.waitFor('mark', (mark) => mark.name === 'stored', 30_000);
     assert.equal(stored.rows, 230_000);
-    assert.ok(view.host.messages('pull').length >= 4, 'several pages, each inflated before the next is asked for');
     assert.equal(await text(cell(page, 0, 1)), 'customer 0');
     await scrollGrid(page, 'end');
     await waitForRowsBeyond(page, 229_990);
-    const last = page.locator(`${GRID} .slick-row`).filter({ has: page.getByText('230000', { exact: true }) });
-    await last.first().waitFor();
-    assert.equal(await text(last.first().locator('.slick-cell.l2')), `customer ${(229_999 * 7919) % 100_003}`);
+    await cell(page, 229_999, 1).getByText(`customer ${(229_999 * 7919) % 100_003}`, { exact: true }).waitFor();
+    assert.ok(view.host.pulls().length >= 2, 'the rows at the end were pulled when the grid got there');
+    assert.ok((await heldRows(page)).peak <= CACHE_ROWS, 'the view never held more than its cache');
   });
 
-  it('streams 1,000,000 rows × 10 columns, keeps a small DOM while scrolling to the end, and sorts them', async function () {
+  it('shows 1,000,000 rows × 10 columns through a bounded window: scrolls to the last row with a small DOM and at most 20,000 rows held', async function () {
     const run = selectRun('million');
     const id = run.results[0].id;
     await view.host.state(run, { [id]: inPage(wideRow) });
-    const started = Date.now();
     await view.host.addRows(id, 1_000_000);
     await view.host.update(id, { status: 'succeeded', stamp: { ...STAMP, durationMs: 12_400, rowCount: 1_000_000 } });
-    const stored = await view.host.waitFor('mark', (mark) => mark.name === 'stored', 60_000);
-    assert.equal(stored.rows, 1_000_000);
-    const streamed = Date.now() - started;
+    await view.host.waitFor('mark', (mark) => mark.name === 'stored', 60_000);
     await page.getByTestId('status').getByText('1,000,000 rows · 12.4 s').waitFor();
+    await cell(page, 0, 0).getByText('1', { exact: true }).waitFor();
     const domRows: number[] = [await page.locator(`${GRID} .slick-row`).count()];
     let shown = await lastRowNumber(page);
     for (const top of [1_000_000, 6_000_000, 12_000_000, 18_000_000]) {
       await scrollGrid(page, top);
       shown = await waitForRowsBeyond(page, shown);
+      // Placeholders first, then the rows of that window.
+      await cell(page, shown - 1, 0).getByText(String(shown), { exact: true }).waitFor();
       domRows.push(await page.locator(`${GRID} .slick-row`).count());
     }
     await scrollGrid(page, 'end');
     const last = cell(page, 999_999, 0);
-    await last.waitFor();
-    assert.equal(await text(last), '1000000');
+    await last.getByText('1000000', { exact: true }).waitFor();
     const lastBox = await last.boundingBox();
     const viewportBox = await page.locator(`${GRID} .slick-viewport-top.slick-viewport-left`).boundingBox();
     assert.ok(lastBox !== null && viewportBox !== null && lastBox.y >= viewportBox.y && lastBox.y + lastBox.height <= viewportBox.y + viewportBox.height, 'the last row is in view');
@@ -196,23 +209,83 @@ describe('results webview', function () {
     // About a viewport of rows plus SlickGrid's scroll buffer, wherever the grid is scrolled.
     const perViewport = Math.ceil((viewportBox?.height ?? 0) / 24);
     assert.ok(Math.max(...domRows) <= 3 * perViewport, `the grid keeps few rows in the DOM (${domRows.join(', ')}; ${perViewport} fit the viewport)`);
+    const held = await heldRows(page);
+    assert.ok(held.peak <= CACHE_ROWS && held.now <= CACHE_ROWS, `the view held at most ${CACHE_ROWS} rows (now ${held.now}, peak ${held.peak})`);
+    assert.ok(view.host.pulls(id).length < 40, `a few windows were pulled, not the result (${view.host.pulls(id).length} pulls)`);
     await view.screenshot('million-end-dark');
+  });
 
-    await scrollGrid(page, 0);
-    const sortStarted = Date.now();
-    await header(page, 'id').click();
-    await page.getByTestId('status').getByText('sorted by id ↑').waitFor({ timeout: 30_000 });
-    await header(page, 'id').click();
-    await page.getByTestId('status').getByText('sorted by id ↓').waitFor({ timeout: 30_000 });
-    const sorted = Date.now() - sortStarted;
-    await cell(page, 0, 0).getByText('1000000', { exact: true }).waitFor();
-    assert.equal(await text(cell(page, 1, 0)), '999999');
-    assert.equal(await header(page, 'id').locator('.slick-sort-indicator-desc').count(), 1);
-    await header(page, 'id').click();
+  it('jumps to the end with Ctrl+End: placeholder rows at once, then the rows when they arrive', async function () {
+    const run = selectRun('jump');
+    const id = run.results[0].id;
+    await view.host.state(run, { [id]: inPage(wideRow) });
+    await view.host.addRows(id, 1_000_000, { status: 'succeeded', stamp: { ...STAMP, durationMs: 900, rowCount: 1_000_000 } });
+    await cell(page, 0, 1).getByText('customer 0', { exact: true }).click();
+    await view.host.waitFor('mark', (mark) => mark.name === 'stored', 30_000);
+    await pageSettled(page);
+    view.host.holdAnswers();
+    await page.keyboard.press('Control+End');
+    // The grid moved at once; the rows it shows are placeholders until the host answers.
+    await anyGridRow(page, 999_999).waitFor();
+    assert.ok((await page.locator(`${GRID} .slick-row.row-pending`).count()) > 0, 'placeholder rows show while the window is on its way');
+    assert.equal(await text(anyGridRow(page, 999_999).locator('.slick-cell.l2')), '', 'a placeholder row has no cell text');
+    await view.screenshot('jump-placeholders-dark');
+    view.host.releaseAnswers();
+    await cell(page, 999_999, 1).getByText(`customer ${(999_999 * 7919) % 100_003}`, { exact: true }).waitFor();
+    assert.equal(await page.locator(`${GRID} .slick-row.row-pending`).count(), 0, 'no placeholders once the window arrived');
+  });
+
+  it('does not sort a result larger than the view can hold, and says sorting it is coming', async function () {
+    const run = selectRun('big', { status: 'succeeded', storedRows: 50_000, stamp: { ...STAMP, durationMs: 10, rowCount: 50_000 } });
+    const id = run.results[0].id;
+    await view.host.state(run, { [id]: wideRow });
     await cell(page, 0, 0).getByText('1', { exact: true }).waitFor();
-    assert.equal(await text(cell(page, 1, 0)), '2');
+    await header(page, 'id').click();
+    await page.getByTestId('status-extra').getByText(/Sorting results over 20,000 rows is coming/).waitFor();
+    assert.match((await header(page, 'id').getAttribute('title')) ?? '', /id · int8 — Sorting results over 20,000 rows is coming/);
     assert.equal(await page.locator(`${GRID} .slick-sort-indicator-asc, ${GRID} .slick-sort-indicator-desc`).count(), 0);
-    console.log(`      1,000,000 rows stored in ${streamed} ms; both sorts of id in ${sorted} ms`);
+    assert.equal(await text(cell(page, 0, 0)), '1');
+    assert.ok((await heldRows(page)).peak < 50_000, 'the result was not pulled whole');
+    // A selection reaching rows the view does not hold is not copied as blanks.
+    await gridRow(page, 0).locator('.cell-rownum').click();
+    await page.locator(`${GRID} .slick-header-column.header-rownum`).click();
+    await page.keyboard.press('Control+c');
+    await page.getByTestId('status-extra').getByText(/Copy takes the rows the view holds/).waitFor();
+    assert.equal(view.host.messages('copy').length, 0);
+  });
+
+  it('pulls nothing for hidden tabs, and a view created again opens where the user was, from the host', async function () {
+    const run = {
+      runId: 'tabs',
+      worksheet: 'a.sql',
+      results: [0, 1].map((i) =>
+        resultView(`tabs-${i}`, i, { statement: `SELECT ${i}`, status: 'succeeded', columns: TEXT_COLUMNS, stamp: STAMP, storedRows: i === 0 ? 10 : 60_000 }),
+      ),
+    };
+    const source = (i: number): Row => [i + 1, `row ${i}`];
+    await view.host.state(run, { 'tabs-0': source, 'tabs-1': source });
+    await cell(page, 9, 1).getByText('row 9').waitFor();
+    await pageSettled(page);
+    assert.equal(view.host.pulls('tabs-1').length, 0, 'the hidden tab pulled nothing');
+    await view.host.addRows('tabs-1', 1_000);
+    await pageSettled(page);
+    assert.equal(view.host.pulls('tabs-1').length, 0, 'the hidden tab pulled nothing as its result grew');
+    await page.getByTestId('tab').nth(1).click();
+    await cell(page, 0, 1).getByText('row 0').waitFor();
+    await scrollGrid(page, 40_000 * 24);
+    await cell(page, 40_002, 1).getByText('row 40002').waitFor();
+    const place = await view.host.waitFor('viewState', (message) => message.resultId === 'tabs-1' && message.topRow >= 39_000);
+    const pullsBefore = view.host.pulls('tabs-0').length;
+    const receivedBefore = view.host.received.length;
+
+    // The view is thrown away (hidden without retainContextWhenHidden) and loads again.
+    await page.reload();
+    await view.host.waitFor('ready');
+    await cell(page, place.topRow + 2, 1).getByText(`row ${place.topRow + 2}`).waitFor();
+    assert.equal(await page.getByTestId('tab').nth(1).getAttribute('aria-selected'), 'true', 'the tab the user had open is open again');
+    assert.equal(view.host.pulls('tabs-0').length, pullsBefore, 'the hidden first tab pulled nothing after the restore');
+    const pullsAfter = view.host.received.slice(receivedBefore).filter((message) => message.type === 'pull');
+    assert.ok(pullsAfter.length > 0 && pullsAfter.every((pull) => pull.from >= place.topRow - 2_000), `the restored view pulled only the rows where the user was (${pullsAfter.map((pull) => pull.from).join(', ')})`);
   });
 
   it('sorts numbers as numbers with NULLs last in both directions, and keeps ties stable', async function () {
@@ -635,9 +708,9 @@ describe('results webview', function () {
     const id = run.results[0].id;
     await view.host.state(run, { [id]: wideRow });
     const pull = await view.host.waitFor('pull');
-    await view.host.send({ type: 'rows', requestId: pull.requestId, resultId: id, from: 7, count: 1, chunks: ['[["x"]]'] });
+    await view.host.send({ type: 'rows', requestId: pull.requestId, resultId: id, from: 0, count: 2, chunks: ['[["x"]]'] });
     const problem = await view.host.waitFor('problem');
-    assert.match(problem.message, /do not follow the 0 rows held/);
+    assert.match(problem.message, /an answer of 2 rows held 1/);
     view.host.clearReceived();
   });
 });
