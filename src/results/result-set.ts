@@ -318,7 +318,7 @@ export class ResultSet {
    * are grouped by chunk, each chunk needed is taken (from memory or the spill file) once, and
    * rows are cut out of it by their bounds, found once per chunk and kept (8 bytes a row), so a
    * window of a sorted result costs no parse of the chunks it touches. The host's event loop
-   * gets a turn every few dozen chunks. A result released meanwhile answers with no rows.
+   * gets a turn every eight chunks scanned. A result released meanwhile answers with no rows.
    */
   async rowTextsAt(indices: ArrayLike<number>): Promise<string[]> {
     this.flush();
@@ -342,7 +342,7 @@ export class ResultSet {
         if (bounds === undefined) {
           bounds = rowBounds(text);
           this.bounds.set(chunk, bounds);
-          if (++scanned % 32 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+          if (++scanned % 8 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
           if (this.disposed) return [];
         }
         const start = this.chunkStarts[chunk];
