@@ -121,6 +121,8 @@ export interface ResultView {
   readonly command: string | null;
   readonly error: ErrorView | null;
   readonly notices: readonly NoticeView[];
+  /** The host's sort of this result, when the user sorted it there (rows are pulled in that order). */
+  readonly sort?: HostSortState;
 }
 
 export interface RunView {
@@ -177,8 +179,21 @@ export type HostMessage =
        */
       readonly compression?: RowCompression;
     }
+  /**
+   * The host sorted a result (sort null: arrival order again). Its rows are now answered in this
+   * order by display position: the webview drops what it holds of the result and pulls again.
+   */
+  | { readonly type: 'sorted'; readonly resultId: string; readonly sort: HostSortState | null }
+  /** A host sort asked for did not happen (refused or failed); the order shown stays as it was. */
+  | { readonly type: 'sortFailed'; readonly resultId: string; readonly reason: string }
   /** A pull that cannot be answered (unknown or discarded result). */
   | { readonly type: 'pullFailed'; readonly requestId: number; readonly resultId: string; readonly reason: string };
+
+/** A sort done in the host: by which column (index into the result's columns) and which way. */
+export interface HostSortState {
+  readonly column: number;
+  readonly direction: 'asc' | 'desc';
+}
 
 export type ExportFormat = 'csv' | 'json';
 
@@ -193,6 +208,11 @@ export type WebviewMessage =
    * can still grow.
    */
   | { readonly type: 'pull'; readonly requestId: number; readonly resultId: string; readonly from: number; readonly maxRows: number }
+  /**
+   * Sorts a result in the host (too large for the webview to hold whole) by one column, or back
+   * to arrival order with direction null. A new sort or run cancels the one under way.
+   */
+  | { readonly type: 'sort'; readonly resultId: string; readonly column: number; readonly direction: 'asc' | 'desc' | null }
   /** Raises the row limit of a paused result by one limit's worth, or removes it. */
   | { readonly type: 'fetchMore'; readonly resultId: string; readonly all: boolean }
   /** Ends a paused result: the statement runs to its end, further rows are counted and dropped. */
@@ -265,6 +285,10 @@ export function parseWebviewMessage(raw: unknown): WebviewMessage | undefined {
       return typeof message.protocol === 'number' ? (message as WebviewMessage) : undefined;
     case 'pull':
       return isCount('requestId') && isString('resultId') && isCount('from') && isCount('maxRows') ? (message as WebviewMessage) : undefined;
+    case 'sort':
+      return isString('resultId') && isCount('column') && (message.direction === 'asc' || message.direction === 'desc' || message.direction === null)
+        ? (message as WebviewMessage)
+        : undefined;
     case 'fetchMore':
       return isString('resultId') && typeof message.all === 'boolean' ? (message as WebviewMessage) : undefined;
     case 'stopReading':

@@ -1,6 +1,7 @@
 import { Emitter, type Event } from '../common/events';
 import type { ColumnInfo, PlatformId, Row } from '../platforms/types';
 import { ResultMemory, type ChunkStore } from './result-memory';
+import { rowBounds } from './row-bounds';
 import { columnKind, type ColumnView, type ErrorView, type NoticeView, type ResultStatus, type ResultView, type SameAsYourselfView, type StampView } from './protocol';
 
 /** Rows from small driver batches are gathered until this many (or until someone asks). */
@@ -12,6 +13,17 @@ export interface RowSlice {
   readonly count: number;
   readonly chunks: readonly string[];
 }
+
+/** The order the grid shows a result in, computed by the host's sort (results/sorter.ts). */
+export interface DisplayOrder {
+  readonly column: number;
+  readonly direction: 'asc' | 'desc';
+  /** Element i: the row index (in arrival order) shown at position i. */
+  readonly order: Uint32Array;
+}
+
+/** Rows per read when rows() streams a sorted result (each read parses the chunks it touches once). */
+const ORDERED_READ_ROWS = 100_000;
 
 /** What a run tells a result when its statement ends. */
 export type ResultEnd =
@@ -77,6 +89,9 @@ export class ResultSet {
   /** The promise the driver waits on while the result is paused at the limit. */
   private paused: Promise<void> | undefined;
   private disposed = false;
+  private orderValue: DisplayOrder | undefined;
+  /** Row bounds of chunks read through an order (see rowTextsAt), by chunk index. */
+  private bounds = new Map<number, Uint32Array>();
 
   private statusValue: ResultStatus = 'queued';
   private stampValue: StampView | null = null;
@@ -271,8 +286,102 @@ export class ResultSet {
     }
   }
 
-  /** Every held row in order, decoded chunk by chunk (for export; memory stays one chunk). */
+  /** The grid's order, when the user sorted this result in the host; undefined: arrival order. */
+  get order(): DisplayOrder | undefined {
+    return this.orderValue;
+  }
+
+  /** Sets (or, with undefined, clears) the order pulls, exports and copies follow. */
+  setOrder(order: DisplayOrder | undefined): void {
+    if (!this.disposed) this.orderValue = order;
+  }
+
+  /** Each chunk's JSON text in row order, read back from the spill file where needed (the sort's input). */
+  async *chunkTexts(): AsyncGenerator<string> {
+    this.flush();
+    const store = this.chunks;
+    const count = this.chunkStarts.length;
+    if (!store) return;
+    for (let index = 0; index < count; index++) {
+      const text = store.get(index);
+      yield typeof text === 'string' ? text : await text;
+    }
+  }
+
+  /** The rows at `indices` (arrival-order row indexes), in that order, decoded. */
+  async rowsAt(indices: ArrayLike<number>): Promise<Row[]> {
+    return (await this.rowTextsAt(indices)).map((text) => JSON.parse(text) as Row);
+  }
+
+  /**
+   * The JSON text of the rows at `indices` (arrival-order row indexes), in that order. Indexes
+   * are grouped by chunk, each chunk needed is taken (from memory or the spill file) once, and
+   * rows are cut out of it by their bounds, found once per chunk and kept (8 bytes a row), so a
+   * window of a sorted result costs no parse of the chunks it touches. The host's event loop
+   * gets a turn every eight chunks scanned. A result released meanwhile answers with no rows.
+   */
+  async rowTextsAt(indices: ArrayLike<number>): Promise<string[]> {
+    this.flush();
+    const store = this.chunks;
+    if (!store || indices.length === 0) return [];
+    const byChunk = new Map<number, number[]>();
+    for (let at = 0; at < indices.length; at++) {
+      const chunk = this.chunkAt(indices[at]);
+      if (chunk < 0) throw new RangeError(`row ${indices[at]} is past the ${this.storedRows} rows held`);
+      let places = byChunk.get(chunk);
+      if (places === undefined) byChunk.set(chunk, (places = []));
+      places.push(at);
+    }
+    const rows = new Array<string>(indices.length);
+    let scanned = 0;
+    try {
+      for (const [chunk, places] of byChunk) {
+        const stored = store.get(chunk);
+        const text = typeof stored === 'string' ? stored : await stored;
+        let bounds = this.bounds.get(chunk);
+        if (bounds === undefined) {
+          bounds = rowBounds(text);
+          this.bounds.set(chunk, bounds);
+          if (++scanned % 8 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+          if (this.disposed) return [];
+        }
+        const start = this.chunkStarts[chunk];
+        for (const at of places) {
+          const row = indices[at] - start;
+          rows[at] = text.slice(bounds[2 * row], bounds[2 * row + 1]);
+        }
+      }
+    } catch (error) {
+      if (this.disposed) return [];
+      throw error;
+    }
+    return rows;
+  }
+
+  /**
+   * Up to `maxRows` rows as the grid shows them from display position `from`, through the
+   * host's order, as one chunk of JSON text; undefined when the result is not sorted in the host.
+   */
+  async readDisplayed(from: number, maxRows: number): Promise<{ from: number; count: number; chunk: string } | undefined> {
+    const order = this.orderValue?.order;
+    if (order === undefined) return undefined;
+    const to = Math.min(order.length, from + Math.max(0, maxRows));
+    const texts = from >= to ? [] : await this.rowTextsAt(order.subarray(from, to));
+    return { from, count: texts.length, chunk: `[${texts.join(',')}]` };
+  }
+
+  /**
+   * Every held row in the grid's order (for export and copy): decoded chunk by chunk in arrival
+   * order (memory stays one chunk), or through the sort's order in reads of ORDERED_READ_ROWS.
+   */
   async *rows(): AsyncGenerator<Row> {
+    const order = this.orderValue?.order;
+    if (order !== undefined) {
+      for (let from = 0; from < order.length; from += ORDERED_READ_ROWS) {
+        for (const row of await this.rowsAt(order.subarray(from, Math.min(order.length, from + ORDERED_READ_ROWS)))) yield row;
+      }
+      return;
+    }
     this.flush();
     // The rows held now: a result still streaming does not grow under an export.
     const store = this.chunks;
@@ -314,6 +423,7 @@ export class ResultSet {
       command: this.command,
       error: this.error,
       notices: this.notices,
+      ...(this.orderValue ? { sort: { column: this.orderValue.column, direction: this.orderValue.direction } } : {}),
     };
   }
 
@@ -321,6 +431,8 @@ export class ResultSet {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    this.orderValue = undefined;
+    this.bounds = new Map();
     this.chunks?.dispose();
     this.chunks = undefined;
     this.chunkStarts = [];

@@ -12,6 +12,7 @@ import {
   type WebviewMessage,
 } from '../results/protocol';
 import type { ResultSet } from '../results/result-set';
+import { ResultSorts } from '../results/result-sorts';
 import type { RunResults } from '../results/run-results';
 import { makeNonce, resultsHtml } from '../results/webview-html';
 
@@ -58,6 +59,8 @@ export class ResultsPanel implements vscode.Disposable {
   private place: ViewPlace | undefined;
   /** Pulls waiting for rows; a new document of the view forgets the old one's. */
   private readonly heldPulls = new Set<vscode.Disposable>();
+  /** Sorts of this view's results in a worker thread; a new sort or run cancels the one under way. */
+  private readonly sorts = new ResultSorts();
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -109,6 +112,7 @@ export class ResultsPanel implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.sorts.cancel();
     this.watch(undefined);
     const panel = this.panel;
     this.panel = undefined;
@@ -155,7 +159,10 @@ export class ResultsPanel implements vscode.Disposable {
   }
 
   private watch(run: RunResults | undefined): void {
-    if (run !== this.run) this.place = undefined;
+    if (run !== this.run) {
+      this.place = undefined;
+      this.sorts.cancel();
+    }
     this.dropHeldPulls();
     for (const subscription of this.runSubscriptions) subscription.dispose();
     this.runSubscriptions = [];
@@ -227,6 +234,9 @@ export class ResultsPanel implements vscode.Disposable {
     }
     if (!result) return;
     switch (message.type) {
+      case 'sort':
+        void this.sort(result, message.column, message.direction);
+        return;
       case 'fetchMore':
         this.actions.fetchMore(result, message.all);
         return;
@@ -245,6 +255,19 @@ export class ResultsPanel implements vscode.Disposable {
     }
   }
 
+  /** Sorts in a worker, then tells the view the new order (it pulls its viewport again). */
+  private async sort(result: ResultSet, column: number, direction: 'asc' | 'desc' | null): Promise<void> {
+    const outcome = await this.sorts.sort(result, column, direction);
+    if (outcome.kind === 'cancelled') return;
+    if (outcome.kind === 'failed') {
+      this.post({ type: 'sortFailed', resultId: result.id, reason: outcome.reason });
+      return;
+    }
+    if (this.trace.enabled) this.trace.mark('host-sorted', { resultId: result.id, rows: outcome.rows, ms: outcome.ms });
+    const order = result.order;
+    this.post({ type: 'sorted', resultId: result.id, sort: order ? { column: order.column, direction: order.direction } : null });
+  }
+
   /** Answers now when rows are there (or the result settled); otherwise when they arrive. */
   private pull(requestId: number, resultId: string, from: number, maxRows: number, result: ResultSet | undefined): void {
     const fail = (reason: string) => this.post({ type: 'pullFailed', requestId, resultId, reason });
@@ -256,6 +279,16 @@ export class ResultsPanel implements vscode.Disposable {
     const answer = async (): Promise<boolean> => {
       if (result.isDisposed) {
         fail('These results were released.');
+        return true;
+      }
+      // A result sorted in the host answers by display position, through its order.
+      const sorted = await result.readDisplayed(from, Math.min(maxRows, MAX_ROWS_PER_PULL));
+      if (sorted !== undefined) {
+        if (result.isDisposed) {
+          fail('These results were released.');
+          return true;
+        }
+        this.post({ type: 'rows', requestId, resultId, from: sorted.from, count: sorted.count, ...encodeChunks(sorted.count > 0 ? [sorted.chunk] : []) });
         return true;
       }
       // Asynchronous: rows may be in the result's spill file (src/results/result-memory.ts).

@@ -32,6 +32,8 @@ export interface GridEvents {
   copy(text: string, what: string): void;
   /** Rows are in the grid's DOM (called after each render that shows rows). */
   rendered(): void;
+  /** A sort of a result too large for the webview: the host sorts it (state null: arrival order). */
+  hostSort(state: SortState | null): void;
   /** A header was clicked while sorting is not possible, for this reason. */
   sortBlocked(reason: string): void;
   /** The rows in view changed (scroll, resize, row count). */
@@ -72,6 +74,8 @@ export class ResultGrid {
   private lastFocusKey = '';
   private destroyed = false;
   private sortPending = false;
+  /** A sort asked of the host and not answered yet (undefined: none). */
+  private hostPending: SortState | null | undefined;
 
   constructor(
     host: HTMLElement,
@@ -182,6 +186,25 @@ export class ResultGrid {
     }
   }
 
+  /**
+   * The host answered a sort (the store already dropped the old order's rows), or refused it
+   * (`applied` false): the grid starts again at the top of the new order, or shows the old one.
+   */
+  hostSortDone(applied: boolean): void {
+    this.hostPending = undefined;
+    this.element.classList.remove('sorting');
+    if (applied && !this.destroyed) {
+      this.selection.setSelectedRanges([]);
+      this.grid.resetActiveCell();
+      this.grid.invalidateAllRows();
+      this.grid.updateRowCount();
+      this.grid.scrollRowToTop(0);
+      this.grid.render();
+      this.reportViewport();
+    }
+    this.showSort(this.store.sort);
+  }
+
   /** Scrolls so that `row` is at the top (a restored view). */
   scrollToRow(row: number): void {
     if (row > 0) this.grid.scrollRowToTop(Math.min(row, Math.max(0, this.store.length - 1)));
@@ -268,6 +291,15 @@ export class ResultGrid {
         return false;
       }
       if (this.sortPending) return false;
+      if (this.store.length > this.store.limit || this.store.sortedByHost) {
+        // Too large to hold whole: the host sorts; a click while it does replaces (cancels) that sort.
+        const next = nextSort(this.hostPending === undefined ? this.store.sort : this.hostPending, column);
+        this.hostPending = next;
+        this.element.classList.add('sorting');
+        queueMicrotask(() => this.showSort(next));
+        this.events.hostSort(next);
+        return false;
+      }
       const next = nextSort(this.queuedSort ?? this.store.sort, column);
       if (next !== null && !this.store.complete()) {
         // Every row is on its way (the result fits the cache): sorted once they are all here.

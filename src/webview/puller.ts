@@ -1,6 +1,6 @@
 import type { HostMessage, ResultView, WebviewMessage } from '../results/protocol';
 import { canSort, isSettled } from './result-status';
-import type { Row, RowStore } from './row-store';
+import type { Row, RowStore, SortState } from './row-store';
 
 /** A `rows` answer with its chunks decoded to text. */
 export interface ReceivedRows {
@@ -60,6 +60,8 @@ export class Puller {
     private readonly host: PullerHost,
   ) {
     store.grow(result.storedRows);
+    // A re-created view of a result the host sorted pulls in the host's order.
+    if (result.sort !== undefined) store.setHostOrder(result.sort);
   }
 
   get view(): ResultView {
@@ -106,6 +108,17 @@ export class Puller {
     this.pump();
   }
 
+  /**
+   * The host changed the result's order: the held rows are dropped and the answer to a pull
+   * asked in the old order is ignored (its request is no longer the one outstanding).
+   */
+  reorder(state: SortState | null): void {
+    this.store.setHostOrder(state);
+    this.outstanding = null;
+    this.scheduleRowCount();
+    this.pump();
+  }
+
   fail(message: PullFailedMessage): void {
     if (this.stopped || message.requestId !== this.outstanding) return;
     this.outstanding = null;
@@ -142,7 +155,7 @@ export class Puller {
     const margin = store.firstMissing(top - MARGIN_ROWS, bottom + MARGIN_ROWS);
     if (margin >= 0) return { from: margin, maxRows: WINDOW_ROWS };
     // Small enough to hold whole: fetched once it stops growing, so it can be sorted and copied.
-    if (canSort(this.result) && store.length <= store.limit) {
+    if (canSort(this.result) && store.length <= store.limit && !store.sortedByHost) {
       const rest = store.firstMissing(0, store.length - 1);
       if (rest >= 0) return { from: rest, maxRows: WINDOW_ROWS };
     }

@@ -38,6 +38,8 @@ export class RowStore {
   private heldRows = 0;
   private order: Uint32Array | null = null;
   private sortState: SortState | null = null;
+  /** True when the host sorted the result: rows arrive in display order, indexed by display position. */
+  private hostOrdered = false;
 
   constructor(readonly limit = CACHE_ROWS) {}
 
@@ -53,6 +55,23 @@ export class RowStore {
 
   get sort(): SortState | null {
     return this.sortState;
+  }
+
+  /** True when the order shown is the host's (rows held by display position, not arrival index). */
+  get sortedByHost(): boolean {
+    return this.hostOrdered;
+  }
+
+  /**
+   * The host sorted the result (or restored arrival order, with null): what is held was in the
+   * old order, so it is all dropped; rows are pulled again by display position.
+   */
+  setHostOrder(state: SortState | null): void {
+    this.segments = [];
+    this.heldRows = 0;
+    this.order = null;
+    this.sortState = state;
+    this.hostOrdered = state !== null;
   }
 
   /** The result has (at least) this many rows. */

@@ -1,7 +1,7 @@
 import type { ResultView, WebviewMessage } from '../results/protocol';
 import { button, h, replaceChildren } from './dom';
 import { formatCount, formatDuration, formatRows } from './format';
-import type { SortState } from './row-store';
+import { CACHE_ROWS, type SortState } from './row-store';
 
 export interface StatusFacts {
   readonly result: ResultView;
@@ -90,11 +90,14 @@ function mainText({ result, rows }: StatusFacts): string {
   }
 }
 
-function extraText({ result, pullFailure, sort, sorting }: StatusFacts): string {
+function extraText({ result, rows, pullFailure, sort, sorting }: StatusFacts): string {
   const parts: string[] = [];
   if (result.discardedRows > 0) parts.push(`Stopped reading: ${formatCount(result.discardedRows)} more row${result.discardedRows === 1 ? ' was' : 's were'} counted and dropped`);
   if (pullFailure !== null) parts.push(`Rows are no longer available: ${pullFailure}`);
-  if ((result.status === 'running' || result.status === 'queued') && result.columns !== null) parts.push('sorting unlocks when the statement finishes or pauses');
+  if ((result.status === 'running' || result.status === 'queued') && result.columns !== null) {
+    // The host sorts only a finished result (rows held back at the limit would be missing from its order).
+    parts.push(rows > CACHE_ROWS ? 'sorting unlocks when the statement finishes' : 'sorting unlocks when the statement finishes or pauses');
+  }
   if (sorting) parts.push('Sorting…');
   else if (sort !== null && result.columns !== null) {
     const name = result.columns[sort.column]?.name ?? '?';

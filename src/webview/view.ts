@@ -7,7 +7,7 @@ import { ResultGrid, type FocusedCell } from './grid';
 import type { HostLink } from './host-link';
 import { formatCount } from './format';
 import { Puller, type PullerHost, type Viewport } from './puller';
-import { canSort } from './result-status';
+import { canSort, isSettled } from './result-status';
 import { RowStore } from './row-store';
 import { renderStamp } from './stamp';
 import { StatusLine } from './status-line';
@@ -102,6 +102,26 @@ export class ResultsPage implements PullerHost {
             this.host.post({ type: 'problem', message: reason });
             puller.fail({ type: 'pullFailed', requestId: message.requestId, resultId: message.resultId, reason });
           });
+        return;
+      }
+      case 'sorted': {
+        const puller = this.pullers.get(message.resultId);
+        if (puller === undefined) return;
+        puller.reorder(message.sort);
+        if (this.grid?.resultId === message.resultId) this.grid.grid.hostSortDone(true);
+        if (message.resultId === this.activeId) {
+          this.sorting = false;
+          this.renderStatus();
+        }
+        return;
+      }
+      case 'sortFailed': {
+        if (this.grid?.resultId === message.resultId) this.grid.grid.hostSortDone(false);
+        if (message.resultId === this.activeId) {
+          this.sorting = false;
+          this.renderStatus();
+          this.status.explain(message.reason);
+        }
         return;
       }
       case 'pullFailed': {
@@ -252,6 +272,11 @@ export class ResultsPage implements PullerHost {
         copy: (text, what) => this.host.post({ type: 'copy', text, what }),
         rendered: () => puller.rendered(),
         sortBlocked: (reason) => this.status.explain(reason),
+        hostSort: (state) => {
+          this.sorting = true;
+          this.renderStatus();
+          this.host.post({ type: 'sort', resultId: result.id, column: state?.column ?? 0, direction: state?.direction ?? null });
+        },
         copyRefused: (reason) => this.status.explain(reason),
         viewportChanged: (viewport) => this.viewportChanged(puller, viewport),
         sortChanged: (_state, busy) => {
@@ -317,8 +342,9 @@ async function inflateRaw(data: Uint8Array): Promise<Uint8Array> {
 /** Why the active result's headers do not sort now, or null when they do. */
 function sortBlock(puller: Puller): string | null {
   if (!canSort(puller.view)) return 'Sorting is available once the statement has finished or paused.';
-  if (puller.store.length > puller.store.limit) {
-    return `Sorting results over ${formatCount(puller.store.limit)} rows is coming (it will run in the extension host); until then, use ORDER BY.`;
+  if (puller.store.length > puller.store.limit && !isSettled(puller.view.status)) {
+    // The host sorts what it stores; rows held back at the limit would be missing from the order.
+    return `Sorting results over ${formatCount(puller.store.limit)} rows is available once the statement has finished: use Fetch all or Stop reading first.`;
   }
   return null;
 }

@@ -156,6 +156,8 @@ export class FakeHost {
   private waiters: Waiter[] = [];
   /** Answer pulls with deflated pages, as the host does when the webview is across a network. */
   compressRows = false;
+  /** Results the host sorted (a `sort` from the view): display position → row index. */
+  private readonly orders = new Map<string, Uint32Array>();
   /** While set, answers wait here (a slow host) until `releaseAnswers`. */
   private gated: (() => void)[] | null = null;
 
@@ -170,6 +172,7 @@ export class FakeHost {
     }
     this.received.push(message);
     if (message.type === 'pull') this.pull(message);
+    if (message.type === 'sort') void this.sort(message);
     if (message.type === 'viewState') this.place = { resultId: message.resultId, topRow: message.topRow };
     if (message.type === 'ready' && this.run !== null) void this.restore();
     this.waiters = this.waiters.filter((waiter) => {
@@ -196,6 +199,7 @@ export class FakeHost {
     settings: ViewSettings = { cellTextLimit: 200 },
   ): Promise<void> {
     this.results.clear();
+    this.orders.clear();
     this.held.clear();
     this.outstanding.clear();
     this.runId = run?.runId ?? null;
@@ -307,6 +311,42 @@ export class FakeHost {
     else this.held.set(pull.resultId, pull);
   }
 
+  /**
+   * Sorts as the host does (the grid's order: text by code units, numbers as numbers, NULLs last,
+   * stable), then says `sorted`; pulls are answered through the order from then on. A pull the
+   * view asked in the old order is superseded (the view ignores its answer and may pull again).
+   */
+  private async sort(message: MessageOf<'sort'>): Promise<void> {
+    if (this.gated !== null) {
+      const gated = this.gated;
+      await new Promise<void>((resolve) => gated.push(resolve));
+    }
+    const hosted = this.hosted(message.resultId);
+    if (hosted.builtInPage) this.violations.push('the fake host sorts only rows made in Node');
+    if (message.direction === null) {
+      this.orders.delete(message.resultId);
+    } else {
+      const key = (index: number): Cell => hosted.source(index)[message.column] ?? null;
+      const numeric = hosted.view.columns?.[message.column]?.kind === 'number';
+      const sign = message.direction === 'asc' ? 1 : -1;
+      const indexes = Array.from({ length: hosted.view.storedRows }, (_, index) => index);
+      const keys = indexes.map((index) => {
+        const value = key(index);
+        return value === null ? null : numeric ? Number(value) : String(value);
+      });
+      indexes.sort((a, b) => {
+        const left = keys[a];
+        const right = keys[b];
+        if (left === null || right === null) return (left === null ? 1 : 0) - (right === null ? 1 : 0) || a - b;
+        return (left < right ? -sign : left > right ? sign : 0) || a - b;
+      });
+      this.orders.set(message.resultId, Uint32Array.from(indexes));
+    }
+    this.outstanding.delete(message.resultId);
+    this.held.delete(message.resultId);
+    await this.send({ type: 'sorted', resultId: message.resultId, sort: message.direction === null ? null : { column: message.column, direction: message.direction } });
+  }
+
   /** Answers wait until `releaseAnswers` (to see what the view shows meanwhile). */
   holdAnswers(): void {
     this.gated ??= [];
@@ -327,7 +367,9 @@ export class FakeHost {
         }),
       );
     }
-    const { view, source, builtInPage } = this.hosted(pull.resultId);
+    const { view, source: arrival, builtInPage } = this.hosted(pull.resultId);
+    const order = this.orders.get(pull.resultId);
+    const source: RowSource = order === undefined ? arrival : (position) => arrival(order[position]);
     const available = Math.max(0, Math.min(pull.maxRows, MAX_ROWS_PER_PULL, view.storedRows - pull.from));
     const chunks: string[][] = [];
     let current: string[] = [];

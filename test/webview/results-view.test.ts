@@ -235,16 +235,51 @@ describe('results webview', function () {
     assert.equal(await page.locator(`${GRID} .slick-row.row-pending`).count(), 0, 'no placeholders once the window arrived');
   });
 
-  it('does not sort a result larger than the view can hold, and says sorting it is coming', async function () {
-    const run = selectRun('big', { status: 'succeeded', storedRows: 50_000, stamp: { ...STAMP, durationMs: 10, rowCount: 50_000 } });
+  it('sorts a result larger than the view can hold in the host: sorting… shows, then the sorted first rows, and the last ones after Ctrl+End', async function () {
+    const total = 50_000;
+    const run = selectRun('big', { status: 'succeeded', storedRows: total, stamp: { ...STAMP, durationMs: 10, rowCount: total } });
+    const id = run.results[0].id;
+    await view.host.state(run, { [id]: wideRow });
+    await cell(page, 0, 0).getByText('1', { exact: true }).waitFor();
+    // The reference: the customer column in code-unit order, ties by arrival.
+    const customers = Array.from({ length: total }, (_, index) => ({ index, key: wideRow(index)[1] as string }));
+    customers.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.index - b.index));
+    view.host.holdAnswers();
+    await header(page, 'customer').click();
+    const asked = await view.host.waitFor('sort');
+    assert.deepEqual(asked, { type: 'sort', resultId: id, column: 1, direction: 'asc' });
+    await page.getByTestId('status-extra').getByText('Sorting…').waitFor();
+    view.host.releaseAnswers();
+    await page.getByTestId('status-extra').getByText('sorted by customer ↑').waitFor();
+    assert.notEqual(customers[1].key, wideRow(1)[1], 'the sorted second row differs from the arrival one');
+    await cell(page, 1, 1).getByText(customers[1].key, { exact: true }).waitFor();
+    assert.equal(await page.locator(`${GRID} .slick-sort-indicator-asc`).count(), 1, 'the header shows the order');
+    for (let row = 0; row < 5; row++) assert.equal(await text(cell(page, row, 1)), customers[row].key, `sorted row ${row}`);
+    assert.equal(await text(cell(page, 0, 0)), wideRow(customers[0].index)[0], 'the whole row moved with its key');
+    await cell(page, 0, 1).click();
+    await page.keyboard.press('Control+End');
+    await cell(page, total - 1, 1).getByText(customers[total - 1].key, { exact: true }).waitFor();
+    assert.equal(await text(cell(page, total - 2, 1)), customers[total - 2].key);
+    const held = await heldRows(page);
+    assert.ok(held.peak <= CACHE_ROWS, `the view held at most ${CACHE_ROWS} rows (peak ${held.peak})`);
+    // Descending, then arrival order again, each through the host.
+    await header(page, 'customer').click();
+    await view.host.waitFor('sort', (sort) => sort.direction === 'desc');
+    await cell(page, 0, 1).getByText(customers[total - 1].key, { exact: true }).waitFor();
+    await header(page, 'customer').click();
+    await view.host.waitFor('sort', (sort) => sort.direction === null);
+    await cell(page, 0, 1).getByText('customer 0', { exact: true }).waitFor();
+    assert.equal(await page.locator(`${GRID} .slick-sort-indicator-asc, ${GRID} .slick-sort-indicator-desc`).count(), 0);
+  });
+
+  it('does not sort a large result while it is held at the row limit, and says why', async function () {
+    const run = selectRun('paused-big', { status: 'paused', storedRows: 50_000, rowLimit: 50_000, stamp: { ...STAMP, durationMs: null, rowCount: null } });
     const id = run.results[0].id;
     await view.host.state(run, { [id]: wideRow });
     await cell(page, 0, 0).getByText('1', { exact: true }).waitFor();
     await header(page, 'id').click();
-    await page.getByTestId('status-extra').getByText(/Sorting results over 20,000 rows is coming/).waitFor();
-    assert.match((await header(page, 'id').getAttribute('title')) ?? '', /id · int8 — Sorting results over 20,000 rows is coming/);
-    assert.equal(await page.locator(`${GRID} .slick-sort-indicator-asc, ${GRID} .slick-sort-indicator-desc`).count(), 0);
-    assert.equal(await text(cell(page, 0, 0)), '1');
+    await page.getByTestId('status-extra').getByText(/Sorting results over 20,000 rows is available once the statement has finished/).waitFor();
+    assert.equal(view.host.messages('sort').length, 0);
     assert.ok((await heldRows(page)).peak < 50_000, 'the result was not pulled whole');
     // A selection reaching rows the view does not hold is not copied as blanks.
     await gridRow(page, 0).locator('.cell-rownum').click();

@@ -1,0 +1,55 @@
+import type { ResultSet } from './result-set';
+import { SortCancelledError, sortPermutation, type SortOptions } from './sorter';
+import type { SortDirection } from './sort-order';
+
+/** How a sort asked for ended: the order is on the result, or why not. Cancelled sorts say nothing. */
+export type SortOutcome =
+  | { readonly kind: 'sorted'; readonly column: number; readonly direction: SortDirection | null; readonly rows: number; readonly ms: number }
+  | { readonly kind: 'failed'; readonly reason: string }
+  | { readonly kind: 'cancelled' };
+
+/**
+ * The host's sorts of one window's results: at most one runs at a time, and a new sort (of any
+ * result) or a new run cancels the one under way, so a worker never sorts for a view that moved on.
+ * The order is kept on the result itself (ResultSet.setOrder), where pulls, exports and copies find it.
+ */
+export class ResultSorts {
+  private running: AbortController | undefined;
+
+  constructor(private readonly options: Pick<SortOptions, 'workerFile'> = {}) {}
+
+  /** Sorts a settled result by one column (direction null: arrival order again). */
+  async sort(result: ResultSet, column: number, direction: SortDirection | null): Promise<SortOutcome> {
+    this.cancel();
+    if (direction === null) {
+      result.setOrder(undefined);
+      return { kind: 'sorted', column, direction, rows: result.rowCount, ms: 0 };
+    }
+    if (!result.settled) {
+      // Rows still arriving (or held at the row limit) would not be in the order: refused, not half done.
+      return { kind: 'failed', reason: 'Sorting a result this large is available once the statement has finished: use Fetch all or Stop reading first.' };
+    }
+    const kind = result.view().columns?.[column]?.kind;
+    if (kind === undefined) return { kind: 'failed', reason: 'That column is not in this result.' };
+    const controller = new AbortController();
+    this.running = controller;
+    const started = performance.now();
+    try {
+      const order = await sortPermutation(result.chunkTexts(), column, kind, direction, { ...this.options, signal: controller.signal });
+      if (controller.signal.aborted || result.isDisposed) return { kind: 'cancelled' };
+      result.setOrder({ column, direction, order });
+      return { kind: 'sorted', column, direction, rows: order.length, ms: performance.now() - started };
+    } catch (error) {
+      if (error instanceof SortCancelledError || controller.signal.aborted) return { kind: 'cancelled' };
+      return { kind: 'failed', reason: error instanceof Error ? error.message : String(error) };
+    } finally {
+      if (this.running === controller) this.running = undefined;
+    }
+  }
+
+  /** Stops the sort under way, if any (its caller hears `cancelled`). */
+  cancel(): void {
+    this.running?.abort();
+    this.running = undefined;
+  }
+}
