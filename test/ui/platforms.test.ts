@@ -73,7 +73,16 @@ describe('worksheets on the other platforms, in the workbench', () => {
     const settingsFile = path.join(ui().workspace, '.vscode', 'settings.json');
     await until(
       'the probe in the connection\u2019s settings entry',
-      async () => (JSON.parse(await fs.promises.readFile(settingsFile, 'utf8')) as Record<string, { name: string; effectProbe?: unknown }[]>)['immutaWorksheets.connections'].find((entry) => entry.name === connection)?.effectProbe,
+      async () => {
+        // VS Code may be midway through writing the file: a half-written file is "not yet", not a failure.
+        let settings: Record<string, { name: string; effectProbe?: unknown }[]>;
+        try {
+          settings = JSON.parse(await fs.promises.readFile(settingsFile, 'utf8')) as Record<string, { name: string; effectProbe?: unknown }[]>;
+        } catch {
+          return undefined;
+        }
+        return settings['immutaWorksheets.connections'].find((entry) => entry.name === connection)?.effectProbe;
+      },
       (probe) => JSON.stringify(probe) === JSON.stringify({ statement: 'SELECT effective_user FROM immuta.whoami()', expect: '{user}' }),
     );
     await workbench.hideNotificationCenter();

@@ -37,7 +37,18 @@ export class Workbench {
     const input = this.quickInput();
     await input.waitFor({ state: 'visible' });
     await input.fill(name);
-    await this.page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ state: 'visible' });
+    const row = this.page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first();
+    try {
+      await row.waitFor({ state: 'visible', timeout: 10000 });
+    } catch {
+      // A file written after the workbench started may be missing from the file list this Quick
+      // Open searched (seen under load): close it and search again with a fresh one.
+      await this.page.keyboard.press('Escape');
+      await this.page.keyboard.press('Control+P');
+      await input.waitFor({ state: 'visible' });
+      await input.fill(name);
+      await row.waitFor({ state: 'visible' });
+    }
     await this.page.keyboard.press('Enter');
     await this.editorTab(name, { active: true }).waitFor({ state: 'visible' });
     await this.page.locator('.monaco-editor .view-lines').first().waitFor({ state: 'visible' });
