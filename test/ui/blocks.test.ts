@@ -1,6 +1,5 @@
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { SNOWFLAKE_BLOCK, SYNAPSE_PROCEDURE, type BlockFile } from './block-files';
 import { ResultsView } from './results-view';
 import { flow, until } from './scenario';
 import { openWithConnection, passwordIfAsked } from './steps';
@@ -12,10 +11,9 @@ import { ui } from './ui-context';
  * and running it sends the block whole, in one request the lab's server records.
  */
 interface BlockWorksheet {
-  readonly file: string;
+  /** Written before the workbench started (block-files.ts): a statement, the block, a statement. */
+  readonly file: BlockFile;
   readonly connection: string;
-  /** The worksheet's text: a statement, the block, a statement. */
-  readonly text: string;
   /** The first line of each statement, where its lens stands. */
   readonly statementLines: readonly string[];
   /** The block as one statement (what must reach the server, whole). */
@@ -26,21 +24,9 @@ interface BlockWorksheet {
   readonly sent: () => string[];
 }
 
-const SYNAPSE_PROCEDURE = 'CREATE PROCEDURE dbo.p AS\nBEGIN\n  SELECT 1;\n  SELECT 2;\nEND';
-const SNOWFLAKE_BLOCK = 'DECLARE\n  n INTEGER DEFAULT 0;\nBEGIN\n  SELECT COUNT(*) INTO :n FROM sales.customers;\n  RETURN n;\nEND';
-
 const SYNAPSE: BlockWorksheet = {
   file: 'synapse-procedure.sql',
   connection: 'Lab Synapse (governor)',
-  text: [
-    '-- A procedure runs to the end of its batch: one statement, one Run.',
-    'SELECT count(*) AS before_block FROM sales.customers;',
-    'GO',
-    SYNAPSE_PROCEDURE,
-    'GO',
-    'SELECT count(*) AS after_block FROM sales.customers;',
-    '',
-  ].join('\n'),
   statementLines: ['SELECT count(*) AS before_block FROM sales.customers;', 'CREATE PROCEDURE dbo.p AS', 'SELECT count(*) AS after_block FROM sales.customers;'],
   block: SYNAPSE_PROCEDURE,
   inner: 'SELECT 2',
@@ -50,15 +36,6 @@ const SYNAPSE: BlockWorksheet = {
 const SNOWFLAKE: BlockWorksheet = {
   file: 'snowflake-block.sql',
   connection: 'Lab Snowflake (governor)',
-  text: [
-    '-- A Snowflake Scripting block is one statement, as in Snowsight: one Run.',
-    'SELECT count(*) AS before_block FROM sales.customers;',
-    '',
-    `${SNOWFLAKE_BLOCK};`,
-    '',
-    'SELECT count(*) AS after_block FROM sales.customers;',
-    '',
-  ].join('\n'),
   statementLines: ['SELECT count(*) AS before_block FROM sales.customers;', 'DECLARE', 'SELECT count(*) AS after_block FROM sales.customers;'],
   block: SNOWFLAKE_BLOCK,
   inner: 'RETURN n',
@@ -75,7 +52,6 @@ function bare(sql: string): string {
 
 const oneLensPerBlock = (worksheet: BlockWorksheet, shot: string) => async () => {
   const { workbench } = ui();
-  await fs.promises.writeFile(path.join(ui().workspace, worksheet.file), worksheet.text);
   await openWithConnection(workbench, worksheet.file, worksheet.connection);
 
   // Lenses arrive after the editor draws the text: wait until every statement has its own.
@@ -105,10 +81,9 @@ const oneLensPerBlock = (worksheet: BlockWorksheet, shot: string) => async () =>
   assert.deepEqual(sent.map(bare), [worksheet.block], 'the block reached the server once, whole');
   await workbench.screenshot(`${shot}-sent-whole`);
 
-  // The flows after this one find the workbench as it was: no editor open, no extra file.
+  // The flows after this one find the workbench as it was: no editor open.
   await workbench.runCommand('View: Close All Editors');
   await workbench.editorTab(worksheet.file).waitFor({ state: 'detached' });
-  await fs.promises.rm(path.join(ui().workspace, worksheet.file));
 };
 
 describe('procedural blocks in the workbench', () => {

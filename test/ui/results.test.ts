@@ -190,6 +190,8 @@ describe('the results view, as a person uses it', () => {
       // Earlier flows' notifications must not crowd out the one this flow waits for.
       await workbench.clearNotifications();
       await workbench.runCommand('Immuta: Export Impersonation Audit Log');
+      // The format pick, by its title: the closing command palette is the same widget.
+      await workbench.openedQuickInput(/^Export Impersonation Audit Log \(/);
       await workbench.answerQuickInput('JSON', 'JSON');
       const target = path.join(workspace, 'audit.json');
       await workbench.answerSaveDialog('immuta-impersonation-audit-', target);

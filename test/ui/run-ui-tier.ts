@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import Mocha from 'mocha';
 import { startDatabricksLab, type DatabricksLab } from '../lab/databricks-server';
 import { startImmutaLab, type ImmutaLab } from '../lab/immuta-server';
+import { writeBlockFiles } from './block-files';
 import { DEMO_DATABRICKS_TOKEN, DEMO_PASSWORDS, writeDemoWorkspace } from '../lab/demo-workspace';
 import { startLabPostgres, type LabPostgres } from '../lab/postgres';
 import { startSnowflakeLab, type SnowflakeLab } from '../lab/snowflake-server';
@@ -116,6 +117,7 @@ async function runVersion(version: VsCodeVersion, guardLog: string): Promise<Ver
       databricks: { port: databricks.port, httpPath: databricks.httpPath, caPem: databricks.caPem },
       immutaUrl: immuta.url,
     });
+    await writeBlockFiles(workspace);
     server = await startServer({ server: installed, env: guardedEnv(guardLog), log });
     const browserEnv = { ...process.env, ...isolatedDirs(path.join(scratch, 'browser')) };
     delete browserEnv.NODE_OPTIONS;

@@ -292,7 +292,8 @@ export class Workbench {
    * selection to the line's start. Never a click into the text: a CodeLens arriving between
    * measuring and clicking pushes the line down and puts its "Run" link where the line was, and a
    * click there runs the statement. The step counts once the cursor is on that line (the editor
-   * draws its current-line highlight there); otherwise it is measured and made again.
+   * draws its current-line highlight there) and that editor has the keyboard; otherwise it is
+   * measured and made again.
    */
   async clickLine(line: Locator): Promise<void> {
     const editor = line.locator('xpath=ancestor::div[contains(concat(" ", @class, " "), " monaco-editor ")][1]');
@@ -315,9 +316,15 @@ export class Workbench {
       await this.page.keyboard.press('ArrowLeft');
       const deadline = Date.now() + 2_000;
       while (Date.now() < deadline) {
-        const [target, cursor] = await Promise.all([line.boundingBox(), editor.locator('.view-overlays .current-line').first().boundingBox().catch(() => null)]);
-        if (target !== null && cursor !== null && Math.abs(target.y - cursor.y) < 2) return;
-        seen = `line at y=${target?.y}, cursor line at y=${cursor?.y}`;
+        const [target, cursor, focused] = await Promise.all([
+          line.boundingBox(),
+          editor.locator('.view-overlays .current-line').first().boundingBox().catch(() => null),
+          // The current-line highlight shows in an editor without focus too: the keys that follow
+          // must reach this editor (an editor VS Code re-creates, as after a save-as, loses it).
+          editor.evaluate((element) => (element as unknown as { classList: { contains(name: string): boolean } }).classList.contains('focused')).catch(() => false),
+        ]);
+        if (target !== null && cursor !== null && Math.abs(target.y - cursor.y) < 2 && focused) return;
+        seen = `line at y=${target?.y}, cursor line at y=${cursor?.y}, editor ${focused ? 'focused' : 'not focused'}`;
         await this.page.waitForTimeout(50);
       }
     }
