@@ -1,4 +1,5 @@
 import { appendFileSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
@@ -12,6 +13,11 @@ export interface Trace {
   mark(name: string, fields?: Record<string, number | string | boolean | null>): void;
   /** Heap figures after a full garbage collection (only when tracing). */
   memory(): { heapUsed: number; external: number; arrayBuffers: number } | undefined;
+  /**
+   * Starts watching this thread's event loop; the function returned stops and gives the longest
+   * delay seen, in ms (only when tracing; 0 otherwise).
+   */
+  watchLoop(): () => number;
 }
 
 export const TRACE_ENV = 'IMMUTA_WORKSHEETS_TRACE';
@@ -23,7 +29,7 @@ export function now(): number {
 
 export function createTrace(file: string | undefined = process.env[TRACE_ENV]): Trace {
   if (!file) {
-    return { enabled: false, mark: () => undefined, memory: () => undefined };
+    return { enabled: false, mark: () => undefined, memory: () => undefined, watchLoop: () => () => 0 };
   }
   let collect: (() => void) | undefined;
   return {
@@ -45,6 +51,14 @@ export function createTrace(file: string | undefined = process.env[TRACE_ENV]): 
       collect();
       const usage = process.memoryUsage();
       return { heapUsed: usage.heapUsed, external: usage.external, arrayBuffers: usage.arrayBuffers };
+    },
+    watchLoop() {
+      const delays = monitorEventLoopDelay({ resolution: 5 });
+      delays.enable();
+      return () => {
+        delays.disable();
+        return delays.max / 1e6;
+      };
     },
   };
 }

@@ -235,7 +235,7 @@ export type WebviewMessage =
   /** Reveals the statement of a result in the worksheet. */
   | { readonly type: 'showStatement'; readonly resultId: string }
   /** Progress marks, recorded when tracing is on (benchmarks and tests). */
-  | { readonly type: 'mark'; readonly name: 'painted' | 'stored'; readonly resultId: string; readonly rows: number; readonly at: Instant }
+  | { readonly type: 'mark'; readonly name: 'painted' | 'stored' | 'sorted'; readonly resultId: string; readonly rows: number; readonly at: Instant }
   /** Where the user is (active result, top row), for the host to send back to a re-created view. */
   | { readonly type: 'viewState'; readonly resultId: string; readonly topRow: number }
   /** An unexpected error inside the webview, for the extension's log. */
@@ -309,7 +309,7 @@ export function parseWebviewMessage(raw: unknown): WebviewMessage | undefined {
     case 'openValue':
       return isString('text') && isString('column') ? (message as WebviewMessage) : undefined;
     case 'mark':
-      return (message.name === 'painted' || message.name === 'stored') && isString('resultId') && isCount('rows') && typeof message.at === 'number'
+      return (message.name === 'painted' || message.name === 'stored' || message.name === 'sorted') && isString('resultId') && isCount('rows') && typeof message.at === 'number'
         ? (message as WebviewMessage)
         : undefined;
     case 'viewState':

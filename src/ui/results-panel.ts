@@ -61,6 +61,8 @@ export class ResultsPanel implements vscode.Disposable {
   private readonly heldPulls = new Set<vscode.Disposable>();
   /** Sorts of this view's results in a worker thread; a new sort or run cancels the one under way. */
   private readonly sorts = new ResultSorts();
+  /** Event-loop watches of sorts under way, while tracing (benchmarks). */
+  private readonly sortWatches = new Map<string, () => number>();
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -225,6 +227,11 @@ export class ResultsPanel implements vscode.Disposable {
     }
     if (message.type === 'mark') {
       this.trace.mark(`webview-${message.name}`, { resultId: message.resultId, rows: message.rows, webviewAt: message.at });
+      const watch = message.name === 'sorted' ? this.sortWatches.get(message.resultId) : undefined;
+      if (watch) {
+        this.sortWatches.delete(message.resultId);
+        this.trace.mark('host-loop-during-sort', { resultId: message.resultId, maxDelayMs: watch() });
+      }
       return;
     }
     const result = this.run?.find(message.resultId);
@@ -257,6 +264,12 @@ export class ResultsPanel implements vscode.Disposable {
 
   /** Sorts in a worker, then tells the view the new order (it pulls its viewport again). */
   private async sort(result: ResultSet, column: number, direction: 'asc' | 'desc' | null): Promise<void> {
+    if (this.trace.enabled) {
+      // From the ask to the sorted first rows on screen: how long the host's loop ever waited.
+      this.sortWatches.get(result.id)?.();
+      this.sortWatches.set(result.id, this.trace.watchLoop());
+      this.trace.mark('sort-asked', { resultId: result.id, column });
+    }
     const outcome = await this.sorts.sort(result, column, direction);
     if (outcome.kind === 'cancelled') return;
     if (outcome.kind === 'failed') {
