@@ -157,7 +157,8 @@ export type HostMessage =
    */
   | { readonly type: 'result'; readonly runId: string; readonly result: ResultView }
   /**
-   * The answer to a `pull`: consecutive rows from `from` (at or before the row asked for: the
+   * The answer to a `pull` (or, with `requestId` 0, a result's first rows sent unasked as soon as
+   * the host has them: the view takes those only while it holds none of that result): consecutive rows from `from` (at or before the row asked for: the
    * host answers in whole chunks), as chunks that are each a JSON array
    * of rows (a row is an array of string | number | boolean | null). `count` rows in all; zero
    * only when the result settled with no rows after `from`. The chunks travel as UTF-8 bytes, one

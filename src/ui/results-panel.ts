@@ -33,6 +33,8 @@ export interface PanelActions {
 
 /** Metadata updates of a streaming result are posted at most this often. */
 const UPDATE_INTERVAL_MS = 100;
+/** Rows of a result sent to the view unasked (at least its first chunk is sent whole). */
+const HEAD_ROWS = 200;
 
 /**
  * Pages smaller than this go as they are: compressing them gains little, and the first page,
@@ -61,6 +63,8 @@ export class ResultsPanel implements vscode.Disposable {
   private readonly heldPulls = new Set<vscode.Disposable>();
   /** Sorts of this view's results in a worker thread; a new sort or run cancels the one under way. */
   private readonly sorts = new ResultSorts();
+  /** Results whose first rows went to the view unasked (sendHead), or that had rows when shown. */
+  private readonly headSent = new Set<string>();
   /** Event-loop watches of sorts under way, while tracing (benchmarks). */
   private readonly sortWatches = new Map<string, () => number>();
 
@@ -172,7 +176,14 @@ export class ResultsPanel implements vscode.Disposable {
     this.timers.clear();
     this.postedStatus.clear();
     this.run = run;
-    const follow = (result: ResultSet) => this.runSubscriptions.push(result.onDidChange(() => this.scheduleUpdate(result)));
+    // Results shown with rows already are pulled where the view left them, not sent from the top.
+    this.headSent.clear();
+    for (const result of run?.results ?? []) if (result.rowCount > 0) this.headSent.add(result.id);
+    const follow = (result: ResultSet) =>
+      this.runSubscriptions.push(
+        result.onDidChange(() => this.scheduleUpdate(result)),
+        result.onDidStoreRows(() => this.sendHead(result)),
+      );
     for (const result of run?.results ?? []) follow(result);
     if (run) {
       // A further result set of a statement: the webview learns of it by its first update.
@@ -363,6 +374,24 @@ export class ResultsPanel implements vscode.Disposable {
       );
     };
     attempt();
+  }
+
+  /**
+   * A result's first rows go to the view as soon as the host stores them, unasked (request id 0),
+   * once per result: the view's pull for them often crosses over after they arrived (the view
+   * learns of a new run late under load), and the first rows on screen are what a user waits for.
+   */
+  private sendHead(result: ResultSet): void {
+    if (this.headSent.has(result.id) || result.rowCount === 0 || result.isDisposed || result.order !== undefined) return;
+    this.headSent.add(result.id);
+    result.read(0, HEAD_ROWS, MAX_CHARS_PER_PULL).then(
+      (slice) => {
+        if (result.isDisposed || slice.count === 0 || this.run?.find(result.id) !== result) return;
+        if (this.trace.enabled) this.trace.mark('head-posted', { resultId: result.id, count: slice.count });
+        this.post({ type: 'rows', requestId: 0, resultId: result.id, from: slice.from, count: slice.count, ...encodeChunks(slice.chunks) });
+      },
+      (error: unknown) => this.logger.warn(`results view: reading a result's first rows failed (${error instanceof Error ? error.message : String(error)})`),
+    );
   }
 
   private dropHeldPulls(): void {

@@ -97,16 +97,32 @@ export class Puller {
   receive(message: ReceivedRows): void {
     if (this.stopped || message.requestId !== this.outstanding) return;
     // Parsed before the pull counts as answered: a malformed answer is reported, not retried.
-    const rows: Row[] = [];
-    for (const chunk of message.chunks) {
-      const parsed: unknown = JSON.parse(chunk);
-      if (!Array.isArray(parsed)) throw new Error('a chunk of rows is not a JSON array');
-      for (const row of parsed as Row[]) rows.push(row);
-    }
-    if (rows.length !== message.count) throw new Error(`an answer of ${message.count} rows held ${rows.length}`);
+    const rows = parseRows(message);
     this.outstanding = null;
+    const first = this.store.held === 0;
     this.store.put(message.from, rows, this.keepRange());
-    this.scheduleRowCount();
+    if (first && rows.length > 0) {
+      // The first rows (of the result, or of a new order) render now rather than at the next
+      // frame: time to first rows on screen is what a user waits for.
+      this.host.rowCountChanged(this.result.id, this.store.length);
+    } else {
+      this.scheduleRowCount();
+    }
+    this.pump();
+  }
+
+  /**
+   * A result's first rows, sent by the host unasked: taken while the tab is shown and holds none
+   * of its rows (in arrival order), so they render without waiting for a pull to cross over. A
+   * pull already under way stays outstanding; its answer puts the same rows again.
+   */
+  receiveHead(message: ReceivedRows): void {
+    if (this.stopped || !this.active || this.store.held > 0 || this.store.sortedByHost) return;
+    const rows = parseRows(message);
+    if (rows.length === 0) return;
+    this.store.grow(message.from + rows.length);
+    this.store.put(message.from, rows, this.keepRange());
+    this.host.rowCountChanged(this.result.id, this.store.length);
     this.pump();
   }
 
@@ -201,4 +217,16 @@ export class Puller {
       if (!this.stopped) this.host.rowCountChanged(this.result.id, this.store.length);
     });
   }
+}
+
+/** The rows of an answer's chunks (each a JSON array of rows), checked against its count. */
+function parseRows(message: ReceivedRows): Row[] {
+  const rows: Row[] = [];
+  for (const chunk of message.chunks) {
+    const parsed: unknown = JSON.parse(chunk);
+    if (!Array.isArray(parsed)) throw new Error('a chunk of rows is not a JSON array');
+    for (const row of parsed as Row[]) rows.push(row);
+  }
+  if (rows.length !== message.count) throw new Error(`an answer of ${message.count} rows held ${rows.length}`);
+  return rows;
 }

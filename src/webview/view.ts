@@ -85,6 +85,14 @@ export class ResultsPage implements PullerHost {
         if (this.run !== null && message.runId === this.run.runId) this.updateResult(message.result);
         return;
       case 'rows': {
+        if (message.requestId === 0) {
+          // A result's first rows, sent unasked (never compressed: they are one chunk or so).
+          const puller = this.pullers.get(message.resultId);
+          if (puller !== undefined && message.compression === undefined) {
+            puller.receiveHead({ requestId: 0, from: message.from, count: message.count, chunks: decodeChunks(message.data, message.chunkBytes, this.decoder) });
+          }
+          return;
+        }
         const puller = this.requests.get(message.requestId);
         this.requests.delete(message.requestId);
         if (puller === undefined || puller.view.id !== message.resultId) return;

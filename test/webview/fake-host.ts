@@ -347,6 +347,20 @@ export class FakeHost {
     await this.send({ type: 'sorted', resultId: message.resultId, sort: message.direction === null ? null : { column: message.column, direction: message.direction } });
   }
 
+  /**
+   * A result's first `count` rows sent unasked, as the host sends them once it stores them
+   * (a `rows` message with request id 0), in chunks of CHUNK_ROWS.
+   */
+  async head(resultId: string, count: number): Promise<void> {
+    const { source } = this.hosted(resultId);
+    const chunks: string[] = [];
+    for (let from = 0; from < count; from += CHUNK_ROWS) {
+      const rows = Array.from({ length: Math.min(CHUNK_ROWS, count - from) }, (_, i) => JSON.stringify(source(from + i)));
+      chunks.push(`[${rows.join(',')}]`);
+    }
+    await this.send({ type: 'rows', requestId: 0, resultId, from: 0, count, chunks });
+  }
+
   /** Answers wait until `releaseAnswers` (to see what the view shows meanwhile). */
   holdAnswers(): void {
     this.gated ??= [];

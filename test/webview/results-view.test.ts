@@ -175,6 +175,32 @@ describe('results webview', function () {
     await view.screenshot('succeeded-light');
   });
 
+  it("shows a result's first rows that the host sends unasked, before its own pull is answered", async function () {
+    const run = selectRun('head');
+    const id = run.results[0].id;
+    await view.host.state(run, { [id]: wideRow });
+    await page.getByTestId('status').getByText('Streaming… 0 rows').waitFor();
+    // The view's pull for the first rows is held at the host: only the unasked rows can show.
+    await view.host.waitFor('pull', (pull) => pull.resultId === id && pull.from === 0);
+    view.host.holdAnswers();
+    // Resolves once the held pull is answered, after releaseAnswers.
+    const rowsAdded = view.host.addRows(id, 300);
+    await view.host.head(id, 300);
+    await cell(page, 0, 1).getByText('customer 0', { exact: true }).waitFor();
+    assert.equal(await text(cell(page, 1, 1)), wideRow(1)[1]);
+    await view.screenshot('head-before-pull-dark');
+    // A second head for the same result is ignored: the view already holds its rows.
+    const pullsBefore = view.host.pulls(id).length;
+    await view.host.head(id, 300);
+    await pageSettled(page);
+    assert.equal(view.host.pulls(id).length, pullsBefore, 'no pull was started by the head');
+    view.host.releaseAnswers();
+    await rowsAdded;
+    await view.host.update(id, { status: 'succeeded', stamp: { ...STAMP, durationMs: 20, rowCount: 300 } });
+    await page.getByTestId('status').getByText('300 rows · 20 ms').waitFor();
+    await cell(page, 0, 1).getByText('customer 0', { exact: true }).waitFor();
+  });
+
   it('takes deflated pages (as a remote window sends them) and shows every row exactly, in order', async function () {
     view.host.compressRows = true;
     const run = selectRun('deflated');
