@@ -23,8 +23,36 @@ function isSpace(code: number): boolean {
   return code === 0x20 || code === 0x0a || code === 0x0d || code === 0x09;
 }
 
-/** Calls `take` with the column's cell of each row, in order; a row too short gives null (as the grid shows it). Returns the rows read. */
-export function readColumn(text: string, chunk: number, column: number, take: (value: CellValue) => void): number {
+/**
+ * Where each row read starts and ends in its chunk's text (start, end pairs, end exclusive, in
+ * row order across chunks): what ResultSet otherwise scans each chunk for when it cuts rows out
+ * for a sorted window (row-bounds.ts), gathered here at no extra pass.
+ */
+export class RowBoundsSink {
+  private values = new Uint32Array(4096);
+  private length = 0;
+
+  add(start: number, end: number): void {
+    if (this.length + 2 > this.values.length) {
+      const grown = new Uint32Array(this.values.length * 2);
+      grown.set(this.values);
+      this.values = grown;
+    }
+    this.values[this.length++] = start;
+    this.values[this.length++] = end;
+  }
+
+  /** The pairs gathered so far, as an array of their own (transferable). */
+  take(): Uint32Array {
+    return this.values.slice(0, this.length);
+  }
+}
+
+/**
+ * Calls `take` with the column's cell of each row, in order; a row too short gives null (as the
+ * grid shows it). With `bounds`, each row's place in `text` is added to it. Returns the rows read.
+ */
+export function readColumn(text: string, chunk: number, column: number, take: (value: CellValue) => void, bounds?: RowBoundsSink): number {
   const length = text.length;
   let at = skipSpace(text, 0);
   if (text.charCodeAt(at) !== OPEN) throw new MalformedChunkError(chunk, at, 'a chunk must be a JSON array of rows');
@@ -35,6 +63,7 @@ export function readColumn(text: string, chunk: number, column: number, take: (v
   } else {
     for (;;) {
       if (text.charCodeAt(at) !== OPEN) throw new MalformedChunkError(chunk, at, 'a row must be an array');
+      const rowStart = at;
       at = skipSpace(text, at + 1);
       let found = false;
       if (text.charCodeAt(at) === CLOSE) {
@@ -66,6 +95,7 @@ export function readColumn(text: string, chunk: number, column: number, take: (v
         }
       }
       if (!found) take(null);
+      bounds?.add(rowStart, at);
       rows++;
       at = skipSpace(text, at);
       const next = text.charCodeAt(at);

@@ -296,6 +296,19 @@ export class ResultSet {
     if (!this.disposed) this.orderValue = order;
   }
 
+  /**
+   * Each row's start and end in its chunk's text, in row order (as the sort worker found them):
+   * kept per chunk, so sorted windows cut rows out without scanning chunks on the host's thread.
+   * Ignored unless it covers exactly the rows stored.
+   */
+  adoptRowBounds(bounds: Uint32Array): void {
+    if (this.disposed || bounds.length !== 2 * this.storedRows) return;
+    for (let chunk = 0; chunk < this.chunkStarts.length; chunk++) {
+      const start = this.chunkStarts[chunk];
+      this.bounds.set(chunk, bounds.subarray(2 * start, 2 * (start + this.chunkRows(chunk))));
+    }
+  }
+
   /** Each chunk's JSON text in row order, read back from the spill file where needed (the sort's input). */
   async *chunkTexts(): AsyncGenerator<string> {
     this.flush();

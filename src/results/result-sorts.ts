@@ -1,5 +1,5 @@
 import type { ResultSet } from './result-set';
-import { SortCancelledError, sortPermutation, type SortOptions } from './sorter';
+import { SortCancelledError, sortChunks, type SortOptions } from './sorter';
 import type { SortDirection } from './sort-order';
 
 /** How a sort asked for ended: the order is on the result, or why not. Cancelled sorts say nothing. */
@@ -35,8 +35,9 @@ export class ResultSorts {
     this.running = controller;
     const started = performance.now();
     try {
-      const order = await sortPermutation(result.chunkTexts(), column, kind, direction, { ...this.options, signal: controller.signal });
+      const { order, bounds } = await sortChunks(result.chunkTexts(), column, kind, direction, { ...this.options, signal: controller.signal });
       if (controller.signal.aborted || result.isDisposed) return { kind: 'cancelled' };
+      result.adoptRowBounds(bounds);
       result.setOrder({ column, direction, order });
       return { kind: 'sorted', column, direction, rows: order.length, ms: performance.now() - started };
     } catch (error) {

@@ -8,7 +8,10 @@ export type SortRequest =
   | { readonly type: 'end'; readonly direction: SortDirection };
 
 /** Sort worker → host. */
-export type SortReply = { readonly type: 'sorted'; readonly order: Uint32Array } | { readonly type: 'failed'; readonly message: string };
+export type SortReply =
+  /** `bounds`: each row's start and end in its chunk's text, in row order (see RowBoundsSink). */
+  | { readonly type: 'sorted'; readonly order: Uint32Array; readonly bounds: Uint32Array }
+  | { readonly type: 'failed'; readonly message: string };
 
 const KINDS: ReadonlySet<unknown> = new Set(['number', 'boolean', 'text']);
 
@@ -30,5 +33,5 @@ export function isSortRequest(raw: unknown): raw is SortRequest {
 export function isSortReply(raw: unknown): raw is SortReply {
   if (typeof raw !== 'object' || raw === null) return false;
   const message = raw as Record<string, unknown>;
-  return (message.type === 'sorted' && message.order instanceof Uint32Array) || (message.type === 'failed' && typeof message.message === 'string');
+  return (message.type === 'sorted' && message.order instanceof Uint32Array && message.bounds instanceof Uint32Array) || (message.type === 'failed' && typeof message.message === 'string');
 }

@@ -4,7 +4,7 @@
  * host's thread only copies chunk text into messages; parsing and sorting happen here.
  */
 import { parentPort } from 'node:worker_threads';
-import { readColumn } from './chunk-column';
+import { readColumn, RowBoundsSink } from './chunk-column';
 import { isSortRequest, type SortReply } from './sort-messages';
 import { SortKeyBuilder } from './sort-order';
 
@@ -12,6 +12,7 @@ const port = parentPort;
 if (port === null) throw new Error('sort-worker.js runs only as a worker thread');
 
 let builder: SortKeyBuilder | undefined;
+let bounds = new RowBoundsSink();
 let column = 0;
 let chunksRead = 0;
 
@@ -28,20 +29,23 @@ port.on('message', (raw: unknown) => {
     switch (raw.type) {
       case 'start':
         builder = new SortKeyBuilder(raw.kind);
+        bounds = new RowBoundsSink();
         column = raw.column;
         chunksRead = 0;
         break;
       case 'chunks': {
         if (builder === undefined) throw new Error('The sort worker received rows before it was started.');
         const keys = builder;
-        for (const chunk of raw.chunks) readColumn(chunk, chunksRead++, column, (value) => keys.add(value));
+        for (const chunk of raw.chunks) readColumn(chunk, chunksRead++, column, (value) => keys.add(value), bounds);
         break;
       }
       case 'end': {
         if (builder === undefined) throw new Error('The sort worker was asked to sort before it was started.');
         const order = builder.order(raw.direction);
         builder = undefined;
-        reply({ type: 'sorted', order }, [order.buffer as ArrayBuffer]);
+        const rowBounds = bounds.take();
+        bounds = new RowBoundsSink();
+        reply({ type: 'sorted', order, bounds: rowBounds }, [order.buffer as ArrayBuffer, rowBounds.buffer as ArrayBuffer]);
         break;
       }
     }

@@ -43,15 +43,35 @@ export async function sortPermutation(
   direction: SortDirection,
   options: SortOptions = {},
 ): Promise<Uint32Array> {
+  return (await sortChunks(chunks, column, kind, direction, options)).order;
+}
+
+/** A sort's answer: the order, and where each row starts and ends in its chunk (pairs, in row order). */
+export interface SortedChunks {
+  readonly order: Uint32Array;
+  readonly bounds: Uint32Array;
+}
+
+/**
+ * sortPermutation, with the rows' places in their chunks that the worker found on its way (the
+ * host then cuts sorted windows out of the chunks without scanning them on its own thread).
+ */
+export async function sortChunks(
+  chunks: Iterable<string> | AsyncIterable<string>,
+  column: number,
+  kind: ColumnKind,
+  direction: SortDirection,
+  options: SortOptions = {},
+): Promise<SortedChunks> {
   const { signal } = options;
   if (signal?.aborted) throw new SortCancelledError();
   const worker = new Worker(options.workerFile ?? path.join(__dirname, 'sort-worker.js'));
-  let settle: ((error: Error | undefined, order?: Uint32Array) => void) | undefined;
-  const answer = new Promise<Uint32Array>((resolve, reject) => {
-    settle = (error, order) => {
+  let settle: ((error: Error | undefined, sorted?: SortedChunks) => void) | undefined;
+  const answer = new Promise<SortedChunks>((resolve, reject) => {
+    settle = (error, sorted) => {
       settle = undefined;
       if (error !== undefined) reject(error);
-      else resolve(order ?? new Uint32Array(0));
+      else resolve(sorted ?? { order: new Uint32Array(0), bounds: new Uint32Array(0) });
     };
   });
   const fail = (error: Error) => settle?.(error);
@@ -59,7 +79,7 @@ export async function sortPermutation(
   worker.on('message', (raw: unknown) => {
     if (!isSortReply(raw)) fail(new Error('The sort worker sent a message the host does not understand.'));
     else if (raw.type === 'failed') fail(new Error(`Sorting failed: ${raw.message}`));
-    else settle?.(undefined, raw.order);
+    else settle?.(undefined, { order: raw.order, bounds: raw.bounds });
   });
   worker.on('error', (error) => fail(new Error(`The sort worker failed: ${error.message}`)));
   worker.on('exit', (code) => fail(new Error(`The sort worker stopped (exit code ${code}) before it answered.`)));

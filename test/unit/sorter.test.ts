@@ -3,7 +3,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CellValue, Row } from '../../src/platforms/types';
 import { readColumn } from '../../src/results/chunk-column';
-import { SortCancelledError, sortPermutation } from '../../src/results/sorter';
+import { rowBounds } from '../../src/results/row-bounds';
+import { SortCancelledError, sortChunks, sortPermutation } from '../../src/results/sorter';
 import { compareDecimalText, SortKeyBuilder } from '../../src/results/sort-order';
 
 /** A result's chunks as ResultSet stores them: JSON arrays of `size` rows. */
@@ -26,6 +27,21 @@ describe('the sort worker (host-side sort over result chunks)', () => {
     assert.deepEqual(Array.from(ascending.slice(-2)), [1, 5], 'NULLs keep their original order');
     const descending = await sortPermutation(chunksOf(rows), 0, 'text', 'desc');
     assert.deepEqual(sortedCells(rows, descending, 0), ['é', 'b', 'ab', 'a', 'B', '', null, null]);
+  });
+
+  it('answers with each row\'s place in its chunk, as the host would scan for it (so the host need not)', async () => {
+    const rows: Row[] = [['x [1]', 1], ['"q" ]', null], [null, 2.5], ['\\', true], ['é', -1]];
+    const chunks = [...chunksOf(rows, 2), ' [ [ "sp" , 3 ] ] '];
+    const { order, bounds } = await sortChunks(chunks, 1, 'number', 'asc');
+    assert.equal(order.length, 6);
+    const expected = chunks.flatMap((chunk) => Array.from(rowBounds(chunk)));
+    assert.deepEqual(Array.from(bounds), expected);
+    let row = 0;
+    for (const chunk of chunks) {
+      for (let i = 0; i < rowBounds(chunk).length / 2; i++, row++) {
+        assert.deepEqual(JSON.parse(chunk.slice(bounds[2 * row], bounds[2 * row + 1])), [...rows, ['sp', 3]][row]);
+      }
+    }
   });
 
   it('sorts keys that share a long prefix by what follows it (customer 2 before customer 10)', async () => {
