@@ -187,6 +187,8 @@ export type HostMessage =
   | { readonly type: 'sorted'; readonly resultId: string; readonly sort: HostSortState | null }
   /** A host sort asked for did not happen (refused or failed); the order shown stays as it was. */
   | { readonly type: 'sortFailed'; readonly resultId: string; readonly reason: string }
+  /** How far a host sort has read the result (0 to 1), a few times a second while it runs. */
+  | { readonly type: 'sortProgress'; readonly resultId: string; readonly done: number }
   /** A pull that cannot be answered (unknown or discarded result). */
   | { readonly type: 'pullFailed'; readonly requestId: number; readonly resultId: string; readonly reason: string };
 
@@ -214,6 +216,8 @@ export type WebviewMessage =
    * to arrival order with direction null. A new sort or run cancels the one under way.
    */
   | { readonly type: 'sort'; readonly resultId: string; readonly column: number; readonly direction: 'asc' | 'desc' | null }
+  /** Stop the host sort of this result under way; the rows keep the order they had. */
+  | { readonly type: 'cancelSort'; readonly resultId: string }
   /** Raises the row limit of a paused result by one limit's worth, or removes it. */
   | { readonly type: 'fetchMore'; readonly resultId: string; readonly all: boolean }
   /** Ends a paused result: the statement runs to its end, further rows are counted and dropped. */
@@ -290,6 +294,8 @@ export function parseWebviewMessage(raw: unknown): WebviewMessage | undefined {
       return isString('resultId') && isCount('column') && (message.direction === 'asc' || message.direction === 'desc' || message.direction === null)
         ? (message as WebviewMessage)
         : undefined;
+    case 'cancelSort':
+      return isString('resultId') ? (message as WebviewMessage) : undefined;
     case 'fetchMore':
       return isString('resultId') && typeof message.all === 'boolean' ? (message as WebviewMessage) : undefined;
     case 'stopReading':

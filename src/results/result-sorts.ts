@@ -14,12 +14,15 @@ export type SortOutcome =
  * The order is kept on the result itself (ResultSet.setOrder), where pulls, exports and copies find it.
  */
 export class ResultSorts {
-  private running: AbortController | undefined;
+  private running: { readonly controller: AbortController; readonly resultId: string } | undefined;
 
   constructor(private readonly options: Pick<SortOptions, 'workerFile'> = {}) {}
 
-  /** Sorts a settled result by one column (direction null: arrival order again). */
-  async sort(result: ResultSet, column: number, direction: SortDirection | null): Promise<SortOutcome> {
+  /**
+   * Sorts a settled result by one column (direction null: arrival order again). `onProgress`
+   * hears the share of rows the worker has read, from 0 to 1.
+   */
+  async sort(result: ResultSet, column: number, direction: SortDirection | null, onProgress?: (done: number) => void): Promise<SortOutcome> {
     this.cancel();
     if (direction === null) {
       result.setOrder(undefined);
@@ -32,10 +35,15 @@ export class ResultSorts {
     const kind = result.view().columns?.[column]?.kind;
     if (kind === undefined) return { kind: 'failed', reason: 'That column is not in this result.' };
     const controller = new AbortController();
-    this.running = controller;
+    this.running = { controller, resultId: result.id };
     const started = performance.now();
+    const total = Math.max(1, result.rowCount);
     try {
-      const { order, bounds } = await sortChunks(result.chunkTexts(), column, kind, direction, { ...this.options, signal: controller.signal });
+      const { order, bounds } = await sortChunks(result.chunkTexts(), column, kind, direction, {
+        ...this.options,
+        signal: controller.signal,
+        ...(onProgress ? { onProgress: (rows: number) => onProgress(Math.min(1, rows / total)) } : {}),
+      });
       if (controller.signal.aborted || result.isDisposed) return { kind: 'cancelled' };
       result.adoptRowBounds(bounds);
       result.setOrder({ column, direction, order });
@@ -44,13 +52,19 @@ export class ResultSorts {
       if (error instanceof SortCancelledError || controller.signal.aborted) return { kind: 'cancelled' };
       return { kind: 'failed', reason: error instanceof Error ? error.message : String(error) };
     } finally {
-      if (this.running === controller) this.running = undefined;
+      if (this.running?.controller === controller) this.running = undefined;
     }
   }
 
-  /** Stops the sort under way, if any (its caller hears `cancelled`). */
-  cancel(): void {
-    this.running?.abort();
+  /**
+   * Stops the sort under way (only if it sorts `resultId`, when given); its caller hears
+   * `cancelled`. True when a sort was stopped.
+   */
+  cancel(resultId?: string): boolean {
+    const running = this.running;
+    if (running === undefined || (resultId !== undefined && running.resultId !== resultId)) return false;
+    running.controller.abort();
     this.running = undefined;
+    return true;
   }
 }

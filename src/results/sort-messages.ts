@@ -11,7 +11,9 @@ export type SortRequest =
 export type SortReply =
   /** `bounds`: each row's start and end in its chunk's text, in row order (see RowBoundsSink). */
   | { readonly type: 'sorted'; readonly order: Uint32Array; readonly bounds: Uint32Array }
-  | { readonly type: 'failed'; readonly message: string };
+  | { readonly type: 'failed'; readonly message: string }
+  /** After each batch of chunks: rows read so far. */
+  | { readonly type: 'progress'; readonly rows: number };
 
 const KINDS: ReadonlySet<unknown> = new Set(['number', 'boolean', 'text']);
 
@@ -33,5 +35,9 @@ export function isSortRequest(raw: unknown): raw is SortRequest {
 export function isSortReply(raw: unknown): raw is SortReply {
   if (typeof raw !== 'object' || raw === null) return false;
   const message = raw as Record<string, unknown>;
-  return (message.type === 'sorted' && message.order instanceof Uint32Array && message.bounds instanceof Uint32Array) || (message.type === 'failed' && typeof message.message === 'string');
+  return (
+    (message.type === 'sorted' && message.order instanceof Uint32Array && message.bounds instanceof Uint32Array) ||
+    (message.type === 'progress' && typeof message.rows === 'number') ||
+    (message.type === 'failed' && typeof message.message === 'string')
+  );
 }

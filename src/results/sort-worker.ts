@@ -15,6 +15,7 @@ let builder: SortKeyBuilder | undefined;
 let bounds = new RowBoundsSink();
 let column = 0;
 let chunksRead = 0;
+let rowsRead = 0;
 
 function reply(message: SortReply, transfer: ArrayBuffer[] = []): void {
   port?.postMessage(message, transfer);
@@ -32,11 +33,13 @@ port.on('message', (raw: unknown) => {
         bounds = new RowBoundsSink();
         column = raw.column;
         chunksRead = 0;
+        rowsRead = 0;
         break;
       case 'chunks': {
         if (builder === undefined) throw new Error('The sort worker received rows before it was started.');
         const keys = builder;
-        for (const chunk of raw.chunks) readColumn(chunk, chunksRead++, column, (value) => keys.add(value), bounds);
+        for (const chunk of raw.chunks) rowsRead += readColumn(chunk, chunksRead++, column, (value) => keys.add(value), bounds);
+        reply({ type: 'progress', rows: rowsRead });
         break;
       }
       case 'end': {

@@ -15,6 +15,8 @@ const BATCH_CHARS = 250_000;
 
 export interface SortOptions {
   readonly signal?: AbortSignal;
+  /** Called as the worker reads: rows read so far (the sort itself follows the last read). */
+  readonly onProgress?: (rowsRead: number) => void;
   /** The worker script; by default the sort-worker.js beside this module (dist/ or out/). */
   readonly workerFile?: string;
 }
@@ -79,6 +81,9 @@ export async function sortChunks(
   worker.on('message', (raw: unknown) => {
     if (!isSortReply(raw)) fail(new Error('The sort worker sent a message the host does not understand.'));
     else if (raw.type === 'failed') fail(new Error(`Sorting failed: ${raw.message}`));
+    else if (raw.type === 'progress') {
+      if (settle !== undefined) options.onProgress?.(raw.rows);
+    }
     else settle?.(undefined, { order: raw.order, bounds: raw.bounds });
   });
   worker.on('error', (error) => fail(new Error(`The sort worker failed: ${error.message}`)));

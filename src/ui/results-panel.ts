@@ -33,6 +33,8 @@ export interface PanelActions {
 
 /** Metadata updates of a streaming result are posted at most this often. */
 const UPDATE_INTERVAL_MS = 100;
+/** Least time between two progress messages of a host sort. */
+const PROGRESS_INTERVAL_MS = 200;
 /** Rows of a result sent to the view unasked (at least its first chunk is sent whole). */
 const HEAD_ROWS = 200;
 
@@ -255,6 +257,11 @@ export class ResultsPanel implements vscode.Disposable {
       case 'sort':
         void this.sort(result, message.column, message.direction);
         return;
+      case 'cancelSort':
+        if (this.sorts.cancel(result.id)) {
+          this.post({ type: 'sortFailed', resultId: result.id, reason: 'Sort cancelled: the rows keep the order they had.' });
+        }
+        return;
       case 'fetchMore':
         this.actions.fetchMore(result, message.all);
         return;
@@ -281,7 +288,15 @@ export class ResultsPanel implements vscode.Disposable {
       this.sortWatches.set(result.id, this.trace.watchLoop());
       this.trace.mark('sort-asked', { resultId: result.id, column });
     }
-    const outcome = await this.sorts.sort(result, column, direction);
+    // A few progress messages a second at most: the worker reports every batch it reads.
+    let lastProgress = 0;
+    const progress = (done: number) => {
+      const now = performance.now();
+      if (now - lastProgress < PROGRESS_INTERVAL_MS) return;
+      lastProgress = now;
+      this.post({ type: 'sortProgress', resultId: result.id, done });
+    };
+    const outcome = await this.sorts.sort(result, column, direction, progress);
     if (outcome.kind === 'cancelled') return;
     if (outcome.kind === 'failed') {
       this.post({ type: 'sortFailed', resultId: result.id, reason: outcome.reason });

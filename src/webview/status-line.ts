@@ -10,6 +10,8 @@ export interface StatusFacts {
   readonly pullFailure: string | null;
   readonly sort: SortState | null;
   readonly sorting: boolean;
+  /** While the host sorts this result: the share of rows it has read (0 to 1). */
+  readonly hostSort: number | null;
 }
 
 /**
@@ -34,10 +36,10 @@ export class StatusLine {
     this.element.dataset.status = result.status;
     this.text.textContent = mainText(facts);
     this.extra.textContent = extraText(facts);
-    const key = `${result.id}|${result.status}`;
+    const key = `${result.id}|${result.status}|${facts.hostSort !== null}`;
     if (key !== this.buttonsKey) {
       this.buttonsKey = key;
-      replaceChildren(this.buttons, this.buttonsFor(result));
+      replaceChildren(this.buttons, this.buttonsFor(result, facts.hostSort !== null));
     }
   }
 
@@ -49,8 +51,11 @@ export class StatusLine {
     this.hintTimer = window.setTimeout(() => this.extra.classList.remove('flash'), 2500);
   }
 
-  private buttonsFor(result: ResultView): HTMLElement[] {
+  private buttonsFor(result: ResultView, hostSorting: boolean): HTMLElement[] {
     const resultId = result.id;
+    if (hostSorting) {
+      return [button('Cancel sort', { testId: 'cancel-sort', title: 'Stop sorting; the rows keep the order they had' }, () => this.post({ type: 'cancelSort', resultId }))];
+    }
     if (result.status === 'paused') {
       return [
         button('Fetch more', { primary: true, testId: 'fetch-more', title: `Read ${formatRows(result.rowLimit)} more` }, () => this.post({ type: 'fetchMore', resultId, all: false })),
@@ -90,7 +95,7 @@ function mainText({ result, rows }: StatusFacts): string {
   }
 }
 
-function extraText({ result, rows, pullFailure, sort, sorting }: StatusFacts): string {
+function extraText({ result, rows, pullFailure, sort, sorting, hostSort }: StatusFacts): string {
   const parts: string[] = [];
   if (result.discardedRows > 0) parts.push(`Stopped reading: ${formatCount(result.discardedRows)} more row${result.discardedRows === 1 ? ' was' : 's were'} counted and dropped`);
   if (pullFailure !== null) parts.push(`Rows are no longer available: ${pullFailure}`);
@@ -98,7 +103,7 @@ function extraText({ result, rows, pullFailure, sort, sorting }: StatusFacts): s
     // The host sorts only a finished result (rows held back at the limit would be missing from its order).
     parts.push(rows > CACHE_ROWS ? 'sorting unlocks when the statement finishes' : 'sorting unlocks when the statement finishes or pauses');
   }
-  if (sorting) parts.push('Sorting…');
+  if (sorting) parts.push(hostSort !== null && hostSort > 0 ? `Sorting… ${Math.floor(hostSort * 100)}%` : 'Sorting…');
   else if (sort !== null && result.columns !== null) {
     const name = result.columns[sort.column]?.name ?? '?';
     parts.push(`sorted by ${name} ${sort.direction === 'asc' ? '↑' : '↓'}`);

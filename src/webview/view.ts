@@ -40,6 +40,8 @@ export class ResultsPage implements PullerHost {
   private grid: { readonly resultId: string; readonly grid: ResultGrid } | null = null;
   private bodyKey = '';
   private sorting = false;
+  /** The result the host is sorting for this view, and how far it got (0 to 1). */
+  private hostSort: { readonly resultId: string; done: number } | null = null;
   private hasSelection = false;
 
   private readonly tabs: TabStrip;
@@ -115,6 +117,7 @@ export class ResultsPage implements PullerHost {
       case 'sorted': {
         const puller = this.pullers.get(message.resultId);
         if (puller === undefined) return;
+        if (this.hostSort?.resultId === message.resultId) this.hostSort = null;
         puller.reorder(message.sort);
         if (this.grid?.resultId === message.resultId) this.grid.grid.hostSortDone(true);
         if (message.resultId === this.activeId) {
@@ -123,7 +126,14 @@ export class ResultsPage implements PullerHost {
         }
         return;
       }
+      case 'sortProgress': {
+        if (this.hostSort?.resultId !== message.resultId) return;
+        this.hostSort.done = message.done;
+        if (message.resultId === this.activeId) this.renderStatus();
+        return;
+      }
       case 'sortFailed': {
+        if (this.hostSort?.resultId === message.resultId) this.hostSort = null;
         if (this.grid?.resultId === message.resultId) this.grid.grid.hostSortDone(false);
         if (message.resultId === this.activeId) {
           this.sorting = false;
@@ -282,6 +292,7 @@ export class ResultsPage implements PullerHost {
         sortBlocked: (reason) => this.status.explain(reason),
         hostSort: (state) => {
           this.sorting = true;
+          this.hostSort = { resultId: result.id, done: 0 };
           this.renderStatus();
           this.host.post({ type: 'sort', resultId: result.id, column: state?.column ?? 0, direction: state?.direction ?? null });
         },
@@ -330,7 +341,8 @@ export class ResultsPage implements PullerHost {
     const puller = this.active();
     if (puller === undefined) return;
     const result = puller.view;
-    this.status.update({ result, rows: puller.store.length, pullFailure: puller.failed, sort: puller.store.sort, sorting: this.sorting });
+    const hostSort = this.hostSort?.resultId === result.id ? this.hostSort.done : null;
+    this.status.update({ result, rows: puller.store.length, pullFailure: puller.failed, sort: puller.store.sort, sorting: this.sorting, hostSort });
     this.actions.update(result, this.hasSelection);
   }
 
@@ -338,6 +350,7 @@ export class ResultsPage implements PullerHost {
     this.grid?.grid.destroy();
     this.grid = null;
     this.sorting = false;
+    this.hostSort = null;
   }
 }
 

@@ -124,4 +124,22 @@ describe('a result sorted in the host (pulls, exports and copies through its ord
     const top = await result.readDisplayed(0, 3);
     assert.deepEqual(JSON.parse(top?.chunk ?? ''), expectedOrder(50_000, 'desc').slice(0, 3).map(rowAt));
   });
+
+  it('reports how far a sort has read, and cancels only the sort of the result named', async () => {
+    const result = filled(50_000);
+    const sorts = new ResultSorts({ workerFile: WORKER });
+    const seen: number[] = [];
+    const outcome = await sorts.sort(result, 1, 'asc', (done) => seen.push(done));
+    assert.equal(outcome.kind, 'sorted');
+    assert.ok(seen.length >= 2, `progress more than once (${seen.length})`);
+    assert.ok(seen.every((done, i) => done > 0 && done <= 1 && (i === 0 || done >= seen[i - 1])), `progress grows to at most 1: ${seen.join(', ')}`);
+    assert.equal(seen.at(-1), 1, 'every row read');
+
+    const running = sorts.sort(result, 1, 'desc');
+    assert.equal(sorts.cancel('another-result'), false, 'another result\'s sort is not this one');
+    assert.equal(sorts.cancel(result.id), true);
+    assert.equal((await running).kind, 'cancelled');
+    assert.equal(result.order?.direction, 'asc', 'the cancelled sort left the order it found');
+    assert.equal(sorts.cancel(result.id), false, 'nothing left to cancel');
+  });
 });

@@ -160,6 +160,8 @@ export class FakeHost {
   private readonly orders = new Map<string, Uint32Array>();
   /** While set, answers wait here (a slow host) until `releaseAnswers`. */
   private gated: (() => void)[] | null = null;
+  /** Results with a sort asked for and not yet answered. */
+  private readonly sorting = new Set<string>();
 
   constructor(private readonly page: Page) {}
 
@@ -173,6 +175,7 @@ export class FakeHost {
     this.received.push(message);
     if (message.type === 'pull') this.pull(message);
     if (message.type === 'sort') void this.sort(message);
+    if (message.type === 'cancelSort') this.cancelSort(message.resultId);
     if (message.type === 'viewState') this.place = { resultId: message.resultId, topRow: message.topRow };
     if (message.type === 'ready' && this.run !== null) void this.restore();
     this.waiters = this.waiters.filter((waiter) => {
@@ -317,10 +320,13 @@ export class FakeHost {
    * view asked in the old order is superseded (the view ignores its answer and may pull again).
    */
   private async sort(message: MessageOf<'sort'>): Promise<void> {
+    this.sorting.add(message.resultId);
     if (this.gated !== null) {
       const gated = this.gated;
       await new Promise<void>((resolve) => gated.push(resolve));
     }
+    // Cancelled while it waited: the host said so already.
+    if (!this.sorting.delete(message.resultId)) return;
     const hosted = this.hosted(message.resultId);
     if (hosted.builtInPage) this.violations.push('the fake host sorts only rows made in Node');
     if (message.direction === null) {
@@ -359,6 +365,12 @@ export class FakeHost {
       chunks.push(`[${rows.join(',')}]`);
     }
     await this.send({ type: 'rows', requestId: 0, resultId, from: 0, count, chunks });
+  }
+
+  /** As the host does: the sort under way stops, and the view hears that the order stays. */
+  private cancelSort(resultId: string): void {
+    if (!this.sorting.delete(resultId)) return;
+    void this.send({ type: 'sortFailed', resultId, reason: 'Sort cancelled: the rows keep the order they had.' });
   }
 
   /** Answers wait until `releaseAnswers` (to see what the view shows meanwhile). */

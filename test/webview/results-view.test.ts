@@ -311,6 +311,30 @@ describe('results webview', function () {
     assert.equal(await page.locator(`${GRID} .slick-sort-indicator-asc, ${GRID} .slick-sort-indicator-desc`).count(), 0);
   });
 
+  it("shows a host sort's progress with a Cancel sort button; cancelled, the rows keep their order", async function () {
+    const total = 50_000;
+    const run = selectRun('cancel-sort', { status: 'succeeded', storedRows: total, stamp: { ...STAMP, durationMs: 10, rowCount: total } });
+    const id = run.results[0].id;
+    await view.host.state(run, { [id]: wideRow });
+    await cell(page, 0, 1).getByText('customer 0', { exact: true }).waitFor();
+    view.host.holdAnswers();
+    await header(page, 'customer').click();
+    await view.host.waitFor('sort');
+    await page.getByTestId('status-extra').getByText('Sorting…', { exact: true }).waitFor();
+    await view.host.send({ type: 'sortProgress', resultId: id, done: 0.42 });
+    await page.getByTestId('status-extra').getByText('Sorting… 42%').waitFor();
+    await view.screenshot('host-sort-progress-dark');
+    await page.getByTestId('cancel-sort').click();
+    assert.deepEqual(await view.host.waitFor('cancelSort'), { type: 'cancelSort', resultId: id });
+    await page.getByTestId('status-extra').getByText(/Sort cancelled/).waitFor();
+    assert.equal(await page.getByTestId('cancel-sort').count(), 0, 'the button goes with the sort');
+    view.host.releaseAnswers();
+    await pageSettled(page);
+    assert.equal(await text(cell(page, 0, 1)), 'customer 0', 'arrival order stays');
+    assert.equal(await page.locator(`${GRID} .slick-sort-indicator-asc, ${GRID} .slick-sort-indicator-desc`).count(), 0, 'no sort indicator');
+    assert.equal(view.host.messages('sort').length, 1);
+  });
+
   it('does not sort a large result while it is held at the row limit, and says why', async function () {
     const run = selectRun('paused-big', { status: 'paused', storedRows: 50_000, rowLimit: 50_000, stamp: { ...STAMP, durationMs: null, rowCount: null } });
     const id = run.results[0].id;
