@@ -230,11 +230,13 @@ export type WebviewMessage =
       readonly withStamp: boolean;
       /** A file chosen in a save dialog, or a new untitled editor. */
       readonly destination: 'file' | 'untitled';
+      /** The grid's order when asked (absent: the order the server returned); the export follows it. */
+      readonly sort?: HostSortState;
     }
   /** Puts text (cells or rows formatted by the webview) on the clipboard. */
   | { readonly type: 'copy'; readonly text: string; readonly what: string }
   /** The whole result as a Markdown table on the clipboard. */
-  | { readonly type: 'copyMarkdown'; readonly resultId: string }
+  | { readonly type: 'copyMarkdown'; readonly resultId: string; readonly sort?: HostSortState }
   /** Opens a value in an editor, pretty-printed when it is JSON. */
   | { readonly type: 'openValue'; readonly text: string; readonly column: string }
   /** Reveals the statement of a result in the worksheet. */
@@ -299,16 +301,18 @@ export function parseWebviewMessage(raw: unknown): WebviewMessage | undefined {
     case 'fetchMore':
       return isString('resultId') && typeof message.all === 'boolean' ? (message as WebviewMessage) : undefined;
     case 'stopReading':
-    case 'copyMarkdown':
     case 'showStatement':
       return isString('resultId') ? (message as WebviewMessage) : undefined;
+    case 'copyMarkdown':
+      return isString('resultId') && isSortOrAbsent(message.sort) ? (message as WebviewMessage) : undefined;
     case 'cancel':
       return { type: 'cancel' };
     case 'export':
       return isString('resultId') &&
         (message.format === 'csv' || message.format === 'json') &&
         typeof message.withStamp === 'boolean' &&
-        (message.destination === 'file' || message.destination === 'untitled')
+        (message.destination === 'file' || message.destination === 'untitled') &&
+        isSortOrAbsent(message.sort)
         ? (message as WebviewMessage)
         : undefined;
     case 'copy':
@@ -326,4 +330,12 @@ export function parseWebviewMessage(raw: unknown): WebviewMessage | undefined {
     default:
       return undefined;
   }
+}
+
+/** An optional grid order in a message: absent, or a column index and a direction. */
+function isSortOrAbsent(value: unknown): boolean {
+  if (value === undefined) return true;
+  if (typeof value !== 'object' || value === null) return false;
+  const sort = value as Record<string, unknown>;
+  return typeof sort.column === 'number' && Number.isSafeInteger(sort.column) && sort.column >= 0 && (sort.direction === 'asc' || sort.direction === 'desc');
 }

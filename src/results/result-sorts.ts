@@ -57,6 +57,21 @@ export class ResultSorts {
   }
 
   /**
+   * Puts a result in the grid's order before an export or a copy streams it: kept when it is in
+   * that order already (a large result the host sorted), sorted when the grid sorted it itself (a
+   * result that fits the view), put back in arrival order when the grid shows that.
+   */
+  async ensureOrder(result: ResultSet, sort: { readonly column: number; readonly direction: SortDirection } | null): Promise<SortOutcome | { readonly kind: 'kept' }> {
+    const order = result.order;
+    if (sort === null) {
+      if (order === undefined) return { kind: 'kept' };
+      return this.sort(result, 0, null);
+    }
+    if (order !== undefined && order.column === sort.column && order.direction === sort.direction) return { kind: 'kept' };
+    return this.sort(result, sort.column, sort.direction);
+  }
+
+  /**
    * Stops the sort under way (only if it sorts `resultId`, when given); its caller hears
    * `cancelled`. True when a sort was stopped.
    */

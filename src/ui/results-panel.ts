@@ -7,6 +7,7 @@ import {
   MAX_ROWS_PER_PULL,
   parseWebviewMessage,
   type HostMessage,
+  type HostSortState,
   type ViewPlace,
   type ViewSettings,
   type WebviewMessage,
@@ -269,10 +270,10 @@ export class ResultsPanel implements vscode.Disposable {
         this.actions.stopReading(result);
         return;
       case 'export':
-        void this.actions.exportResult(result, message.format, message.withStamp, message.destination);
+        void this.inGridOrder(result, message.sort).then((go) => (go ? this.actions.exportResult(result, message.format, message.withStamp, message.destination) : undefined));
         return;
       case 'copyMarkdown':
-        void this.actions.copyMarkdown(result);
+        void this.inGridOrder(result, message.sort).then((go) => (go ? this.actions.copyMarkdown(result) : undefined));
         return;
       case 'showStatement':
         this.actions.showStatement(result);
@@ -305,6 +306,24 @@ export class ResultsPanel implements vscode.Disposable {
     if (this.trace.enabled) this.trace.mark('host-sorted', { resultId: result.id, rows: outcome.rows, ms: outcome.ms });
     const order = result.order;
     this.post({ type: 'sorted', resultId: result.id, sort: order ? { column: order.column, direction: order.direction } : null });
+  }
+
+  /**
+   * Puts the result in the grid's order (`sort`, absent: arrival order) before an export or copy
+   * streams it. False when that failed or was cancelled: the user is told, nothing is written.
+   */
+  private async inGridOrder(result: ResultSet, sort: HostSortState | undefined): Promise<boolean> {
+    if (!result.settled && sort !== undefined) {
+      // The grid sorted the rows it holds of a result paused at the row limit; more may follow, so
+      // the host keeps no order for it: the export goes out in the server's order, and says so.
+      void vscode.window.showInformationMessage("This export is in the order the server returned the rows: a result held at the row limit is exported in the grid's order once it has finished.");
+      return true;
+    }
+    const outcome = await this.sorts.ensureOrder(result, sort ?? null);
+    if (outcome.kind === 'kept' || outcome.kind === 'sorted') return true;
+    const why = outcome.kind === 'failed' ? outcome.reason : 'a sort started meanwhile.';
+    void vscode.window.showWarningMessage(`Nothing was exported or copied: the rows could not be put in the grid's order (${why}). Try again once the statement has finished.`);
+    return false;
   }
 
   /** Answers now when rows are there (or the result settled); otherwise when they arrive. */

@@ -1,4 +1,4 @@
-import type { ExportFormat, ResultView, WebviewMessage } from '../results/protocol';
+import type { ExportFormat, HostSortState, ResultView, WebviewMessage } from '../results/protocol';
 import { button, h } from './dom';
 
 interface ExportChoice {
@@ -27,6 +27,8 @@ export class ActionsBar {
   constructor(
     private readonly post: (message: WebviewMessage) => void,
     copyWithHeaders: () => void,
+    /** The grid's order now (null: as the server returned the rows): exports follow it. */
+    private readonly gridSort: () => HostSortState | null,
   ) {
     this.exportButton = button('Export ▾', { testId: 'export', title: 'Save the whole result to a file' }, () => this.toggleMenu());
     this.exportButton.setAttribute('aria-haspopup', 'menu');
@@ -44,7 +46,7 @@ export class ActionsBar {
     const openCsv = button('Open as CSV', { testId: 'open-csv', title: 'Open the whole result in a new editor' }, () => this.send({ format: 'csv', withStamp: false, destination: 'untitled' }));
     const openJson = button('Open as JSON', { testId: 'open-json', title: 'Open the whole result in a new editor' }, () => this.send({ format: 'json', withStamp: false, destination: 'untitled' }));
     const markdown = button('Copy as Markdown', { testId: 'copy-markdown', title: 'Copy the whole result as a Markdown table' }, () => {
-      if (this.resultId !== null) this.post({ type: 'copyMarkdown', resultId: this.resultId });
+      if (this.resultId !== null) this.post({ type: 'copyMarkdown', resultId: this.resultId, ...this.sortField() });
     });
     this.copySelection = button('Copy with headers', { testId: 'copy-with-headers', title: 'Copy the selected cells with the header row (Ctrl/Cmd+Shift+C)' }, copyWithHeaders);
     this.buttons.push(this.exportButton, openCsv, openJson, markdown);
@@ -72,7 +74,12 @@ export class ActionsBar {
 
   private send(choice: { format: ExportFormat; withStamp: boolean; destination: 'file' | 'untitled' }): void {
     if (this.resultId === null) return;
-    this.post({ type: 'export', resultId: this.resultId, ...choice });
+    this.post({ type: 'export', resultId: this.resultId, ...choice, ...this.sortField() });
+  }
+
+  private sortField(): { sort?: HostSortState } {
+    const sort = this.gridSort();
+    return sort === null ? {} : { sort: { column: sort.column, direction: sort.direction } };
   }
 
   private toggleMenu(): void {

@@ -65,7 +65,11 @@ export class ResultsPage implements PullerHost {
     const post = (message: WebviewMessage): void => host.post(message);
     this.tabs = new TabStrip((id) => this.activate(id));
     this.status = new StatusLine(post);
-    this.actions = new ActionsBar(post, () => this.grid?.grid.copySelection(true));
+    this.actions = new ActionsBar(
+      post,
+      () => this.grid?.grid.copySelection(true),
+      () => this.active()?.store.sort ?? null,
+    );
     this.detail = new DetailPane(post);
     this.panel = h('main', { className: 'panel', attrs: { id: 'result-panel', role: 'tabpanel' } }, [
       h('header', { className: 'panel-head' }, [this.stampSlot, h('div', { className: 'toolbar' }, [this.status.element, this.actions.element])]),

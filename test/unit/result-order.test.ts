@@ -125,6 +125,23 @@ describe('a result sorted in the host (pulls, exports and copies through its ord
     assert.deepEqual(JSON.parse(top?.chunk ?? ''), expectedOrder(50_000, 'desc').slice(0, 3).map(rowAt));
   });
 
+  it('puts a result in the grid\'s order before an export: kept when it is in it, sorted when the grid sorted it, back to arrival order when the grid shows that', async () => {
+    const result = filled(3000);
+    const sorts = new ResultSorts({ workerFile: WORKER });
+    assert.deepEqual(await sorts.ensureOrder(result, null), { kind: 'kept' });
+    const sorted = await sorts.ensureOrder(result, { column: 1, direction: 'desc' });
+    assert.equal(sorted.kind, 'sorted');
+    assert.deepEqual(
+      (await collect(result.rows())).slice(0, 3),
+      expectedOrder(3000, 'desc').slice(0, 3).map(rowAt),
+      'the rows stream in the grid\'s order',
+    );
+    assert.deepEqual(await sorts.ensureOrder(result, { column: 1, direction: 'desc' }), { kind: 'kept' }, 'not sorted twice');
+    assert.equal((await sorts.ensureOrder(result, null)).kind, 'sorted');
+    assert.equal(result.order, undefined, 'arrival order again');
+    assert.deepEqual((await collect(result.rows())).slice(0, 2), [rowAt(0), rowAt(1)]);
+  });
+
   it('reports how far a sort has read, and cancels only the sort of the result named', async () => {
     const result = filled(50_000);
     const sorts = new ResultSorts({ workerFile: WORKER });

@@ -605,6 +605,13 @@ describe('results webview', function () {
     assert.deepEqual(view.host.messages('export').at(-1), { type: 'export', resultId: id, format: 'json', withStamp: false, destination: 'untitled' });
     await page.getByTestId('copy-markdown').click();
     assert.deepEqual(view.host.messages('copyMarkdown'), [{ type: 'copyMarkdown', resultId: id }]);
+    // Sorted in the view, the requests carry the grid's order: the host exports and copies in it.
+    await header(page, 'value').click();
+    await page.locator(`${GRID} .slick-sort-indicator-asc`).waitFor();
+    await page.getByTestId('open-csv').click();
+    assert.deepEqual(view.host.messages('export').at(-1), { type: 'export', resultId: id, format: 'csv', withStamp: false, destination: 'untitled', sort: { column: 1, direction: 'asc' } });
+    await page.getByTestId('copy-markdown').click();
+    assert.deepEqual(view.host.messages('copyMarkdown').at(-1), { type: 'copyMarkdown', resultId: id, sort: { column: 1, direction: 'asc' } });
     await page.getByTestId('export').click();
     await page.getByTestId('export-menu').waitFor();
     await view.theme('light');
