@@ -5,7 +5,7 @@ import { DEMO_PASSWORDS } from '../lab/demo-workspace';
 import { LAB_IMMUTA_KEYS } from '../lab/immuta-server';
 import { ui } from './ui-context';
 
-/** Runs after every other flow (files run in name order), so it searches what all of them wrote. */
+/** Runs after every other flow (run-ui-tier.ts runs this file last), so it searches what all of them wrote. */
 describe('secrets after every flow', function () {
   this.timeout(60000);
 
