@@ -448,21 +448,30 @@ const SCROLL_AHEAD_ROWS = 6;
  * SlickGrid renders a whole extra viewport of rows ahead of a scroll, which doubles the DOM work
  * of every frame when the user drags the scrollbar across a large result (each frame lands on
  * rows never seen before, so that buffer is thrown away). A few rows ahead keep wheel scrolling
- * seamless at half the cost per frame.
+ * seamless at half the cost per frame. The range is a fixed number of rows for the viewport's
+ * height, moved rather than cut short at the top and the end of the result, so the DOM holds the
+ * same number of rows wherever the grid is scrolled.
  */
 function trimScrollBuffer(grid: SlickGrid): void {
   const renderedRange = grid.getRenderedRange.bind(grid);
   const visibleRange = grid.getVisibleRange.bind(grid);
   grid.getRenderedRange = (viewportTop?: number, viewportLeft?: number) => {
-    // The columns rendered stay SlickGrid's choice; only the rows ahead are trimmed.
+    // The columns rendered stay SlickGrid's choice; only the rows are chosen here.
     const range = renderedRange(viewportTop, viewportLeft);
     const visible = visibleRange(viewportTop, viewportLeft);
+    // The rows a viewport of this height can show, from the height SlickGrid caches (its own
+    // getViewportHeight measures the layout again; the version is pinned in package.json).
+    const cachedHeight = (grid as unknown as { viewportH?: unknown }).viewportH;
+    const viewportRows = typeof cachedHeight === 'number' ? Math.floor(cachedHeight / ROW_HEIGHT) + 2 : visible.bottom - visible.top + 1;
+    const size = viewportRows + 2 * SCROLL_AHEAD_ROWS;
     // With no rows, bottom stays -1: a row rendered now would stay empty when rows arrive.
     const last = grid.getDataLength() - 1;
-    return {
-      ...range,
-      top: Math.max(0, visible.top - SCROLL_AHEAD_ROWS),
-      bottom: Math.min(last, visible.bottom + SCROLL_AHEAD_ROWS),
-    };
+    let top = Math.max(0, visible.top - SCROLL_AHEAD_ROWS);
+    let bottom = top + size - 1;
+    if (bottom > last) {
+      bottom = last;
+      top = Math.max(0, last - size + 1);
+    }
+    return { ...range, top, bottom };
   };
 }

@@ -246,6 +246,7 @@ describe('results webview', function () {
     // About a viewport of rows plus SlickGrid's scroll buffer, wherever the grid is scrolled.
     const perViewport = Math.ceil((viewportBox?.height ?? 0) / 24);
     assert.ok(Math.max(...domRows) <= 3 * perViewport, `the grid keeps few rows in the DOM (${domRows.join(', ')}; ${perViewport} fit the viewport)`);
+    assert.ok(Math.max(...domRows) - Math.min(...domRows) <= 1, `as many rows in the DOM at the top, the middle and the end (${domRows.join(', ')})`);
     const held = await heldRows(page);
     assert.ok(held.peak <= CACHE_ROWS && held.now <= CACHE_ROWS, `the view held at most ${CACHE_ROWS} rows (now ${held.now}, peak ${held.peak})`);
     assert.ok(view.host.pulls(id).length < 40, `a few windows were pulled, not the result (${view.host.pulls(id).length} pulls)`);
