@@ -15,6 +15,7 @@ import { renderNoRows, renderNotices, renderPlaceholder, renderSummary } from '.
 import { TabStrip } from './tabs';
 
 const DEFAULT_SETTINGS: ViewSettings = { cellTextLimit: 500 };
+const EMPTY_TEXT = 'Run a statement in a worksheet to see its rows here.';
 
 /** How long the view waits after a scroll before telling the host where it is. */
 const PLACE_DELAY_MS = 250;
@@ -50,10 +51,8 @@ export class ResultsPage implements PullerHost {
   private readonly gridHost = h('div', { className: 'grid-host', testId: 'grid', attrs: { role: 'region', 'aria-label': 'Rows' } });
   private readonly detail: DetailPane;
   private readonly panel: HTMLElement;
-  private readonly empty = h('div', { className: 'empty', testId: 'empty' }, [
-    h('div', { className: 'empty-title', text: 'No results yet' }),
-    h('div', { className: 'empty-text', text: 'Run a statement in a worksheet to see its rows here.' }),
-  ]);
+  private readonly emptyText = h('div', { className: 'empty-text', testId: 'empty-text', text: EMPTY_TEXT });
+  private readonly empty = h('div', { className: 'empty', testId: 'empty' }, [h('div', { className: 'empty-title', text: 'No results yet' }), this.emptyText]);
 
   constructor(
     root: HTMLElement,
@@ -79,7 +78,12 @@ export class ResultsPage implements PullerHost {
     switch (message.type) {
       case 'state':
         this.settings = message.settings;
+        if (message.title !== undefined) document.title = message.title;
+        this.emptyText.textContent = message.note ?? EMPTY_TEXT;
         this.replaceRun(message.run, message.restore);
+        return;
+      case 'title':
+        document.title = message.title;
         return;
       case 'result':
         if (this.run !== null && message.runId === this.run.runId) this.updateResult(message.result);
