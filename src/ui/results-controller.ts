@@ -11,7 +11,7 @@ import type { RunHandle, RunObserver, RunStamp, StatementOutcome } from '../work
 import type { WorksheetId } from '../worksheets/worksheet';
 import { isSqlDocument } from './document-worksheets';
 import { ResultExporter } from './result-export';
-import { ResultsFeed, resultsTitle } from './results-feed';
+import { ResultsFeed } from './results-feed';
 import { ResultsPanel } from './results-panel';
 import { RESULTS_PANEL_VIEW_ID, ResultsViewProvider } from './results-view-provider';
 
@@ -208,7 +208,7 @@ export class ResultsController implements vscode.Disposable {
     if (!entry) return;
     this.entries.delete(worksheetId);
     this.release(entry);
-    if (this.view.feed === entry.feed) this.view.showEmpty('Results');
+    if (this.view.feed === entry.feed) this.view.showEmpty();
     entry.tab.dispose();
     entry.feed.dispose();
   }
@@ -292,7 +292,7 @@ export class ResultsController implements vscode.Disposable {
   }
 
   private showInTab(entry: Entry, preserveFocus: boolean): void {
-    if (this.view.feed === entry.feed) this.view.showEmpty(entry.feed.pageTitle, inTabNote(entry.label));
+    if (this.view.feed === entry.feed) this.view.showEmpty(entry.label, inTabNote(entry.label));
     entry.tab.reveal(this.resultsColumn(entry), preserveFocus);
   }
 
@@ -300,8 +300,8 @@ export class ResultsController implements vscode.Disposable {
   private follow(document: vscode.TextDocument | undefined): void {
     if (!isSqlDocument(document)) return;
     const entry = [...this.entries.values()].find((candidate) => candidate.document.toString() === document.uri.toString());
-    if (!entry) this.view.showEmpty(resultsTitle(labelOf(document.uri)));
-    else if (entry.tab.isOpen) this.view.showEmpty(entry.feed.pageTitle, inTabNote(entry.label));
+    if (!entry) this.view.showEmpty(labelOf(document.uri));
+    else if (entry.tab.isOpen) this.view.showEmpty(entry.label, inTabNote(entry.label));
     else this.view.showFeed(entry.feed);
   }
 

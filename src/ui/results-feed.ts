@@ -71,6 +71,11 @@ export class ResultsFeed implements vscode.Disposable {
     private readonly compressRows = false,
   ) {}
 
+  /** The worksheet's name (its file name, or "Untitled-1"). */
+  get worksheet(): string {
+    return this.title;
+  }
+
   /** The page title of a webview showing this feed ("Results · <worksheet>"; tests find it by it). */
   get pageTitle(): string {
     return resultsTitle(this.title);

@@ -8,7 +8,7 @@ import { setResultsPage } from './results-panel';
 export const RESULTS_PANEL_VIEW_ID = 'immutaWorksheets.resultsView';
 
 /** What the view shows: a worksheet's feed, or a page with nothing in it (and why). */
-type Shown = { readonly kind: 'feed'; readonly feed: ResultsFeed } | { readonly kind: 'empty'; readonly title: string; readonly note?: string };
+type Shown = { readonly kind: 'feed'; readonly feed: ResultsFeed } | { readonly kind: 'empty'; readonly worksheet?: string; readonly note?: string };
 
 /**
  * The results view in the bottom panel, below the editors, where SQL tools show results. One
@@ -22,7 +22,7 @@ export class ResultsViewProvider implements vscode.WebviewViewProvider, vscode.D
   private view: vscode.WebviewView | undefined;
   /** Whether the view's current page said `ready` (a hidden view's page is gone). */
   private pageReady = false;
-  private shown: Shown = { kind: 'empty', title: 'Results' };
+  private shown: Shown = { kind: 'empty' };
   private viewSubscriptions: vscode.Disposable[] = [];
 
   constructor(
@@ -65,10 +65,14 @@ export class ResultsViewProvider implements vscode.WebviewViewProvider, vscode.D
     if (this.view) feed.attach(this.view.webview, this.pageReady);
   }
 
-  /** Shows no results: for `title` (a worksheet with none, or whose results are in a tab), with why. */
-  showEmpty(title: string, note?: string): void {
+  /**
+   * Shows no results: of `worksheet` (one with none yet, or whose results are in an editor tab:
+   * `note` says so), or of none. The page's title then names no worksheet: it shows no results
+   * of one (tests find a worksheet's results by that title).
+   */
+  showEmpty(worksheet?: string, note?: string): void {
     this.leave();
-    this.shown = { kind: 'empty', title, ...(note === undefined ? {} : { note }) };
+    this.shown = { kind: 'empty', ...(worksheet === undefined ? {} : { worksheet }), ...(note === undefined ? {} : { note }) };
     this.describe();
     this.postEmpty();
   }
@@ -114,14 +118,15 @@ export class ResultsViewProvider implements vscode.WebviewViewProvider, vscode.D
   }
 
   private pageTitle(): string {
-    return this.shown.kind === 'feed' ? this.shown.feed.pageTitle : this.shown.title;
+    return this.shown.kind === 'feed' ? this.shown.feed.pageTitle : 'Results';
   }
 
   /** The view's title bar names the worksheet shown (also after a rename). */
   describe(): void {
     if (!this.view) return;
-    const title = this.pageTitle();
-    this.view.description = title.startsWith('Results · ') ? title.slice('Results · '.length) : undefined;
+    const worksheet = this.shown.kind === 'feed' ? this.shown.feed.worksheet : this.shown.worksheet;
+    // The panel's title bar then reads "Results: <worksheet>".
+    this.view.title = worksheet ?? 'no worksheet';
   }
 
   private dropView(): void {

@@ -15,6 +15,7 @@ import { renderNoRows, renderNotices, renderPlaceholder, renderSummary } from '.
 import { TabStrip } from './tabs';
 
 const DEFAULT_SETTINGS: ViewSettings = { cellTextLimit: 500 };
+const EMPTY_TITLE = 'No results yet';
 const EMPTY_TEXT = 'Run a statement in a worksheet to see its rows here.';
 
 /** How long the view waits after a scroll before telling the host where it is. */
@@ -51,8 +52,9 @@ export class ResultsPage implements PullerHost {
   private readonly gridHost = h('div', { className: 'grid-host', testId: 'grid', attrs: { role: 'region', 'aria-label': 'Rows' } });
   private readonly detail: DetailPane;
   private readonly panel: HTMLElement;
+  private readonly emptyTitle = h('div', { className: 'empty-title', text: EMPTY_TITLE });
   private readonly emptyText = h('div', { className: 'empty-text', testId: 'empty-text', text: EMPTY_TEXT });
-  private readonly empty = h('div', { className: 'empty', testId: 'empty' }, [h('div', { className: 'empty-title', text: 'No results yet' }), this.emptyText]);
+  private readonly empty = h('div', { className: 'empty', testId: 'empty' }, [this.emptyTitle, this.emptyText]);
 
   constructor(
     root: HTMLElement,
@@ -79,6 +81,9 @@ export class ResultsPage implements PullerHost {
       case 'state':
         this.settings = message.settings;
         if (message.title !== undefined) document.title = message.title;
+        // How many states this page was given (a debug counter tests read, like data-held-rows).
+        document.body.dataset.states = String(Number(document.body.dataset.states ?? '0') + 1);
+        this.emptyTitle.textContent = message.note === undefined ? EMPTY_TITLE : 'Not shown here';
         this.emptyText.textContent = message.note ?? EMPTY_TEXT;
         this.replaceRun(message.run, message.restore);
         return;
@@ -306,7 +311,11 @@ export class ResultsPage implements PullerHost {
     window.clearTimeout(this.placeTimer);
     const resultId = this.activeId;
     if (resultId === null) return;
-    this.placeTimer = window.setTimeout(() => this.host.post({ type: 'viewState', resultId, topRow }), PLACE_DELAY_MS);
+    this.placeTimer = window.setTimeout(() => {
+      this.host.post({ type: 'viewState', resultId, topRow });
+      // Where the host now knows the user is (a debug mark tests wait for before switching away).
+      document.body.dataset.placePosted = `${resultId}:${topRow}`;
+    }, PLACE_DELAY_MS);
   }
 
   /** Rows held in the webview, on the page for tests and benchmarks to read (data-held-rows, data-peak-held-rows). */

@@ -84,9 +84,30 @@ export class Workbench {
     await this.page.locator('.editor-group-container.active .monaco-editor.focused').first().waitFor({ state: 'visible', timeout: 5000 });
   }
 
-  /** The tab of a worksheet's results view. */
+  /**
+   * Where a worksheet's results show: their editor tab ("Results · <worksheet>"), or the Results
+   * view of the bottom panel while it shows them: its title is "Results: <worksheet>", which the
+   * panel's toolbar carries as its label (the title itself is hidden behind the panel's tabs).
+   */
   resultsTab(worksheet: string): Locator {
-    return this.page.locator('.tabs-container .tab', { hasText: `Results · ${worksheet}` }).first();
+    return this.page
+      .locator('.tabs-container .tab', { hasText: `Results · ${worksheet}` })
+      .or(this.page.locator(`.part.panel .title-actions .actions-container[aria-label^=${JSON.stringify(`Results: ${worksheet}`)}]`))
+      .first();
+  }
+
+  /**
+   * Gives a worksheet's results the whole window (the editor group of their tab, or the bottom
+   * panel), or gives the window back: the grid then renders every column.
+   */
+  async toggleMaximizedResults(worksheet: string): Promise<void> {
+    const tab = this.page.locator('.tabs-container .tab', { hasText: `Results · ${worksheet}` }).first();
+    if ((await tab.count()) > 0) {
+      await tab.click();
+      await this.runCommand('View: Toggle Maximize Editor Group');
+    } else {
+      await this.runCommand('View: Toggle Maximized Panel');
+    }
   }
 
   /**
