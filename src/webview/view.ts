@@ -165,6 +165,8 @@ export class ResultsPage implements PullerHost {
   }
 
   private replaceRun(run: RunView | null, restore: ViewPlace | undefined): void {
+    // A place not yet posted belongs to the run replaced (in the panel, another worksheet's).
+    window.clearTimeout(this.placeTimer);
     for (const puller of this.pullers.values()) puller.dispose();
     this.pullers.clear();
     this.requests.clear();
@@ -221,7 +223,8 @@ export class ResultsPage implements PullerHost {
     this.detail.hide();
     this.renderActive();
     this.active()?.setActive(true);
-    this.postPlace(0);
+    // At once: a tab chosen is one step, and the user may switch worksheets right after it.
+    this.postPlace(0, true);
   }
 
   private showRun(): void {
@@ -306,16 +309,18 @@ export class ResultsPage implements PullerHost {
     if (puller.view.id === this.activeId) this.postPlace(viewport.top);
   }
 
-  /** Tells the host where the user is, shortly after they stop scrolling. */
-  private postPlace(topRow: number): void {
+  /** Tells the host where the user is: shortly after they stop scrolling, or `now`. */
+  private postPlace(topRow: number, now = false): void {
     window.clearTimeout(this.placeTimer);
     const resultId = this.activeId;
     if (resultId === null) return;
-    this.placeTimer = window.setTimeout(() => {
+    const post = () => {
       this.host.post({ type: 'viewState', resultId, topRow });
       // Where the host now knows the user is (a debug mark tests wait for before switching away).
       document.body.dataset.placePosted = `${resultId}:${topRow}`;
-    }, PLACE_DELAY_MS);
+    };
+    if (now) post();
+    else this.placeTimer = window.setTimeout(post, PLACE_DELAY_MS);
   }
 
   /** Rows held in the webview, on the page for tests and benchmarks to read (data-held-rows, data-peak-held-rows). */

@@ -326,7 +326,9 @@ export class Workbench {
       if (box === null) throw new Error('the line is not on screen');
       let gutter: { x: number; y: number } | undefined;
       for (const number of await numbers.all()) {
-        const at = await number.boundingBox();
+        // A number the editor re-drew meanwhile (it shrank when the results panel came up) is
+        // gone: skip it rather than wait for it; the line is measured again next attempt.
+        const at = await number.boundingBox({ timeout: 1000 }).catch(() => null);
         if (at !== null && Math.abs(at.y - box.y) < 2) gutter = { x: at.x + at.width / 2, y: at.y + at.height / 2 };
       }
       if (gutter === undefined) {
