@@ -102,6 +102,12 @@ export class ResultsController implements vscode.Disposable {
       // The view follows the active worksheet; other editors (and focus moving into a webview,
       // which leaves no active text editor) leave it as it is.
       vscode.window.onDidChangeActiveTextEditor((editor) => this.follow(editor?.document)),
+      // Switched to tabs: the results on show move into one at once (the others at their next run).
+      vscode.workspace.onDidChangeConfiguration((event) => {
+        if (!event.affectsConfiguration(RESULTS_SETTINGS.location) || readResultsSettings().location !== 'editor') return;
+        const shown = [...this.entries.values()].find((entry) => entry.feed === this.view.feed);
+        if (shown) this.showInTab(shown, true);
+      }),
       vscode.workspace.onDidRenameFiles((event) => {
         for (const { oldUri, newUri } of event.files) {
           for (const entry of this.entries.values()) {

@@ -17,6 +17,15 @@ const B = 'panel-b.sql';
 const A_TEXT = "SELECT n, 'alpha' AS sheet FROM generate_series(1, 2000) AS n;\nSELECT 'alpha two' AS sheet;\n";
 const B_TEXT = "SELECT DISTINCT region, 'bravo' AS sheet FROM sales.customers ORDER BY 1;\n";
 
+/** Sets (or with undefined, removes) immutaWorksheets.results.location in the workspace settings. */
+function setLocation(workspace: string, location: 'panel' | 'editor' | undefined): void {
+  const file = path.join(workspace, '.vscode', 'settings.json');
+  const settings = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+  if (location === undefined) delete settings['immutaWorksheets.results.location'];
+  else settings['immutaWorksheets.results.location'] = location;
+  fs.writeFileSync(file, JSON.stringify(settings, null, 2));
+}
+
 /** The box of the element hosting a webview frame, in the workbench's coordinates. */
 async function frameBox(frame: Frame): Promise<{ x: number; y: number; width: number; height: number }> {
   let outer: Frame = frame;
@@ -175,6 +184,25 @@ describe('results in the bottom panel', () => {
       await inPanel.waitForStatus(/^1 row\b/);
     });
 
+    it('with the location setting "editor", results open in editor tabs', async () => {
+      const { workbench, workspace } = ui();
+      await workbench.focusEditor(A);
+      setLocation(workspace, 'editor');
+      try {
+        // The results on show move into a tab as soon as VS Code has the setting.
+        await workbench.page.locator('.tabs-container .tab', { hasText: `Results · ${A}` }).first().waitFor({ state: 'visible', timeout: 20_000 });
+        await workbench.focusEditor(B);
+        await workbench.page.keyboard.press('Control+Enter');
+        await workbench.page.locator('.tabs-container .tab', { hasText: `Results · ${B}` }).first().waitFor({ state: 'visible' });
+        const b = await ResultsView.of(workbench.page, B);
+        await b.waitForStatus(/^\d+ rows?/, 30_000);
+        assert.ok(!(await inBottomPanel(b)), "B's new run is in its editor tab");
+        await workbench.screenshot('location-editor-tabs');
+      } finally {
+        setLocation(workspace, undefined);
+      }
+    });
+
     it("closing a worksheet's last tab discards its results: the panel no longer shows them", async () => {
       const { workbench } = ui();
       await workbench.focusEditor(A);
@@ -183,6 +211,9 @@ describe('results in the bottom panel', () => {
       await workbench.focusEditor(B);
       await workbench.page.keyboard.press('Control+W');
       await workbench.editorTab(B).waitFor({ state: 'detached' });
+      // Their results tabs close with them.
+      await workbench.page.locator('.tabs-container .tab', { hasText: `Results · ${A}` }).waitFor({ state: 'detached' });
+      await workbench.page.locator('.tabs-container .tab', { hasText: `Results · ${B}` }).waitFor({ state: 'detached' });
       await until('the panel to show no worksheet closed', async () => {
         const frame = await resultsFrame(workbench.page, 5000).catch(() => undefined);
         return frame ? frame.title() : '(no results view on screen)';
