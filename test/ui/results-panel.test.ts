@@ -160,6 +160,26 @@ describe('results in the bottom panel', () => {
         assert.ok(await line.locator('.stamp-rows').isVisible(), 'the row count shows');
         const tooltip = (await line.getAttribute('title')) ?? '';
         for (const part of ['Lab Redshift', 'governor', 'as carol@example.com', 'started']) assert.ok(tooltip.includes(part), `the tooltip has "${part}": ${tooltip}`);
+        // The same window without the secondary side bar (VS Code opens it by default): a wider panel, still one line.
+        const sideBar = workbench.page.locator('.part.auxiliarybar').first();
+        if (await sideBar.isVisible()) {
+          await workbench.runCommand('View: Toggle Secondary Side Bar Visibility');
+          await sideBar.waitFor({ state: 'hidden' });
+          try {
+            await until('the stamp laid out in the wider panel', async () => (await line.boundingBox())?.width ?? 0, (width) => width > 800);
+            await workbench.screenshot('panel-stamp-one-line-1280-no-secondary-side-bar');
+            assert.ok((await height(line)) <= (await height(b.byTestId('stamp-as'))) + 1, 'one line in the wider panel too');
+            // Every part shown is whole (the platform gives way below 900 px: the connection names it).
+            const cut = (await line.evaluate(`[...document.querySelector('[data-testid="stamp"]').children]
+              .filter((part) => part.offsetWidth > 0 && part.scrollWidth > part.clientWidth + 1)
+              .map((part) => part.textContent)`)) as string[];
+            assert.deepEqual(cut, [], 'no part of the stamp is cut');
+            assert.ok(await line.locator('.stamp-login').isVisible(), 'the login shows');
+          } finally {
+            await workbench.runCommand('View: Toggle Secondary Side Bar Visibility');
+            await sideBar.waitFor({ state: 'visible' });
+          }
+        }
       } finally {
         await workbench.page.setViewportSize({ width: 1400, height: 900 });
       }
