@@ -129,6 +129,7 @@ export function activate(context: vscode.ExtensionContext): ImmutaWorksheetsApi 
       }
       results.reveal(documents.ensure(document).id, document);
     },
+    openResultsInEditor: () => results.openInEditor(),
     searchHistory: () => records.searchHistory(),
     exportAuditLog: () => records.exportAuditLog(),
     clearHistory: () => records.clearHistory(),

@@ -150,7 +150,21 @@ export interface ViewSettings {
 /** Host → webview. */
 export type HostMessage =
   /** Everything but rows: sent after `ready` and when a new run replaces the results. */
-  | { readonly type: 'state'; readonly run: RunView | null; readonly settings: ViewSettings; readonly restore?: ViewPlace }
+  | {
+      readonly type: 'state';
+      readonly run: RunView | null;
+      readonly settings: ViewSettings;
+      readonly restore?: ViewPlace;
+      /**
+       * The page's title ("Results · <worksheet>"): the results view in the bottom panel shows
+       * one worksheet after another in the same page.
+       */
+      readonly title?: string;
+      /** With no run: why there is nothing to show here (e.g. the results are in an editor tab). */
+      readonly note?: string;
+    }
+  /** The worksheet shown was renamed: the page's new title. */
+  | { readonly type: 'title'; readonly title: string }
   /**
    * One result's metadata changed, or a new result joined the run (a further result set of a
    * statement): the view adds one it does not know after the results of the same statement.

@@ -9,18 +9,25 @@ import type { ResultSet, ResultStorage } from '../results/result-set';
 import { RunResults, type RunResultsOptions } from '../results/run-results';
 import type { RunHandle, RunObserver, RunStamp, StatementOutcome } from '../worksheets/run-types';
 import type { WorksheetId } from '../worksheets/worksheet';
+import { isSqlDocument } from './document-worksheets';
 import { ResultExporter } from './result-export';
+import { ResultsFeed } from './results-feed';
 import { ResultsPanel } from './results-panel';
+import { RESULTS_PANEL_VIEW_ID, ResultsViewProvider } from './results-view-provider';
 
 export const RESULTS_SETTINGS = {
   rowLimit: 'immutaWorksheets.results.rowLimit',
   cellTextLimit: 'immutaWorksheets.results.cellTextLimit',
   retainImpersonatedRuns: 'immutaWorksheets.results.retainImpersonatedRuns',
   memoryBudgetMB: 'immutaWorksheets.results.memoryBudgetMB',
+  location: 'immutaWorksheets.results.location',
 } as const;
 
+/** Where a worksheet's results show: the view in the bottom panel, or an editor tab of their own. */
+export type ResultsLocation = 'panel' | 'editor';
+
 /** Settings are read fresh at each use, so a change applies to the next run without a reload. */
-export function readResultsSettings(): { rowLimit: number; cellTextLimit: number; retainImpersonatedRuns: boolean; memoryBudgetMB: number } {
+export function readResultsSettings(): { rowLimit: number; cellTextLimit: number; retainImpersonatedRuns: boolean; memoryBudgetMB: number; location: ResultsLocation } {
   const config = vscode.workspace.getConfiguration();
   const positive = (key: string, fallback: number) => {
     const value = config.get<number>(key, fallback);
@@ -31,6 +38,7 @@ export function readResultsSettings(): { rowLimit: number; cellTextLimit: number
     cellTextLimit: positive(RESULTS_SETTINGS.cellTextLimit, 500),
     retainImpersonatedRuns: config.get<boolean>(RESULTS_SETTINGS.retainImpersonatedRuns, true),
     memoryBudgetMB: positive(RESULTS_SETTINGS.memoryBudgetMB, 256),
+    location: config.get<string>(RESULTS_SETTINGS.location, 'panel') === 'editor' ? 'editor' : 'panel',
   };
 }
 
@@ -47,7 +55,10 @@ export interface ResultsRun {
 }
 
 interface Entry {
-  readonly panel: ResultsPanel;
+  /** The worksheet's results as a webview shows them (run, place), wherever that is. */
+  readonly feed: ResultsFeed;
+  /** Their editor tab, while open; otherwise they show in the bottom panel's view. */
+  readonly tab: ResultsPanel;
   label: string;
   document: vscode.Uri;
   statements: readonly RunStatement[];
@@ -56,7 +67,8 @@ interface Entry {
 }
 
 /**
- * The results of every worksheet: each worksheet's latest run and the panel showing it.
+ * The results of every worksheet: each worksheet's latest run, shown by the results view in the
+ * bottom panel while the worksheet is the active one, or by an editor tab of its own.
  * Replacing a run frees the previous run's rows; a paused statement of it is let go first
  * (read to its end without keeping rows), so the worksheet's queue can move on.
  */
@@ -64,6 +76,7 @@ export class ResultsController implements vscode.Disposable {
   private readonly entries = new Map<WorksheetId, Entry>();
   private readonly exporter: ResultExporter;
   private readonly subscriptions: vscode.Disposable[] = [];
+  private readonly view: ResultsViewProvider;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -82,18 +95,30 @@ export class ResultsController implements vscode.Disposable {
       memory: this.memory,
       encrypt: (stamp) => !readResultsSettings().retainImpersonatedRuns && (stamp === null || stamp.ranAs !== null),
     };
+    this.view = new ResultsViewProvider(extensionUri, viewSettings, logger);
     this.subscriptions.push(
+      this.view,
+      vscode.window.registerWebviewViewProvider(RESULTS_PANEL_VIEW_ID, this.view),
+      // The view follows the active worksheet; other editors (and focus moving into a webview,
+      // which leaves no active text editor) leave it as it is.
+      vscode.window.onDidChangeActiveTextEditor((editor) => this.follow(editor?.document)),
+      // Switched to tabs: the results on show move into one at once (the others at their next run).
+      vscode.workspace.onDidChangeConfiguration((event) => {
+        if (!event.affectsConfiguration(RESULTS_SETTINGS.location) || readResultsSettings().location !== 'editor') return;
+        const shown = [...this.entries.values()].find((entry) => entry.feed === this.view.feed);
+        if (shown) this.showInTab(shown, true);
+      }),
       vscode.workspace.onDidRenameFiles((event) => {
         for (const { oldUri, newUri } of event.files) {
           for (const entry of this.entries.values()) {
             if (entry.document.toString() !== oldUri.toString()) continue;
             entry.document = newUri;
-            entry.label = labelOf(newUri);
-            entry.panel.rename(entry.label);
+            this.relabel(entry, labelOf(newUri));
           }
         }
       }),
     );
+    this.follow(vscode.window.activeTextEditor?.document);
   }
 
   /** Starts showing a new run of a worksheet. */
@@ -135,7 +160,8 @@ export class ResultsController implements vscode.Disposable {
     );
     entry.run = run;
     entry.handle = undefined;
-    entry.panel.show(run, this.resultsColumn(entry));
+    entry.feed.show(run);
+    this.present(entry, true);
     return {
       observer: run.observer(),
       attach: (handle) => {
@@ -152,10 +178,25 @@ export class ResultsController implements vscode.Disposable {
     entry.handle?.cancel();
   }
 
-  /** Opens the results of the active worksheet (also after its panel was closed). */
+  /** Opens the results of the active worksheet (also after their tab was closed). */
   reveal(worksheetId: WorksheetId, document: vscode.TextDocument): void {
-    const entry = this.entry(worksheetId, document);
-    entry.panel.reveal(this.resultsColumn(entry));
+    this.present(this.entry(worksheetId, document), false);
+  }
+
+  /**
+   * Moves a worksheet's results into an editor tab: those the bottom panel's view shows, else
+   * the active worksheet's. They stay there until the tab is closed.
+   */
+  openInEditor(): void {
+    const document = vscode.window.activeTextEditor?.document;
+    const entry =
+      [...this.entries.values()].find((candidate) => candidate.feed === this.view.feed) ??
+      (document ? [...this.entries.values()].find((candidate) => candidate.document.toString() === document.uri.toString()) : undefined);
+    if (!entry) {
+      void vscode.window.showInformationMessage('Run a statement in a worksheet first: there are no results to open in a tab.');
+      return;
+    }
+    this.showInTab(entry, false);
   }
 
   /** The worksheet's document was renamed or saved under a new name. */
@@ -163,18 +204,19 @@ export class ResultsController implements vscode.Disposable {
     const entry = this.entries.get(worksheetId);
     if (!entry) return;
     if (entry.document.toString() === document.uri.toString() && entry.label === labelOf(document.uri)) return;
-    entry.label = labelOf(document.uri);
     entry.document = document.uri;
-    entry.panel.rename(entry.label);
+    this.relabel(entry, labelOf(document.uri));
   }
 
-  /** The worksheet closed: its panel closes and its rows are freed. */
+  /** The worksheet closed: its results go from wherever they show, and its rows (and spill files) are freed. */
   closed(worksheetId: WorksheetId): void {
     const entry = this.entries.get(worksheetId);
     if (!entry) return;
     this.entries.delete(worksheetId);
     this.release(entry);
-    entry.panel.dispose();
+    if (this.view.feed === entry.feed) this.view.showEmpty();
+    entry.tab.dispose();
+    entry.feed.dispose();
   }
 
   dispose(): void {
@@ -205,7 +247,7 @@ export class ResultsController implements vscode.Disposable {
   private resultsColumn(except: Entry): vscode.ViewColumn | undefined {
     const editorColumn = vscode.window.activeTextEditor?.viewColumn;
     for (const entry of this.entries.values()) {
-      const column = entry !== except ? entry.panel.viewColumn : undefined;
+      const column = entry !== except ? entry.tab.viewColumn : undefined;
       if (column !== undefined && column !== editorColumn) return column;
     }
     return undefined;
@@ -215,30 +257,73 @@ export class ResultsController implements vscode.Disposable {
     const existing = this.entries.get(worksheetId);
     if (existing) return existing;
     const label = labelOf(document.uri);
+    const feed = new ResultsFeed(
+      label,
+      {
+        cancel: () => this.cancel(worksheetId),
+        fetchMore: (result, all) => result.fetchMore(all ? 'all' : readResultsSettings().rowLimit),
+        stopReading: (result) => result.stopReading(),
+        exportResult: (result, format, withStamp, destination) => this.exporter.export(result, format, withStamp, destination, baseName(entry.label)),
+        copyMarkdown: (result) => this.exporter.copyMarkdown(result),
+        showStatement: (result) => void this.showStatement(entry, result),
+        settings: viewSettings,
+      },
+      this.logger,
+      this.trace,
+      this.rowsCrossNetwork,
+    );
     const entry: Entry = {
       label,
       document: document.uri,
       statements: [],
-      panel: new ResultsPanel(
-        this.extensionUri,
-        label,
-        {
-          cancel: () => this.cancel(worksheetId),
-          fetchMore: (result, all) => result.fetchMore(all ? 'all' : readResultsSettings().rowLimit),
-          stopReading: (result) => result.stopReading(),
-          exportResult: (result, format, withStamp, destination) => this.exporter.export(result, format, withStamp, destination, baseName(entry.label)),
-          copyMarkdown: (result) => this.exporter.copyMarkdown(result),
-          showStatement: (result) => void this.showStatement(entry, result),
-          settings: (): ViewSettings => ({ cellTextLimit: readResultsSettings().cellTextLimit }),
-          closed: () => this.panelClosed(entry),
-        },
-        this.logger,
-        this.trace,
-        this.rowsCrossNetwork,
-      ),
+      feed,
+      tab: new ResultsPanel(this.extensionUri, feed, () => this.tabClosed(entry)),
     };
     this.entries.set(worksheetId, entry);
     return entry;
+  }
+
+  /**
+   * Shows a worksheet's results where they belong: their editor tab while it is open (or always,
+   * with the location setting `editor`), else the bottom panel's view. A run (`preserveFocus`)
+   * leaves the keyboard in the editor, so Ctrl+Enter can run the next statement at once.
+   */
+  private present(entry: Entry, preserveFocus: boolean): void {
+    if (entry.tab.isOpen || readResultsSettings().location === 'editor') {
+      this.showInTab(entry, preserveFocus);
+      return;
+    }
+    this.view.showFeed(entry.feed);
+    this.view.reveal(preserveFocus);
+  }
+
+  private showInTab(entry: Entry, preserveFocus: boolean): void {
+    if (this.view.feed === entry.feed) this.view.showEmpty(entry.label, inTabNote(entry.label));
+    entry.tab.reveal(this.resultsColumn(entry), preserveFocus);
+  }
+
+  /** The active editor changed: the view shows the results of its worksheet (or says where they are). */
+  private follow(document: vscode.TextDocument | undefined): void {
+    if (!isSqlDocument(document)) return;
+    const entry = [...this.entries.values()].find((candidate) => candidate.document.toString() === document.uri.toString());
+    if (!entry) this.view.showEmpty(labelOf(document.uri));
+    else if (entry.tab.isOpen) this.view.showEmpty(entry.label, inTabNote(entry.label));
+    else this.view.showFeed(entry.feed);
+  }
+
+  private relabel(entry: Entry, label: string): void {
+    entry.label = label;
+    entry.feed.rename(label);
+    entry.tab.rename();
+    this.view.describe();
+    this.follow(vscode.window.activeTextEditor?.document);
+  }
+
+  /** The results' editor tab closed: they show in the bottom panel again (kept unless discarded). */
+  private tabClosed(entry: Entry): void {
+    this.panelClosed(entry);
+    if (![...this.entries.values()].includes(entry)) return;
+    this.follow(vscode.window.activeTextEditor?.document);
   }
 
   /**
@@ -251,7 +336,7 @@ export class ResultsController implements vscode.Disposable {
     if (!run.results.some((result) => result.stamp?.ranAs)) return;
     this.release(entry);
     entry.statements = [];
-    entry.panel.clear();
+    entry.feed.clear();
     this.logger.info('results of an impersonated run were discarded when their view closed (retainImpersonatedRuns is off)');
   }
 
@@ -278,6 +363,14 @@ export class ResultsController implements vscode.Disposable {
     editor.selection = new vscode.Selection(position, position);
     editor.revealRange(new vscode.Range(position, position), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
   }
+}
+
+function viewSettings(): ViewSettings {
+  return { cellTextLimit: readResultsSettings().cellTextLimit };
+}
+
+function inTabNote(label: string): string {
+  return `The results of ${label} are in an editor tab. Close the tab to see them here again.`;
 }
 
 function labelOf(uri: vscode.Uri): string {

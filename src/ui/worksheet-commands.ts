@@ -33,6 +33,7 @@ export const COMMAND_IDS = [
   'immutaWorksheets.addConnection',
   'immutaWorksheets.testConnection',
   'immutaWorksheets.showResults',
+  'immutaWorksheets.openResultsInEditor',
   'immutaWorksheets.searchHistory',
   'immutaWorksheets.exportAuditLog',
   'immutaWorksheets.clearHistory',
@@ -54,6 +55,7 @@ export interface Runner {
 /** Results, history and audit commands; their owners provide them. */
 export interface RecordCommands {
   showResults(): void;
+  openResultsInEditor(): void;
   searchHistory(): Promise<void>;
   exportAuditLog(): Promise<void>;
   clearHistory(): Promise<void>;
@@ -91,6 +93,7 @@ export class WorksheetCommands {
       'immutaWorksheets.addConnection': () => this.wizard.add(),
       'immutaWorksheets.testConnection': () => this.testConnection(),
       'immutaWorksheets.showResults': () => this.records.showResults(),
+      'immutaWorksheets.openResultsInEditor': () => this.records.openResultsInEditor(),
       'immutaWorksheets.searchHistory': () => this.records.searchHistory(),
       'immutaWorksheets.exportAuditLog': () => this.records.exportAuditLog(),
       'immutaWorksheets.clearHistory': () => this.records.clearHistory(),

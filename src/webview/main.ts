@@ -2,7 +2,7 @@ import { PROTOCOL_VERSION, type HostMessage } from '../results/protocol';
 import { connectToHost } from './host-link';
 import { ResultsPage } from './view';
 
-const HOST_MESSAGES = new Set<string>(['state', 'result', 'rows', 'pullFailed', 'sorted', 'sortFailed', 'sortProgress']);
+const HOST_MESSAGES = new Set<string>(['state', 'title', 'result', 'rows', 'pullFailed', 'sorted', 'sortFailed', 'sortProgress']);
 
 function isHostMessage(data: unknown): data is HostMessage {
   return typeof data === 'object' && data !== null && HOST_MESSAGES.has(String((data as { type?: unknown }).type));

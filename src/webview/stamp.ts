@@ -41,6 +41,11 @@ export function renderStamp(stamp: StampView | null): HTMLElement {
     if (line.childElementCount > 0) line.append(h('span', { className: 'stamp-sep', attrs: { 'aria-hidden': 'true' }, text: '·' }));
     line.append(child);
   }
+  // The line never wraps: parts that do not fit end in an ellipsis, and this tooltip has them all.
+  line.title = [...line.children]
+    .filter((child) => !child.classList.contains('stamp-sep'))
+    .map((child) => (child.textContent ?? '').trim())
+    .join(' · ');
   return line;
 }
 

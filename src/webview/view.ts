@@ -15,6 +15,8 @@ import { renderNoRows, renderNotices, renderPlaceholder, renderSummary } from '.
 import { TabStrip } from './tabs';
 
 const DEFAULT_SETTINGS: ViewSettings = { cellTextLimit: 500 };
+const EMPTY_TITLE = 'No results yet';
+const EMPTY_TEXT = 'Run a statement in a worksheet to see its rows here.';
 
 /** How long the view waits after a scroll before telling the host where it is. */
 const PLACE_DELAY_MS = 250;
@@ -52,10 +54,9 @@ export class ResultsPage implements PullerHost {
   private readonly gridHost = h('div', { className: 'grid-host', testId: 'grid', attrs: { role: 'region', 'aria-label': 'Rows' } });
   private readonly detail: DetailPane;
   private readonly panel: HTMLElement;
-  private readonly empty = h('div', { className: 'empty', testId: 'empty' }, [
-    h('div', { className: 'empty-title', text: 'No results yet' }),
-    h('div', { className: 'empty-text', text: 'Run a statement in a worksheet to see its rows here.' }),
-  ]);
+  private readonly emptyTitle = h('div', { className: 'empty-title', text: EMPTY_TITLE });
+  private readonly emptyText = h('div', { className: 'empty-text', testId: 'empty-text', text: EMPTY_TEXT });
+  private readonly empty = h('div', { className: 'empty', testId: 'empty' }, [this.emptyTitle, this.emptyText]);
 
   constructor(
     root: HTMLElement,
@@ -85,7 +86,15 @@ export class ResultsPage implements PullerHost {
     switch (message.type) {
       case 'state':
         this.settings = message.settings;
+        if (message.title !== undefined) document.title = message.title;
+        // How many states this page was given (a debug counter tests read, like data-held-rows).
+        document.body.dataset.states = String(Number(document.body.dataset.states ?? '0') + 1);
+        this.emptyTitle.textContent = message.note === undefined ? EMPTY_TITLE : 'Not shown here';
+        this.emptyText.textContent = message.note ?? EMPTY_TEXT;
         this.replaceRun(message.run, message.restore);
+        return;
+      case 'title':
+        document.title = message.title;
         return;
       case 'result':
         if (this.run !== null && message.runId === this.run.runId) this.updateResult(message.result);
@@ -178,6 +187,8 @@ export class ResultsPage implements PullerHost {
   }
 
   private replaceRun(run: RunView | null, restore: ViewPlace | undefined): void {
+    // A place not yet posted belongs to the run replaced (in the panel, another worksheet's).
+    window.clearTimeout(this.placeTimer);
     for (const puller of this.pullers.values()) puller.dispose();
     this.pullers.clear();
     this.requests.clear();
@@ -234,7 +245,8 @@ export class ResultsPage implements PullerHost {
     this.detail.hide();
     this.renderActive();
     this.active()?.setActive(true);
-    this.postPlace(0);
+    // At once: a tab chosen is one step, and the user may switch worksheets right after it.
+    this.postPlace(0, true);
   }
 
   private showRun(): void {
@@ -320,12 +332,18 @@ export class ResultsPage implements PullerHost {
     if (puller.view.id === this.activeId) this.postPlace(viewport.top);
   }
 
-  /** Tells the host where the user is, shortly after they stop scrolling. */
-  private postPlace(topRow: number): void {
+  /** Tells the host where the user is: shortly after they stop scrolling, or `now`. */
+  private postPlace(topRow: number, now = false): void {
     window.clearTimeout(this.placeTimer);
     const resultId = this.activeId;
     if (resultId === null) return;
-    this.placeTimer = window.setTimeout(() => this.host.post({ type: 'viewState', resultId, topRow }), PLACE_DELAY_MS);
+    const post = () => {
+      this.host.post({ type: 'viewState', resultId, topRow });
+      // Where the host now knows the user is (a debug mark tests wait for before switching away).
+      document.body.dataset.placePosted = `${resultId}:${topRow}`;
+    };
+    if (now) post();
+    else this.placeTimer = window.setTimeout(post, PLACE_DELAY_MS);
   }
 
   /** Rows held in the webview, on the page for tests and benchmarks to read (data-held-rows, data-peak-held-rows). */

@@ -132,11 +132,12 @@ scenario('worksheets in the workbench, as a person uses them', 120_000, () => {
     await workbench.page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
     await workbench.page.keyboard.type('SELECT DISTINCT region FROM sales.customers ORDER BY 1;');
     await workbench.page.keyboard.press('Control+Enter');
-    // Its own results view: the first worksheet's results stay where they were.
+    // Its own results: the Results view now shows this worksheet's (results-panel.test.ts shows
+    // the first worksheet's come back when it is active again).
     const results = await ResultsView.of(workbench.page, 'Untitled');
     await results.waitForStatus('3 rows');
     assert.deepEqual(await results.visibleRows(3), [['APAC'], ['EU'], ['US']], 'the governor sees every region');
-    await workbench.resultsTab('redshift-demo.sql').waitFor({ state: 'visible' });
+    await workbench.resultsTab('Untitled').waitFor({ state: 'visible' });
     await workbench.screenshot('second-tab-as-yourself');
     const last = (await readsOf('Customers')).at(-1);
     assert.deepEqual(last && { effective_user: last.effective_user, impersonating: last.impersonating }, { effective_user: 'governor@example.com', impersonating: false }, 'the server saw the read as the governor');

@@ -105,8 +105,14 @@ export class ResultsView {
     return (await this.byTestId('status-text').innerText()).trim();
   }
 
+  /**
+   * Everything the stamp says. It stays on one line: in a narrow view its least telling parts
+   * give way (cut, or left out whole), and its tooltip (title) then has all of it, which this reads.
+   */
   async stampText(): Promise<string> {
-    return (await this.byTestId('stamp').innerText()).replace(/\s+/g, ' ').trim();
+    const line = this.byTestId('stamp');
+    const full = await line.getAttribute('title');
+    return (full ?? (await line.innerText())).replace(/\s+/g, ' ').trim();
   }
 
   /**

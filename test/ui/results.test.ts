@@ -145,8 +145,7 @@ describe('the results view, as a person uses it', () => {
         await cell(0).waitFor({ state: 'visible' });
         // The grid renders only the columns in view: give the results the whole window, and wait
         // for the sixth column to be rendered.
-        await workbench.resultsTab('results-demo.sql').click();
-        await workbench.runCommand('View: Toggle Maximize Editor Group');
+        await workbench.toggleMaximizedResults('results-demo.sql');
         await cell(5).waitFor({ state: 'attached' });
         const text = async (column: number) => ((await cell(column).textContent()) ?? '').trim();
         await workbench.screenshot('hostile-cells-as-text');
@@ -171,7 +170,7 @@ describe('the results view, as a person uses it', () => {
         assert.match(csp ?? '', /script-src 'nonce-[^']+'/);
         assert.deepEqual(dialogs, [], 'no dialog opened');
         assert.deepEqual(violations, [], 'the page broke no rule of its Content Security Policy');
-        await workbench.runCommand('View: Toggle Maximize Editor Group');
+        await workbench.toggleMaximizedResults('results-demo.sql');
       } finally {
         workbench.page.off('dialog', onDialog);
         workbench.page.off('console', onConsole);

@@ -84,9 +84,30 @@ export class Workbench {
     await this.page.locator('.editor-group-container.active .monaco-editor.focused').first().waitFor({ state: 'visible', timeout: 5000 });
   }
 
-  /** The tab of a worksheet's results view. */
+  /**
+   * Where a worksheet's results show: their editor tab ("Results · <worksheet>"), or the Results
+   * view of the bottom panel while it shows them: its title is "Results: <worksheet>", which the
+   * panel's toolbar carries as its label (the title itself is hidden behind the panel's tabs).
+   */
   resultsTab(worksheet: string): Locator {
-    return this.page.locator('.tabs-container .tab', { hasText: `Results · ${worksheet}` }).first();
+    return this.page
+      .locator('.tabs-container .tab', { hasText: `Results · ${worksheet}` })
+      .or(this.page.locator(`.part.panel .title-actions .actions-container[aria-label^=${JSON.stringify(`Results: ${worksheet}`)}]`))
+      .first();
+  }
+
+  /**
+   * Gives a worksheet's results the whole window (the editor group of their tab, or the bottom
+   * panel), or gives the window back: the grid then renders every column.
+   */
+  async toggleMaximizedResults(worksheet: string): Promise<void> {
+    const tab = this.page.locator('.tabs-container .tab', { hasText: `Results · ${worksheet}` }).first();
+    if ((await tab.count()) > 0) {
+      await tab.click();
+      await this.runCommand('View: Toggle Maximize Editor Group');
+    } else {
+      await this.runCommand('View: Toggle Maximized Panel');
+    }
   }
 
   /**
@@ -305,7 +326,9 @@ export class Workbench {
       if (box === null) throw new Error('the line is not on screen');
       let gutter: { x: number; y: number } | undefined;
       for (const number of await numbers.all()) {
-        const at = await number.boundingBox();
+        // A number the editor re-drew meanwhile (it shrank when the results panel came up) is
+        // gone: skip it rather than wait for it; the line is measured again next attempt.
+        const at = await number.boundingBox({ timeout: 1000 }).catch(() => null);
         if (at !== null && Math.abs(at.y - box.y) < 2) gutter = { x: at.x + at.width / 2, y: at.y + at.height / 2 };
       }
       if (gutter === undefined) {

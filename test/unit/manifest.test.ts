@@ -8,7 +8,9 @@ const manifest = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../../pa
   capabilities?: { untrustedWorkspaces?: { supported: boolean | 'limited'; description?: string; restrictedConfigurations?: string[] } };
   contributes: {
     commands: { command: string; title: string; category: string }[];
-    menus: { commandPalette: { command: string }[] };
+    menus: { commandPalette: { command: string }[]; 'view/title'?: { command: string; when: string }[] };
+    viewsContainers?: { panel?: { id: string; title: string; icon: string }[] };
+    views?: Record<string, { type?: string; id: string; name: string }[]>;
     configuration: { properties: Record<string, { type?: string; enum?: string[]; default?: unknown }> };
   };
 };
@@ -30,6 +32,21 @@ describe('extension manifest', () => {
     for (const entry of manifest.contributes.menus.commandPalette) {
       assert.ok(contributed.has(entry.command), entry.command);
     }
+  });
+
+  it('puts the Results view in the bottom panel, with Open in Editor Tab in its title bar, and results.location defaulting to the panel', () => {
+    const viewSource = fs.readFileSync(path.resolve(__dirname, '../../../src/ui/results-view-provider.ts'), 'utf8');
+    const viewId = /RESULTS_PANEL_VIEW_ID = '([^']+)'/.exec(viewSource)?.[1];
+    assert.equal(viewId, 'immutaWorksheets.resultsView', 'the provider registers the contributed view');
+    const container = manifest.contributes.viewsContainers?.panel?.find((candidate) => candidate.title === 'Results');
+    assert.ok(container, 'a Results container in the bottom panel');
+    assert.ok(fs.existsSync(path.resolve(__dirname, '../../..', container.icon)), 'its icon exists');
+    assert.deepEqual(manifest.contributes.views?.[container.id], [{ type: 'webview', id: viewId, name: 'Results' }]);
+    const button = manifest.contributes.menus['view/title']?.find((entry) => entry.command === 'immutaWorksheets.openResultsInEditor');
+    assert.equal(button?.when, `view == ${viewId}`);
+    const location = manifest.contributes.configuration.properties['immutaWorksheets.results.location'];
+    assert.deepEqual(location?.enum, ['panel', 'editor']);
+    assert.equal(location?.default, 'panel');
   });
 
   it('claims VS Code 1.100 as its floor and activates on SQL only', () => {

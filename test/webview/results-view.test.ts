@@ -145,6 +145,39 @@ describe('results webview', function () {
     assert.equal(box?.height, 24);
   });
 
+  it('keeps the stamp on one line in a narrow view, the less important parts cut, with the whole stamp in its tooltip', async function () {
+    const stamp = { ...STAMP, ranAs: 'carol.longname@example.com', assurance: 'confirmed' as const, durationMs: 1234, rowCount: 3 };
+    const run = selectRun('narrow', { status: 'succeeded', storedRows: 3, stamp });
+    await page.setViewportSize({ width: 640, height: 400 });
+    await view.host.state(run, { [run.results[0].id]: wideRow });
+    const line = page.getByTestId('stamp');
+    await line.waitFor();
+    const height = async (locator: Locator) => (await locator.boundingBox())?.height ?? 0;
+    const badge = page.getByTestId('stamp-as');
+    // One line: the stamp is no taller than its tallest part, the badge of whom it ran as.
+    assert.ok((await height(line)) <= (await height(badge)) + 1, `the stamp is ${await height(line)} px tall, one line is ${await height(badge)} px`);
+    assert.equal(await text(badge), 'as carol.longname@example.com · confirmed', 'whom it ran as is never cut');
+    // The least telling parts give way whole (the connection's name usually says the platform).
+    assert.equal(await page.locator('.stamp-platform').isVisible(), false, 'the platform gave way');
+    assert.equal(await page.locator('.stamp-login').isVisible(), false, 'the login gave way');
+    assert.equal(await page.locator('.stamp-rows').isVisible(), true, 'the row count stays');
+    const tooltip = (await line.getAttribute('title')) ?? '';
+    for (const part of ['Amazon Redshift', 'analytics-prod', 'svc_analyst', 'as carol.longname@example.com', 'project Fraud Detection', '3 rows']) {
+      assert.ok(tooltip.includes(part), `the tooltip has "${part}": ${tooltip}`);
+    }
+    await view.screenshot('stamp-one-line-640px');
+  });
+
+  it('takes its page title from the host, and says why it shows nothing', async function () {
+    await view.host.send({ type: 'state', run: null, settings: { cellTextLimit: 200 }, title: 'Results · b.sql', note: 'The results of b.sql are in an editor tab.' });
+    await page.getByTestId('empty-text').getByText('are in an editor tab').waitFor();
+    assert.equal(await page.title(), 'Results · b.sql');
+    await view.host.send({ type: 'title', title: 'Results · c.sql' });
+    await page.waitForFunction(() => (globalThis as unknown as { document: { title: string } }).document.title === 'Results · c.sql');
+    await view.host.send({ type: 'state', run: null, settings: { cellTextLimit: 200 }, title: 'Results · d.sql' });
+    await page.getByTestId('empty-text').getByText('Run a statement in a worksheet').waitFor();
+  });
+
   it('shows the first rows while the statement is still running, and says it is streaming', async function () {
     const run = selectRun('stream');
     const id = run.results[0].id;
