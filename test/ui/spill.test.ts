@@ -156,12 +156,12 @@ describe('results over the memory budget, spilled to disk', () => {
       );
       assert.deepEqual(open.hits, [], 'while the result is open, no file holds its value readable');
 
-      // Closing the view discards an impersonated run's rows under no-retention: the file goes.
-      await workbench.resultsTab(label).click({ button: 'middle' });
-      await workbench.resultsTab(label).waitFor({ state: 'detached' });
-      await gone(sealedSpills, 'the spill file deleted once the results view closed');
+      // Closing the worksheet discards its results (they show in the bottom panel): the file goes.
+      await discardWorksheet(workbench, label);
+      label = undefined;
+      await gone(sealedSpills, 'the spill file deleted once the worksheet closed');
       const closed = await filesHolding(sealed.value, roots);
-      assert.deepEqual(closed.hits, [], 'after the view closed, no file holds its value readable');
+      assert.deepEqual(closed.hits, [], 'after the worksheet closed, no file holds its value readable');
       await workbench.screenshot('no-retention-results-closed');
     } catch (error) {
       // The screen as the failure left it, before the clean-up below changes it.
