@@ -223,6 +223,8 @@ export const resultsViewBench: BenchSuite = {
       // The transfer figures, in Chromium as people run it (vsync on).
       let workbench = await openWorkbench('transfer', []);
       const totals: number[] = [];
+      /** Statement start → the host's `finished` mark: every row stored in the host. */
+      const hostStored: number[] = [];
       const firstPaints: number[] = [];
       const growths: number[] = [];
       for (let run = 0; run < RUNS; run++) {
@@ -239,6 +241,7 @@ export const resultsViewBench: BenchSuite = {
         const painted = find('webview-painted', (mark) => mark.resultId === firstRows.resultId);
         const finished = find('finished', (mark) => mark.resultId === firstRows.resultId);
         totals.push((stored.webviewAt as number) - start.at);
+        hostStored.push(finished.at - start.at);
         firstPaints.push((painted.webviewAt as number) - firstRows.at);
         const heap = (mark: TraceMark) => (mark.heapUsed as number) + (mark.external as number);
         growths.push(heap(finished) - heap(runStart));
@@ -248,14 +251,18 @@ export const resultsViewBench: BenchSuite = {
       const bare = Math.min(median(rawDefault), median(rawText));
       const total = median(totals);
       const ratio = total / bare;
+      const hostTotal = median(hostStored);
+      const hostRatio = hostTotal / bare;
       const firstPaint = median(firstPaints);
       const growth = median(growths);
       const memoryRatio = growth / bytes;
       const transfer: BenchFigure[] = [
         { name: `bare pg fetch, default parsing (median of ${RUNS})`, value: median(rawDefault), unit: 'ms' },
         { name: `bare pg fetch, arrays of text (median of ${RUNS})`, value: median(rawText), unit: 'ms' },
-        { name: `worksheet: statement start → every row stored in the host, count in the view (median of ${RUNS})`, value: total, unit: 'ms' },
-        { name: 'ratio of the two (against the faster bare fetch)', value: ratio, unit: '×', target: '≤ 1.15', met: ratio <= 1.15 },
+        { name: `worksheet: statement start → every row stored in the host (median of ${RUNS})`, value: hostTotal, unit: 'ms' },
+        { name: 'ratio of the two (against the faster bare fetch)', value: hostRatio, unit: '×', target: '≤ 1.15', met: hostRatio <= 1.15 },
+        { name: `worksheet: statement start → every row stored and the count in the view (median of ${RUNS})`, value: total, unit: 'ms' },
+        { name: 'ratio of that to the faster bare fetch', value: ratio, unit: '×' },
         { name: `driver's first rows → first rows on screen (median of ${RUNS})`, value: firstPaint, unit: 'ms', target: '≤ 150 ms', met: firstPaint <= 150 },
         { name: 'data size as UTF-8 text', value: bytes / 1e6, unit: 'MB' },
         { name: 'extension-host heap growth holding the result (after GC, median)', value: growth / 1e6, unit: 'MB' },
@@ -315,7 +322,7 @@ export const resultsViewBench: BenchSuite = {
         { name: `webview JS heap: million-row result open (${(heapMillion / 1e6).toFixed(1)} MB) minus 10-row result open`, value: heapDelta, unit: 'MB', target: '≤ 50 MB', met: heapDelta <= 50 },
         { name: `scroll top → bottom in ${scroll.intervals.length} frames: median frame time`, value: frameMedian, unit: 'ms', target: '≤ 16 ms', met: frameMedian <= 16 },
         { name: 'scroll: 95th percentile frame time', value: percentile(scroll.intervals, 95), unit: 'ms' },
-        { name: `scroll: DOM rows min/max ${domMin}/${domMax} (fewer where the rendered range is clamped at the ends)`, value: domMax, unit: 'rows', target: 'constant', met: domMax - domMin <= 2 },
+        { name: `scroll: DOM rows min/max ${domMin}/${domMax} over the whole scroll`, value: domMax, unit: 'rows', target: 'constant', met: domMax - domMin <= 1 },
         { name: `sort 1,000,000 rows by a text column → first sorted window on screen (worst of ↑ ${sortTimes.map((ms) => ms.toFixed(0)).join(' ms, ↓ ')} ms)`, value: sortTime, unit: 'ms', target: '≤ 2000 ms', met: sortTime <= 2000 },
         { name: 'sort: longest extension-host event-loop delay meanwhile', value: sortStall, unit: 'ms', target: '≤ 50 ms', met: sortStall <= 50 },
         { name: 'scroll: the last row (id 1000000) painted with its cells within 5 s of reaching the end', value: scroll.lastIdShown ? 1 : 0, unit: 'yes=1', target: '1', met: scroll.lastIdShown },
