@@ -1,5 +1,6 @@
 import type { CellValue } from '../platforms/types';
 import type { ColumnKind } from './protocol';
+import { compareDecimalText } from './decimal-order';
 
 export type SortDirection = 'asc' | 'desc';
 
@@ -180,30 +181,4 @@ function textKeys(values: readonly CellValue[]): Keys {
       return x < y ? -1 : x > y ? 1 : 0;
     },
   };
-}
-
-const DECIMAL = /^([+-]?)0*(\d*)(?:\.(\d*?)0*)?$/;
-
-/** Exact order of two plain decimal strings; 0 for anything else (e.g. exponents), keeping order stable. */
-export function compareDecimalText(left: string, right: string): number {
-  const a = DECIMAL.exec(left.trim());
-  const b = DECIMAL.exec(right.trim());
-  if (a === null || b === null) return 0;
-  const aZero = /^0*$/.test(a[2] + (a[3] ?? ''));
-  const bZero = /^0*$/.test(b[2] + (b[3] ?? ''));
-  const aSign = aZero ? 0 : a[1] === '-' ? -1 : 1;
-  const bSign = bZero ? 0 : b[1] === '-' ? -1 : 1;
-  if (aSign !== bSign) return aSign < bSign ? -1 : 1;
-  if (aSign === 0) return 0;
-  const [aInt, aFraction, bInt, bFraction] = [a[2], a[3] ?? '', b[2], b[3] ?? ''];
-  let magnitude: number;
-  if (aInt.length !== bInt.length) magnitude = aInt.length < bInt.length ? -1 : 1;
-  else if (aInt !== bInt) magnitude = aInt < bInt ? -1 : 1;
-  else {
-    const width = Math.max(aFraction.length, bFraction.length);
-    const x = aFraction.padEnd(width, '0');
-    const y = bFraction.padEnd(width, '0');
-    magnitude = x < y ? -1 : x > y ? 1 : 0;
-  }
-  return aSign * magnitude;
 }

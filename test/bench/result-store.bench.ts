@@ -15,7 +15,6 @@ import { once } from 'node:events';
 import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import pg from 'pg';
 import { silentLogger } from '../../src/common/logger';
 import { PlatformLoader } from '../../src/platforms/loader';
 import type { RedshiftProfile, Row } from '../../src/platforms/types';
@@ -24,8 +23,9 @@ import { ResultMemory } from '../../src/results/result-memory';
 import { ResultSet } from '../../src/results/result-set';
 import { RunResults } from '../../src/results/run-results';
 import { WorksheetRegistry } from '../../src/worksheets/registry';
-import { startLabPostgres, type LabPostgres } from '../lab/postgres';
+import { startLabPostgres } from '../lab/postgres';
 import { wideQuery } from '../lab/wide-query';
+import { bareFetch } from './bare-fetch';
 import type { BenchFigure, BenchSuite } from './types';
 import { median } from './stats';
 
@@ -135,24 +135,6 @@ function fileExists(file: string): boolean {
   }
 }
 
-/** A bare pg.Client reading the whole result, with pg's default parsing or as arrays of text. */
-async function bareFetch(lab: LabPostgres, sql: string, textArrays: boolean): Promise<number> {
-  const login = lab.logins.governor;
-  const client = new pg.Client({ host: lab.host, port: lab.port, database: lab.database, user: login.user, password: login.password });
-  await client.connect();
-  try {
-    const started = performance.now();
-    const result = textArrays
-      ? await client.query({ text: sql, rowMode: 'array', types: { getTypeParser: () => (value: string) => value } })
-      : await client.query(sql);
-    const elapsed = performance.now() - started;
-    if (result.rows.length !== LAB_ROWS) throw new Error(`bare pg read ${result.rows.length} rows`);
-    return elapsed;
-  } finally {
-    await client.end();
-  }
-}
-
 async function labRatio(folder: string): Promise<BenchFigure[]> {
   const lab = await startLabPostgres();
   const loader = new PlatformLoader((platform) => path.resolve(__dirname, '../../../dist/platforms', `${platform}.js`));
@@ -196,8 +178,8 @@ async function labRatio(folder: string): Promise<BenchFigure[]> {
       stored.push(performance.now() - startedAt);
       if (outcome.status !== 'succeeded' || results.results[0].rowCount !== LAB_ROWS) throw new Error(`bench run: ${outcome.status}, ${results.results[0].rowCount} rows`);
       results.dispose();
-      bareDefault.push(await bareFetch(lab, sql, false));
-      bareText.push(await bareFetch(lab, sql, true));
+      bareDefault.push(await bareFetch(lab, sql, false, LAB_ROWS));
+      bareText.push(await bareFetch(lab, sql, true, LAB_ROWS));
     }
     const bare = Math.min(median(bareDefault), median(bareText));
     const ratio = median(stored) / bare;

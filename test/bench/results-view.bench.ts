@@ -16,7 +16,6 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Client } from 'pg';
 import type { Frame } from 'playwright-core';
 import { DEMO_PASSWORDS, writeDemoWorkspace } from '../lab/demo-workspace';
 import { startLabPostgres, type LabPostgres } from '../lab/postgres';
@@ -27,6 +26,7 @@ import { ensureVsCodeServer, type VsCodeVersion } from '../vscode-host/install';
 import { guardedEnv, isolatedDirs, startServer, type RunningServer } from '../vscode-host/server';
 import { Workbench } from '../ui/workbench';
 import { resultsFrame } from '../ui/results-view';
+import { bareFetch } from './bare-fetch';
 import type { BenchFigure, BenchSuite } from './types';
 import { median } from './stats';
 
@@ -39,24 +39,6 @@ const VERSION: VsCodeVersion = '1.139.1';
 function percentile(values: readonly number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
-/** A bare pg.Client reading the whole result: with pg's default parsing, and as arrays of text. */
-async function rawFetch(lab: LabPostgres, sql: string, textArrays: boolean): Promise<number> {
-  const login = lab.logins.governor;
-  const client = new Client({ host: lab.host, port: lab.port, database: lab.database, user: login.user, password: login.password });
-  await client.connect();
-  try {
-    const started = performance.now();
-    const result = textArrays
-      ? await client.query({ text: sql, rowMode: 'array', types: { getTypeParser: () => (value: string) => value } })
-      : await client.query(sql);
-    const elapsed = performance.now() - started;
-    if (result.rows.length !== ROWS) throw new Error(`bare pg read ${result.rows.length} rows`);
-    return elapsed;
-  } finally {
-    await client.end();
-  }
 }
 
 interface ScrollFigures {
@@ -174,8 +156,8 @@ export const resultsViewBench: BenchSuite = {
       const rawDefault: number[] = [];
       const rawText: number[] = [];
       for (let run = 0; run < RUNS; run++) {
-        rawDefault.push(await rawFetch(lab, sql, false));
-        rawText.push(await rawFetch(lab, sql, true));
+        rawDefault.push(await bareFetch(lab, sql, false, ROWS));
+        rawText.push(await bareFetch(lab, sql, true, ROWS));
       }
 
       const workspace = path.join(scratch, 'workspace');

@@ -5,7 +5,8 @@ import type { CellValue, Row } from '../../src/platforms/types';
 import { readColumn } from '../../src/results/chunk-column';
 import { rowBounds } from '../../src/results/row-bounds';
 import { SortCancelledError, sortChunks, sortPermutation } from '../../src/results/sorter';
-import { compareDecimalText, SortKeyBuilder } from '../../src/results/sort-order';
+import { compareDecimalText } from '../../src/results/decimal-order';
+import { SortKeyBuilder } from '../../src/results/sort-order';
 
 /** A result's chunks as ResultSet stores them: JSON arrays of `size` rows. */
 function chunksOf(rows: readonly Row[], size = 2): string[] {
