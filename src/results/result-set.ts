@@ -395,15 +395,9 @@ export class ResultSet {
       }
       return;
     }
-    this.flush();
-    // The rows held now: a result still streaming does not grow under an export.
-    const store = this.chunks;
-    const count = this.chunkStarts.length;
-    if (!store) return;
-    for (let index = 0; index < count; index++) {
-      const text = store.get(index);
-      for (const row of JSON.parse(typeof text === 'string' ? text : await text) as Row[]) yield row;
-    }
+    // The rows held now (chunkTexts counts the chunks once): a result still streaming does not
+    // grow under an export.
+    for await (const text of this.chunkTexts()) for (const row of JSON.parse(text) as Row[]) yield row;
   }
 
   /** Chunks of this result in its spill file (0 while everything is in memory). */

@@ -7,6 +7,7 @@
 import { BATCH_ROWS } from '../../src/platforms/row-batcher';
 import type { ColumnInfo, Row } from '../../src/platforms/types';
 import { FINGERPRINT_BUDGET, ResultFingerprint } from '../../src/worksheets/result-fingerprint';
+import { WIDE_COLUMNS } from './sort/wide-rows';
 import type { BenchFigure, BenchSuite } from './types';
 import { median } from './stats';
 
@@ -14,18 +15,7 @@ const ROWS = 200_000;
 const RUNS = 5;
 const MB = 1024 * 1024;
 
-const COLUMNS: readonly ColumnInfo[] = [
-  { name: 'id', type: 'int4' },
-  { name: 'name', type: 'text' },
-  { name: 'amount', type: 'float8' },
-  { name: 'active', type: 'bool' },
-  { name: 'day', type: 'date' },
-  { name: 'seen_at', type: 'timestamp' },
-  { name: 'ratio', type: 'numeric' },
-  { name: 'note', type: 'text' },
-  { name: 'hash', type: 'text' },
-  { name: 'doc', type: 'json' },
-];
+const COLUMNS: readonly ColumnInfo[] = WIDE_COLUMNS;
 
 function wideRow(g: number): Row {
   const day = new Date(Date.UTC(2026, 0, 1) + (g % 365) * 86_400_000).toISOString().slice(0, 10);
