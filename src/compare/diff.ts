@@ -44,7 +44,11 @@ export interface ColumnDiff {
   readonly differingRows: number;
   /** Rows seen by two or more sides having the column. */
   readonly sharedRows: number;
-  /** Per side, the form its values take in the differing rows (undefined: no such rows or no column). */
+  /**
+   * Per side, the form its values take: in the rows where the sides differ; for a side that
+   * shares none of those rows, from its own values when they are recognisably masked or hashed
+   * and some side's are not (undefined: nothing to say, or no such column).
+   */
   readonly forms: readonly (ValueForm | undefined)[];
 }
 
@@ -180,8 +184,27 @@ function diffColumn(name: string, sides: readonly ComparedSide[], indexes: reado
       });
     }
   }
-  const forms = differing.map((values, sideIndex) => (presentIn[sideIndex] && values.length > 0 ? classifyForm(values) : undefined));
+  const shared = differing.map((values, sideIndex) => (presentIn[sideIndex] && values.length > 0 ? classifyForm(values) : undefined));
+  // A masking policy shows in a side's own values even where no other side sees the same rows.
+  const own = sides.map((side, sideIndex) => (presentIn[sideIndex] ? patternForm(side.rows, positions[sideIndex]) : undefined));
+  const ownDiffer = new Set(own.filter((form) => form !== undefined)).size > 1;
+  const forms = shared.map((form, sideIndex) => form ?? (ownDiffer ? own[sideIndex] : undefined));
   return { name, presentIn, differingRows, sharedRows, forms };
+}
+
+/** Values sampled per side to tell a masked or hashed column from one in the clear. */
+const FORM_SAMPLE = 2_000;
+
+/** 'masked' or 'hashed' when most of a side's (sampled) values look it, else 'clear'. */
+function patternForm(rows: readonly Row[], column: number): ValueForm {
+  const step = Math.max(1, Math.floor(rows.length / FORM_SAMPLE));
+  const values: CellValue[] = [];
+  for (let at = 0; at < rows.length; at += step) {
+    const value = rows[at][column] ?? null;
+    if (value !== null) values.push(value);
+  }
+  const form = values.length === 0 ? 'clear' : classifyForm(values);
+  return form === 'masked' || form === 'hashed' ? form : 'clear';
 }
 
 function summarize(sides: readonly ComparedSide[], sideDiffs: readonly SideDiff[], columns: readonly ColumnDiff[], key: RowKey): string[] {

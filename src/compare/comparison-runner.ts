@@ -1,0 +1,123 @@
+import { isPlatformError, PlatformError } from '../platforms/errors';
+import type { ConnectionProfile, Row } from '../platforms/types';
+import { isWorksheetError, type WorksheetError } from '../worksheets/errors';
+import type { RunStamp } from '../worksheets/run-types';
+import type { Worksheet } from '../worksheets/worksheet';
+
+/** The label of the side that runs as the connection's own login. */
+export const YOURSELF = 'yourself';
+
+/** One identity's run of the compared statement. */
+export type ComparisonSide =
+  | {
+      readonly label: string;
+      readonly status: 'succeeded';
+      readonly stamp: RunStamp;
+      readonly columns: readonly string[];
+      readonly rows: readonly Row[];
+      /** More rows came than the limit: the rest were not read. */
+      readonly truncated: boolean;
+    }
+  /** Nothing of a failed side ran as anyone else: an impersonation that failed stops the side before its statement. */
+  | { readonly label: string; readonly status: 'failed'; readonly stamp?: RunStamp; readonly error: PlatformError | WorksheetError }
+  | { readonly label: string; readonly status: 'cancelled' };
+
+/** Where the sides' worksheets come from: short-lived ones of their own (registry.create / close). */
+export interface ComparisonSessions {
+  open(profile: ConnectionProfile): Worksheet;
+  close(worksheet: Worksheet): Promise<void>;
+}
+
+export interface ComparisonOptions {
+  /** Rows kept per side (the worksheet's row limit). */
+  readonly rowLimit: number;
+  /** Sides running at once. */
+  readonly concurrency: number;
+  readonly signal?: AbortSignal;
+  /** Called as each side ends, in the order they end. */
+  readonly onSide?: (index: number, side: ComparisonSide) => void;
+}
+
+/**
+ * Runs one statement as each identity, each in a worksheet (and so a database session) of its
+ * own, opened from the connection profile and closed when its side ends; the caller's worksheet
+ * is not touched. A side impersonates through the worksheet, which applies and verifies as any
+ * worksheet does and refuses to run unless the session holds that identity (fail closed), and
+ * which audits every change. Only the first result set of the statement is kept.
+ */
+export async function runComparison(
+  sessions: ComparisonSessions,
+  profile: ConnectionProfile,
+  statement: string,
+  identities: readonly string[],
+  options: ComparisonOptions,
+): Promise<ComparisonSide[]> {
+  const sides = new Array<ComparisonSide>(identities.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < identities.length) {
+      const index = next++;
+      const side = await runSide(sessions, profile, statement, identities[index], options);
+      sides[index] = side;
+      options.onSide?.(index, side);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency, identities.length)) }, () => worker()));
+  return sides;
+}
+
+async function runSide(sessions: ComparisonSessions, profile: ConnectionProfile, statement: string, label: string, options: ComparisonOptions): Promise<ComparisonSide> {
+  const { signal, rowLimit } = options;
+  if (signal?.aborted) return { label, status: 'cancelled' };
+  const worksheet = sessions.open(profile);
+  try {
+    if (label !== YOURSELF) {
+      try {
+        await worksheet.impersonate(label);
+      } catch (error) {
+        return { label, status: 'failed', error: asSideError(error) };
+      }
+    }
+    if (signal?.aborted) return { label, status: 'cancelled' };
+    let columns: readonly string[] | undefined;
+    const rows: Row[] = [];
+    let truncated = false;
+    let resultSets = 0;
+    const handle = worksheet.run([{ text: statement }], {
+      columns: (_index, described) => {
+        resultSets++;
+        if (resultSets === 1) columns = described.map((column) => column.name);
+      },
+      rows: (_index, batch) => {
+        if (resultSets !== 1 || truncated) return;
+        const room = rowLimit - rows.length;
+        for (let i = 0; i < Math.min(room, batch.length); i++) rows.push(batch[i]);
+        if (batch.length > room) {
+          truncated = true;
+          // The limit is reached: the rest is not read (the side ends as succeeded, truncated).
+          handle.cancel();
+        }
+      },
+    });
+    const abort = () => handle.cancel();
+    signal?.addEventListener('abort', abort, { once: true });
+    try {
+      const [outcome] = await handle.outcomes;
+      if (outcome.status === 'succeeded' || (truncated && outcome.status === 'cancelled' && outcome.stamp !== undefined)) {
+        const stamp = outcome.stamp as RunStamp;
+        return { label, status: 'succeeded', stamp, columns: columns ?? [], rows, truncated };
+      }
+      if (outcome.status === 'failed') return { label, status: 'failed', ...(outcome.stamp ? { stamp: outcome.stamp } : {}), error: outcome.error };
+      return { label, status: 'cancelled' };
+    } finally {
+      signal?.removeEventListener('abort', abort);
+    }
+  } finally {
+    await sessions.close(worksheet);
+  }
+}
+
+function asSideError(error: unknown): PlatformError | WorksheetError {
+  if (isPlatformError(error) || isWorksheetError(error)) return error;
+  return new PlatformError('server', error instanceof Error ? error.message : String(error), { cause: error });
+}
