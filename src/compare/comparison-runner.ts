@@ -3,6 +3,7 @@ import type { ConnectionProfile, Row } from '../platforms/types';
 import { isWorksheetError, type WorksheetError } from '../worksheets/errors';
 import type { RunStamp } from '../worksheets/run-types';
 import type { Worksheet } from '../worksheets/worksheet';
+import type { ComparedSide } from './diff';
 
 /** The label of the side that runs as the connection's own login. */
 export const YOURSELF = 'yourself';
@@ -21,6 +22,13 @@ export type ComparisonSide =
   /** Nothing of a failed side ran as anyone else: an impersonation that failed stops the side before its statement. */
   | { readonly label: string; readonly status: 'failed'; readonly stamp?: RunStamp; readonly error: PlatformError | WorksheetError }
   | { readonly label: string; readonly status: 'cancelled' };
+
+export type SucceededSide = Extract<ComparisonSide, { status: 'succeeded' }>;
+
+/** A succeeded side as the diff takes it (its label, columns and rows). */
+export function comparedSide(side: SucceededSide): ComparedSide {
+  return { label: side.label, columns: side.columns, rows: side.rows };
+}
 
 /** Where the sides' worksheets come from: short-lived ones of their own (registry.create / close). */
 export interface ComparisonSessions {

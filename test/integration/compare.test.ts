@@ -7,7 +7,7 @@
  */
 import * as assert from 'node:assert/strict';
 import { compareSides, type ComparedSide } from '../../src/compare/diff';
-import { runComparison, YOURSELF, type ComparisonSide } from '../../src/compare/comparison-runner';
+import { comparedSide, runComparison, YOURSELF, type ComparisonSide, type SucceededSide } from '../../src/compare/comparison-runner';
 import { lab } from './shared-lab';
 import { harnessPerTest, redshiftProfile, runOne } from './worksheet-harness';
 
@@ -23,7 +23,7 @@ async function rawCount(region?: string): Promise<number> {
 
 function succeeded(side: ComparisonSide): ComparedSide {
   assert.equal(side.status, 'succeeded', side.status === 'failed' ? `${side.label}: ${side.error.message}` : side.label);
-  return side as ComparedSide;
+  return comparedSide(side as SucceededSide);
 }
 
 describe('Compare as… on the lab PostgreSQL', function () {
@@ -54,7 +54,7 @@ describe('Compare as… on the lab PostgreSQL', function () {
     assert.match(diff.summaries[3], /^carol@example\.com: [\d,]+ rows \(−[\d,]+ vs yourself\) · ssn in the clear$/);
     assert.match(diff.summaries[1], /· ssn masked$/);
     // Every side ran as its own identity, in a session that is gone now.
-    const stamps = compared.map((side) => (side as Extract<ComparisonSide, { status: 'succeeded' }>).stamp.ranAs);
+    const stamps = sides.map((side) => (side as SucceededSide).stamp.ranAs);
     assert.deepEqual(stamps.map((ranAs) => (ranAs.kind === 'impersonating' ? ranAs.user : ranAs.kind)), ['yourself', 'alice@example.com', 'bob@example.com', 'carol@example.com']);
     assert.equal(registry.all().length, 1, 'the sides\u2019 worksheets were closed');
     const [after, identity] = await ownPid(own);
