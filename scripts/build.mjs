@@ -36,6 +36,9 @@ async function buildWebviewCss() {
   const { code } = await esbuild.transform(css, { loader: 'css', minify: production, legalComments: 'inline', logLevel: 'warning' });
   mkdirSync('dist/webview', { recursive: true });
   writeFileSync('dist/webview/results.css', code);
+  // The comparison page (Compare as…) has a stylesheet of its own, without SlickGrid's.
+  const comparison = await esbuild.transform(readFileSync('src/webview/comparison/styles.css', 'utf8'), { loader: 'css', minify: production, logLevel: 'warning' });
+  writeFileSync('dist/webview/comparison.css', comparison.code);
 }
 
 const started = Date.now();
@@ -56,7 +59,7 @@ await Promise.all([
     minify: production,
     legalComments: 'linked',
     logLevel: 'warning',
-    entryPoints: { results: 'src/webview/main.ts' },
+    entryPoints: { results: 'src/webview/main.ts', comparison: 'src/webview/comparison/main.ts' },
     outdir: 'dist/webview',
   }),
   buildWebviewCss(),

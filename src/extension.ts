@@ -17,6 +17,9 @@ import { ResultMemory } from './results/result-memory';
 import { sweepSpillFolder } from './results/spill-file';
 import { RunController } from './ui/run-controller';
 import { CODELENS_SETTING, StatementLenses } from './ui/statement-lenses';
+import { workerEngine } from './compare/comparison-engine';
+import { CompareCommand } from './ui/compare-command';
+import { ComparisonSets } from './ui/compare-picker';
 import { SplitProblems } from './ui/split-problems';
 import { WorksheetStatusBar } from './ui/status-bar';
 import { WorksheetCommands } from './ui/worksheet-commands';
@@ -120,7 +123,20 @@ export function activate(context: vscode.ExtensionContext): ImmutaWorksheetsApi 
     logger,
   });
   const wizard = new ConnectionWizard(store, loader, logger);
-  const commands = new WorksheetCommands(documents, store, new RecentUsers(context.globalState), logger, () => channel.show(), runner, wizard, {
+  const recentUsers = new RecentUsers(context.globalState);
+  const compare = new CompareCommand({
+    extensionUri: context.extensionUri,
+    registry,
+    store,
+    runner,
+    recent: recentUsers,
+    sets: new ComparisonSets(context.workspaceState),
+    immuta,
+    engine: workerEngine(path.join(__dirname, 'compare-worker.js')),
+    logger,
+    bound: (document) => commands.worksheetFor(document),
+  });
+  const commands = new WorksheetCommands(documents, store, recentUsers, logger, () => channel.show(), runner, wizard, {
     showResults: () => {
       const document = vscode.window.activeTextEditor?.document;
       if (!isSqlDocument(document)) {
@@ -133,6 +149,8 @@ export function activate(context: vscode.ExtensionContext): ImmutaWorksheetsApi 
     searchHistory: () => records.searchHistory(),
     exportAuditLog: () => records.exportAuditLog(),
     clearHistory: () => records.clearHistory(),
+    compare: () => compare.compareCurrent(),
+    compareAt: (uri, offset) => compare.compareAt(uri, offset),
   }, immuta, { editor: probeEditor, prompts });
   const lenses = new StatementLenses(documents, runner);
 
@@ -153,6 +171,7 @@ export function activate(context: vscode.ExtensionContext): ImmutaWorksheetsApi 
     immuta.awareness.onDidChange(render),
     results,
     runner,
+    compare,
     lenses,
     new SplitProblems(documents),
     vscode.languages.registerCodeLensProvider({ language: 'sql' }, lenses),

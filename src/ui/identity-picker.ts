@@ -7,6 +7,8 @@ export type IdentityChoice =
   | { readonly action: 'impersonate'; readonly user: string }
   | { readonly action: 'stop' }
   | { readonly action: 'verify' }
+  /** Run the statement at the cursor as several identities side by side (Compare as…). */
+  | { readonly action: 'compare' }
   /** Store the Immuta API key (offered when Immuta is configured without one). */
   | { readonly action: 'set-key' };
 
@@ -108,6 +110,7 @@ export function pickIdentity(
   if (current.kind !== 'yourself') {
     fixed.push({ label: '$(circle-slash) Stop impersonating', description: 'run as yourself again', choice: { action: 'stop' } });
   }
+  fixed.push({ label: '$(diff-multiple) Compare as several users…', description: 'run the statement at the cursor as 2–6 identities, side by side', choice: { action: 'compare' } });
   if (canVerify) {
     fixed.push({ label: '$(verified) Verify', description: 'read the user back and run the effect probe, where this connection has them', choice: { action: 'verify' } });
   }

@@ -194,6 +194,20 @@ export class ImmutaService implements vscode.Disposable {
     };
   }
 
+  /**
+   * The project of the identity a run had, without announcing it (a comparison names it in its
+   * summary): a name, null for none, undefined when Immuta is not configured or cannot say.
+   */
+  async projectOf(stamp: RunStamp, profile: ConnectionProfile): Promise<string | null | undefined> {
+    const permission = this.awareness.permission(profile.immutaUser);
+    const user = stamp.ranAs.kind === 'impersonating' ? stamp.ranAs.user : (profile.immutaUser ?? (permission.kind === 'held' || permission.kind === 'missing' ? permission.user : undefined));
+    if (user === undefined || !this.awareness.configured) return undefined;
+    const { now, later } = this.awareness.projectForRun(user);
+    // Asked afresh (users switch projects); what was known before stands in if Immuta cannot say now.
+    const fresh = projectName(await later);
+    return fresh !== undefined ? fresh : now;
+  }
+
   forgetWorksheet(worksheetId: string): void {
     this.announced.delete(worksheetId);
   }

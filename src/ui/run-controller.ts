@@ -85,6 +85,20 @@ export class RunController implements vscode.Disposable {
     await this.run(editor, worksheet, this.atOffset(editor.document, worksheet, offset));
   }
 
+  /**
+   * The one statement a comparison runs: the selection's text when it is one statement (T-SQL: one
+   * batch), else the statement at `offset`; undefined when there is none or several are selected.
+   */
+  statementFor(document: vscode.TextDocument, worksheet: Worksheet, offset: number, selection?: vscode.Selection): { text: string } | { problem: string } {
+    if (selection && !selection.isEmpty) {
+      const units = this.inSelection(document, worksheet, selection);
+      if (units.length === 1) return { text: units[0].text };
+      if (units.length > 1) return { problem: `The selection holds ${units.length} statements; Compare as… runs one. Select one statement, or put the cursor inside it.` };
+    }
+    const [statement] = this.atOffset(document, worksheet, offset);
+    return statement ? { text: statement.text } : { problem: 'The cursor is not on a statement. Put it inside one (or select it) and compare again.' };
+  }
+
   cancel(): void {
     const document = activeSqlEditor()?.document;
     const worksheet = document ? this.documents.get(document) : undefined;

@@ -26,14 +26,19 @@ export class StatementLenses implements vscode.CodeLensProvider {
     const worksheet = this.documents.get(document);
     const identity = worksheet?.identity;
     const title = identity?.kind === 'impersonating' ? `▶ Run as ${identity.user}` : identity?.kind === 'unknown' ? '▶ Run (identity unknown: will be refused)' : '▶ Run';
-    return this.runner.split(document, worksheet).map((statement) => {
+    return this.runner.split(document, worksheet).flatMap((statement) => {
       const start = document.positionAt(statement.startOffset);
-      return new vscode.CodeLens(new vscode.Range(start, start), {
-        title,
-        tooltip: 'Run this statement in this worksheet\u2019s session',
-        command: 'immutaWorksheets.runStatementAt',
-        arguments: [document.uri.toString(), statement.startOffset],
-      });
+      const range = new vscode.Range(start, start);
+      const at = [document.uri.toString(), statement.startOffset];
+      return [
+        new vscode.CodeLens(range, { title, tooltip: 'Run this statement in this worksheet\u2019s session', command: 'immutaWorksheets.runStatementAt', arguments: at }),
+        new vscode.CodeLens(range, {
+          title: '⇆ Compare as…',
+          tooltip: 'Run this statement as several identities, each in a session of its own, and show the differences (this worksheet\u2019s session is not touched)',
+          command: 'immutaWorksheets.compareStatementAt',
+          arguments: at,
+        }),
+      ];
     });
   }
 

@@ -28,6 +28,8 @@ export const COMMAND_IDS = [
   'immutaWorksheets.runStatement',
   'immutaWorksheets.runAll',
   'immutaWorksheets.runStatementAt',
+  'immutaWorksheets.compareAs',
+  'immutaWorksheets.compareStatementAt',
   'immutaWorksheets.cancel',
   'immutaWorksheets.newWorksheet',
   'immutaWorksheets.addConnection',
@@ -59,6 +61,9 @@ export interface RecordCommands {
   searchHistory(): Promise<void>;
   exportAuditLog(): Promise<void>;
   clearHistory(): Promise<void>;
+  /** Compare as…: the selected statement or the one at the cursor, or (CodeLens) the one at an offset. */
+  compare(): Promise<void>;
+  compareAt(uri: string, offset: number): Promise<void>;
 }
 
 /** The commands behind the status bar items and the palette. */
@@ -88,6 +93,8 @@ export class WorksheetCommands {
       'immutaWorksheets.runStatement': () => this.runner.runCurrent(),
       'immutaWorksheets.runAll': () => this.runner.runAll(),
       'immutaWorksheets.runStatementAt': (uri, offset) => (typeof uri === 'string' && typeof offset === 'number' ? this.runner.runAt(uri, offset) : undefined),
+      'immutaWorksheets.compareAs': () => this.records.compare(),
+      'immutaWorksheets.compareStatementAt': (uri, offset) => (typeof uri === 'string' && typeof offset === 'number' ? this.records.compareAt(uri, offset) : undefined),
       'immutaWorksheets.cancel': () => this.runner.cancel(),
       'immutaWorksheets.newWorksheet': () => this.newWorksheet(),
       'immutaWorksheets.addConnection': () => this.wizard.add(),
@@ -153,6 +160,10 @@ export class WorksheetCommands {
     }
     if (choice.action === 'verify') {
       await this.verifyWorksheet(worksheet);
+      return;
+    }
+    if (choice.action === 'compare') {
+      await this.records.compare();
       return;
     }
     try {
