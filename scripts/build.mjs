@@ -43,8 +43,9 @@ async function buildWebviewCss() {
 
 const started = Date.now();
 await Promise.all([
-  // The sort worker is a script of its own: worker_threads starts it by path (dist/sort-worker.js).
-  esbuild.build({ ...common, entryPoints: { extension: 'src/extension.ts', 'sort-worker': 'src/results/sort-worker.ts' }, outdir: 'dist' }),
+  // The sort and comparison workers are scripts of their own: worker_threads starts them by path
+  // (dist/sort-worker.js, dist/compare-worker.js).
+  esbuild.build({ ...common, entryPoints: { extension: 'src/extension.ts', 'sort-worker': 'src/results/sort-worker.ts', 'compare-worker': 'src/compare/diff-worker.ts' }, outdir: 'dist' }),
   esbuild.build({
     ...common,
     entryPoints: Object.fromEntries(platforms.map((id) => [id, `src/platforms/${id}/index.ts`])),

@@ -15,7 +15,13 @@ export type ComparisonSide =
       readonly status: 'succeeded';
       readonly stamp: RunStamp;
       readonly columns: readonly string[];
-      readonly rows: readonly Row[];
+      /**
+       * The rows, as the JSON text of each batch in arrival order (an array of rows per chunk):
+       * strings are compact on the host and are posted to the diff worker without a parse or a
+       * structured clone of millions of cells on the host's thread.
+       */
+      readonly chunks: readonly string[];
+      readonly rowCount: number;
       /** More rows came than the limit: the rest were not read. */
       readonly truncated: boolean;
     }
@@ -25,9 +31,11 @@ export type ComparisonSide =
 
 export type SucceededSide = Extract<ComparisonSide, { status: 'succeeded' }>;
 
-/** A succeeded side as the diff takes it (its label, columns and rows). */
+/** A succeeded side as the diff takes it (its label, columns and rows), parsed on the calling thread: for tests and small results. */
 export function comparedSide(side: SucceededSide): ComparedSide {
-  return { label: side.label, columns: side.columns, rows: side.rows };
+  const rows: Row[] = [];
+  for (const chunk of side.chunks) for (const row of JSON.parse(chunk) as Row[]) rows.push(row);
+  return { label: side.label, columns: side.columns, rows };
 }
 
 /** Where the sides' worksheets come from: short-lived ones of their own (registry.create / close). */
@@ -88,7 +96,8 @@ async function runSide(sessions: ComparisonSessions, profile: ConnectionProfile,
     }
     if (signal?.aborted) return { label, status: 'cancelled' };
     let columns: readonly string[] | undefined;
-    const rows: Row[] = [];
+    const chunks: string[] = [];
+    let rowCount = 0;
     let truncated = false;
     let resultSets = 0;
     const handle = worksheet.run([{ text: statement }], {
@@ -98,8 +107,13 @@ async function runSide(sessions: ComparisonSessions, profile: ConnectionProfile,
       },
       rows: (_index, batch) => {
         if (resultSets !== 1 || truncated) return;
-        const room = rowLimit - rows.length;
-        for (let i = 0; i < Math.min(room, batch.length); i++) rows.push(batch[i]);
+        const room = rowLimit - rowCount;
+        const kept = batch.length > room ? batch.slice(0, room) : batch;
+        if (kept.length > 0) {
+          // One batch's text at a time: a driver's batch is small, so this never stalls the host.
+          chunks.push(JSON.stringify(kept));
+          rowCount += kept.length;
+        }
         if (batch.length > room) {
           truncated = true;
           // The limit is reached: the rest is not read (the side ends as succeeded, truncated).
@@ -113,7 +127,7 @@ async function runSide(sessions: ComparisonSessions, profile: ConnectionProfile,
       const [outcome] = await handle.outcomes;
       if (outcome.status === 'succeeded' || (truncated && outcome.status === 'cancelled' && outcome.stamp !== undefined)) {
         const stamp = outcome.stamp as RunStamp;
-        return { label, status: 'succeeded', stamp, columns: columns ?? [], rows, truncated };
+        return { label, status: 'succeeded', stamp, columns: columns ?? [], chunks, rowCount, truncated };
       }
       if (outcome.status === 'failed') return { label, status: 'failed', ...(outcome.stamp ? { stamp: outcome.stamp } : {}), error: outcome.error };
       return { label, status: 'cancelled' };

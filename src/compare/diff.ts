@@ -28,12 +28,26 @@ export interface SideDiff {
   readonly missingVsFirst: number;
 }
 
+/** One key of a presence group, with the row each side has for it (null: the side does not see it). */
+export interface PresenceExample {
+  readonly key: string;
+  readonly rows: readonly (Row | null)[];
+}
+
 /** Keys seen by exactly the sides marked true, and how many such keys there are. */
 export interface PresenceGroup {
   readonly seenBy: readonly boolean[];
   readonly keys: number;
-  /** A few of those keys, as text, to jump to. */
-  readonly sample: readonly string[];
+  /** The first few of those keys (up to EXAMPLE_KEYS), with their rows, to jump to. */
+  readonly examples: readonly PresenceExample[];
+}
+
+/** One key whose value in a column differs between sides: per side its value (null where it has none). */
+export interface ColumnExample {
+  readonly key: string;
+  readonly values: readonly (CellValue | null)[];
+  /** Which sides have both the row and the column (tells a NULL value from no value). */
+  readonly seenBy: readonly boolean[];
 }
 
 export interface ColumnDiff {
@@ -50,6 +64,8 @@ export interface ColumnDiff {
    * and some side's are not (undefined: nothing to say, or no such column).
    */
   readonly forms: readonly (ValueForm | undefined)[];
+  /** The first few differing keys (up to EXAMPLE_KEYS), with every side's value, to jump to. */
+  readonly examples: readonly ColumnExample[];
 }
 
 export interface ComparisonDiff {
@@ -63,7 +79,11 @@ export interface ComparisonDiff {
   readonly summaries: readonly string[];
 }
 
-const SAMPLE_KEYS = 5;
+/** Examples kept per presence group and per differing column: enough to jump to, small to post. */
+export const EXAMPLE_KEYS = 10;
+
+/** Every key some side sees → per side its rows with that key (undefined: the side does not see it). */
+export type AlignedKeys = Map<string, (Row[] | undefined)[]>;
 
 export function compareSides(sides: readonly ComparedSide[], keyColumns?: readonly string[]): ComparisonDiff {
   if (sides.length < 2) throw new Error('A comparison needs at least two sides.');
@@ -71,24 +91,17 @@ export function compareSides(sides: readonly ComparedSide[], keyColumns?: readon
   const common = allColumns.filter((name) => sides.every((side) => side.columns.includes(name)));
   const key = chooseKey(sides, common, keyColumns);
   const indexes = sides.map((side) => indexRows(side, key));
+  const aligned = alignKeys(indexes);
 
-  // Which sides see each key.
-  const seenBy = new Map<string, boolean[]>();
-  indexes.forEach((index, sideIndex) => {
-    for (const keyText of index.keys()) {
-      let flags = seenBy.get(keyText);
-      if (flags === undefined) seenBy.set(keyText, (flags = sides.map(() => false)));
-      flags[sideIndex] = true;
-    }
-  });
-  const groups = new Map<string, { seenBy: boolean[]; keys: number; sample: string[] }>();
-  for (const [keyText, flags] of seenBy) {
-    if (flags.every(Boolean)) continue;
+  const groups = new Map<string, { seenBy: boolean[]; keys: number; examples: PresenceExample[] }>();
+  for (const [keyText, rowsBySide] of aligned) {
+    if (rowsBySide.every((rows) => rows !== undefined)) continue;
+    const flags = rowsBySide.map((rows) => rows !== undefined);
     const id = flags.map((flag) => (flag ? '1' : '0')).join('');
     let group = groups.get(id);
-    if (group === undefined) groups.set(id, (group = { seenBy: flags, keys: 0, sample: [] }));
+    if (group === undefined) groups.set(id, (group = { seenBy: flags, keys: 0, examples: [] }));
     group.keys++;
-    if (group.sample.length < SAMPLE_KEYS) group.sample.push(keyText);
+    if (group.examples.length < EXAMPLE_KEYS) group.examples.push({ key: keyText, rows: rowsBySide.map((rows) => rows?.[0] ?? null) });
   }
   const presence = [...groups.values()].sort((a, b) => b.keys - a.keys);
 
@@ -102,8 +115,26 @@ export function compareSides(sides: readonly ComparedSide[], keyColumns?: readon
     return { label: side.label, rows: side.rows.length, extraVsFirst: extra, missingVsFirst: missing };
   });
 
-  const columns = allColumns.map((name) => diffColumn(name, sides, indexes, key));
+  const columns = allColumns.map((name) => diffColumn(name, sides, aligned, key));
   return { key, sides: sideDiffs, presence, columns, summaries: summarize(sides, sideDiffs, columns, key) };
+}
+
+/** The sides' rows matched by `key` (a comparison's), for what is built on a diff (its CSV). */
+export function alignSides(sides: readonly ComparedSide[], key: RowKey): AlignedKeys {
+  return alignKeys(sides.map((side) => indexRows(side, key)));
+}
+
+/** The sides' indexes side by side, keys in first-seen order (the first side's order, then the next's new keys…). */
+function alignKeys(indexes: readonly Map<string, Row[]>[]): AlignedKeys {
+  const aligned: AlignedKeys = new Map();
+  indexes.forEach((index, sideIndex) => {
+    for (const [keyText, rows] of index) {
+      let bySide = aligned.get(keyText);
+      if (bySide === undefined) aligned.set(keyText, (bySide = indexes.map(() => undefined)));
+      bySide[sideIndex] = rows;
+    }
+  });
+  return aligned;
 }
 
 function unionColumns(sides: readonly ComparedSide[]): string[] {
@@ -157,31 +188,41 @@ function cellKey(value: CellValue): string {
   return JSON.stringify(value);
 }
 
-function diffColumn(name: string, sides: readonly ComparedSide[], indexes: readonly Map<string, Row[]>[], key: RowKey): ColumnDiff {
+function diffColumn(name: string, sides: readonly ComparedSide[], aligned: AlignedKeys, key: RowKey): ColumnDiff {
   const positions = sides.map((side) => side.columns.indexOf(name));
   const presentIn = positions.map((at) => at >= 0);
   const differing: CellValue[][] = sides.map(() => []);
+  const examples: ColumnExample[] = [];
   let differingRows = 0;
   let sharedRows = 0;
   // Rows keyed by whole rows match only where every common column is equal: nothing to compare.
   if (key.kind === 'columns') {
-    const keysSeen = new Set<string>();
-    for (const index of indexes) for (const keyText of index.keys()) keysSeen.add(keyText);
-    for (const keyText of keysSeen) {
-      const values: (CellValue | undefined)[] = indexes.map((index, sideIndex) => {
+    const values: (CellValue | undefined)[] = sides.map(() => undefined);
+    for (const [keyText, rowsBySide] of aligned) {
+      // Cells are scalars, so === is equality that keeps 1 and '1' apart.
+      let present = 0;
+      let firstValue: CellValue | undefined;
+      let differs = false;
+      for (let sideIndex = 0; sideIndex < values.length; sideIndex++) {
         const at = positions[sideIndex];
-        const row = index.get(keyText)?.[0];
-        return at < 0 || row === undefined ? undefined : (row[at] ?? null);
-      });
-      const present = values.filter((value) => value !== undefined);
-      if (present.length < 2) continue;
+        const row = rowsBySide[sideIndex]?.[0];
+        const value = at < 0 || row === undefined ? undefined : (row[at] ?? null);
+        values[sideIndex] = value;
+        if (value === undefined) continue;
+        if (present === 0) firstValue = value;
+        else if (value !== firstValue) differs = true;
+        present++;
+      }
+      if (present < 2) continue;
       sharedRows++;
-      const firstValue = cellKey(present[0] as CellValue);
-      if (present.every((value) => cellKey(value as CellValue) === firstValue)) continue;
+      if (!differs) continue;
       differingRows++;
       values.forEach((value, sideIndex) => {
         if (value !== undefined) differing[sideIndex].push(value);
       });
+      if (examples.length < EXAMPLE_KEYS) {
+        examples.push({ key: keyText, values: values.map((value) => value ?? null), seenBy: values.map((value) => value !== undefined) });
+      }
     }
   }
   const shared = differing.map((values, sideIndex) => (presentIn[sideIndex] && values.length > 0 ? classifyForm(values) : undefined));
@@ -189,7 +230,7 @@ function diffColumn(name: string, sides: readonly ComparedSide[], indexes: reado
   const own = sides.map((side, sideIndex) => (presentIn[sideIndex] ? patternForm(side.rows, positions[sideIndex]) : undefined));
   const ownDiffer = new Set(own.filter((form) => form !== undefined)).size > 1;
   const forms = shared.map((form, sideIndex) => form ?? (ownDiffer ? own[sideIndex] : undefined));
-  return { name, presentIn, differingRows, sharedRows, forms };
+  return { name, presentIn, differingRows, sharedRows, forms, examples };
 }
 
 /** Values sampled per side to tell a masked or hashed column from one in the clear. */

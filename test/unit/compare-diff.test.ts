@@ -28,10 +28,23 @@ describe('comparing what identities see (Compare as…)', () => {
     assert.equal(diff.presence.length, 1);
     assert.deepEqual(diff.presence[0].seenBy, [true, false, true]);
     assert.equal(diff.presence[0].keys, 3);
-    assert.deepEqual([...diff.presence[0].sample].sort(), ['4', '5', '6']);
+    assert.deepEqual(
+      diff.presence[0].examples.map(({ key, rows }) => [key, rows.map((row) => row?.[0] ?? null)]),
+      [
+        ['4', [4, null, 4]],
+        ['5', [5, null, 5]],
+        ['6', [6, null, 6]],
+      ],
+      'each key with the row of every side that sees it, in the first side\u2019s order',
+    );
     const ssn = diff.columns.find((column) => column.name === 'ssn');
     assert.deepEqual({ differing: ssn?.differingRows, shared: ssn?.sharedRows, forms: ssn?.forms }, { differing: 3, shared: 6, forms: ['clear', 'masked', 'clear'] });
+    assert.deepEqual(
+      ssn?.examples.map(({ key, values, seenBy }) => [key, values, seenBy]),
+      [1, 2, 3].map((id) => [String(id), [`123-45-${6000 + id}`, `***-**-${6000 + id}`, `123-45-${6000 + id}`], [true, true, true]]),
+    );
     assert.equal(diff.columns.find((column) => column.name === 'region')?.differingRows, 0, 'rows in order or not, equal values are equal');
+    assert.deepEqual(diff.columns.find((column) => column.name === 'region')?.examples, []);
     assert.deepEqual(diff.summaries, [
       'yourself: 6 rows · ssn in the clear',
       'alice@example.com: 3 rows (−3 vs yourself) · ssn masked',
@@ -84,5 +97,33 @@ describe('comparing what identities see (Compare as…)', () => {
     assert.equal(describeForms('clear', ['clear', 'null'], 0), 'in the clear');
     assert.equal(describeForms('clear', ['clear', 'clear'], 0), 'differs');
     assert.equal(describeForms('masked', ['masked', 'masked'], 0), undefined, 'masked for everyone is nothing to tell apart');
+  });
+});
+
+describe('jumping to the rows of a difference (Compare as…)', () => {
+  const side = (label: string, rows: Row[]): ComparedSide => ({ label, columns: ['id', 'v'], rows });
+
+  it('keeps ten example keys per group and per column, with NULL told apart from no row', () => {
+    const ids = Array.from({ length: 25 }, (_, i) => i + 1);
+    const a = side('a', ids.map((id) => [id, id % 2 === 0 ? null : `v${id}`]));
+    const b = side('b', ids.filter((id) => id <= 20).map((id) => [id, `v${id}`]));
+    const diff = compareSides([a, b]);
+    assert.equal(diff.presence.length, 1);
+    assert.equal(diff.presence[0].keys, 5);
+    assert.deepEqual(diff.presence[0].examples.map((example) => example.rows), [21, 22, 23, 24, 25].map((id) => [[id, id % 2 === 0 ? null : `v${id}`], null]));
+    const v = diff.columns[1];
+    assert.equal(v.differingRows, 10, 'the even ids up to 20: NULL for a, a value for b');
+    assert.equal(v.examples.length, 10);
+    assert.deepEqual(v.examples[0], { key: '2', values: [null, 'v2'], seenBy: [true, true] });
+    const many = compareSides([side('a', ids.map((id) => [id, 'x'])), side('b', ids.map((id) => [id, 'y']))]);
+    assert.equal(many.columns[1].differingRows, 25);
+    assert.deepEqual(many.columns[1].examples.map((example) => example.key), ids.slice(0, 10).map(String), 'no more than ten');
+  });
+
+  it('gives a column only one side has no examples (nothing to compare)', () => {
+    const diff = compareSides([{ label: 'a', columns: ['id', 'ssn'], rows: [[1, 's']] }, side('b', [[1, 'v']])]);
+    const ssn = diff.columns.find((column) => column.name === 'ssn');
+    assert.deepEqual(ssn?.examples, []);
+    assert.deepEqual(diff.columns.find((column) => column.name === 'v')?.presentIn, [false, true]);
   });
 });
