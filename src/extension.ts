@@ -27,6 +27,7 @@ import { setListenerErrorSink } from './common/events';
 import { createTrace } from './common/trace';
 import { AuditLog } from './worksheets/audit-log';
 import { WorksheetRegistry } from './worksheets/registry';
+import type { Worksheet } from './worksheets/worksheet';
 import { historyEntryFor, RunHistory } from './worksheets/run-history';
 
 /**
@@ -124,7 +125,7 @@ export function activate(context: vscode.ExtensionContext): ImmutaWorksheetsApi 
   });
   const wizard = new ConnectionWizard(store, loader, logger);
   const recentUsers = new RecentUsers(context.globalState);
-  const compare = new CompareCommand({
+  const compare: CompareCommand = new CompareCommand({
     extensionUri: context.extensionUri,
     registry,
     store,
@@ -134,7 +135,7 @@ export function activate(context: vscode.ExtensionContext): ImmutaWorksheetsApi 
     immuta,
     engine: workerEngine(path.join(__dirname, 'compare-worker.js')),
     logger,
-    bound: (document) => commands.worksheetFor(document),
+    bound: (document): Promise<Worksheet | undefined> => commands.worksheetFor(document),
   });
   const commands = new WorksheetCommands(documents, store, recentUsers, logger, () => channel.show(), runner, wizard, {
     showResults: () => {

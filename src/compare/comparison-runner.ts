@@ -24,6 +24,10 @@ export type ComparisonSide =
       readonly rowCount: number;
       /** More rows came than the limit: the rest were not read. */
       readonly truncated: boolean;
+      /** The statement's run time as the worksheet measured it (to the cancel, when truncated). */
+      readonly durationMs: number;
+      /** The platform's identifier of the query, when it has one. */
+      readonly queryId: string | null;
     }
   /** Nothing of a failed side ran as anyone else: an impersonation that failed stops the side before its statement. */
   | { readonly label: string; readonly status: 'failed'; readonly stamp?: RunStamp; readonly error: PlatformError | WorksheetError }
@@ -127,7 +131,18 @@ async function runSide(sessions: ComparisonSessions, profile: ConnectionProfile,
       const [outcome] = await handle.outcomes;
       if (outcome.status === 'succeeded' || (truncated && outcome.status === 'cancelled' && outcome.stamp !== undefined)) {
         const stamp = outcome.stamp as RunStamp;
-        return { label, status: 'succeeded', stamp, columns: columns ?? [], chunks, rowCount, truncated };
+        const summary = outcome.status === 'succeeded' ? outcome.summary : undefined;
+        return {
+          label,
+          status: 'succeeded',
+          stamp,
+          columns: columns ?? [],
+          chunks,
+          rowCount,
+          truncated,
+          durationMs: summary?.durationMs ?? Date.now() - stamp.startedAt,
+          queryId: summary?.queryId ?? null,
+        };
       }
       if (outcome.status === 'failed') return { label, status: 'failed', ...(outcome.stamp ? { stamp: outcome.stamp } : {}), error: outcome.error };
       return { label, status: 'cancelled' };

@@ -56,7 +56,7 @@ export function pickComparisonIdentities(options: {
   picker.placeholder = immuta ? 'Search Immuta users, or type a user name and press Enter to add it' : 'Type a user name and press Enter to add it';
 
   let chosen: string[] = options.last && options.last.length > 0 ? [...options.last] : [YOURSELF];
-  let found: FoundUser[] = [];
+  let found: readonly FoundUser[] = [];
   let note: IdentityItem | undefined;
 
   const itemFor = (user: string, description?: string, detail?: string): IdentityItem =>
@@ -151,7 +151,7 @@ export function pickComparisonIdentities(options: {
       const typed = picker.value.trim();
       if (typed !== '') {
         // Enter on a typed name adds it (the one Immuta user it names exactly, else the text as typed).
-        const exact = found.find((user) => user.userid.toLowerCase() === typed.toLowerCase() || user.email.toLowerCase() === typed.toLowerCase());
+        const exact = found.find((user) => user.userid.toLowerCase() === typed.toLowerCase() || user.email?.toLowerCase() === typed.toLowerCase());
         const user = exact?.userid ?? (typed.toLowerCase() === YOURSELF ? YOURSELF : typed);
         if (!chosen.includes(user)) chosen = [...chosen, user];
         picker.value = '';
