@@ -3,6 +3,7 @@ import type { ConnectionProfile, Row } from '../platforms/types';
 import { isWorksheetError, type WorksheetError } from '../worksheets/errors';
 import type { RunStamp } from '../worksheets/run-types';
 import type { Worksheet } from '../worksheets/worksheet';
+import { impersonationUnsupported } from './comparison-support';
 import type { ComparedSide } from './diff';
 
 /** The label of the side that runs as the connection's own login. */
@@ -31,7 +32,9 @@ export type ComparisonSide =
     }
   /** Nothing of a failed side ran as anyone else: an impersonation that failed stops the side before its statement. */
   | { readonly label: string; readonly status: 'failed'; readonly stamp?: RunStamp; readonly error: PlatformError | WorksheetError }
-  | { readonly label: string; readonly status: 'cancelled' };
+  | { readonly label: string; readonly status: 'cancelled' }
+  /** The connection can never run as another identity (Unity Catalog): no session was opened for the side. */
+  | { readonly label: string; readonly status: 'unsupported'; readonly reason: string };
 
 export type SucceededSide = Extract<ComparisonSide, { status: 'succeeded' }>;
 
@@ -77,7 +80,9 @@ export async function runComparison(
   const worker = async (): Promise<void> => {
     while (next < identities.length) {
       const index = next++;
-      const side = await runSide(sessions, profile, statement, identities[index], options);
+      const label = identities[index];
+      const unsupported = label === YOURSELF ? undefined : impersonationUnsupported(profile);
+      const side: ComparisonSide = unsupported !== undefined ? { label, status: 'unsupported', reason: unsupported } : await runSide(sessions, profile, statement, label, options);
       sides[index] = side;
       options.onSide?.(index, side);
     }
