@@ -71,9 +71,10 @@ scenario('Compare as… side by side', 240_000, () => {
     assert.match((await workbench.page.locator('.quick-input-widget .quick-input-title').first().textContent()) ?? '', /4 chosen: yourself, alice@example\.com, bob@example\.com, carol@example\.com/);
     await workbench.screenshot('compare-picker-four-identities');
     await input.press('Enter');
+    // The sides share the connection's password: asked once (if it is not stored yet), before any runs.
+    await passwordIfAsked(workbench, 'governor', workbench.editorTab('Compare: SELECT id, full_name'));
     frame = await comparisonFrame(workbench.page);
-    await passwordIfAsked(workbench, 'governor', frame.locator('body[data-state="done"]'));
-    await workbench.editorTab('Compare: SELECT id, full_name').waitFor({ state: 'visible' });
+    await frame.locator('body[data-state="done"]').waitFor({ state: 'attached', timeout: 60_000 });
   });
 
   it('leads with one line per identity: its rows against yourself, ssn masked or in the clear, and bob\u2019s project', async () => {
@@ -116,7 +117,7 @@ scenario('Compare as… side by side', 240_000, () => {
     await workbench.screenshot('compare-differences-ssn-rows');
     await frame.locator('[data-testid="differences-only"]').check();
     await frame.locator('[data-testid="columns-same"]').waitFor({ state: 'detached' });
-    assert.deepEqual(await frame.locator('[data-testid="side"]').first().locator('[data-testid="side-rows"] th').allTextContents(), ['region', 'ssn'], 'only the columns that differ');
+    assert.deepEqual(await frame.locator('[data-testid="side"]').first().locator('[data-testid="side-rows"] th').allTextContents(), ['id', 'ssn'], 'the key column and the columns that differ');
     await workbench.screenshot('compare-differences-only');
   });
 

@@ -189,7 +189,8 @@ export class ComparisonPage {
   private renderSides(report: ComparisonReport, previews: readonly SidePreview[], limit: number): void {
     const diff = report.diff;
     const hideSame = this.differencesOnly && diff !== undefined;
-    const keep = (name: string) => !hideSame || diff.columns.some((column) => column.name === name && isDifferent(column));
+    // Differences only: the key columns (to tell the rows apart) and the columns that differ.
+    const keep = (name: string) => !hideSame || (diff.key.kind === 'columns' && diff.key.columns.includes(name)) || diff.columns.some((column) => column.name === name && isDifferent(column));
     const keyColumn = diff?.key.kind === 'columns' && diff.key.columns.length === 1 ? diff.key.columns[0] : undefined;
     replaceChildren(
       this.sides,
@@ -214,8 +215,9 @@ export class ComparisonPage {
   }
 }
 
+/** Whether a column differs among identities. (A form posted to the page as undefined arrives as null.) */
 function isDifferent(column: ColumnDiff): boolean {
-  return column.differingRows > 0 || !column.presentIn.every(Boolean) || column.forms.some((form) => form !== undefined);
+  return column.differingRows > 0 || !column.presentIn.every(Boolean) || column.forms.some((form) => form !== undefined && form !== null);
 }
 
 function names(labels: readonly string[], flags: readonly boolean[]): string {
@@ -224,7 +226,7 @@ function names(labels: readonly string[], flags: readonly boolean[]): string {
 }
 
 function formCell(column: ColumnDiff, side: number): string {
-  const form = column.forms[side];
+  const form = column.forms[side] ?? undefined;
   switch (form) {
     case undefined:
       return column.differingRows > 0 ? 'differs' : 'same';
