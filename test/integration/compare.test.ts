@@ -85,6 +85,47 @@ describe('Compare as… on the lab PostgreSQL', function () {
   });
 });
 
+
+describe('Compare as… cancel on the lab PostgreSQL', function () {
+  const current = harnessPerTest();
+
+  it('Cancel stops every side while its statement runs at the server, and closes their sessions', async () => {
+    const { registry } = current();
+    const profile = redshiftProfile('governor');
+    const marker = `compare-cancel-${Date.now()}`;
+    const statement = `SELECT '${marker}' AS marker, pg_sleep(30) FROM sales.customers LIMIT 1`;
+    const running = () =>
+      lab().adminQuery<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE state = 'active' AND query LIKE $1 AND pid <> pg_backend_pid()", [`%${marker}%pg_sleep%`]);
+    const controller = new AbortController();
+    const comparison = runComparison(
+      { open: (bound) => registry.create(bound), close: (worksheet) => registry.close(worksheet.id) },
+      profile,
+      statement,
+      [YOURSELF, 'alice@example.com', 'bob@example.com'],
+      { rowLimit: 100, concurrency: 3, signal: controller.signal },
+    );
+    // Every side's statement is seen running at the server before Cancel.
+    const deadline = Date.now() + 20_000;
+    let seen: { pid: number }[] = [];
+    while ((seen = await running()).length < 3) {
+      if (Date.now() > deadline) throw new Error(`expected 3 sides running at the server, saw ${seen.length}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    controller.abort();
+    const sides = await comparison;
+    assert.deepEqual(sides.map((side) => side.status), ['cancelled', 'cancelled', 'cancelled']);
+    assert.equal(registry.all().length, 0, 'the sides\u2019 worksheets were closed');
+    // Their backends are gone, not left sleeping.
+    const pids = seen.map((row) => row.pid);
+    const gone = Date.now() + 10_000;
+    let left: unknown[] = [];
+    while ((left = await lab().adminQuery('SELECT pid FROM pg_stat_activity WHERE pid = ANY($1)', [pids])).length > 0) {
+      if (Date.now() > gone) throw new Error(`sessions still open at the server: ${JSON.stringify(left)}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  });
+});
+
 async function ownPid(worksheet: import('../../src/worksheets/worksheet').Worksheet): Promise<[number, string]> {
   const outcome = await runOne(worksheet, 'SELECT pg_backend_pid()');
   assert.equal(outcome.status, 'succeeded');
