@@ -135,4 +135,22 @@ scenario('Compare as… side by side', 240_000, () => {
     assert.ok(markdown.includes('| ssn | masked | masked | masked | in the clear |'), markdown);
     await workbench.screenshot('compare-exported-markdown');
   });
+
+  it('the identity picker offers Compare as several users…, which opens with this worksheet\u2019s last identities checked', async () => {
+    const { workbench } = ui();
+    await workbench.focusEditor(FILE);
+    await workbench.clickLine(workbench.page.locator('.monaco-editor .view-line', { hasText: 'sales.customers' }).first());
+    await workbench.statusItem(/^\s*yourself\s*$/).click();
+    await workbench.openedQuickInput('Run this worksheet as');
+    await workbench.page.locator('.quick-input-list .monaco-list-row', { hasText: 'Compare as several users' }).first().click();
+    await workbench.openedQuickInput(/Compare as…/);
+    const checked = workbench.page.locator('.quick-input-list .monaco-list-row[aria-checked="true"]');
+    const names = await until('the last set checked', async () => (await checked.allTextContents()).map((text) => /yourself|[^\s@]+@example\.com/.exec(text)?.[0] ?? text), (seen) => seen.length === 4);
+    assert.deepEqual(names, ['yourself', ...USERS], 'the four identities this worksheet compared as last time, offered first');
+    assert.match((await workbench.page.locator('.quick-input-list .monaco-list-row', { hasText: 'alice@example.com' }).first().textContent()) ?? '', /last compared/);
+    await workbench.screenshot('compare-picker-last-set');
+    await workbench.closeQuickInput();
+    // Dismissed: nothing ran, and the worksheet still runs as yourself.
+    await workbench.statusItem(/^\s*yourself\s*$/).waitFor({ state: 'visible' });
+  });
 });
