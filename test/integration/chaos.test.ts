@@ -18,7 +18,8 @@ const RECONNECTS = /The next statement opens a new session/;
 
 function assertHeld(report: ChaosReport, options: ChaosOptions): void {
   process.stdout.write(`      ${describeReport(report)}\n`);
-  assert.deepEqual(report.violations, []);
+  // Each violation names the statement and what went wrong; a failure must say which, or it cannot be diagnosed.
+  assert.deepEqual(report.violations, [], `${report.violations.length} violations:\n${report.violations.join('\n')}\nkills: ${JSON.stringify(report.kills)}`);
   const running = report.kills.filter((kill) => kill.kind === 'running').length;
   assert.equal(report.kills.length, options.kills, 'every planned kill happened');
   assert.ok(running > 0, 'some kills hit running statements');

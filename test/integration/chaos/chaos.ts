@@ -4,10 +4,10 @@
  *
  * - a *running* kill terminates the backend of a statement the server is provably running:
  *   every chaos statement passes a per-worksheet advisory lock (shared) after reading its data
- *   source; the killer takes that lock exclusively, waits until pg_stat_activity shows the
- *   worksheet's statement waiting at it, terminates that backend (`pg_terminate_backend`) and
- *   lets go once it is gone. The statement was received and may or may not have completed:
- *   it must fail, and say so.
+ *   source; the killer takes that lock exclusively, waits until pg_locks shows the worksheet's
+ *   backend waiting at it, then reads which statement that backend runs, terminates it
+ *   (`pg_terminate_backend`) and lets go once it is gone. The statement was received and may
+ *   or may not have completed: it must fail, and say so.
  * - an *idle* kill ends the session between two statements (the platform's own way:
  *   `PlatformUnderTest.endSession`), with the worksheet's stream held at that point until the
  *   session is gone. The next statement was never sent to the dead session: it must run, on a
@@ -200,25 +200,33 @@ export async function runChaos(put: PlatformUnderTest, options: ChaosOptions): P
       const prefix = `${run}-w${stream.index}-`;
       await admin.query('SELECT pg_advisory_lock($1, $2)', [GATE_KEY, stream.index]);
       try {
-        let last: unknown[] = [];
-        const held = await until(
+        // Who waits at the gate comes from the lock manager, and the statement it runs from a
+        // later read: one read of pg_stat_activity pairs a snapshot of each backend's query text
+        // (taken as the read starts) with its wait event read live, so it can show the previous
+        // statement's text beside the next statement's wait at the gate, and the kill would be
+        // blamed on a statement that had completed. The waiter cannot move on while the gate is
+        // held here, so a read that starts after it was seen waiting shows the statement it runs.
+        let waiting: unknown[] = [];
+        const pid = await until(
           `a statement of worksheet ${stream.index} held at its gate`,
           options.waitMs,
           async () => {
-            last = await query<{ pid: number; query: string }>(
-              "SELECT pid, query FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND wait_event = 'advisory' AND strpos(query, $1) > 0",
-              [prefix],
+            waiting = await query<{ pid: number }>(
+              "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = $1::int::oid AND objid = $2::int::oid AND objsubid = 2 AND NOT granted",
+              [GATE_KEY, stream.index],
             );
-            return last.length === 1 ? (last[0] as { pid: number; query: string }) : undefined;
+            return waiting.length === 1 ? (waiting[0] as { pid: number }).pid : undefined;
           },
-          () => JSON.stringify(last),
+          () => JSON.stringify(waiting),
         );
-        const marker = new RegExp(`'(${prefix}s\\d+)'`).exec(held.query)?.[1];
-        assert.ok(marker, `no marker in ${held.query}`);
-        const [terminated] = await query<{ ok: boolean }>('SELECT pg_terminate_backend($1) AS ok', [held.pid]);
-        assert.ok(terminated?.ok, `backend ${held.pid} was not running`);
+        const [held] = await query<{ query: string; wait_event: string | null }>('SELECT query, wait_event FROM pg_stat_activity WHERE pid = $1', [pid]);
+        assert.equal(held?.wait_event, 'advisory', `backend ${pid} no longer waits at the gate of worksheet ${stream.index}: ${JSON.stringify(held)}`);
+        const marker = new RegExp(`'(${prefix}s\\d+)'`).exec(held?.query ?? '')?.[1];
+        assert.ok(marker, `backend ${pid} waits at the gate of worksheet ${stream.index} running no statement of it: ${held?.query}`);
+        const [terminated] = await query<{ ok: boolean }>('SELECT pg_terminate_backend($1) AS ok', [pid]);
+        assert.ok(terminated?.ok, `backend ${pid} was not running`);
         kills.push({ kind: 'running', worksheet: stream.index, marker });
-        await backendGone(held.pid);
+        await backendGone(pid);
       } finally {
         await admin.query('SELECT pg_advisory_unlock($1, $2)', [GATE_KEY, stream.index]);
       }
