@@ -1,6 +1,7 @@
-import type { CellValue, Row } from '../platforms/types';
+import type { CellValue } from '../platforms/types';
 import { csvRow, type CsvValue } from '../worksheets/csv';
 import { alignSides, type ComparedSide, type ComparisonDiff } from './diff';
+import type { KeyAlignment } from './key-alignment';
 
 /**
  * The CSV export of a comparison's differing rows (issue 18): every key that not every side
@@ -12,34 +13,46 @@ import { alignSides, type ComparedSide, type ComparisonDiff } from './diff';
 export function differingRowsCsv(sides: readonly ComparedSide[], diff: ComparisonDiff): string {
   const columns = diff.columns.map((column) => column.name);
   const positions = sides.map((side) => columns.map((name) => side.columns.indexOf(name)));
+  const aligned = alignSides(sides, diff.key);
+  const wholeRows = diff.key.kind === 'row';
+  // Whole-row keys: every row of a side with the key (the copies may differ in columns only that side has).
+  const rowsOfKey = wholeRows ? sides.map((_, sideIndex) => rowsByKey(aligned.rowKeys[sideIndex], aligned.size)) : undefined;
   const lines: string[] = [csvRow(['identity', 'key', 'sees_row', ...columns])];
-  for (const [keyText, rowsBySide] of alignSides(sides, diff.key)) {
-    if (!differs(rowsBySide, positions, diff.key.kind === 'row')) continue;
-    const key = keyCell(keyText);
-    rowsBySide.forEach((rows, sideIndex) => {
-      const label = sides[sideIndex].label;
-      if (rows === undefined) {
-        lines.push(csvRow([label, key, false]));
+  for (let id = 0; id < aligned.size; id++) {
+    if (!differs(sides, aligned, id, positions, wholeRows)) continue;
+    const key = keyCell(aligned.keyText(id));
+    sides.forEach((side, sideIndex) => {
+      const first = aligned.firstRow[sideIndex][id];
+      if (first < 0) {
+        lines.push(csvRow([side.label, key, false]));
         return;
       }
-      for (const row of rows) lines.push(csvRow([label, key, true, ...positions[sideIndex].map((at): CsvValue => (at < 0 ? undefined : (row[at] ?? null)))]));
+      for (const rowIndex of rowsOfKey?.[sideIndex][id] ?? [first]) {
+        const row = side.rows[rowIndex];
+        lines.push(csvRow([side.label, key, true, ...positions[sideIndex].map((at): CsvValue => (at < 0 ? undefined : (row[at] ?? null)))]));
+      }
     });
   }
   return lines.map((line) => `${line}\r\n`).join('');
 }
 
-function differs(rowsBySide: readonly (readonly Row[] | undefined)[], positions: readonly (readonly number[])[], wholeRows: boolean): boolean {
-  if (rowsBySide.some((rows) => rows === undefined)) return true;
-  if (wholeRows) return rowsBySide.some((rows) => rows?.length !== rowsBySide[0]?.length);
+function rowsByKey(rowKeys: Int32Array, size: number): number[][] {
+  const rows: number[][] = Array.from({ length: size }, () => []);
+  rowKeys.forEach((id, rowIndex) => rows[id].push(rowIndex));
+  return rows;
+}
+
+function differs(sides: readonly ComparedSide[], aligned: KeyAlignment, id: number, positions: readonly (readonly number[])[], wholeRows: boolean): boolean {
+  if (aligned.firstRow.some((first) => first[id] < 0)) return true;
+  if (wholeRows) return aligned.counts.some((count) => count[id] !== aligned.counts[0][id]);
   const columns = positions[0].length;
   for (let column = 0; column < columns; column++) {
     let first: CellValue | undefined;
     let seen = false;
-    for (let sideIndex = 0; sideIndex < rowsBySide.length; sideIndex++) {
+    for (let sideIndex = 0; sideIndex < sides.length; sideIndex++) {
       const at = positions[sideIndex][column];
-      const row = rowsBySide[sideIndex]?.[0];
-      if (at < 0 || row === undefined) continue;
-      const value = row[at] ?? null;
+      if (at < 0) continue;
+      const value = sides[sideIndex].rows[aligned.firstRow[sideIndex][id]][at] ?? null;
       if (!seen) {
         first = value;
         seen = true;

@@ -1,4 +1,5 @@
 import type { CellValue, Row } from '../platforms/types';
+import { alignKeys, type KeyAlignment } from './key-alignment';
 import { classifyForm, describeForms, type ValueForm } from './value-form';
 
 /**
@@ -82,59 +83,44 @@ export interface ComparisonDiff {
 /** Examples kept per presence group and per differing column: enough to jump to, small to post. */
 export const EXAMPLE_KEYS = 10;
 
-/** Every key some side sees → per side its rows with that key (undefined: the side does not see it). */
-export type AlignedKeys = Map<string, (Row[] | undefined)[]>;
-
 export function compareSides(sides: readonly ComparedSide[], keyColumns?: readonly string[]): ComparisonDiff {
   if (sides.length < 2) throw new Error('A comparison needs at least two sides.');
   const allColumns = unionColumns(sides);
   const common = allColumns.filter((name) => sides.every((side) => side.columns.includes(name)));
-  const key = chooseKey(sides, common, keyColumns);
-  const indexes = sides.map((side) => indexRows(side, key));
-  const aligned = alignKeys(indexes);
+  const { key, aligned } = chooseKey(sides, common, keyColumns);
+  const { firstRow, counts } = aligned;
 
   const groups = new Map<string, { seenBy: boolean[]; keys: number; examples: PresenceExample[] }>();
-  for (const [keyText, rowsBySide] of aligned) {
-    if (rowsBySide.every((rows) => rows !== undefined)) continue;
-    const flags = rowsBySide.map((rows) => rows !== undefined);
-    const id = flags.map((flag) => (flag ? '1' : '0')).join('');
-    let group = groups.get(id);
-    if (group === undefined) groups.set(id, (group = { seenBy: flags, keys: 0, examples: [] }));
+  for (let id = 0; id < aligned.size; id++) {
+    if (firstRow.every((first) => first[id] >= 0)) continue;
+    const flags = firstRow.map((first) => first[id] >= 0);
+    const groupId = flags.map((flag) => (flag ? '1' : '0')).join('');
+    let group = groups.get(groupId);
+    if (group === undefined) groups.set(groupId, (group = { seenBy: flags, keys: 0, examples: [] }));
     group.keys++;
-    if (group.examples.length < EXAMPLE_KEYS) group.examples.push({ key: keyText, rows: rowsBySide.map((rows) => rows?.[0] ?? null) });
+    if (group.examples.length < EXAMPLE_KEYS) group.examples.push({ key: aligned.keyText(id), rows: sides.map((side, sideIndex) => side.rows[firstRow[sideIndex][id]] ?? null) });
   }
   const presence = [...groups.values()].sort((a, b) => b.keys - a.keys);
 
-  const first = indexes[0];
   const sideDiffs = sides.map((side, sideIndex): SideDiff => {
-    const index = indexes[sideIndex];
     let extra = 0;
     let missing = 0;
-    for (const [keyText, rows] of index) extra += Math.max(0, rows.length - (first.get(keyText)?.length ?? 0));
-    for (const [keyText, rows] of first) missing += Math.max(0, rows.length - (index.get(keyText)?.length ?? 0));
+    const own = counts[sideIndex];
+    const first = counts[0];
+    for (let id = 0; id < aligned.size; id++) {
+      if (own[id] > first[id]) extra += own[id] - first[id];
+      else missing += first[id] - own[id];
+    }
     return { label: side.label, rows: side.rows.length, extraVsFirst: extra, missingVsFirst: missing };
   });
 
-  const columns = allColumns.map((name) => diffColumn(name, sides, aligned, key));
+  const columns = diffColumns(allColumns, sides, aligned, key);
   return { key, sides: sideDiffs, presence, columns, summaries: summarize(sides, sideDiffs, columns, key) };
 }
 
-/** The sides' rows matched by `key` (a comparison's), for what is built on a diff (its CSV). */
-export function alignSides(sides: readonly ComparedSide[], key: RowKey): AlignedKeys {
-  return alignKeys(sides.map((side) => indexRows(side, key)));
-}
-
-/** The sides' indexes side by side, keys in first-seen order (the first side's order, then the next's new keys…). */
-function alignKeys(indexes: readonly Map<string, Row[]>[]): AlignedKeys {
-  const aligned: AlignedKeys = new Map();
-  indexes.forEach((index, sideIndex) => {
-    for (const [keyText, rows] of index) {
-      let bySide = aligned.get(keyText);
-      if (bySide === undefined) aligned.set(keyText, (bySide = indexes.map(() => undefined)));
-      bySide[sideIndex] = rows;
-    }
-  });
-  return aligned;
+/** The sides' rows matched by `key` (a comparison's): for the diff, and for what is built on one (its CSV). */
+export function alignSides(sides: readonly ComparedSide[], key: RowKey): KeyAlignment {
+  return alignKeys(sides, sides.map((side) => key.columns.map((name) => side.columns.indexOf(name))));
 }
 
 function unionColumns(sides: readonly ComparedSide[]): string[] {
@@ -143,94 +129,83 @@ function unionColumns(sides: readonly ComparedSide[]): string[] {
   return names;
 }
 
-function chooseKey(sides: readonly ComparedSide[], common: readonly string[], asked: readonly string[] | undefined): RowKey {
+/** The key (asked for, else the first id column that identifies rows in every side, else whole rows), matched. */
+function chooseKey(sides: readonly ComparedSide[], common: readonly string[], asked: readonly string[] | undefined): { key: RowKey; aligned: KeyAlignment } {
   if (asked !== undefined && asked.length > 0) {
     const missing = asked.filter((name) => !common.includes(name));
     if (missing.length > 0) throw new Error(`Key column ${missing.map((name) => `"${name}"`).join(', ')} is not in every side's result.`);
-    return { kind: 'columns', columns: [...asked] };
+    const key: RowKey = { kind: 'columns', columns: [...asked] };
+    return { key, aligned: alignSides(sides, key) };
   }
   const candidates = common.filter((name) => /^id$/i.test(name) || /_id$/i.test(name));
   // `id` itself first, then the *_id columns in result order.
   candidates.sort((a, b) => Number(!/^id$/i.test(a)) - Number(!/^id$/i.test(b)));
   for (const name of candidates) {
-    if (sides.every((side) => uniqueAndPresent(side, side.columns.indexOf(name)))) return { kind: 'columns', columns: [name] };
+    const key: RowKey = { kind: 'columns', columns: [name] };
+    const aligned = alignSides(sides, key);
+    if (aligned.identifies) return { key, aligned };
   }
-  return { kind: 'row', columns: common };
+  const key: RowKey = { kind: 'row', columns: common };
+  return { key, aligned: alignSides(sides, key) };
 }
 
-function uniqueAndPresent(side: ComparedSide, column: number): boolean {
-  const seen = new Set<string>();
-  for (const row of side.rows) {
-    const value = row[column];
-    if (value === null || value === undefined) return false;
-    const text = cellKey(value);
-    if (seen.has(text)) return false;
-    seen.add(text);
-  }
-  return true;
-}
-
-/** Key text → the side's rows with that key (several only when keying by whole rows). */
-function indexRows(side: ComparedSide, key: RowKey): Map<string, Row[]> {
-  const positions = key.columns.map((name) => side.columns.indexOf(name));
-  const index = new Map<string, Row[]>();
-  for (const row of side.rows) {
-    const text = positions.length === 1 ? cellKey(row[positions[0]] ?? null) : JSON.stringify(positions.map((at) => row[at] ?? null));
-    const rows = index.get(text);
-    if (rows === undefined) index.set(text, [row]);
-    else rows.push(row);
-  }
-  return index;
-}
-
-/** A cell as key text that keeps 1 and '1' apart (strings keep their quotes). */
-function cellKey(value: CellValue): string {
-  return JSON.stringify(value);
-}
-
-function diffColumn(name: string, sides: readonly ComparedSide[], aligned: AlignedKeys, key: RowKey): ColumnDiff {
-  const positions = sides.map((side) => side.columns.indexOf(name));
-  const presentIn = positions.map((at) => at >= 0);
-  const differing: CellValue[][] = sides.map(() => []);
-  const examples: ColumnExample[] = [];
-  let differingRows = 0;
-  let sharedRows = 0;
+/** What each column's values do across sides, in one pass over the keys (each row is read once, not once per column). */
+function diffColumns(names: readonly string[], sides: readonly ComparedSide[], aligned: KeyAlignment, key: RowKey): ColumnDiff[] {
+  const positions = names.map((name) => sides.map((side) => side.columns.indexOf(name)));
+  const differing: CellValue[][][] = names.map(() => sides.map(() => []));
+  const examples: ColumnExample[][] = names.map(() => []);
+  const differingRows = new Uint32Array(names.length);
+  const sharedRows = new Uint32Array(names.length);
   // Rows keyed by whole rows match only where every common column is equal: nothing to compare.
   if (key.kind === 'columns') {
+    const rows: (Row | undefined)[] = sides.map(() => undefined);
     const values: (CellValue | undefined)[] = sides.map(() => undefined);
-    for (const [keyText, rowsBySide] of aligned) {
-      // Cells are scalars, so === is equality that keeps 1 and '1' apart.
-      let present = 0;
-      let firstValue: CellValue | undefined;
-      let differs = false;
-      for (let sideIndex = 0; sideIndex < values.length; sideIndex++) {
-        const at = positions[sideIndex];
-        const row = rowsBySide[sideIndex]?.[0];
-        const value = at < 0 || row === undefined ? undefined : (row[at] ?? null);
-        values[sideIndex] = value;
-        if (value === undefined) continue;
-        if (present === 0) firstValue = value;
-        else if (value !== firstValue) differs = true;
-        present++;
+    for (let id = 0; id < aligned.size; id++) {
+      let seen = 0;
+      for (let sideIndex = 0; sideIndex < sides.length; sideIndex++) {
+        const rowIndex = aligned.firstRow[sideIndex][id];
+        rows[sideIndex] = rowIndex < 0 ? undefined : sides[sideIndex].rows[rowIndex];
+        if (rowIndex >= 0) seen++;
       }
-      if (present < 2) continue;
-      sharedRows++;
-      if (!differs) continue;
-      differingRows++;
-      values.forEach((value, sideIndex) => {
-        if (value !== undefined) differing[sideIndex].push(value);
-      });
-      if (examples.length < EXAMPLE_KEYS) {
-        examples.push({ key: keyText, values: values.map((value) => value ?? null), seenBy: values.map((value) => value !== undefined) });
+      if (seen < 2) continue;
+      for (let column = 0; column < names.length; column++) {
+        const at = positions[column];
+        // Cells are scalars, so === is equality that keeps 1 and '1' apart.
+        let present = 0;
+        let firstValue: CellValue | undefined;
+        let differs = false;
+        for (let sideIndex = 0; sideIndex < sides.length; sideIndex++) {
+          const row = rows[sideIndex];
+          const value = at[sideIndex] < 0 || row === undefined ? undefined : (row[at[sideIndex]] ?? null);
+          values[sideIndex] = value;
+          if (value === undefined) continue;
+          if (present === 0) firstValue = value;
+          else if (value !== firstValue) differs = true;
+          present++;
+        }
+        if (present < 2) continue;
+        sharedRows[column]++;
+        if (!differs) continue;
+        differingRows[column]++;
+        for (let sideIndex = 0; sideIndex < sides.length; sideIndex++) {
+          const value = values[sideIndex];
+          if (value !== undefined) differing[column][sideIndex].push(value);
+        }
+        if (examples[column].length < EXAMPLE_KEYS) {
+          examples[column].push({ key: aligned.keyText(id), values: values.map((value) => value ?? null), seenBy: values.map((value) => value !== undefined) });
+        }
       }
     }
   }
-  const shared = differing.map((values, sideIndex) => (presentIn[sideIndex] && values.length > 0 ? classifyForm(values) : undefined));
-  // A masking policy shows in a side's own values even where no other side sees the same rows.
-  const own = sides.map((side, sideIndex) => (presentIn[sideIndex] ? patternForm(side.rows, positions[sideIndex]) : undefined));
-  const ownDiffer = new Set(own.filter((form) => form !== undefined)).size > 1;
-  const forms = shared.map((form, sideIndex) => form ?? (ownDiffer ? own[sideIndex] : undefined));
-  return { name, presentIn, differingRows, sharedRows, forms, examples };
+  return names.map((name, column): ColumnDiff => {
+    const presentIn = positions[column].map((at) => at >= 0);
+    const shared = differing[column].map((values, sideIndex) => (presentIn[sideIndex] && values.length > 0 ? classifyForm(values) : undefined));
+    // A masking policy shows in a side's own values even where no other side sees the same rows.
+    const own = sides.map((side, sideIndex) => (presentIn[sideIndex] ? patternForm(side.rows, positions[column][sideIndex]) : undefined));
+    const ownDiffer = new Set(own.filter((form) => form !== undefined)).size > 1;
+    const forms = shared.map((form, sideIndex) => form ?? (ownDiffer ? own[sideIndex] : undefined));
+    return { name, presentIn, differingRows: differingRows[column], sharedRows: sharedRows[column], forms, examples: examples[column] };
+  });
 }
 
 /** Values sampled per side to tell a masked or hashed column from one in the clear. */

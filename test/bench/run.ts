@@ -2,7 +2,7 @@
 import type { BenchFigure, BenchSuite } from './types';
 
 async function loadSuites(): Promise<BenchSuite[]> {
-  const [{ splitterBench }, { fingerprintBench }, { overheadBench }, { activationBench }, { gridsBench }, { resultsViewBench }, { sortBench }, { resultStoreBench }] = await Promise.all([
+  const [{ splitterBench }, { fingerprintBench }, { overheadBench }, { activationBench }, { gridsBench }, { resultsViewBench }, { sortBench }, { resultStoreBench }, { compareBench }] = await Promise.all([
     import('./splitter.bench'),
     import('./fingerprint.bench'),
     import('./overhead.bench'),
@@ -11,8 +11,9 @@ async function loadSuites(): Promise<BenchSuite[]> {
     import('./results-view.bench'),
     import('./sort.bench'),
     import('./result-store.bench'),
+    import('./compare.bench'),
   ]);
-  return [splitterBench, fingerprintBench, overheadBench, activationBench, gridsBench, resultsViewBench, sortBench, resultStoreBench];
+  return [splitterBench, fingerprintBench, overheadBench, activationBench, gridsBench, resultsViewBench, sortBench, resultStoreBench, compareBench];
 }
 
 function format(value: number): string {
