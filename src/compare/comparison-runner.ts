@@ -109,7 +109,7 @@ async function runSide(sessions: ComparisonSessions, profile: ConnectionProfile,
     let rowCount = 0;
     let truncated = false;
     let resultSets = 0;
-    const handle = worksheet.run([{ text: statement }], {
+    const handle = worksheet.run([{ text: statement, digest: false }], {
       columns: (_index, described) => {
         resultSets++;
         if (resultSets === 1) columns = described.map((column) => column.name);

@@ -10,6 +10,12 @@ export interface StatementInput {
    * result sets gather under the one statement; a failure or a cancel stops the repeats.
    */
   readonly repeat?: number;
+  /**
+   * Digest the result to tell a later run as another user that it matches this worksheet's run as
+   * yourself (default true). A Compare as… side turns it off: its worksheet lives for one
+   * statement, and the digest costs host time on every row.
+   */
+  readonly digest?: boolean;
 }
 
 /** Provenance of one statement's result: where and as whom it ran. */

@@ -319,7 +319,8 @@ export class Worksheet {
         stamp = at;
       };
       // One digest over every result set of every repeat: that is the statement's result.
-      const fingerprint = new ResultFingerprint();
+      // A comparison side's worksheet lives for one statement: a digest it would remember is never used.
+      const fingerprint = input.digest === false ? undefined : new ResultFingerprint();
       const repeat = repeatCount(input.repeat);
       const resets = effect.kind === 'session-reset';
       let { session, ran } = await this.sendOnce(index, input.text, observer, control, sent, fingerprint, true);
@@ -337,7 +338,7 @@ export class Worksheet {
       const announced = (stamp as RunStamp | undefined) ?? ran.stamp;
       // Only here, once the statement ended well with every row read, is its result complete.
       // (Repeats digest every result set, so `GO 3` never matches a single run of the same text.)
-      const sameAsYourself = this.yourselfResults.settle(announced, input.text, fingerprint.result());
+      const sameAsYourself = fingerprint && this.yourselfResults.settle(announced, input.text, fingerprint.result());
       const summary = repeat > 1 ? { ...ran.summary, durationMs } : ran.summary;
       return { status: 'succeeded', stamp: announced, summary, ...(sameAsYourself ? { sameAsYourself } : {}) };
     } catch (error) {
@@ -365,7 +366,7 @@ export class Worksheet {
     observer: RunObserver,
     control: RunControl,
     sent: (stamp: RunStamp) => void,
-    fingerprint: ResultFingerprint,
+    fingerprint: ResultFingerprint | undefined,
     first: boolean,
   ): Promise<{ session: PlatformSession; ran: Executed }> {
     let session = await this.keeper.readySession();
@@ -398,18 +399,18 @@ export class Worksheet {
     observer: RunObserver,
     control: RunControl,
     sent: (stamp: RunStamp) => void,
-    fingerprint: ResultFingerprint,
+    fingerprint: ResultFingerprint | undefined,
     announce: boolean,
   ): Promise<Executed> {
     const logger = this.services.logger;
     const sink: ResultSink = {
       columns: (columns) => {
-        fingerprint.columns(columns);
+        fingerprint?.columns(columns);
         contain(() => observer.columns?.(index, columns), logger);
       },
       rows: (batch) => {
         // Before the observer, which may hold the batch back: the digest sees every row the driver read.
-        fingerprint.rows(batch);
+        fingerprint?.rows(batch);
         try {
           const pending: unknown = observer.rows?.(index, batch);
           if (isThenable(pending)) {

@@ -62,6 +62,16 @@ describe('same result as yourself', () => {
     assert.equal(flag(await h.run(COUNT)), undefined, 'yourself after bob');
   });
 
+  it('remembers nothing from a run that asks for no digest (a Compare as… side), so a later run as bob is not flagged', async () => {
+    const h = setup();
+    const [own] = await h.ws.run([{ text: COUNT, digest: false }]).outcomes;
+    assert.equal(flag(own), undefined);
+    await h.ws.impersonate('bob');
+    assert.equal(flag(await h.run(COUNT)), undefined, 'no digest of yourself\u2019s run was kept');
+    const [bob] = await h.ws.run([{ text: COUNT, digest: false }]).outcomes;
+    assert.equal(flag(bob), undefined, 'and a run without a digest is never flagged');
+  });
+
   it('does not flag identical empty results', async () => {
     const h = setup();
     h.fake.script('SELECT * FROM t WHERE false', { columns: COUNT_COLUMNS, batches: [] });
