@@ -229,7 +229,13 @@ function summarize(sides: readonly ComparedSide[], sideDiffs: readonly SideDiff[
     const parts = [`${side.label}: ${countOf(side.rows, 'row')}`];
     if (sideIndex > 0) {
       const delta = side.rows - sideDiffs[0].rows;
-      const changes = side.extraVsFirst > 0 || side.missingVsFirst > 0 ? ` (${delta >= 0 ? '+' : '−'}${Math.abs(delta).toLocaleString('en-US')} vs ${firstLabel})` : ` (same rows as ${firstLabel})`;
+      const changes =
+        side.extraVsFirst === 0 && side.missingVsFirst === 0
+          ? ` (same rows as ${firstLabel})`
+          : delta === 0
+            ? // As many rows, but not the same ones: "+0" would read as "no difference".
+              ` (as many as ${firstLabel}; ${countOf(side.extraVsFirst, 'row')} ${firstLabel} does not see)`
+            : ` (${delta > 0 ? '+' : '−'}${Math.abs(delta).toLocaleString('en-US')} vs ${firstLabel})`;
       parts[0] += changes;
     }
     for (const column of columns) {

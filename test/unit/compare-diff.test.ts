@@ -61,6 +61,12 @@ describe('comparing what identities see (Compare as…)', () => {
     assert.equal(diff.summaries[1], 'carol@example.com: 2 rows (−4 vs yourself) · no ssn column');
   });
 
+  it('says when an identity sees as many rows as yourself but other ones, rather than "+0"', () => {
+    const other: ComparedSide = { label: 'erin@example.com', columns: COLUMNS, rows: [1, 2, 3, 7, 8, 9].map((id) => customer(id)) };
+    const diff = compareSides([yourself, other]);
+    assert.equal(diff.summaries[1], 'erin@example.com: 6 rows (as many as yourself; 3 rows yourself does not see)');
+  });
+
   it('without a unique id column, matches whole rows as a multiset', () => {
     const plain = (label: string, rows: Row[]): ComparedSide => ({ label, columns: ['region', 'n'], rows });
     const diff = compareSides([plain('yourself', [['EMEA', 1], ['EMEA', 1], ['APAC', 2]]), plain('dave', [['EMEA', 1], ['APAC', 3]])]);

@@ -276,6 +276,7 @@ function stamp(side: SideReport): HTMLElement {
   if (side.rows !== undefined) facts.push(`${side.rows.toLocaleString('en-US')} row${side.rows === 1 ? '' : 's'}${side.truncated ? ' (row limit)' : ''}`);
   if (side.durationMs !== undefined) facts.push(`${Math.round(side.durationMs).toLocaleString('en-US')} ms`);
   if (side.queryId) facts.push(`query ${side.queryId}`);
+  if (side.sessionId) facts.push(`session ${side.sessionId}`);
   const state = side.state === 'succeeded' ? '' : side.state === 'unsupported' ? 'not run' : side.state;
   return h('div', { className: 'cmp-stamp', testId: 'side-stamp', title: side.assurance }, [
     h('h3', { className: 'cmp-who', text: side.label }),
