@@ -1,4 +1,5 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { runWorkerJob } from '../common/worker-job';
 import type { ComparisonDiff } from './diff';
 import { isDiffReply, type DiffReply, type DiffRequest, type SideHead } from './diff-messages';
 
@@ -50,39 +51,21 @@ function headOf(side: ChunkedSide): SideHead {
   return { label: side.label, columns: [...side.columns] };
 }
 
-async function runJob<T>(start: DiffRequest, sides: readonly ChunkedSide[], options: ComparisonJobOptions, accept: (reply: DiffReply) => T | undefined): Promise<T> {
-  const { signal } = options;
-  if (signal?.aborted) throw new ComparisonCancelledError();
-  const worker = new Worker(options.workerPath);
-  options.onWorker?.(worker);
-  let settle: ((error: Error | undefined, value?: T) => void) | undefined;
-  const answer = new Promise<T>((resolve, reject) => {
-    settle = (error, value) => {
-      settle = undefined;
-      if (error !== undefined) reject(error);
-      else resolve(value as T);
-    };
+function runJob<T>(start: DiffRequest, sides: readonly ChunkedSide[], options: ComparisonJobOptions, accept: (reply: DiffReply) => T | undefined): Promise<T> {
+  return runWorkerJob<T>({
+    workerPath: options.workerPath,
+    name: 'comparison',
+    signal: options.signal,
+    cancelled: () => new ComparisonCancelledError(),
+    onWorker: options.onWorker,
+    reply: (raw) => {
+      if (!isDiffReply(raw)) return { error: new Error('The comparison worker sent a message the host does not understand.') };
+      if (raw.type === 'failed') return { error: new Error(raw.message) };
+      const value = accept(raw);
+      return value === undefined ? { error: new Error(`The comparison worker answered "${raw.type}" to another job.`) } : { answer: value };
+    },
+    feed: (worker, stopped) => feed(worker, start, sides, stopped),
   });
-  const fail = (error: Error) => settle?.(error);
-  const onAbort = () => fail(new ComparisonCancelledError());
-  worker.on('message', (raw: unknown) => {
-    if (!isDiffReply(raw)) return fail(new Error('The comparison worker sent a message the host does not understand.'));
-    if (raw.type === 'failed') return fail(new Error(raw.message));
-    const value = accept(raw);
-    if (value === undefined) fail(new Error(`The comparison worker answered "${raw.type}" to another job.`));
-    else settle?.(undefined, value);
-  });
-  worker.on('error', (error) => fail(new Error(`The comparison worker failed: ${error.message}`)));
-  worker.on('exit', (code) => fail(new Error(`The comparison worker stopped (exit code ${code}) before it answered.`)));
-  signal?.addEventListener('abort', onAbort, { once: true });
-  const feeding = feed(worker, start, sides, () => settle === undefined);
-  feeding.catch((error: unknown) => fail(error instanceof Error ? error : new Error(String(error))));
-  try {
-    return await answer;
-  } finally {
-    signal?.removeEventListener('abort', onAbort);
-    void worker.terminate();
-  }
 }
 
 async function feed(worker: Worker, start: DiffRequest, sides: readonly ChunkedSide[], stopped: () => boolean): Promise<void> {

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { runWorkerJob } from '../common/worker-job';
 import type { ColumnKind } from './protocol';
 import { isSortReply, type SortRequest } from './sort-messages';
 import type { SortDirection } from './sort-order';
@@ -65,39 +66,23 @@ export async function sortChunks(
   direction: SortDirection,
   options: SortOptions = {},
 ): Promise<SortedChunks> {
-  const { signal } = options;
-  if (signal?.aborted) throw new SortCancelledError();
-  const worker = new Worker(options.workerFile ?? path.join(__dirname, 'sort-worker.js'));
-  let settle: ((error: Error | undefined, sorted?: SortedChunks) => void) | undefined;
-  const answer = new Promise<SortedChunks>((resolve, reject) => {
-    settle = (error, sorted) => {
-      settle = undefined;
-      if (error !== undefined) reject(error);
-      else resolve(sorted ?? { order: new Uint32Array(0), bounds: new Uint32Array(0) });
-    };
+  return runWorkerJob<SortedChunks>({
+    workerPath: options.workerFile ?? path.join(__dirname, 'sort-worker.js'),
+    name: 'sort',
+    signal: options.signal,
+    cancelled: () => new SortCancelledError(),
+    reply: (raw) => {
+      if (!isSortReply(raw)) return { error: new Error('The sort worker sent a message the host does not understand.') };
+      if (raw.type === 'failed') return { error: new Error(`Sorting failed: ${raw.message}`) };
+      if (raw.type === 'progress') {
+        options.onProgress?.(raw.rows);
+        return undefined;
+      }
+      return { answer: { order: raw.order, bounds: raw.bounds } };
+    },
+    // Fed while it listens: a failure or an abort stops the feeding.
+    feed: (worker, stopped) => feed(worker, chunks, column, kind, direction, stopped),
   });
-  const fail = (error: Error) => settle?.(error);
-  const onAbort = () => fail(new SortCancelledError());
-  worker.on('message', (raw: unknown) => {
-    if (!isSortReply(raw)) fail(new Error('The sort worker sent a message the host does not understand.'));
-    else if (raw.type === 'failed') fail(new Error(`Sorting failed: ${raw.message}`));
-    else if (raw.type === 'progress') {
-      if (settle !== undefined) options.onProgress?.(raw.rows);
-    }
-    else settle?.(undefined, { order: raw.order, bounds: raw.bounds });
-  });
-  worker.on('error', (error) => fail(new Error(`The sort worker failed: ${error.message}`)));
-  worker.on('exit', (code) => fail(new Error(`The sort worker stopped (exit code ${code}) before it answered.`)));
-  signal?.addEventListener('abort', onAbort, { once: true });
-  // Feed the worker while listening: a failure or an abort stops the feeding.
-  const feeding = feed(worker, chunks, column, kind, direction, () => settle === undefined);
-  feeding.catch((error: unknown) => fail(error instanceof Error ? error : new Error(String(error))));
-  try {
-    return await answer;
-  } finally {
-    signal?.removeEventListener('abort', onAbort);
-    void worker.terminate();
-  }
 }
 
 async function feed(
