@@ -63,6 +63,8 @@ export class ComparisonPage {
     filter.addEventListener('change', () => {
       this.differencesOnly = filter.checked;
       this.render();
+      // The render built a new checkbox: keep the keyboard where it was.
+      this.head.querySelector<HTMLInputElement>('#differences-only')?.focus();
     });
     replaceChildren(this.head, [
       h('h1', { testId: 'title', text: `Compared as ${report.sides.length} identities · ${report.connection}` }),
