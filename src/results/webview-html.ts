@@ -1,11 +1,11 @@
 /**
- * The results webview's page: a strict CSP (scripts only with the page's nonce, styles from the
- * extension or with the nonce, nothing else) and the bundle built from src/webview. Pure, so the
- * host and the webview tests serve the very same page.
+ * The webview pages (results, and the comparison of Compare as…): a strict CSP (scripts only with
+ * the page's nonce, styles from the extension or with the nonce, nothing else) and a bundle built
+ * from src/webview. Pure, so the host and the webview tests serve the very same pages.
  */
 import { randomBytes } from 'node:crypto';
 
-export interface ResultsPageParts {
+export interface WebviewPageParts {
   /** The webview's `cspSource` (the origin that asWebviewUri URLs load from). */
   readonly cspSource: string;
   readonly nonce: string;
@@ -33,7 +33,18 @@ export function escapeAttribute(value: string): string {
   return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/'/g, '&#39;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-export function resultsHtml(parts: ResultsPageParts): string {
+/** The results page; its body carries the nonce, for the <style> elements SlickGrid creates. */
+export function resultsHtml(parts: WebviewPageParts): string {
+  return pageHtml(parts, ` data-nonce="${escapeAttribute(parts.nonce)}"`);
+}
+
+/** The comparison page (Compare as…): it creates no <style> elements, so it needs no nonce in the body. */
+export function comparisonHtml(parts: WebviewPageParts): string {
+  return pageHtml(parts, '');
+}
+
+/** `bodyAttributes`: already escaped, with a leading space. */
+function pageHtml(parts: WebviewPageParts, bodyAttributes: string): string {
   const csp = escapeAttribute(contentSecurityPolicy(parts.cspSource, parts.nonce));
   const nonce = escapeAttribute(parts.nonce);
   return `<!DOCTYPE html>
@@ -45,7 +56,7 @@ export function resultsHtml(parts: ResultsPageParts): string {
 <title>${escapeAttribute(parts.title)}</title>
 <link rel="stylesheet" href="${escapeAttribute(parts.styleUri)}">
 </head>
-<body data-nonce="${nonce}">
+<body${bodyAttributes}>
 <script nonce="${nonce}" src="${escapeAttribute(parts.scriptUri)}"></script>
 </body>
 </html>

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { isFromComparisonPage, type ComparisonExportFormat, type ToComparisonPage } from '../compare/comparison-protocol';
-import { contentSecurityPolicy, escapeAttribute, makeNonce } from '../results/webview-html';
+import { comparisonHtml, makeNonce } from '../results/webview-html';
 import { resultsRoot } from './results-panel';
 
 export const COMPARISON_VIEW_TYPE = 'immutaWorksheets.comparison';
@@ -26,13 +26,13 @@ export class ComparisonPanel implements vscode.Disposable {
     const root = resultsRoot(extensionUri);
     this.panel = vscode.window.createWebviewPanel(COMPARISON_VIEW_TYPE, title, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false }, { enableScripts: true, localResourceRoots: [root] });
     const webview = this.panel.webview;
-    webview.html = comparisonHtml(
-      webview.cspSource,
-      makeNonce(),
-      webview.asWebviewUri(vscode.Uri.joinPath(root, 'comparison.js')).toString(),
-      webview.asWebviewUri(vscode.Uri.joinPath(root, 'comparison.css')).toString(),
+    webview.html = comparisonHtml({
+      cspSource: webview.cspSource,
+      nonce: makeNonce(),
+      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(root, 'comparison.js')).toString(),
+      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(root, 'comparison.css')).toString(),
       title,
-    );
+    });
     const subscriptions = [
       webview.onDidReceiveMessage((raw: unknown) => {
         if (!isFromComparisonPage(raw)) return;
@@ -72,21 +72,4 @@ export class ComparisonPanel implements vscode.Disposable {
   private flush(): void {
     if (this.ready && this.latest) void this.panel.webview.postMessage(this.latest);
   }
-}
-
-function comparisonHtml(cspSource: string, nonce: string, scriptUri: string, styleUri: string, title: string): string {
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${escapeAttribute(contentSecurityPolicy(cspSource, nonce))}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<title>${escapeAttribute(title)}</title>
-<link rel="stylesheet" href="${escapeAttribute(styleUri)}">
-</head>
-<body>
-<script nonce="${escapeAttribute(nonce)}" src="${escapeAttribute(scriptUri)}"></script>
-</body>
-</html>
-`;
 }

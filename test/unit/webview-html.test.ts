@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { contentSecurityPolicy, escapeAttribute, makeNonce, resultsHtml } from '../../src/results/webview-html';
+import { comparisonHtml, contentSecurityPolicy, escapeAttribute, makeNonce, resultsHtml } from '../../src/results/webview-html';
 
 describe('results webview page', function () {
   const parts = {
@@ -25,6 +25,14 @@ describe('results webview page', function () {
     assert.ok(html.includes('<script nonce="abc123" src="https://x/results.js?a=1&amp;b=&quot;2&quot;"></script>'));
     assert.ok(html.includes('<title>Results &lt;orders.sql&gt;</title>'));
     assert.equal(escapeAttribute(`"'<>&`), '&quot;&#39;&lt;&gt;&amp;');
+  });
+
+  it('builds the comparison page under the same CSP, with its own bundle and an escaped title', function () {
+    const html = comparisonHtml({ ...parts, scriptUri: 'https://x/comparison.js', styleUri: 'https://x/comparison.css', title: 'Compare <orders.sql>' });
+    assert.ok(html.includes(`<meta http-equiv="Content-Security-Policy" content="${escapeAttribute(contentSecurityPolicy(parts.cspSource, parts.nonce))}">`));
+    assert.ok(html.includes('<link rel="stylesheet" href="https://x/comparison.css">'));
+    assert.ok(html.includes('<script nonce="abc123" src="https://x/comparison.js"></script>'));
+    assert.ok(html.includes('<title>Compare &lt;orders.sql&gt;</title>'));
   });
 
   it('makes a fresh 128-bit nonce each time', function () {

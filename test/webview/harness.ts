@@ -1,7 +1,8 @@
 /**
- * The built results webview (dist/webview) in Debian's Chromium: a loopback HTTP server serves
- * the page from `resultsHtml` with its CSP both in the page and as a response header, an init
- * script stands in for VS Code's `acquireVsCodeApi` (posts go to a Node-side FakeHost), and every
+ * The built webviews (dist/webview) in Debian's Chromium: a loopback HTTP server serves the
+ * results page from `resultsHtml` (at /) and the comparison page from `comparisonHtml` (at
+ * /comparison), each with its CSP both in the page and as a response header, an init
+ * script stands in for VS Code's `acquireVsCodeApi` (posts go to a Node-side FakeHost, or ComparisonHost), and every
  * CSP violation and dialog is recorded so tests can insist there were none.
  */
 import * as fs from 'node:fs';
@@ -10,9 +11,10 @@ import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
-import { contentSecurityPolicy, makeNonce, resultsHtml } from '../../src/results/webview-html';
+import { comparisonHtml, contentSecurityPolicy, makeNonce, resultsHtml } from '../../src/results/webview-html';
 import { isolatedDirs } from '../vscode-host/server';
 import { ensureChromium, launchBrowser, type Browser } from '../vscode-host/browser';
+import { ComparisonHost } from './comparison-host';
 import { FakeHost } from './fake-host';
 import { THEMES, type ThemeName } from './themes';
 
@@ -61,9 +63,9 @@ export interface CspViolation {
   readonly sample: string;
 }
 
-export interface ResultsPage {
+export interface ViewPage<Host> {
   readonly page: Page;
-  readonly host: FakeHost;
+  readonly host: Host;
   /** Messages of every dialog (alert, confirm, prompt) the page opened. */
   readonly dialogs: string[];
   /** Uncaught errors in the page. */
@@ -74,16 +76,19 @@ export interface ResultsPage {
   close(): Promise<void>;
 }
 
+export type ResultsPage = ViewPage<FakeHost>;
+export type ComparisonView = ViewPage<ComparisonHost>;
+
 /** What the page reports into, for the test that currently uses it. */
-interface PageSession {
-  readonly host: FakeHost;
+interface PageSession<Host> {
+  readonly host: Host & { receive(message: unknown): void };
   readonly dialogs: string[];
   readonly pageErrors: string[];
 }
 
 export class Harness {
   private page: Page | undefined;
-  private session: PageSession | undefined;
+  private session: PageSession<unknown> | undefined;
 
   private constructor(
     private readonly server: http.Server,
@@ -93,7 +98,7 @@ export class Harness {
   ) {}
 
   static async start(): Promise<Harness> {
-    for (const file of ['results.js', 'results.css']) {
+    for (const file of ['results.js', 'results.css', 'comparison.js', 'comparison.css']) {
       if (!fs.existsSync(path.join(BUNDLE, file))) {
         throw new Error(`dist/webview/${file} is missing: build first with \`node scripts/build.mjs\` (npm test does)`);
       }
@@ -122,12 +127,26 @@ export class Harness {
    * much cheaper than opening a tab.
    */
   async open(viewport = { width: 1200, height: 760 }): Promise<ResultsPage> {
+    return this.load('/', (page) => new FakeHost(page), (host) => host.waitFor('ready'), viewport);
+  }
+
+  /** The comparison page (Compare as…) freshly loaded, with its `ready` received, and no report yet. */
+  async openComparison(viewport = { width: 1200, height: 760 }): Promise<ComparisonView> {
+    return this.load('/comparison', (page) => new ComparisonHost(page), (host) => host.waitFor('ready'), viewport);
+  }
+
+  private async load<Host extends { receive(message: unknown): void }>(
+    route: string,
+    makeHost: (page: Page) => Host,
+    ready: (host: Host) => Promise<unknown>,
+    viewport: { width: number; height: number },
+  ): Promise<ViewPage<Host>> {
     const page = this.page ?? (await this.newPage());
     await page.setViewportSize(viewport);
-    const session: PageSession = { host: new FakeHost(page), dialogs: [], pageErrors: [] };
+    const session: PageSession<Host> = { host: makeHost(page), dialogs: [], pageErrors: [] };
     this.session = session;
-    await page.goto(`${this.origin}/`);
-    await session.host.waitFor('ready');
+    await page.goto(`${this.origin}${route}`);
+    await ready(session.host);
     return {
       page,
       ...session,
@@ -183,10 +202,17 @@ function serve(origin: string, request: http.IncomingMessage, response: http.Ser
     response.end(html);
     return;
   }
+  if (url.pathname === '/comparison') {
+    const nonce = makeNonce();
+    const html = comparisonHtml({ cspSource: origin, nonce, scriptUri: `${origin}/comparison.js`, styleUri: `${origin}/comparison.css`, title: 'Compare' });
+    response.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': contentSecurityPolicy(origin, nonce), 'Cache-Control': 'no-store' });
+    response.end(html);
+    return;
+  }
   const name = path.basename(url.pathname);
   const file = path.join(BUNDLE, name);
   const type = TYPES[path.extname(name)];
-  if (!/^results\.(js|css|js\.map)$/.test(name) || type === undefined || !fs.existsSync(file)) {
+  if (!/^(results|comparison)\.(js|css|js\.map)$/.test(name) || type === undefined || !fs.existsSync(file)) {
     response.writeHead(404).end();
     return;
   }

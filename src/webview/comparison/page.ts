@@ -63,6 +63,8 @@ export class ComparisonPage {
     filter.addEventListener('change', () => {
       this.differencesOnly = filter.checked;
       this.render();
+      // The render built a new checkbox: keep the keyboard where it was.
+      this.head.querySelector<HTMLInputElement>('#differences-only')?.focus();
     });
     replaceChildren(this.head, [
       h('h1', { testId: 'title', text: `Compared as ${report.sides.length} identities · ${report.connection}` }),
@@ -148,12 +150,16 @@ export class ComparisonPage {
       const group: PresenceGroup | undefined = diff.presence[index];
       if (group === undefined) return;
       heading = `Rows seen by ${names(labels, group.seenBy)} only (${group.examples.length} of ${group.keys.toLocaleString('en-US')})`;
-      const columns = this.last?.previews.find((preview) => preview.columns.length > 0)?.columns ?? [];
-      const sideColumns = (side: number) => this.last?.previews.find((preview) => preview.label === labels[side])?.columns ?? columns;
+      // Every column of any identity, in the diff's order; each side's values under their own
+      // column by name (a side may lack one, even in the middle), '—' where it has no such column.
+      const columns = diff.columns.map((column) => column.name);
+      const sideColumns = (side: number) => this.last?.previews.find((preview) => preview.label === labels[side])?.columns ?? [];
       const rows: (string | Node)[][] = [];
       for (const example of group.examples) {
         example.rows.forEach((row, side) => {
-          if (row !== null) rows.push([labels[side], ...sideColumns(side).map((_name, at) => cellText(row[at] ?? null))]);
+          if (row === null) return;
+          const own = sideColumns(side);
+          rows.push([labels[side], ...columns.map((name) => (own.includes(name) ? cellText(row[own.indexOf(name)] ?? null) : '—'))]);
         });
       }
       body = table('example-rows', ['Identity', ...columns], rows);
