@@ -223,6 +223,7 @@ describe('comparison webview', function () {
     await page.getByTestId('close-examples').click();
     await until('the examples', () => examples.isVisible(), false);
     assert.equal(await page.locator('tr.cmp-marked').count(), 0, 'no row stays marked');
+    assert.equal(await page.evaluate('document.activeElement?.getAttribute("aria-label")'), 'Show rows where ssn differs', 'the keyboard is back on the button that showed the rows');
   });
 
   it('hides the columns that are the same for everyone with Differences only, keeping the key column', async function () {

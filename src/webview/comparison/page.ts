@@ -100,7 +100,7 @@ export class ComparisonPage {
                 names(labels, group.seenBy),
                 names(labels, group.seenBy.map((flag) => !flag)),
                 group.keys.toLocaleString('en-US'),
-                this.jump(`Show rows seen by ${names(labels, group.seenBy)} only`, () => this.showExamples(report, 'presence', index, true)),
+                this.jump(`Show rows seen by ${names(labels, group.seenBy)} only`, `presence-${index}`, () => this.showExamples(report, 'presence', index, true)),
               ]),
             ),
       );
@@ -117,7 +117,7 @@ export class ComparisonPage {
                 column.name,
                 ...labels.map((_label, index) => (column.presentIn[index] ? formCell(column, index) : 'no such column')),
                 column.sharedRows > 0 ? `${column.differingRows.toLocaleString('en-US')} of ${column.sharedRows.toLocaleString('en-US')}` : '',
-                column.examples.length > 0 ? this.jump(`Show rows where ${column.name} differs`, () => this.showExamples(report, 'column', diff.columns.indexOf(column), true)) : '',
+                column.examples.length > 0 ? this.jump(`Show rows where ${column.name} differs`, `column-${diff.columns.indexOf(column)}`, () => this.showExamples(report, 'column', diff.columns.indexOf(column), true)) : '',
               ]),
             ),
       );
@@ -132,8 +132,8 @@ export class ComparisonPage {
     replaceChildren(this.differences, parts);
   }
 
-  private jump(title: string, action: () => void): HTMLButtonElement {
-    const button = h('button', { className: 'cmp-jump', text: 'Show rows', title, testId: 'show-rows', attrs: { type: 'button', 'aria-label': title } });
+  private jump(title: string, id: string, action: () => void): HTMLButtonElement {
+    const button = h('button', { className: 'cmp-jump', text: 'Show rows', title, testId: 'show-rows', attrs: { type: 'button', 'aria-label': title, 'data-jump': id } });
     button.addEventListener('click', action);
     return button;
   }
@@ -177,6 +177,8 @@ export class ComparisonPage {
     }
     const close = h('button', { text: 'Close', testId: 'close-examples', attrs: { type: 'button' } });
     close.addEventListener('click', () => {
+      // The keyboard goes back to the Show rows button that opened these rows.
+      this.differences.querySelector<HTMLButtonElement>(`[data-jump="${kind}-${index}"]`)?.focus();
       this.shown = undefined;
       this.examples.hidden = true;
       this.markRows(new Set());
