@@ -86,8 +86,11 @@ export function pickComparisonIdentities(options: {
     if (note) items.push(note);
     const typed = picker.value.trim();
     if (typed !== '' && !listed.has(typed)) items.push({ label: `$(person-add) Add "${typed}"`, description: 'as typed · press Enter', alwaysShow: true });
-    picker.items = items;
-    picker.selectedItems = items.filter((item) => item.user !== undefined && chosen.includes(item.user));
+    // `picked` as well as selectedItems: new items replace the list's check marks in the window, and
+    // the selection it then reports back must be the chosen set, not none (seen on VS Code 1.100).
+    const marked = items.map((item) => (item.user !== undefined && chosen.includes(item.user) ? { ...item, picked: true } : item));
+    picker.items = marked;
+    picker.selectedItems = marked.filter((item) => item.picked === true);
     retitle();
   };
   const retitle = (problem?: string) => {
