@@ -142,6 +142,9 @@ scenario('Compare as… side by side', 240_000, () => {
     await workbench.clickLine(workbench.page.locator('.monaco-editor .view-line', { hasText: 'sales.customers' }).first());
     await workbench.statusItem(/^\s*yourself\s*$/).click();
     await workbench.openedQuickInput('Run this worksheet as');
+    // Immuta's users arrive after the picker opens and push the rows below them down: click once
+    // they are listed, or the click could land on a user (and impersonate them).
+    await workbench.page.locator('.quick-input-list .monaco-list-row', { hasText: 'Immuta users' }).first().waitFor({ state: 'visible' });
     await workbench.page.locator('.quick-input-list .monaco-list-row', { hasText: 'Compare as several users' }).first().click();
     await workbench.openedQuickInput(/Compare as…/);
     const checked = workbench.page.locator('.quick-input-list .monaco-list-row[aria-checked="true"]');
