@@ -113,7 +113,16 @@ export class ImmutaService implements vscode.Disposable {
         // Every Immuta fact then says why, in the status bar and the picker.
         const problem = new ImmutaApiError('configuration', `The Immuta CA file ${file} (setting ${IMMUTA_SETTINGS.caFile}) could not be read: ${error instanceof Error ? error.message : String(error)}.`, { operation: 'connect' });
         const fail = () => Promise.reject(problem);
-        this.awareness.configure({ me: fail, findUser: fail, project: fail, searchUsers: fail });
+        this.awareness.configure({
+          me: fail,
+          findUser: fail,
+          project: fail,
+          searchUsers: fail,
+          searchDataSources: fail,
+          dataSource: fail,
+          dataSourceAccess: fail,
+          projectDataSources: fail,
+        });
         return;
       }
     }
@@ -131,6 +140,10 @@ export class ImmutaService implements vscode.Disposable {
       findUser: (userid, signal) => client.findUser(userid, signal),
       project: (id, signal) => client.project(id, signal),
       searchUsers: (text, options) => client.searchUsers(text, options),
+      searchDataSources: (options) => client.searchDataSources(options),
+      dataSource: (id, signal) => client.dataSource(id, signal),
+      dataSourceAccess: (id, options) => client.dataSourceAccess(id, options),
+      projectDataSources: (id, signal) => client.projectDataSources(id, signal),
     });
     this.logger.info(`Immuta API at ${url} (${auth} authorisation)`);
   }
