@@ -90,6 +90,14 @@ export class ObjectExplorer implements vscode.TreeDataProvider<ExplorerItem>, vs
     this.changeEmitter.fire(item?.type === 'node' ? item : undefined);
   }
 
+  /** Draws the tree again from what is cached (an Immuta fact landed, say). */
+  redraw(): void {
+    if (this.scope) {
+      this.retitle({ scope: this.scope });
+      this.changeEmitter.fire(undefined);
+    }
+  }
+
   queries(): MetadataQueries | undefined {
     return this.scope ? metadataQueries(this.scope.profile.platform) : undefined;
   }
