@@ -32,7 +32,11 @@ interface Platform {
   type(pgType: string): string;
   /** A catalog statement that fails on the server, and the server's words for why. */
   readonly failing: { readonly parent: MetaNode; readonly message: RegExp };
+  /** The server's words when analyst, who may not impersonate, tries to act as bob. */
+  readonly refused: RegExp;
 }
+
+const IMMUTA_REFUSAL = /analyst@example\.com does not have the IMPERSONATE_USER permission/;
 
 function numeric(pgType: string): [string, string] | undefined {
   const match = /^numeric\((\d+),(\d+)\)$/.exec(pgType);
@@ -57,6 +61,7 @@ const PLATFORMS: readonly Platform[] = [
       return ({ integer: 'integer', bigint: 'bigint', text: 'varchar', date: 'date', boolean: 'boolean' } as Record<string, string>)[pgType] ?? unknownType(pgType);
     },
     failing: { parent: { kind: 'catalog', name: 'no_such_catalog', path: ['no_such_catalog'] }, message: /Catalog 'no_such_catalog' not found/ },
+    refused: IMMUTA_REFUSAL,
   },
   {
     id: 'snowflake',
@@ -71,6 +76,8 @@ const PLATFORMS: readonly Platform[] = [
       return ({ integer: 'NUMBER(38,0)', bigint: 'NUMBER(38,0)', text: 'TEXT', date: 'DATE', boolean: 'BOOLEAN' } as Record<string, string>)[pgType] ?? unknownType(pgType);
     },
     failing: { parent: { kind: 'catalog', name: 'NO_SUCH_DB', path: ['NO_SUCH_DB'] }, message: /Database 'NO_SUCH_DB' does not exist or not authorized/ },
+    // Snowflake refuses earlier: analyst is not granted Immuta's impersonation role.
+    refused: /Role 'IMMUTA_IMPERSONATION' does not exist or not authorized/,
   },
   {
     id: 'databricks',
@@ -85,6 +92,7 @@ const PLATFORMS: readonly Platform[] = [
       return ({ integer: 'int', bigint: 'bigint', text: 'string', date: 'date', boolean: 'boolean' } as Record<string, string>)[pgType] ?? unknownType(pgType);
     },
     failing: { parent: { kind: 'schema', name: 'no_such_db', path: ['no_such_db'] }, message: /SCHEMA_NOT_FOUND.*no_such_db/ },
+    refused: IMMUTA_REFUSAL,
   },
 ];
 
@@ -217,6 +225,22 @@ for (const platform of PLATFORMS) {
       const [bob] = await lab().adminQuery<{ regions: string[] }>(`SELECT ARRAY(SELECT jsonb_array_elements_text(attributes -> 'region')) AS regions FROM immuta.users WHERE name = $1`, [BOB]);
       assert.ok(results[0].rows.length > 0 && results[0].rows.length <= 100);
       assert.ok(results[0].rows.every((row) => bob.regions.includes(String(row[region]))), 'only bob’s regions');
+    });
+
+    it('lists nothing for an identity the server cannot establish (analyst may not impersonate): the server’s refusal is what comes back', async () => {
+      assert.ok(queries);
+      const worksheet = setup.registry.create({ ...setup.profile, name: setup.profile.name.replace('governor', 'analyst'), user: lab().logins.analyst.user } as ConnectionProfile);
+      let refused: Error | undefined;
+      try {
+        await worksheet.impersonate(BOB);
+      } catch (error) {
+        refused = error as Error; // verified at once: the worksheet never acts as bob
+      }
+      const listing = refused ? Promise.reject(refused) : walk(worksheet, queries);
+      await assert.rejects(listing, (error: Error) => {
+        assert.match(error.message, platform.refused);
+        return true;
+      });
     });
 
     it('a level the server refuses fails with the server’s message', async () => {
