@@ -1,5 +1,8 @@
 import type { MetadataQueries } from '../metadata/types';
 import type { PlatformId } from './types';
+import { DATABRICKS_METADATA } from './databricks/metadata';
+import { SNOWFLAKE_METADATA } from './snowflake/metadata';
+import { TRINO_METADATA } from './trino/metadata';
 
 /**
  * Each platform's catalog queries (src/platforms/<id>/metadata.ts), for the explorer and
@@ -7,6 +10,9 @@ import type { PlatformId } from './types';
  */
 const QUERIES: Partial<Record<PlatformId, MetadataQueries>> = {
   // One line per platform (issue 19): redshift, synapse, trino, snowflake, databricks.
+  trino: TRINO_METADATA,
+  snowflake: SNOWFLAKE_METADATA,
+  databricks: DATABRICKS_METADATA,
 };
 
 /** The platform's catalog queries, or undefined where the explorer does not support it yet. */
