@@ -1,4 +1,6 @@
 import type { MetadataQueries } from '../metadata/types';
+import { REDSHIFT_METADATA } from './redshift/metadata';
+import { SYNAPSE_METADATA } from './synapse/metadata';
 import type { PlatformId } from './types';
 
 /**
@@ -7,6 +9,8 @@ import type { PlatformId } from './types';
  */
 const QUERIES: Partial<Record<PlatformId, MetadataQueries>> = {
   // One line per platform (issue 19): redshift, synapse, trino, snowflake, databricks.
+  redshift: REDSHIFT_METADATA,
+  synapse: SYNAPSE_METADATA,
 };
 
 /** The platform's catalog queries, or undefined where the explorer does not support it yet. */
