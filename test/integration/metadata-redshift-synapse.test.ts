@@ -218,14 +218,21 @@ describe('metadata: Redshift catalog (SVV views) as the effective identity', () 
 describe('metadata: Synapse catalog (sys views) as the effective identity', () => {
   let server: TdsLab | undefined;
   let harness: SynapseHarness | undefined;
+  /** The profile maps bob to his Synapse user, as the fixture links them (immuta.users.synapse_user). */
+  let bobOnSynapse = '';
   synapseSuiteHooks(
     (started) => (server = started),
     (made) => (harness = made),
   );
+  before(async () => {
+    const [row] = await lab().adminQuery<{ synapse_user: string }>('SELECT synapse_user FROM immuta.users WHERE name = $1', [BOB]);
+    assert.ok(row?.synapse_user, `the fixture links ${BOB} to a Synapse user`);
+    bobOnSynapse = row.synapse_user;
+  });
   catalogSuite({
     queries: () => metadataQueries('synapse') as MetadataQueries,
     registry: () => (harness as SynapseHarness).registry,
-    profile: () => synapseProfile(server as TdsLab, 'governor', { userMap: { [BOB]: 'bob' } }),
+    profile: () => synapseProfile(server as TdsLab, 'governor', { userMap: { [BOB]: bobOnSynapse } }),
     columnType: tsqlType,
     columnsView: 'sys.columns',
     refusal: /permission denied for view columns/,
