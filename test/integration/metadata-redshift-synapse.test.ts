@@ -6,6 +6,7 @@
  * admin: never from the lab's catalog views themselves.
  */
 import * as assert from 'node:assert/strict';
+import { Client } from 'pg';
 import type { MetaNode, MetaQuery, MetadataQueries } from '../../src/metadata/types';
 import { metadataQueries } from '../../src/platforms/metadata-queries';
 import type { ConnectionProfile } from '../../src/platforms/types';
@@ -236,5 +237,27 @@ describe('metadata: Synapse catalog (sys views) as the effective identity', () =
     columnType: tsqlType,
     columnsView: 'sys.columns',
     refusal: /permission denied for view columns/,
+  });
+});
+
+describe('lab catalogs check the identity as a data read does, and log nothing', () => {
+  it('an impersonation the login may not hold fails every catalog view with the fixture’s message; a catalog read writes no query_log row', async () => {
+    const analyst = lab().logins.analyst;
+    const client = new Client({ host: lab().host, port: lab().port, database: lab().database, user: analyst.user, password: analyst.password });
+    await client.connect();
+    try {
+      const before = await lab().adminQuery<{ count: string }>('SELECT count(*) FROM immuta.query_log');
+      const [own] = (await client.query<{ table_name: string }>("SELECT table_name FROM svv_tables WHERE table_schema = 'sales'")).rows;
+      assert.equal(own?.table_name, 'customers', 'the login reads its own catalog');
+      const after = await lab().adminQuery<{ count: string }>('SELECT count(*) FROM immuta.query_log');
+      assert.equal(after[0].count, before[0].count);
+
+      await client.query('CALL immuta_procedures.impersonate_user($1)', [BOB]);
+      for (const view of ['svv_all_schemas', 'svv_tables', 'svv_columns', 'sys.schemas', 'sys.objects', 'sys.columns']) {
+        await assert.rejects(client.query(`SELECT * FROM ${view}`), /does not have the IMPERSONATE_USER permission/, view);
+      }
+    } finally {
+      await client.end();
+    }
   });
 });

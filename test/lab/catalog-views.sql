@@ -18,6 +18,8 @@
 -- catalog read writes no query_log row.
 --
 -- The lab's own schemas (lab_redshift, sys) and PostgreSQL's internals are never listed.
+-- The sys views' ids are PostgreSQL oids (SQL Server's are int): joins on them stay on the
+-- catalogs' indexes.
 -- =============================================================================
 
 SET client_min_messages = warning;
@@ -54,16 +56,18 @@ AS $$ SELECT p_schema IN ('lab_redshift', 'sys', 'pg_toast') OR p_schema LIKE 'p
 
 -- The relations a login's catalog lists (any privilege on them, as information_schema.tables
 -- decides), less the data sources its effective user may not see. The privilege functions run
--- as the reader (current_user), though the view reads pg_class as its owner.
-CREATE VIEW lab_redshift.svv_tables AS
-SELECT current_database()::text AS table_catalog,
-       n.nspname::text AS table_schema,
-       c.relname::text AS table_name,
-       CASE WHEN c.relkind IN ('v', 'm') THEN 'VIEW' ELSE 'BASE TABLE' END AS table_type,
-       obj_description(c.oid, 'pg_class') AS remarks
+-- as the reader (current_user), though the view reads pg_class as its owner; the catalog views
+-- below read it as their owner too, so logins need no grant on it. A plain view, so a level's
+-- filter on schema and name reaches pg_class's indexes.
+CREATE VIEW immuta.catalog_relations AS
+SELECT c.oid AS relid,
+       n.oid AS nspid,
+       -- type name, not text: a level's filter on them stays on pg_class's and pg_namespace's indexes.
+       n.nspname AS schema_name,
+       c.relname AS relation_name,
+       c.relkind IN ('v', 'm') AS is_view
 FROM pg_catalog.pg_class AS c
 JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
-CROSS JOIN immuta.whoami() AS who
 WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
   AND NOT immuta.lab_internal_schema(n.nspname)
   AND n.nspname NOT IN ('pg_catalog', 'information_schema')
@@ -73,22 +77,34 @@ WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
     WHERE h.hidden_schema = n.nspname AND h.hidden_name = c.relname
   );
 
+CREATE VIEW lab_redshift.svv_tables AS
+SELECT current_database()::text AS table_catalog,
+       r.schema_name AS table_schema,
+       r.relation_name AS table_name,
+       CASE WHEN r.is_view THEN 'VIEW' ELSE 'BASE TABLE' END AS table_type,
+       obj_description(r.relid, 'pg_class') AS remarks
+FROM immuta.catalog_relations AS r
+CROSS JOIN immuta.whoami() AS who;
+
+-- data_type and the lengths as information_schema.columns spells them (its own helpers).
 CREATE VIEW lab_redshift.svv_columns AS
-SELECT t.table_catalog,
-       t.table_schema,
-       t.table_name,
-       col.column_name::text AS column_name,
-       col.ordinal_position::int AS ordinal_position,
-       col.column_default::text AS column_default,
-       col.is_nullable::text AS is_nullable,
-       col.data_type::text AS data_type,
-       col.character_maximum_length::int AS character_maximum_length,
-       col.numeric_precision::int AS numeric_precision,
-       col.numeric_precision_radix::int AS numeric_precision_radix,
-       col.numeric_scale::int AS numeric_scale,
-       col_description(format('%I.%I', col.table_schema, col.table_name)::regclass, col.ordinal_position::int) AS remarks
-FROM lab_redshift.svv_tables AS t
-JOIN information_schema.columns AS col ON col.table_schema = t.table_schema AND col.table_name = t.table_name;
+SELECT current_database()::text AS table_catalog,
+       r.schema_name AS table_schema,
+       r.relation_name AS table_name,
+       a.attname::text AS column_name,
+       a.attnum::int AS ordinal_position,
+       pg_get_expr(d.adbin, d.adrelid) AS column_default,
+       CASE WHEN a.attnotnull THEN 'NO' ELSE 'YES' END AS is_nullable,
+       format_type(a.atttypid, NULL) AS data_type,
+       information_schema._pg_char_max_length(a.atttypid, a.atttypmod)::int AS character_maximum_length,
+       information_schema._pg_numeric_precision(a.atttypid, a.atttypmod)::int AS numeric_precision,
+       information_schema._pg_numeric_precision_radix(a.atttypid, a.atttypmod)::int AS numeric_precision_radix,
+       information_schema._pg_numeric_scale(a.atttypid, a.atttypmod)::int AS numeric_scale,
+       col_description(r.relid, a.attnum) AS remarks
+FROM immuta.catalog_relations AS r
+CROSS JOIN immuta.whoami() AS who
+JOIN pg_catalog.pg_attribute AS a ON a.attrelid = r.relid AND a.attnum > 0 AND NOT a.attisdropped
+LEFT JOIN pg_catalog.pg_attrdef AS d ON d.adrelid = a.attrelid AND d.adnum = a.attnum;
 
 -- Redshift lists every schema here, pg_catalog and information_schema included.
 CREATE VIEW lab_redshift.svv_all_schemas AS
@@ -127,44 +143,35 @@ AS $$
 $$;
 
 CREATE VIEW sys.objects AS
-SELECT c.relname::text AS name,
-       c.oid::int AS object_id,
-       c.relnamespace::int AS schema_id,
+SELECT r.relation_name AS name,
+       r.relid AS object_id,
+       r.nspid AS schema_id,
        -- char(2), as SQL Server's: 'U ' compares equal to N'U'.
-       (CASE WHEN c.relkind IN ('v', 'm') THEN 'V' ELSE 'U' END)::char(2) AS type,
-       CASE WHEN c.relkind IN ('v', 'm') THEN 'VIEW' ELSE 'USER_TABLE' END AS type_desc,
+       (CASE WHEN r.is_view THEN 'V' ELSE 'U' END)::char(2) AS type,
+       CASE WHEN r.is_view THEN 'VIEW' ELSE 'USER_TABLE' END AS type_desc,
        false AS is_ms_shipped
-FROM pg_catalog.pg_class AS c
-JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
-CROSS JOIN immuta.whoami() AS who
-WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
-  AND NOT immuta.lab_internal_schema(n.nspname)
-  AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-  AND (pg_has_role(c.relowner, 'USAGE') OR has_table_privilege(c.oid, 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER'))
-  AND NOT EXISTS (
-    SELECT 1 FROM immuta.hidden_data_sources() AS h
-    WHERE h.hidden_schema = n.nspname AND h.hidden_name = c.relname
-  );
+FROM immuta.catalog_relations AS r
+CROSS JOIN immuta.whoami() AS who;
 
 -- SQL Server lists sys and INFORMATION_SCHEMA among a database's schemas; so does the lab.
 CREATE VIEW sys.schemas AS
-SELECT CASE n.nspname WHEN 'information_schema' THEN 'INFORMATION_SCHEMA' ELSE n.nspname::text END AS name,
-       n.oid::int AS schema_id,
+SELECT (CASE n.nspname WHEN 'information_schema' THEN 'INFORMATION_SCHEMA' ELSE n.nspname END)::name AS name,
+       n.oid AS schema_id,
        n.nspowner::int AS principal_id
 FROM pg_catalog.pg_namespace AS n
 CROSS JOIN immuta.whoami() AS who
 WHERE (n.nspname = 'sys' OR NOT immuta.lab_internal_schema(n.nspname))
   AND n.nspname <> 'pg_catalog'
   AND (NOT immuta.holds_data_sources(n.nspname)
-       OR EXISTS (SELECT 1 FROM sys.objects AS o WHERE o.schema_id = n.oid::int));
+       OR EXISTS (SELECT 1 FROM sys.objects AS o WHERE o.schema_id = n.oid));
 
 -- max_length in bytes as SQL Server counts it: two per character of an nvarchar, -1 for MAX.
 CREATE VIEW sys.columns AS
-SELECT a.attrelid::int AS object_id,
-       a.attname::text AS name,
+SELECT a.attrelid AS object_id,
+       a.attname AS name,
        a.attnum::int AS column_id,
-       a.atttypid::int AS system_type_id,
-       a.atttypid::int AS user_type_id,
+       a.atttypid AS system_type_id,
+       a.atttypid AS user_type_id,
        (CASE
           WHEN a.atttypid IN ('varchar'::regtype, 'bpchar'::regtype) AND a.atttypmod > 4 THEN (a.atttypmod - 4) * 2
           WHEN immuta.tsql_type_name(a.atttypid::regtype) IN ('nvarchar', 'varbinary') THEN -1
@@ -177,16 +184,17 @@ SELECT a.attrelid::int AS object_id,
         END)::smallint AS precision,
        (CASE WHEN a.atttypid = 'numeric'::regtype AND a.atttypmod > 4 THEN (a.atttypmod - 4) & 65535 ELSE 0 END)::smallint AS scale,
        NOT a.attnotnull AS is_nullable
-FROM pg_catalog.pg_attribute AS a
+FROM immuta.catalog_relations AS r
+CROSS JOIN immuta.whoami() AS who
+JOIN pg_catalog.pg_attribute AS a ON a.attrelid = r.relid
 JOIN pg_catalog.pg_type AS t ON t.oid = a.atttypid
 WHERE a.attnum > 0
-  AND NOT a.attisdropped
-  AND a.attrelid::int IN (SELECT o.object_id FROM sys.objects AS o);
+  AND NOT a.attisdropped;
 
 CREATE VIEW sys.types AS
 SELECT immuta.tsql_type_name(t.oid::regtype) AS name,
-       t.oid::int AS system_type_id,
-       t.oid::int AS user_type_id
+       t.oid AS system_type_id,
+       t.oid AS user_type_id
 FROM pg_catalog.pg_type AS t;
 
 GRANT USAGE ON SCHEMA lab_redshift, sys TO lab_login;
