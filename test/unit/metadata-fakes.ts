@@ -125,7 +125,7 @@ export const FAKE_QUERIES: MetadataQueries = {
           kind: kind === 'table' && String(row[1] ?? '') === 'VIEW' ? 'view' : kind,
           name: String(row[0]),
           path: [...(parent?.path ?? []), String(row[0])],
-          ...(kind === 'column' && row[1] != null ? { dataType: String(row[1]) } : {}),
+          ...(kind === 'column' && row[1] !== null && row[1] !== undefined ? { dataType: String(row[1]) } : {}),
         })),
     };
   },
