@@ -1,7 +1,10 @@
 import * as assert from 'node:assert/strict';
-import { complete, type CompletionAnswer, type CompletionCache } from '../../src/metadata/completion';
+import { complete, scopeCache, type CompletionAnswer, type CompletionCache } from '../../src/metadata/completion';
+import { MetadataService } from '../../src/metadata/metadata-service';
 import type { MetadataQueries, MetaKind, MetaNode } from '../../src/metadata/types';
+import type { RedshiftProfile } from '../../src/platforms/types';
 import type { SqlDialectId } from '../../src/sql/dialects';
+import { FAKE_QUERIES, fakeTimers, fakeWorld } from './metadata-fakes';
 
 /** A dialect's identifier rules, as far as completion uses them. */
 function queriesFor(containers: readonly ('catalog' | 'schema')[], plain: RegExp, quote: (name: string) => string): MetadataQueries {
@@ -179,5 +182,25 @@ describe('completion on the other dialects', () => {
     const answer = at('SELECT f.| FROM fraud.cases f', 'spark', SPARK, cache);
     assert.equal(insert(answer, 'case id'), '`case id`');
     assert.equal(at('SELECT "fraud.|" FROM fraud.cases', 'spark', SPARK, cache).items.length, 0);
+  });
+});
+
+describe('completion from a metadata service', () => {
+  it('answers at once without what is not loaded, fills the cache in the background, and offers it on the next request', async () => {
+    const fake = fakeWorld();
+    fake.answers.set('schemas', { rows: [['sales']] });
+    fake.answers.set('tables of sales', { rows: [['customers'], ['orders']] });
+    const service = new MetadataService({ sessions: fake.sessions, queries: () => FAKE_QUERIES, timers: fakeTimers() });
+    const scope = { profile: { name: 'lab', platform: 'redshift' } as RedshiftProfile, user: 'bob@example.com' };
+    const cache = scopeCache(service, scope);
+    const loaded = new Promise<void>((resolve) => service.onDidLoad((_scope, parent) => parent?.name === 'sales' && resolve()));
+    await service.children(scope, undefined);
+    const first = at('SELECT * FROM sales.|', 'postgres', FAKE_QUERIES, cache);
+    assert.deepEqual([first.items.length, first.incomplete], [0, true]);
+    await loaded;
+    const second = at('SELECT * FROM sales.|', 'postgres', FAKE_QUERIES, cache);
+    assert.deepEqual([labels(second, ['table']), second.incomplete], [['customers', 'orders'], false]);
+    assert.deepEqual(fake.log, ['open 1', 'impersonate 1 bob@example.com', 'run 1 schemas', 'run 1 tables of sales'], 'the tables were read once, as bob');
+    await service.dispose();
   });
 });
