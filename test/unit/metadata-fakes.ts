@@ -3,12 +3,13 @@ import { PlatformError } from '../../src/platforms/errors';
 import type { ConnectionProfile, Row } from '../../src/platforms/types';
 import type { MetadataWorksheet, MetadataSessions, IdleTimers } from '../../src/metadata/metadata-service';
 import type { MetadataQueries, MetaNode, MetaQuery } from '../../src/metadata/types';
+import type { WorksheetError } from '../../src/worksheets/errors';
 import type { RunObserver, RunStamp, StatementInput, StatementOutcome } from '../../src/worksheets/run-types';
 
 const STAMP = { platform: 'redshift' } as unknown as RunStamp;
 
 /** What a statement answers: rows, a server error, or rows held until the test releases them. */
-export type Answer = { rows: Row[]; columns?: string[] } | { error: string } | { gate: Promise<void>; rows: Row[] };
+export type Answer = { rows: Row[]; columns?: string[] } | { error: string } | { refused: WorksheetError } | { gate: Promise<void>; rows: Row[] };
 
 export interface FakeWorld {
   /** Everything the fake sessions saw, in order: "open 1", "impersonate 1 bob", "run 1 <sql>", "cancel 1", "close 1". */
@@ -65,6 +66,7 @@ function fakeWorksheet(serial: number, world: FakeWorld): FakeWorksheet {
       const outcomes = (async (): Promise<StatementOutcome[]> => {
         await Promise.resolve();
         const answer = world.answers.get(sql) ?? { error: `relation for "${sql}" does not exist` };
+        if ('refused' in answer) return [{ status: 'failed', error: answer.refused }];
         if ('error' in answer) {
           return [{ status: 'failed', stamp: STAMP, error: new PlatformError('server', answer.error, { serverMessage: answer.error, code: '42501' }) }];
         }

@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import { MetadataService } from '../../src/metadata/metadata-service';
 import type { MetadataScope, LevelResult } from '../../src/metadata/types';
 import type { RedshiftProfile } from '../../src/platforms/types';
+import { WorksheetError } from '../../src/worksheets/errors';
 import { FAKE_QUERIES, fakeTimers, fakeWorld, schema, table, type FakeWorksheet, type FakeWorld } from './metadata-fakes';
 
 const PROFILE = { name: 'lab', platform: 'redshift', host: 'localhost', port: 5439, database: 'dev', user: 'governor' } as RedshiftProfile;
@@ -83,6 +84,18 @@ describe('metadata service: one session per scope, levels cached', () => {
     assert.match(failed.kind === 'failed' ? failed.message : '', /permission denied for schema public/);
     assert.deepEqual(names(await meta.children(YOU, schema('sales'))), ['customers', 'orders']);
     assert.deepEqual(meta.cachedLevel(YOU, schema('public')), failed, 'the failure stays on its node until a refresh');
+  });
+
+  it('lists nothing once the session can no longer vouch for its identity, and closes that session', async () => {
+    const fake = world();
+    fake.answers.set('tables of public', { refused: new WorksheetError('impersonation-not-established', 'Impersonation of bob@example.com could not be re-applied after a reconnect.') });
+    const meta = service(fake);
+    await meta.children(BOB, undefined);
+    const result = await meta.children(BOB, schema('public'));
+    assert.deepEqual(result, { kind: 'unverified', message: 'Impersonation of bob@example.com could not be re-applied after a reconnect.' });
+    assert.equal(fake.open(), 0, 'the session was closed');
+    assert.deepEqual(names(await meta.children(BOB, schema('sales'))), ['customers', 'orders'], 'the next level opens a new session, impersonated again');
+    assert.deepEqual(fake.log.filter((line) => line.startsWith('impersonate')), ['impersonate 1 bob@example.com', 'impersonate 2 bob@example.com']);
   });
 
   it('shares one load between concurrent requests for the same level', async () => {
