@@ -60,7 +60,8 @@ export interface MetadataScope {
 
 /** A level as loaded: its nodes, or why there are none (the tree shows it on that node). */
 export type LevelResult =
-  | { readonly kind: 'nodes'; readonly nodes: readonly MetaNode[] }
+  /** `truncated`: the level had more entries than the service keeps (the first ones are listed). */
+  | { readonly kind: 'nodes'; readonly nodes: readonly MetaNode[]; readonly truncated?: boolean }
   /** The server refused or failed the level's query: its message, and the advice where known. */
   | { readonly kind: 'failed'; readonly message: string }
   /** The metadata session could not establish the identity: nothing is listed (fail closed). */
