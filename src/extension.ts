@@ -161,7 +161,7 @@ export function activate(context: vscode.ExtensionContext): ImmutaWorksheetsApi 
     compareAt: (uri, offset) => compare.compareAt(uri, offset),
     explorer: explorerActions({
       explorer,
-      runAt: (uri, offset) => runner.runAt(uri, offset),
+      runText: (uri, text, offset) => runner.runText(uri, text, offset),
       compare: (document, statement) => compare.compareStatement(document, statement),
     }),
   }, immuta, { editor: probeEditor, prompts });

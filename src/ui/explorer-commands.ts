@@ -10,8 +10,8 @@ export const TOP_ROWS = 100;
 
 export interface ExplorerCommandDeps {
   readonly explorer: ObjectExplorer;
-  /** Runs the statement starting at `offset` of the document, in its worksheet (the CodeLens path). */
-  runAt(uri: string, offset: number): Promise<void>;
+  /** Runs `text`, standing at `offset` of the document, in its worksheet. */
+  runText(uri: string, text: string, offset: number): Promise<void>;
   /** Compare as… with a statement of the document's worksheet. */
   compare(document: vscode.TextDocument, statement: string): Promise<void>;
 }
@@ -37,8 +37,11 @@ export function explorerActions(deps: ExplorerCommandDeps): (action: ExplorerAct
     if (!editor) return;
     if (action === 'selectTop') {
       // Appended to the worksheet the tree shows, and run there: in its session, as its identity.
-      const offset = await append(editor, `${queries.selectTop(item.node, TOP_ROWS)};`);
-      await deps.runAt(editor.document.uri.toString(), offset);
+      const statement = queries.selectTop(item.node, TOP_ROWS);
+      // Written with a terminator where the dialect's statements end with one (T-SQL's TOP form has its own).
+      const text = statement.trimEnd().endsWith(';') ? statement : `${statement};`;
+      const offset = await append(editor, text);
+      await deps.runText(editor.document.uri.toString(), statement, offset);
       return;
     }
     await deps.compare(editor.document, queries.selectTop(item.node, TOP_ROWS));
