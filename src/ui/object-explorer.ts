@@ -19,7 +19,9 @@ export interface ObjectFacts {
 /** A row of the tree: an object, or a level's problem shown where the level would be. */
 export type ExplorerItem =
   | { readonly type: 'node'; readonly scope: MetadataScope; readonly node: MetaNode }
-  | { readonly type: 'problem'; readonly parent: MetaNode | undefined; readonly message: string; readonly unverified: boolean };
+  | { readonly type: 'problem'; readonly parent: MetaNode | undefined; readonly message: string; readonly unverified: boolean }
+  /** A line that is not an object: an empty level, a level cut short. */
+  | { readonly type: 'note'; readonly message: string };
 
 const ICONS: Readonly<Record<MetaKind, string>> = { catalog: 'database', schema: 'symbol-namespace', table: 'table', view: 'eye', column: 'symbol-field' };
 
@@ -103,6 +105,12 @@ export class ObjectExplorer implements vscode.TreeDataProvider<ExplorerItem>, vs
   }
 
   getTreeItem(item: ExplorerItem): vscode.TreeItem {
+    if (item.type === 'note') {
+      const tree = new vscode.TreeItem(item.message, vscode.TreeItemCollapsibleState.None);
+      tree.iconPath = new vscode.ThemeIcon('info');
+      tree.contextValue = 'note';
+      return tree;
+    }
     if (item.type === 'problem') {
       const tree = new vscode.TreeItem(item.message, vscode.TreeItemCollapsibleState.None);
       tree.iconPath = new vscode.ThemeIcon(item.unverified ? 'shield' : 'error', new vscode.ThemeColor(item.unverified ? 'problemsWarningIcon.foreground' : 'problemsErrorIcon.foreground'));
@@ -135,7 +143,7 @@ export class ObjectExplorer implements vscode.TreeDataProvider<ExplorerItem>, vs
 
   async getChildren(item?: ExplorerItem): Promise<ExplorerItem[]> {
     const scope = this.scope;
-    if (!scope || item?.type === 'problem') return [];
+    if (!scope || item?.type === 'problem' || item?.type === 'note') return [];
     const parent = item?.node;
     let result: LevelResult;
     try {
@@ -150,7 +158,13 @@ export class ObjectExplorer implements vscode.TreeDataProvider<ExplorerItem>, vs
       if (result.kind === 'unverified' && parent === undefined) this.view.message = result.message;
       return [{ type: 'problem', parent, message: result.message, unverified: result.kind === 'unverified' }];
     }
-    if (parent === undefined) this.view.message = result.nodes.length === 0 ? 'Nothing is visible to this identity here.' : undefined;
+    if (parent === undefined) this.view.message = result.nodes.length === 0 ? 'Nothing is visible to this identity here.' : this.facts?.projectNote(scope);
+    // An empty level says so, rather than looking like one that never loaded.
+    if (parent !== undefined && result.nodes.length === 0) return [{ type: 'note', message: `Nothing in ${parent.name} is visible to ${scope.user ?? 'you'}.` }];
+    if (result.kind === 'nodes' && result.truncated === true) {
+      const items: ExplorerItem[] = result.nodes.map((node) => ({ type: 'node', scope, node }));
+      return [...items, { type: 'note', message: `Only the first ${result.nodes.length.toLocaleString('en-US')} are listed.` }];
+    }
     return result.nodes.map((node) => ({ type: 'node', scope, node }));
   }
 

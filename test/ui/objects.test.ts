@@ -121,4 +121,24 @@ scenario('Database Objects: what this identity can see', 240_000, () => {
     assert.ok(Number(count.n) >= 1, 'the server read Fraud Cases as bob');
     await workbench.screenshot('objects-select-top-as-bob');
   });
+
+  it('a level the server refuses shows the server\u2019s message on its node, and the rest keeps working', async () => {
+    const { workbench, lab } = ui();
+    // The server refuses the columns level: the lab takes the logins' SELECT on svv_columns away.
+    await lab.adminQuery('REVOKE SELECT ON lab_redshift.svv_columns FROM lab_login');
+    try {
+      await expand('sales');
+      await expand('customers');
+      const problem = pane().locator('.monaco-list-row', { hasText: /permission denied for view svv_columns/ }).first();
+      await problem.waitFor({ state: 'visible' });
+      await workbench.screenshot('objects-level-refused');
+    } finally {
+      await lab.adminQuery('GRANT SELECT ON lab_redshift.svv_columns TO lab_login');
+    }
+    // The extension host is fine: Refresh (the view's title button) loads the level now that the server allows it.
+    await pane().locator('.pane-header').hover();
+    await pane().locator('.pane-header .action-label[aria-label*="Refresh Objects"]').click();
+    await row('ssn').waitFor({ state: 'visible' });
+    await workbench.statusItem(/as bob@example\.com/).waitFor({ state: 'visible' });
+  });
 });
