@@ -20,6 +20,10 @@ import { CODELENS_SETTING, StatementLenses } from './ui/statement-lenses';
 import { workerEngine } from './compare/comparison-engine';
 import { CompareCommand } from './ui/compare-command';
 import { ComparisonSets } from './ui/compare-picker';
+import { MetadataService } from './metadata/metadata-service';
+import { explorerActions } from './ui/explorer-commands';
+import { ObjectExplorer } from './ui/object-explorer';
+import { SqlCompletion } from './ui/sql-completion';
 import { SplitProblems } from './ui/split-problems';
 import { WorksheetStatusBar } from './ui/status-bar';
 import { WorksheetCommands } from './ui/worksheet-commands';
@@ -125,6 +129,9 @@ export function activate(context: vscode.ExtensionContext): ImmutaWorksheetsApi 
   });
   const wizard = new ConnectionWizard(store, loader, logger);
   const recentUsers = new RecentUsers(context.globalState);
+  // Metadata sessions (issue 19): one worksheet of their own per connection and identity, never a user's.
+  const metadata = new MetadataService({ sessions: { open: (profile) => registry.create(profile), close: (worksheet) => registry.close(worksheet.id) } });
+  const explorer = new ObjectExplorer(metadata, immuta.objectFacts(), logger);
   const compare: CompareCommand = new CompareCommand({
     extensionUri: context.extensionUri,
     registry,
@@ -152,6 +159,11 @@ export function activate(context: vscode.ExtensionContext): ImmutaWorksheetsApi 
     clearHistory: () => records.clearHistory(),
     compare: () => compare.compareCurrent(),
     compareAt: (uri, offset) => compare.compareAt(uri, offset),
+    explorer: explorerActions({
+      explorer,
+      runText: (uri, text, offset) => runner.runText(uri, text, offset),
+      compare: (document, statement) => compare.compareStatement(document, statement),
+    }),
   }, immuta, { editor: probeEditor, prompts });
   const lenses = new StatementLenses(documents, runner);
 
@@ -161,6 +173,8 @@ export function activate(context: vscode.ExtensionContext): ImmutaWorksheetsApi 
     // ensure(): a file with a remembered connection shows it at once (no session opens here).
     const snapshot = sql ? documents.ensure(document).snapshot() : undefined;
     statusBar.render(sql, snapshot, immuta.facts(snapshot), { restricted: !vscode.workspace.isTrusted });
+    // The explorer follows the active worksheet's connection and identity (the last SQL editor's, while another has focus).
+    if (sql) explorer.follow(documents.get(document));
     void vscode.commands.executeCommand('setContext', 'immutaWorksheets.running', snapshot?.busy === true);
     lenses.refresh();
   };
@@ -173,6 +187,10 @@ export function activate(context: vscode.ExtensionContext): ImmutaWorksheetsApi 
     results,
     runner,
     compare,
+    metadata,
+    explorer,
+    immuta.awareness.dataSources.onDidChange(() => explorer.redraw()),
+    vscode.languages.registerCompletionItemProvider({ language: 'sql' }, new SqlCompletion(documents, metadata, logger), '.', ' '),
     lenses,
     new SplitProblems(documents),
     vscode.languages.registerCodeLensProvider({ language: 'sql' }, lenses),

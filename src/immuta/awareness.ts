@@ -1,4 +1,5 @@
 import { Emitter, type Event } from '../common/events';
+import { DataSourceAwareness, type DataSourceLookups, hasDataSourceLookups } from './data-source-awareness';
 import { isImmutaApiError } from './errors';
 import { IMPERSONATE_USER, type ImmutaProject, type ImmutaUser, type UserSearchResult } from './types';
 
@@ -42,8 +43,11 @@ export type SearchOutcome =
   | { readonly kind: 'found'; readonly users: readonly FoundUser[]; readonly count: number }
   | { readonly kind: 'error'; readonly message: string };
 
-/** The Immuta calls awareness needs (the API client and its directory provide them). */
-export interface AwarenessLookups {
+/**
+ * The Immuta calls awareness needs (the API client and its directory provide them). With the
+ * data source calls too, `dataSources` answers what tables are to Immuta; without, it is 'off'.
+ */
+export interface AwarenessLookups extends Partial<DataSourceLookups> {
   /** The owner of the API key. */
   me(signal?: AbortSignal): Promise<ImmutaUser>;
   /** One user by exact user name; undefined when Immuta has none. */
@@ -91,11 +95,14 @@ export class ImmutaAwareness {
   private readonly ttlMs: number;
   private readonly retryMs: number;
   private readonly now: () => number;
+  /** Tables as Immuta data sources, learnt per configuration like projects (and using them). */
+  readonly dataSources: DataSourceAwareness;
 
   constructor(private readonly options: AwarenessOptions = {}) {
     this.ttlMs = options.ttlMs ?? 30_000;
     this.retryMs = options.retryMs ?? 5_000;
     this.now = options.now ?? Date.now;
+    this.dataSources = new DataSourceAwareness(options);
   }
 
   /** A new URL, key or setting: forget everything learnt, and ask again on demand. */
@@ -106,6 +113,8 @@ export class ImmutaAwareness {
     this.permissions.clear();
     this.projects.clear();
     this.projectNames.clear();
+    const sources = hasDataSourceLookups(lookups) ? lookups : undefined;
+    this.dataSources.configure(sources, sources ? (userid) => this.checkProject(userid) : undefined, off);
     this.changeEmitter.fire();
   }
 
@@ -165,6 +174,7 @@ export class ImmutaAwareness {
 
   dispose(): void {
     this.generation++;
+    this.dataSources.dispose();
     this.changeEmitter.dispose();
   }
 

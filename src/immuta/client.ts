@@ -1,5 +1,6 @@
 /**
- * The Immuta REST client: who am I, search users, one user's current project, a project's name.
+ * The Immuta REST client: who am I, search users, one user's current project, a project's name,
+ * and data sources (search, one in full, its access list, a project's data sources).
  * Authentication exchanges the API key for a bearer token when Immuta offers that, and keeps the
  * key and the token out of every message and log line.
  */
@@ -20,7 +21,8 @@ import {
 } from './errors';
 import { apiPath, type HttpAnswer, type HttpRequestSpec, type ImmutaBase, parseImmutaBaseUrl, sendHttp } from './http';
 import { maskSecrets, parseJsonBody, parseProjectAnswer, parseSearchAnswer, parseTokenAnswer, parseUserAnswer, serverMessageOf } from './parse';
-import type { ImmutaProject, ImmutaUser, UserSearchResult } from './types';
+import { parseAccessAnswer, parseDataSourceAnswer, parseDataSourceList } from './data-source-parse';
+import type { DataSourceAccessResult, DataSourceSearchResult, ImmutaDataSource, ImmutaProject, ImmutaUser, UserSearchResult } from './types';
 
 export interface ImmutaClientOptions {
   /** e.g. https://tenant.immuta.com, or with a path prefix; a trailing slash is fine. */
@@ -45,6 +47,9 @@ export const MAX_ANSWER_BYTES = 5 * 1024 * 1024;
 /** `/bim/user?userid=` matches partially; enough rows that the exact name is among them. */
 const FIND_USER_SIZE = 100;
 const EXCHANGE_PATH = '/bim/apikey/authenticate';
+/** GET /project/{id}/dataSources pages (Immuta's default size is 15). */
+const PROJECT_SOURCE_PAGE = 100;
+const PROJECT_SOURCE_PAGES = 50;
 
 interface Credential {
   readonly key: string;
@@ -160,6 +165,55 @@ export class ImmutaClient {
     }
     const reply = await this.call(operation, { method: 'GET', path: apiPath(['project', String(id)]) }, signal, true);
     return reply.status === 404 ? undefined : parseProjectAnswer(reply.json, id, operation);
+  }
+
+  /**
+   * GET /dataSource: data sources whose name contains `searchText` and/or whose remote schema is
+   * `schema`, with the API key owner's subscription status. Hits say where they live only when
+   * the tenant includes handler metadata; `dataSource(id)` always does.
+   */
+  async searchDataSources(options: { searchText?: string; schema?: string; size?: number; offset?: number; signal?: AbortSignal } = {}): Promise<DataSourceSearchResult> {
+    const operation = 'search data sources';
+    const size = Math.max(1, Math.min(1000, Math.trunc(options.size ?? DEFAULT_SEARCH_SIZE)));
+    const query = { searchText: blankToUndefined(options.searchText), schema: blankToUndefined(options.schema), size, offset: options.offset };
+    const reply = await this.call(operation, { method: 'GET', path: apiPath(['dataSource'], query) }, options.signal, false);
+    return parseDataSourceList(reply.json, 'hits', operation);
+  }
+
+  /** GET /dataSource/{id}, with where it lives (handler metadata); undefined when Immuta has no such data source. */
+  async dataSource(id: number, signal?: AbortSignal): Promise<ImmutaDataSource | undefined> {
+    const operation = `read data source ${id}`;
+    requireId(id, 'data source', operation);
+    const reply = await this.call(operation, { method: 'GET', path: apiPath(['dataSource', String(id)], { includeSubscribers: 'false' }) }, signal, true);
+    return reply.status === 404 ? undefined : parseDataSourceAnswer(reply.json, operation);
+  }
+
+  /**
+   * GET /dataSource/{id}/access?states=subscribed: the users subscribed to a data source whose
+   * name or email contains `searchText` (Immuta matches it as a substring).
+   */
+  async dataSourceAccess(id: number, options: { searchText?: string; size?: number; signal?: AbortSignal } = {}): Promise<DataSourceAccessResult> {
+    const operation = `read who is subscribed to data source ${id}`;
+    requireId(id, 'data source', operation);
+    const query = { states: 'subscribed', searchText: blankToUndefined(options.searchText), size: Math.max(1, Math.min(1000, Math.trunc(options.size ?? FIND_USER_SIZE))) };
+    const reply = await this.call(operation, { method: 'GET', path: apiPath(['dataSource', String(id), 'access'], query) }, options.signal, false);
+    return parseAccessAnswer(reply.json, operation);
+  }
+
+  /** GET /project/{id}/dataSources, every page: the data sources a project includes. */
+  async projectDataSources(projectId: number, signal?: AbortSignal): Promise<readonly ImmutaDataSource[]> {
+    const operation = `read the data sources of project ${projectId}`;
+    requireId(projectId, 'project', operation);
+    const all: ImmutaDataSource[] = [];
+    for (let page = 0; page < PROJECT_SOURCE_PAGES; page++) {
+      const query = { offset: all.length, size: PROJECT_SOURCE_PAGE };
+      const reply = await this.call(operation, { method: 'GET', path: apiPath(['project', String(projectId), 'dataSources'], query) }, signal, false);
+      const { count, dataSources } = parseDataSourceList(reply.json, 'dataSources', operation);
+      all.push(...dataSources);
+      if (dataSources.length === 0 || all.length >= count) return all;
+    }
+    // A project this large is not shown in full anywhere; say so rather than answer half.
+    throw badResponseError(operation, `the project has more than ${PROJECT_SOURCE_PAGES * PROJECT_SOURCE_PAGE} data sources`);
   }
 
   /** Aborts requests in flight; later calls fail as 'cancelled'. */
@@ -338,6 +392,16 @@ export class ImmutaClient {
     // Belt and braces: nothing logged above carries a secret, but a session token must never leak.
     const secrets = this.session === undefined ? [] : [this.session.token, this.session.key];
     this.options.log(maskSecrets(line, secrets));
+  }
+}
+
+function blankToUndefined(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+function requireId(id: number, what: string, operation: string): void {
+  if (!Number.isSafeInteger(id) || id < 0) {
+    throw configurationError(`${String(id)} is not an Immuta ${what} id.`, operation);
   }
 }
 

@@ -68,16 +68,21 @@ export class CompareCommand implements vscode.Disposable {
     if (document) await this.compare(document, offset);
   }
 
+  /** The object explorer: a statement of its own (on a table) in the document's worksheet. */
+  async compareStatement(document: vscode.TextDocument, statement: string): Promise<void> {
+    await this.compare(document, 0, undefined, statement);
+  }
+
   dispose(): void {
     for (const comparison of this.open) comparison.dispose();
     this.open.clear();
   }
 
-  private async compare(document: vscode.TextDocument, offset: number, selection?: vscode.Selection): Promise<void> {
+  private async compare(document: vscode.TextDocument, offset: number, selection?: vscode.Selection, statement?: string): Promise<void> {
     const worksheet = await this.deps.bound(document);
     const profile = worksheet?.profile;
     if (!worksheet || !profile) return;
-    const found = this.deps.runner.statementFor(document, worksheet, offset, selection);
+    const found = statement !== undefined ? { text: statement } : this.deps.runner.statementFor(document, worksheet, offset, selection);
     if ('problem' in found) {
       void vscode.window.showInformationMessage(found.problem);
       return;

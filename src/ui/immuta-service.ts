@@ -6,6 +6,9 @@ import { ImmutaAwareness, describeImmutaError, projectName, type ProjectFact } f
 import { ImmutaClient } from '../immuta/client';
 import { ImmutaApiError } from '../immuta/errors';
 import type { ConnectionProfile } from '../platforms/types';
+import type { MetadataScope } from '../metadata/types';
+import { dataSourceTooltip, projectContextSentence } from '../immuta/data-source-facts';
+import type { ObjectFacts } from './object-explorer';
 import type { RunStamp } from '../worksheets/run-types';
 import type { WorksheetSnapshot } from '../worksheets/worksheet';
 import type { PickerImmuta } from './identity-picker';
@@ -113,7 +116,16 @@ export class ImmutaService implements vscode.Disposable {
         // Every Immuta fact then says why, in the status bar and the picker.
         const problem = new ImmutaApiError('configuration', `The Immuta CA file ${file} (setting ${IMMUTA_SETTINGS.caFile}) could not be read: ${error instanceof Error ? error.message : String(error)}.`, { operation: 'connect' });
         const fail = () => Promise.reject(problem);
-        this.awareness.configure({ me: fail, findUser: fail, project: fail, searchUsers: fail });
+        this.awareness.configure({
+          me: fail,
+          findUser: fail,
+          project: fail,
+          searchUsers: fail,
+          searchDataSources: fail,
+          dataSource: fail,
+          dataSourceAccess: fail,
+          projectDataSources: fail,
+        });
         return;
       }
     }
@@ -131,6 +143,10 @@ export class ImmutaService implements vscode.Disposable {
       findUser: (userid, signal) => client.findUser(userid, signal),
       project: (id, signal) => client.project(id, signal),
       searchUsers: (text, options) => client.searchUsers(text, options),
+      searchDataSources: (options) => client.searchDataSources(options),
+      dataSource: (id, signal) => client.dataSource(id, signal),
+      dataSourceAccess: (id, options) => client.dataSourceAccess(id, options),
+      projectDataSources: (id, signal) => client.projectDataSources(id, signal),
     });
     this.logger.info(`Immuta API at ${url} (${auth} authorisation)`);
   }
@@ -206,6 +222,42 @@ export class ImmutaService implements vscode.Disposable {
     // Asked afresh (users switch projects); what was known before stands in if Immuta cannot say now.
     const fresh = projectName(await later);
     return fresh !== undefined ? fresh : now;
+  }
+
+  /**
+   * What the object explorer says of Immuta (issue 19): a table's data source and whether the
+   * scope's identity is subscribed, and the project context. Known-now answers only; the tree is
+   * redrawn when one lands (awareness.dataSources.onDidChange).
+   */
+  objectFacts(): ObjectFacts {
+    const userOf = (scope: MetadataScope): string | undefined => {
+      if (scope.user !== undefined) return scope.user;
+      const permission = this.awareness.permission(scope.profile.immutaUser);
+      return scope.profile.immutaUser ?? (permission.kind === 'held' || permission.kind === 'missing' ? permission.user : undefined);
+    };
+    const projectFact = (scope: MetadataScope) => {
+      const user = userOf(scope);
+      return user === undefined || !this.awareness.configured ? undefined : this.awareness.project(user);
+    };
+    return {
+      tableNote: (scope, node) => {
+        const user = userOf(scope);
+        if (user === undefined || !this.awareness.configured) return undefined;
+        const [catalog, schema, name] = node.path.length >= 3 ? node.path.slice(-3) : [undefined, ...node.path.slice(-2)];
+        if (schema === undefined || name === undefined) return undefined;
+        const fact = this.awareness.dataSources.fact(user, catalog === undefined ? { schema, name } : { catalog, schema, name });
+        const lines = dataSourceTooltip(fact);
+        return lines.length > 0 ? lines.join('\n') : undefined;
+      },
+      projectNote: (scope) => {
+        const fact = projectFact(scope);
+        return fact?.kind === 'project' ? projectContextSentence({ name: fact.name }) : undefined;
+      },
+      project: (scope) => {
+        const fact = projectFact(scope);
+        return fact === undefined ? undefined : projectName(fact);
+      },
+    };
   }
 
   forgetWorksheet(worksheetId: string): void {

@@ -86,6 +86,18 @@ export class RunController implements vscode.Disposable {
   }
 
   /**
+   * Runs `text`, which stands at `startOffset` of the document `uri`, as it is (the explorer's
+   * Select Top): not re-split from the document, so text around it cannot join it.
+   */
+  async runText(uri: string, text: string, startOffset: number): Promise<void> {
+    const editor = vscode.window.visibleTextEditors.find((candidate) => candidate.document.uri.toString() === uri);
+    if (!editor) return;
+    const worksheet = await this.bound(editor.document);
+    if (!worksheet) return;
+    await this.run(editor, worksheet, [{ text, startOffset, endOffset: startOffset + text.length }]);
+  }
+
+  /**
    * The one statement a comparison runs: the selection's text when it is one statement (T-SQL: one
    * batch), else the statement at `offset`; undefined when there is none or several are selected.
    */

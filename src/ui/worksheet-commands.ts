@@ -30,6 +30,10 @@ export const COMMAND_IDS = [
   'immutaWorksheets.runStatementAt',
   'immutaWorksheets.compareAs',
   'immutaWorksheets.compareStatementAt',
+  'immutaWorksheets.refreshObjects',
+  'immutaWorksheets.selectTopRows',
+  'immutaWorksheets.copyQualifiedName',
+  'immutaWorksheets.compareTable',
   'immutaWorksheets.cancel',
   'immutaWorksheets.newWorksheet',
   'immutaWorksheets.addConnection',
@@ -64,6 +68,8 @@ export interface RecordCommands {
   /** Compare as…: the selected statement or the one at the cursor, or (CodeLens) the one at an offset. */
   compare(): Promise<void>;
   compareAt(uri: string, offset: number): Promise<void>;
+  /** The object explorer's actions on the item they were invoked on. */
+  explorer(action: 'refresh' | 'selectTop' | 'copyName' | 'compare', item: unknown): Promise<void>;
 }
 
 /** The commands behind the status bar items and the palette. */
@@ -95,6 +101,10 @@ export class WorksheetCommands {
       'immutaWorksheets.runStatementAt': (uri, offset) => (typeof uri === 'string' && typeof offset === 'number' ? this.runner.runAt(uri, offset) : undefined),
       'immutaWorksheets.compareAs': () => this.records.compare(),
       'immutaWorksheets.compareStatementAt': (uri, offset) => (typeof uri === 'string' && typeof offset === 'number' ? this.records.compareAt(uri, offset) : undefined),
+      'immutaWorksheets.refreshObjects': (item) => this.records.explorer('refresh', item),
+      'immutaWorksheets.selectTopRows': (item) => this.records.explorer('selectTop', item),
+      'immutaWorksheets.copyQualifiedName': (item) => this.records.explorer('copyName', item),
+      'immutaWorksheets.compareTable': (item) => this.records.explorer('compare', item),
       'immutaWorksheets.cancel': () => this.runner.cancel(),
       'immutaWorksheets.newWorksheet': () => this.newWorksheet(),
       'immutaWorksheets.addConnection': () => this.wizard.add(),

@@ -2,7 +2,7 @@
 import type { BenchFigure, BenchSuite } from './types';
 
 async function loadSuites(): Promise<BenchSuite[]> {
-  const [{ splitterBench }, { fingerprintBench }, { overheadBench }, { activationBench }, { gridsBench }, { resultsViewBench }, { sortBench }, { resultStoreBench }, { compareBench }] = await Promise.all([
+  const [{ splitterBench }, { fingerprintBench }, { overheadBench }, { activationBench }, { gridsBench }, { resultsViewBench }, { sortBench }, { resultStoreBench }, { compareBench }, { metadataBench }] = await Promise.all([
     import('./splitter.bench'),
     import('./fingerprint.bench'),
     import('./overhead.bench'),
@@ -12,8 +12,9 @@ async function loadSuites(): Promise<BenchSuite[]> {
     import('./sort.bench'),
     import('./result-store.bench'),
     import('./compare.bench'),
+    import('./metadata.bench'),
   ]);
-  return [splitterBench, fingerprintBench, overheadBench, activationBench, gridsBench, resultsViewBench, sortBench, resultStoreBench, compareBench];
+  return [splitterBench, fingerprintBench, overheadBench, activationBench, gridsBench, resultsViewBench, sortBench, resultStoreBench, compareBench, metadataBench];
 }
 
 function format(value: number): string {

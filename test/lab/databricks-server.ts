@@ -114,7 +114,7 @@ export async function startDatabricksLab(lab: LabPostgres, options: DatabricksLa
   let ignoringImpersonation = false;
   const state: LabState = {
     lab,
-    context: { impersonationKey, ignoringImpersonation: () => ignoringImpersonation, catalog, log },
+    context: { impersonationKey, ignoringImpersonation: () => ignoringImpersonation, catalog, log, lab },
     sessions: new Map<string, LabSession>(),
     expired: new Set<string>(),
     received: [],

@@ -8,6 +8,8 @@
 import { randomUUID } from 'node:crypto';
 import { Client, type DatabaseError, type FieldDef, type QueryArrayResult } from 'pg';
 import { readLabCommand } from './databricks-sql';
+import { answerCatalog, readCatalogStatement } from './databricks-catalog';
+import type { LabPostgres } from './postgres';
 import { labColumn, stringColumn, type LabColumn } from './databricks-types';
 
 const RAW_TYPES = { getTypeParser: () => (text: string) => text };
@@ -73,6 +75,8 @@ export interface SessionContext {
   readonly ignoringImpersonation: () => boolean;
   readonly catalog: string;
   readonly log: (line: string) => void;
+  /** For the catalog statements, which read Immuta's metadata (databricks-catalog.ts). */
+  readonly lab?: LabPostgres;
 }
 
 export class LabSession {
@@ -180,6 +184,13 @@ export class LabSession {
       await this.client.query('CALL immuta_procedures.impersonate_user($1)', [target === undefined || target === '' ? null : target]);
       operation.backendPid = this.pid;
       if (operation.state !== 'running') return;
+      const catalog = this.context.lab !== undefined ? readCatalogStatement(operation.sql) : undefined;
+      if (catalog !== undefined && this.context.lab !== undefined) {
+        const answer = await answerCatalog(catalog, this.client, this.context.lab);
+        if (answer.kind === 'error') operation.fail({ message: answer.message, sqlState: answer.sqlState });
+        else operation.finish(answer.columns, answer.rows);
+        return;
+      }
       const result = (await this.client.query({ text: operation.sql, rowMode: 'array', types: RAW_TYPES })) as unknown as QueryArrayResult | QueryArrayResult[];
       const results = Array.isArray(result) ? result : [result];
       const withRows = results.find((one) => one.fields.length > 0);

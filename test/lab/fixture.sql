@@ -289,6 +289,19 @@ LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$ SELECT session_user::text, (immuta.effective_user()).name $$;
 
+-- The project rule of Immuta visibility, in one place: a user acting under a project sees only
+-- the data sources the project includes; a user acting under no project sees every data source
+-- that is not project_only. Policy views (access_context) and the lab's catalog views
+-- (catalog-views.sql) both ask it.
+CREATE FUNCTION immuta.data_source_visible(p_user immuta.users, p_source immuta.data_sources) RETURNS boolean
+LANGUAGE sql IMMUTABLE
+AS $$
+  SELECT CASE
+    WHEN p_user.current_project_id IS NULL THEN NOT p_source.project_only
+    ELSE p_user.current_project_id = ANY (p_source.project_ids)
+  END
+$$;
+
 -- The policy context of one read of one data source. Every policy view calls it once per
 -- statement, in FROM, as the outer side of a LATERAL join, so it runs before any row of the
 -- view is read, even when the user's WHERE clause matches none. A view that the executor never
@@ -334,10 +347,7 @@ BEGIN
     v_user.attributes,
     v_user.groups,
     v_user.current_project_id,
-    CASE
-      WHEN v_user.current_project_id IS NULL THEN NOT v_source.project_only
-      ELSE v_user.current_project_id = ANY (v_source.project_ids)
-    END;
+    immuta.data_source_visible(v_user, v_source);
 END
 $$;
 

@@ -19,7 +19,10 @@
  *
  * Endpoints: POST /bim/apikey/authenticate {apikey} → {authenticated, token};
  * GET /bim/rpc/user/current; GET /bim/user?name=&email=&userid=&iamid=&permission=&size=&offset=;
- * GET /bim/iam/{iamid}/user/{userid or id}; GET /project/{projectId}; GET /project?searchText=.
+ * GET /bim/iam/{iamid}/user/{userid or id}; GET /project/{projectId}; GET /project?searchText=;
+ * data sources (immuta-data-sources.ts): GET /dataSource?searchText=&schema=&subscription=;
+ * GET /dataSource/{id}; GET /dataSource/name/{name}; GET /dataSource/{id}/access?states=&searchText=;
+ * GET /project/{projectId}/dataSources.
  * Anything else is a 404. Errors are hapi's `{statusCode, error, message}`.
  *
  * Auth: the API key raw (`Authorization: <key>`) or a token from the exchange
@@ -46,6 +49,7 @@ import {
   type Shape,
   type UserRow,
 } from './immuta-model';
+import { accessJson, dataSourceHitJson, dataSourceJson, type DataSourceHost, type DataSourceRow, loadDataSources, projectDataSourcesJson, searchDataSources } from './immuta-data-sources';
 import { LOOPBACK } from './ports';
 import type { LabPostgres } from './postgres';
 
@@ -141,6 +145,10 @@ interface Answer {
 const AUTHENTICATE = '/bim/apikey/authenticate';
 const IAM_USER = /^\/bim\/iam\/([^/]+)\/user\/([^/]+)$/;
 const PROJECT = /^\/project\/([^/]+)$/;
+const PROJECT_DATA_SOURCES = /^\/project\/([^/]+)\/dataSources$/;
+const DATA_SOURCE_BY_NAME = /^\/dataSource\/name\/([^/]+)$/;
+const DATA_SOURCE = /^\/dataSource\/([^/]+)$/;
+const DATA_SOURCE_ACCESS = /^\/dataSource\/([^/]+)\/access$/;
 
 function errorBody(status: number, message: string): Json {
   return { statusCode: status, error: http.STATUS_CODES[status] ?? 'Error', message };
@@ -288,7 +296,8 @@ export async function startImmutaLab(lab: LabPostgres, options: ImmutaLabOptions
     }
     const iamUser = IAM_USER.exec(path);
     const project = PROJECT.exec(path);
-    const known = ['/bim/rpc/user/current', '/bim/user', '/project'].includes(path) || iamUser !== null || project !== null;
+    const dataSourcePath = /^\/dataSource(\/|$)/.test(path) || PROJECT_DATA_SOURCES.test(path);
+    const known = ['/bim/rpc/user/current', '/bim/user', '/project'].includes(path) || iamUser !== null || project !== null || dataSourcePath;
     if (method !== 'GET' || !known) throw new ImmutaLabError(404, 'Not Found');
 
     const users = await loadUsers(db);
@@ -312,6 +321,9 @@ export async function startImmutaLab(lab: LabPostgres, options: ImmutaLabOptions
       if (!user) throw new ImmutaLabError(404, `User ${id} not found in IAM ${iamid}`);
       return { status: 200, body: topLevel(userJson(user, current), current) };
     }
+    if (dataSourcePath) {
+      return routeDataSources(path, url.searchParams, me, users, current);
+    }
     const projects = await loadProjects(db);
     if (project) {
       const id = decodeSegment(project[1]);
@@ -322,6 +334,48 @@ export async function startImmutaLab(lab: LabPostgres, options: ImmutaLabOptions
     }
     const found = searchProjects(projects, url.searchParams);
     return { status: 200, body: topLevel({ count: found.count, hits: found.hits.map((row) => projectJson(row, me.id, current)) }, current) };
+  }
+
+  const host: DataSourceHost = { hostname: lab.host, port: lab.port, database: lab.database };
+
+  async function routeDataSources(path: string, params: URLSearchParams, me: UserRow, users: readonly UserRow[], current: Shape): Promise<Answer> {
+    const sources = await loadDataSources(db);
+    const byId = (segment: string): DataSourceRow => {
+      const id = decodeSegment(segment);
+      if (!/^\d+$/.test(id)) throw new ImmutaLabError(400, '"dataSourceId" must be a number');
+      const found = sources.find((source) => source.id === Number(id));
+      if (!found) throw new ImmutaLabError(404, `Data source ${id} not found`);
+      return found;
+    };
+    const includeSubscribers = params.get('includeSubscribers') !== 'false';
+    const projectSources = PROJECT_DATA_SOURCES.exec(path);
+    if (projectSources) {
+      const id = decodeSegment(projectSources[1]);
+      if (!/^\d+$/.test(id)) throw new ImmutaLabError(400, '"projectId" must be a number');
+      const found = (await loadProjects(db)).find((candidate) => candidate.id === Number(id));
+      if (!found) throw new ImmutaLabError(404, `Project ${id} not found`);
+      return { status: 200, body: topLevel(projectDataSourcesJson(found, sources, me, host, params), current) };
+    }
+    if (path === '/dataSource') {
+      const found = searchDataSources(sources, me, params);
+      return { status: 200, body: topLevel({ count: found.count, hits: found.hits.map((source) => dataSourceHitJson(source, me, host, current)) }, current) };
+    }
+    const named = DATA_SOURCE_BY_NAME.exec(path);
+    if (named) {
+      const name = decodeSegment(named[1]);
+      const found = sources.find((source) => source.name === name);
+      if (!found) throw new ImmutaLabError(404, `Data source ${name} not found`);
+      return { status: 200, body: topLevel(dataSourceJson(found, me, users, host, current, includeSubscribers), current) };
+    }
+    const access = DATA_SOURCE_ACCESS.exec(path);
+    if (access) {
+      return { status: 200, body: topLevel(accessJson(byId(access[1]), users, params, current), current) };
+    }
+    const one = DATA_SOURCE.exec(path);
+    if (one) {
+      return { status: 200, body: topLevel(dataSourceJson(byId(one[1]), me, users, host, current, includeSubscribers), current) };
+    }
+    throw new ImmutaLabError(404, 'Not Found');
   }
 
   function takeFailure(isAuth: boolean): Failure | undefined {

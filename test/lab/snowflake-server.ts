@@ -202,6 +202,7 @@ export async function startSnowflakeLab(lab: LabPostgres, options: SnowflakeLabO
       impersonationVariable,
       grantedRoles: granted,
       ignoringImpersonation: () => ignoringImpersonation,
+      lab,
     });
     const requested = (data.SESSION_PARAMETERS ?? {}) as Json;
     const record: SessionRecord = {

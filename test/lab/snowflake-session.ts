@@ -14,6 +14,8 @@
  */
 import type { Client, FieldDef, QueryResult } from 'pg';
 import { mapColumn, statementTypeId, type RowType } from './snowflake-types';
+import type { LabPostgres } from './postgres';
+import { answerCatalog, readCatalogStatement } from './snowflake-catalog';
 
 export interface StatementResult {
   readonly rowtype: readonly RowType[];
@@ -38,6 +40,8 @@ export interface SessionSettings {
   readonly grantedRoles: readonly string[];
   /** The lab's "wrong on purpose" switch: true while Immuta reads some other variable. */
   readonly ignoringImpersonation: () => boolean;
+  /** For the catalog statements, which read Immuta's metadata (snowflake-catalog.ts). */
+  readonly lab?: LabPostgres;
 }
 
 const RAW_TYPES = { getTypeParser: () => (value: string) => value };
@@ -66,7 +70,7 @@ export function normalizeIdentifier(written: string): string {
 const ESCAPES: Readonly<Record<string, string>> = { n: '\n', t: '\t', r: '\r', b: '\b', f: '\f', '0': '\0', Z: '\u001a' };
 
 /** A Snowflake string literal's value: `''` and backslash escapes (the server's own rules). */
-function parseLiteral(text: string): string | undefined {
+export function parseLiteral(text: string): string | undefined {
   if (!/^'(?:[^'\\]|\\[\s\S]|'')*'$/.test(text)) {
     return undefined;
   }
@@ -190,6 +194,14 @@ export class LabSnowflakeSession {
       await this.syncImpersonation();
     } catch (error) {
       throw postgresError(error, original);
+    }
+    const catalog = this.settings.lab !== undefined ? readCatalogStatement(sql) : undefined;
+    if (catalog !== undefined && this.settings.lab !== undefined) {
+      try {
+        return await answerCatalog(catalog, this.client, this.settings.lab);
+      } catch (error) {
+        throw error instanceof SnowflakeLabError ? error : postgresError(error, original);
+      }
     }
     return this.runOnPostgres(original);
   }

@@ -156,3 +156,16 @@ export function postgresType(tsqlType: string): string {
       return 'text';
   }
 }
+
+/**
+ * T-SQL's [bracketed] identifiers as PostgreSQL's "quoted" ones (`]]` inside is one `]`, a `"`
+ * is doubled), outside strings and comments, so the catalog's qualified names reach PostgreSQL.
+ */
+export function bracketsToQuotes(text: string): string {
+  let out = '';
+  scan(text, (kind, from, to) => {
+    const span = text.slice(from, to);
+    out += kind === 'quoted' && span.startsWith('[') && span.endsWith(']') && span.length >= 2 ? `"${span.slice(1, -1).replace(/]]/g, ']').replace(/"/g, '""')}"` : span;
+  });
+  return out;
+}

@@ -2,7 +2,9 @@
  * One SQL Server session of the lab: its own PostgreSQL connection (as the login), its SPID and
  * its session context. The few T-SQL commands the worksheets need are answered here
  * (sp_set_session_context, SESSION_CONTEXT(), @@SPID, tedious' SET options); everything else is
- * lightly translated (N'…', SELECT TOP n, WAITFOR DELAY) and run on PostgreSQL.
+ * lightly translated (N'…', [bracketed] names, SELECT TOP n, WAITFOR DELAY) and run on PostgreSQL.
+ * Catalog views (sys.schemas, sys.objects, sys.columns, sys.types) are PostgreSQL views the lab
+ * defines (catalog-views.sql), filtered for the effective identity the session context set.
  *
  * Immuta's Synapse impersonation is modelled on the fixture: setting the session key
  * `immuta_user` to a Synapse user name impersonates the Immuta user linked to it
@@ -10,7 +12,7 @@
  * `CALL immuta_procedures.impersonate_user($1)`, bound; NULL ends impersonation.
  */
 import type { Client, FieldDef, QueryArrayResult } from 'pg';
-import { labStatements, postgresType, replaceVariables, variablesIn, type LabStatement } from './tds-batch';
+import { bracketsToQuotes, labStatements, postgresType, replaceVariables, variablesIn, type LabStatement } from './tds-batch';
 import type { ParamValue } from './tds-parse';
 import { colMetadata, rowToken, tdsColumns, type PgField } from './tds-types';
 import { DONE_STATUS, done, envTransaction, errorToken, returnStatus, type ServerMessage } from './tds-wire';
@@ -53,7 +55,7 @@ export interface LabStatementResult {
 
 /** T-SQL bits the tests use, rewritten for PostgreSQL without moving any line. */
 export function translate(sql: string): string {
-  let text = sql.replace(/(^|[^\w'])[Nn]'/g, "$1'");
+  let text = bracketsToQuotes(sql).replace(/(^|[^\w'])[Nn]'/g, "$1'");
   text = text.replace(/WAITFOR\s+DELAY\s+'(\d+):(\d+):(\d+(?:\.\d+)?)'/gi, (_all, h: string, m: string, s: string) => `SELECT pg_sleep(${Number(h) * 3600 + Number(m) * 60 + Number(s)})`);
   const top = /^(\s*SELECT\s+)TOP\s*\(?\s*(\d+)\s*\)?\s+([\s\S]*?)(\s*;?\s*)$/i.exec(text);
   if (top) text = `${top[1]}${top[3]} LIMIT ${top[2]}${top[4]}`;

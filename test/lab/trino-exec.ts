@@ -7,6 +7,8 @@ import type { Client, DatabaseError, FieldDef, QueryArrayResult } from 'pg';
 import type { LoginPools, Principal } from './trino-auth';
 import { trinoError, type ErrorName, type LabQuery, type QueryOutcome, type TrinoErrorBody } from './trino-query';
 import { readLabCommand, type LabLiteral } from './trino-sql';
+import { answerCatalog, readCatalogStatement } from './trino-catalog';
+import type { LabPostgres } from './postgres';
 import { labColumn, type LabColumn } from './trino-types';
 
 export interface SessionProperty {
@@ -27,6 +29,8 @@ export interface RequestSession {
 
 export interface ExecContext {
   readonly pools: LoginPools;
+  /** For the catalog statements, which read Immuta's metadata (trino-catalog.ts). */
+  readonly lab: LabPostgres;
   readonly catalog: string;
   readonly impersonationProperty: string;
   readonly knownProperties: ReadonlyMap<string, SessionProperty>;
@@ -142,6 +146,13 @@ async function runOnPostgres(query: LabQuery, session: RequestSession, context: 
     const path = session.schema !== undefined ? `"${session.schema.replace(/"/g, '""')}", public` : '"$user", public';
     await client.query("SELECT set_config('search_path', $1, false)", [path]);
     if (query.canceled) throw Object.assign(new Error('canceled before it started'), { code: '57014' });
+    const catalogStatement = readCatalogStatement(query.sql);
+    if (catalogStatement) {
+      const answer = await answerCatalog(catalogStatement, client, context.lab, context.catalog);
+      if ('errorName' in answer) query.fail(answer);
+      else query.finish(answer);
+      return;
+    }
     const result = (await client.query({ text: query.sql, rowMode: 'array', types: RAW_TYPES })) as unknown as QueryArrayResult | QueryArrayResult[];
     query.finish(outcomeOf(Array.isArray(result) ? result : [result]));
   } catch (error) {

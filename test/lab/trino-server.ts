@@ -184,7 +184,7 @@ export async function startTrinoLab(lab: LabPostgres, options: TrinoLabOptions =
       }
       const query = new LabQuery(body, pageRows);
       queries.set(query.id, query);
-      void execute(query, session, { pools, catalog, impersonationProperty, knownProperties: properties });
+      void execute(query, session, { pools, lab, catalog, impersonationProperty, knownProperties: properties });
       return sendPage(response, query.firstPage(base));
     }
     const statement = STATEMENT_PATH.exec(url.pathname);
