@@ -20,6 +20,9 @@ export interface ProfileList {
  * their secrets live only in SecretStorage and are asked for on first use.
  */
 export class ConnectionStore {
+  /** Secrets being read or asked for, per profile: concurrent callers share one prompt. */
+  private readonly asking = new Map<string, Promise<ConnectionSecret>>();
+
   constructor(
     private readonly secrets: vscode.SecretStorage,
     private readonly logger: Logger,
@@ -52,9 +55,22 @@ export class ConnectionStore {
     return this.list().profiles.find((profile) => profile.name === name);
   }
 
-  /** The secret of a profile, asking the user for it (once) when SecretStorage has none. */
-  async secretFor(profile: ConnectionProfile): Promise<ConnectionSecret> {
+  /**
+   * The secret of a profile, asking the user for it (once) when SecretStorage has none. Sessions
+   * that need it at the same time (a worksheet, the object explorer's metadata session, the sides
+   * of a comparison) share one prompt: a second input box would dismiss the first, and the
+   * session waiting on it would fail with "no password was given".
+   */
+  secretFor(profile: ConnectionProfile): Promise<ConnectionSecret> {
     const key = secretKey(profile);
+    const pending = this.asking.get(key);
+    if (pending) return pending;
+    const asked = this.readOrAsk(profile, key).finally(() => this.asking.delete(key));
+    this.asking.set(key, asked);
+    return asked;
+  }
+
+  private async readOrAsk(profile: ConnectionProfile, key: string): Promise<ConnectionSecret> {
     const stored = await this.secrets.get(key);
     if (stored !== undefined) {
       return JSON.parse(stored) as ConnectionSecret;
