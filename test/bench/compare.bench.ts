@@ -17,6 +17,7 @@
  *   text form, NULL nothing); RSS growth too, which includes the worker's heap;
  * - the host's event-loop delay during the diff (monitorEventLoopDelay, 10 ms resolution).
  */
+import { benchProfile } from './lab-profile';
 import * as path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { silentLogger } from '../../src/common/logger';
@@ -92,17 +93,7 @@ async function measure(lab: LabPostgres): Promise<BenchFigure[]> {
     getSecret: async () => ({ password: lab.logins.governor.password }),
     logger: silentLogger,
   });
-  const profile: RedshiftProfile = {
-    name: 'bench',
-    platform: 'redshift',
-    host: lab.host,
-    port: lab.port,
-    database: lab.database,
-    user: lab.logins.governor.user,
-    tls: { mode: 'disable' },
-    connectTimeoutMs: 5000,
-    applicationName: 'bench',
-  };
+  const profile: RedshiftProfile = benchProfile(lab);
   const sessions = { open: (bound: RedshiftProfile) => registry.create(bound), close: (worksheet: { id: string }) => registry.close(worksheet.id) };
   const compare = async (identities: readonly string[], onSide?: () => void) =>
     succeeded(await runComparison(sessions, profile, STATEMENT, identities, { rowLimit: ROW_LIMIT, concurrency: 3, onSide }));

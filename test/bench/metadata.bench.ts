@@ -10,6 +10,7 @@
  *   opened, impersonated and verified first), with the Redshift catalog queries. The
  *   completion figure uses an information_schema query set of its own over generated names.
  */
+import { benchProfile } from './lab-profile';
 import * as path from 'node:path';
 import { silentLogger } from '../../src/common/logger';
 import { complete, scopeCache } from '../../src/metadata/completion';
@@ -149,18 +150,7 @@ async function expandFigures(): Promise<BenchFigure[]> {
     await lab.adminQuery('GRANT SELECT ON ALL TABLES IN SCHEMA bench_meta TO lab_login');
     const loader = new PlatformLoader((platform) => path.join(ROOT, 'dist/platforms', `${platform}.js`));
     const registry = new WorksheetRegistry({ loadDriver: (platform) => loader.load(platform), getSecret: async () => ({ password: lab.logins.governor.password }), logger: silentLogger });
-    const profile: RedshiftProfile = {
-      name: 'bench',
-      platform: 'redshift',
-      host: lab.host,
-      port: lab.port,
-      database: lab.database,
-      user: lab.logins.governor.user,
-      tls: { mode: 'disable' },
-      connectTimeoutMs: 5000,
-      applicationName: 'bench',
-      effectProbe: { statement: 'SELECT effective_user FROM immuta.whoami()', expect: '{user}' },
-    };
+    const profile: RedshiftProfile = benchProfile(lab, { effectProbe: { statement: 'SELECT effective_user FROM immuta.whoami()', expect: '{user}' } });
     // The real Redshift catalog queries (svv_tables; the lab's views of them follow the effective identity).
     const service = new MetadataService<Worksheet>({ sessions: { open: (bound) => registry.create(bound), close: (worksheet) => registry.close(worksheet.id) } });
     const schema: MetaNode = { kind: 'schema', name: 'bench_meta', path: ['bench_meta'] };

@@ -11,6 +11,7 @@
  * - statement start → every row stored in the host, through a real Redshift worksheet on the
  *   lab's PostgreSQL, against a bare pg fetch of the same 1,000,000-row query.
  */
+import { benchProfile } from './lab-profile';
 import { once } from 'node:events';
 import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -145,17 +146,7 @@ async function labRatio(folder: string): Promise<BenchFigure[]> {
   });
   const memory = new ResultMemory({ budgetBytes: BUDGET, spillFolder: folder });
   try {
-    const profile: RedshiftProfile = {
-      name: 'bench',
-      platform: 'redshift',
-      host: lab.host,
-      port: lab.port,
-      database: lab.database,
-      user: lab.logins.governor.user,
-      tls: { mode: 'disable' },
-      connectTimeoutMs: 5000,
-      applicationName: 'bench',
-    };
+    const profile: RedshiftProfile = benchProfile(lab);
     const worksheet = registry.create(profile);
     const [opened] = await worksheet.run([{ text: 'SELECT 1' }]).outcomes;
     if (opened.status !== 'succeeded') throw new Error(`bench could not connect: ${opened.status}`);
