@@ -63,10 +63,20 @@ scenario('Compare as… side by side', 240_000, () => {
     const checked = workbench.page.locator('.quick-input-list .monaco-list-row[aria-checked="true"]');
     await until('yourself checked in the picker', async () => (await checked.allTextContents()).join(' | '), (text) => text.includes('yourself'));
     for (const user of USERS) {
-      await input.fill(user);
-      await workbench.page.locator('.quick-input-list .monaco-list-row', { hasText: user }).first().waitFor({ state: 'visible' });
-      await input.press('Enter');
-      await until(`${user} checked`, async () => (await checked.allTextContents()).join(' | '), (text) => text.includes(user));
+      // Known race (see the closing note of issues 18/19): under heavy load a name added at the
+      // moment Immuta's search answers can be dropped as the list is redrawn; a person adds it
+      // again, and so does this flow, at most twice more.
+      for (let attempt = 1; ; attempt++) {
+        await input.fill(user);
+        await workbench.page.locator('.quick-input-list .monaco-list-row', { hasText: user }).first().waitFor({ state: 'visible' });
+        await input.press('Enter');
+        try {
+          await until(`${user} checked`, async () => (await checked.allTextContents()).join(' | '), (text) => text.includes(user), attempt < 3 ? 5_000 : 20_000);
+          break;
+        } catch (error) {
+          if (attempt >= 3) throw error;
+        }
+      }
     }
     assert.match((await workbench.page.locator('.quick-input-widget .quick-input-title').first().textContent()) ?? '', /4 chosen: yourself, alice@example\.com, bob@example\.com, carol@example\.com/);
     await workbench.screenshot('compare-picker-four-identities');
@@ -140,12 +150,22 @@ scenario('Compare as… side by side', 240_000, () => {
     const { workbench } = ui();
     await workbench.focusEditor(FILE);
     await workbench.clickLine(workbench.page.locator('.monaco-editor .view-line', { hasText: 'sales.customers' }).first());
-    await workbench.statusItem(/^\s*yourself\s*$/).click();
-    await workbench.openedQuickInput('Run this worksheet as');
-    // Immuta's users arrive after the picker opens and push the rows below them down: click once
-    // they are listed, or the click could land on a user (and impersonate them).
-    await workbench.page.locator('.quick-input-list .monaco-list-row', { hasText: 'Immuta users' }).first().waitFor({ state: 'visible' });
-    await workbench.page.locator('.quick-input-list .monaco-list-row', { hasText: 'Compare as several users' }).first().click();
+    // The picker's rows move as Immuta's users arrive; a click that met a redraw is tried again
+    // (at most three times), from a picker opened anew.
+    for (let attempt = 1; ; attempt++) {
+      await workbench.statusItem(/^\s*yourself\s*$/).click();
+      await workbench.openedQuickInput('Run this worksheet as');
+      await workbench.page.locator('.quick-input-list .monaco-list-row', { hasText: 'Immuta users' }).first().waitFor({ state: 'visible' });
+      await workbench.page.locator('.quick-input-list .monaco-list-row', { hasText: 'Compare as several users' }).first().click();
+      try {
+        await workbench.page.locator('.quick-input-widget .quick-input-title', { hasText: /Compare as…/ }).first().waitFor({ state: 'visible', timeout: attempt < 3 ? 5_000 : 30_000 });
+        break;
+      } catch (error) {
+        if (attempt >= 3) throw error;
+        await workbench.closeQuickInput();
+        await workbench.statusItem(/^\s*yourself\s*$/).waitFor({ state: 'visible' });
+      }
+    }
     await workbench.openedQuickInput(/Compare as…/);
     const checked = workbench.page.locator('.quick-input-list .monaco-list-row[aria-checked="true"]');
     // The list is drawn again as Immuta's users arrive: wait for it to settle on the last set.
