@@ -7,6 +7,8 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { LabPostgres } from './postgres';
 import { wideQuery } from './wide-query';
+import { CHECKS_DEMO, CHECKS_DEMO_SNAPSHOT } from './demo-checks';
+import { serializeSnapshots } from '../../src/checks/snapshots';
 
 /** Fixed, printed passwords for the demo logins (a throwaway database on loopback). */
 export const DEMO_PASSWORDS: Readonly<Record<string, string>> = {
@@ -221,6 +223,9 @@ export async function writeDemoWorkspace(folder: string, lab: LabPostgres, serve
   await fs.writeFile(path.join(folder, '.vscode', 'settings.json'), `${JSON.stringify(settings, null, 2)}\n`);
   await fs.writeFile(path.join(folder, 'redshift-demo.sql'), REDSHIFT_DEMO);
   await fs.writeFile(path.join(folder, 'results-demo.sql'), RESULTS_DEMO);
+  await fs.writeFile(path.join(folder, 'checks.sql'), CHECKS_DEMO);
+  const { name, identity, entry } = CHECKS_DEMO_SNAPSHOT;
+  await fs.writeFile(path.join(folder, 'checks.snapshots.json'), serializeSnapshots(new Map([[name, new Map([[identity, entry]])]])));
   if (servers.trinoUrl !== undefined) await fs.writeFile(path.join(folder, 'trino-demo.sql'), TRINO_DEMO);
   if (servers.snowflake !== undefined) await fs.writeFile(path.join(folder, 'snowflake-demo.sql'), SNOWFLAKE_DEMO);
   if (servers.synapse !== undefined) await fs.writeFile(path.join(folder, 'synapse-demo.sql'), SYNAPSE_DEMO);
