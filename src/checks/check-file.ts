@@ -134,7 +134,7 @@ export function parseCheckFile(text: string, dialect: SqlDialectId): CheckFile {
       if (pending !== undefined) noStatement(pending, `another @check (line ${index.positionAt(annotation.atOffset).line + 1}) follows before any statement`);
       const errorsBefore = errors;
       if (restText === '') report(annotation.atOffset, annotation.endOffset + 1, 'Expected a name after "@check", e.g. @check EU analysts see only EU rows.');
-      else if (names.has(restText)) report(annotation.restOffset, annotation.endOffset, `Another check in this file is already named "${restText}": check names must be unique.`);
+      else if (names.has(restText)) report(...trimmedSpan(annotation), `Another check in this file is already named "${restText}": check names must be unique.`);
       names.add(restText);
       pending = { name: restText, annotation, line: index.positionAt(annotation.atOffset).line, identities: [], expectations: [], errorsBefore };
       return;
@@ -146,10 +146,16 @@ export function parseCheckFile(text: string, dialect: SqlDialectId): CheckFile {
     try {
       if (keyword === 'as') addIdentities(pending, annotation);
       else if (keyword === 'limit') setLimit(pending, annotation);
+      else if (restText === '') report(annotation.atOffset, annotation.restOffset, `Expected an expectation after "@expect", e.g. -- @expect rows > 0.`);
       else pending.expectations.push({ ...parseExpectation(annotation.rest), line: index.positionAt(annotation.atOffset).line, source: restText });
     } catch (error) {
       reportSyntax(annotation, error);
     }
+  };
+
+  const trimmedSpan = (annotation: Annotation): [number, number] => {
+    const start = annotation.restOffset + annotation.rest.length - annotation.rest.trimStart().length;
+    return [start, start + annotation.rest.trim().length];
   };
 
   const addIdentities = (check: Pending, annotation: Annotation) => {
