@@ -37,7 +37,18 @@ export interface CommandIo {
   /** Aborted on Ctrl-C. */
   readonly signal: AbortSignal;
   readonly logger: Logger;
+  /** The parser and runner; the real ones unless a test hands others. */
+  readonly engine?: Partial<CheckEngine>;
 }
+
+export interface CheckEngine {
+  readonly looksLikeCheckFile: typeof looksLikeCheckFile;
+  readonly checkFileConnection: typeof checkFileConnection;
+  readonly parseCheckFile: typeof parseCheckFile;
+  readonly runChecks: typeof runChecks;
+}
+
+const REAL_ENGINE: CheckEngine = { looksLikeCheckFile, checkFileConnection, parseCheckFile, runChecks };
 
 /** Exit codes: 0 every case passed (and one ran), 1 a case failed, 2 anything else. */
 export function exitCodeOf(summary: CheckRunSummary, aborted: boolean): 0 | 1 | 2 {
@@ -46,7 +57,8 @@ export function exitCodeOf(summary: CheckRunSummary, aborted: boolean): 0 | 1 | 
 }
 
 export async function runCheckCommand(options: CheckCommandOptions, io: CommandIo): Promise<number> {
-  const found = findCheckFiles(options.paths, io.cwd, looksLikeCheckFile);
+  const engine: CheckEngine = { ...REAL_ENGINE, ...io.engine };
+  const found = findCheckFiles(options.paths, io.cwd, engine.looksLikeCheckFile);
   if (found.length === 0) throw new CliError(`No check files in ${options.paths.join(', ')} (a check file is a .sql file with -- @check annotations).`);
   const { file: profilesFile, profiles } = loadProfiles(options.connectionsFile, io.cwd);
   const byName = new Map(profiles.map((profile) => [profile.name, profile]));
@@ -54,7 +66,7 @@ export async function runCheckCommand(options: CheckCommandOptions, io: CommandI
   const suites: CheckSuite[] = [];
   const problems: string[] = [];
   for (const { file, text } of found) {
-    const name = checkFileConnection(text) ?? options.connection ?? (profiles.length === 1 ? profiles[0].name : undefined);
+    const name = engine.checkFileConnection(text) ?? options.connection ?? (profiles.length === 1 ? profiles[0].name : undefined);
     const names = profiles.map((profile) => `"${profile.name}"`).join(', ');
     if (name === undefined) {
       problems.push(`${file}: no connection: write -- @connection <name> in the file or pass --connection <name> (connections in ${profilesFile}: ${names}).`);
@@ -65,7 +77,7 @@ export async function runCheckCommand(options: CheckCommandOptions, io: CommandI
       problems.push(`${file}: the connection "${name}" is not in ${profilesFile} (it has ${names}).`);
       continue;
     }
-    const parsed = parseCheckFile(text, platformInfo(profile.platform).sqlDialect);
+    const parsed = engine.parseCheckFile(text, platformInfo(profile.platform).sqlDialect);
     for (const diagnostic of parsed.diagnostics) {
       const line = `${file}:${diagnostic.line + 1}:${diagnostic.startColumn + 1}: ${diagnostic.severity === 'warning' ? 'warning: ' : ''}${diagnostic.message}`;
       if (diagnostic.severity === 'error') problems.push(line);
@@ -97,7 +109,7 @@ export async function runCheckCommand(options: CheckCommandOptions, io: CommandI
   const reporter = new Reporter({ quiet: options.quiet, color: io.color, write: io.out });
   let summary: CheckRunSummary;
   try {
-    summary = await runChecks(suites, environment, {
+    summary = await engine.runChecks(suites, environment, {
       concurrency: options.concurrency,
       rowLimit: options.rowLimit,
       minimumAssurance: options.minimumAssurance,
