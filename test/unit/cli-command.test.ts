@@ -8,7 +8,7 @@ import { CliError } from '../../src/cli/errors';
 import type { CheckSuite } from '../../src/checks/check-runner';
 import type { CaseResult, CheckDefinition, CheckDiagnostic, CheckFile } from '../../src/checks/types';
 import { silentLogger } from '../../src/common/logger';
-import { runCli } from '../support/run-cli';
+import { CLI_PATH, runCli } from '../support/run-cli';
 
 const SECRET = 'Kn0wn-Secret-7f3a9c';
 const range: CheckDefinition['range'] = { start: { offset: 0, line: 0, character: 0 }, end: { offset: 8, line: 0, character: 8 } };
@@ -242,6 +242,16 @@ describe('dist/cli.js', () => {
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-process-'));
   });
   afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  it('is an executable script with its #! line, without vscode or any database driver inside', () => {
+    const text = fs.readFileSync(CLI_PATH, 'utf8');
+    assert.ok(text.startsWith('#!/usr/bin/env node\n'), 'starts with the #! line');
+    assert.notEqual(fs.statSync(CLI_PATH).mode & 0o111, 0, 'executable');
+    assert.ok(!text.includes('require("vscode")'), 'does not require vscode');
+    for (const marker of ['pg-protocol', 'BackendKeyData', 'snowflake-sdk', 'trino-client', 'tedious', '@databricks/sql']) {
+      assert.ok(!text.includes(marker), `dist/cli.js contains ${marker}: drivers load from dist/platforms/ when a check needs one`);
+    }
+  });
 
   it('prints its usage and version with exit 0, and refuses a bad option with exit 2 and a message on stderr', async () => {
     const help = await runCli(['--help'], { cwd: root });
