@@ -10,14 +10,13 @@ import { runChecks, type CheckRunEnvironment, type CheckSuite } from '../checks/
 import { junitXml } from '../checks/junit';
 import type { CheckRunSummary } from '../checks/types';
 import type { Logger } from '../common/logger';
-import { ImmutaClient } from '../immuta/client';
 import { platformInfo } from '../platforms/catalog';
 import { PlatformLoader } from '../platforms/loader';
-import type { ConnectionProfile } from '../platforms/types';
 import { WorksheetRegistry } from '../worksheets/registry';
 import type { CheckCommandOptions } from './args';
 import { CliError } from './errors';
 import { findCheckFiles } from './files';
+import { immutaProjectLookup, type ProjectLookup } from './immuta-projects';
 import { loadProfiles } from './profiles';
 import { Reporter } from './reporter';
 import { resolveSecrets, type SecretPrompter } from './secrets';
@@ -104,7 +103,7 @@ export async function runCheckCommand(options: CheckCommandOptions, io: CommandI
   const environment: CheckRunEnvironment = {
     open: (profile) => registry.create(profile),
     close: (worksheet) => registry.close(worksheet.id),
-    ...(projectOf !== undefined ? { projectOf: projectOf.lookup } : {}),
+    ...(projectOf !== undefined ? { projectOf: (identity, profile) => projectOf.projectOf(identity, profile) } : {}),
   };
   const reporter = new Reporter({ quiet: options.quiet, color: io.color, write: io.out });
   let summary: CheckRunSummary;
@@ -133,34 +132,10 @@ export async function runCheckCommand(options: CheckCommandOptions, io: CommandI
   return exitCodeOf(summary, aborted);
 }
 
-/** The current Immuta project of each identity, for the stamps, when an Immuta URL is given. */
-function projectLookup(url: string | undefined, io: CommandIo): { lookup: NonNullable<CheckRunEnvironment['projectOf']>; dispose(): void } | undefined {
+/** The project lookup of --immuta-url, which needs the API key in the environment. */
+function projectLookup(url: string | undefined, io: CommandIo): ProjectLookup | undefined {
   if (url === undefined) return undefined;
   const key = io.env[IMMUTA_API_KEY_VARIABLE];
   if (key === undefined || key === '') throw new CliError(`--immuta-url needs an Immuta API key: set ${IMMUTA_API_KEY_VARIABLE}.`);
-  const client = new ImmutaClient({ baseUrl: url, apiKey: () => Promise.resolve(key), log: (line) => io.logger.debug(`immuta: ${line}`) });
-  const cache = new Map<string, Promise<string | null | undefined>>();
-  const ask = async (identity: string, profile: ConnectionProfile): Promise<string | null | undefined> => {
-    const userid = identity === 'yourself' ? (profile.immutaUser ?? (await client.currentUser(io.signal)).userid) : identity;
-    const user = await client.findUser(userid, io.signal);
-    if (user === undefined || user.projectId === undefined) return undefined;
-    if (user.projectId === null) return null;
-    return (await client.project(user.projectId, io.signal))?.name;
-  };
-  return {
-    lookup: (identity, profile) => {
-      const key = `${profile.name}\u0000${identity}`;
-      let answer = cache.get(key);
-      if (answer === undefined) {
-        // A stamp without its project is still a stamp: Immuta not answering fails no case.
-        answer = ask(identity, profile).catch((error: unknown) => {
-          io.logger.warn(`the Immuta project of ${identity} is unknown: ${error instanceof Error ? error.message : String(error)}`);
-          return undefined;
-        });
-        cache.set(key, answer);
-      }
-      return answer;
-    },
-    dispose: () => client.dispose(),
-  };
+  return immutaProjectLookup(url, key, io.signal, io.logger);
 }
