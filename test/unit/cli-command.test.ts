@@ -253,6 +253,15 @@ describe('dist/cli.js', () => {
     }
   });
 
+  it('is the package\'s bin, and the VSIX keeps it', () => {
+    const root = path.resolve(__dirname, '../../..');
+    const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { bin?: Record<string, string> };
+    assert.deepEqual(manifest.bin, { 'immuta-worksheets': 'dist/cli.js' });
+    assert.equal(path.resolve(root, manifest.bin['immuta-worksheets']), CLI_PATH);
+    const ignore = fs.readFileSync(path.join(root, '.vscodeignore'), 'utf8').split('\n').map((line) => line.trim());
+    assert.ok(ignore.includes('!dist/**'), '.vscodeignore keeps dist/ (and so dist/cli.js) in the VSIX');
+  });
+
   it('prints its usage and version with exit 0, and refuses a bad option with exit 2 and a message on stderr', async () => {
     const help = await runCli(['--help'], { cwd: root });
     assert.equal(help.code, 0, help.stderr);
