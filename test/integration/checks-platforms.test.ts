@@ -171,6 +171,30 @@ async function checksPass(registry: WorksheetRegistry, profile: ConnectionProfil
   process.stdout.write(`      ${profile.platform}: ${summary.results.length} cases passed in ${summary.durationMs} ms over ${summary.sessionsOpened} sessions\n`);
 }
 
+/**
+ * Negative control: with the raw table granted and alice made a pii_reader (as the lab's
+ * superuser, put back whatever happens), exactly the cases guarding those policies fail.
+ */
+async function brokenPoliciesFail(registry: WorksheetRegistry, profile: ConnectionProfile): Promise<void> {
+  const suite = suiteOf(profile, checkFile(profile.platform, profile.name, markers(profile.platform), { us: await rawCount('US'), total: await rawCount() }));
+  await lab().adminQuery("GRANT USAGE ON SCHEMA immuta_raw TO lab_login; GRANT SELECT ON immuta_raw.customers TO lab_login; UPDATE immuta.users SET groups = groups || '{pii_readers}' WHERE name = 'alice@example.com'");
+  let summary: CheckRunSummary;
+  try {
+    summary = await run(registry, suite);
+  } finally {
+    await lab().adminQuery("REVOKE SELECT ON immuta_raw.customers FROM lab_login; REVOKE USAGE ON SCHEMA immuta_raw FROM lab_login; UPDATE immuta.users SET groups = array_remove(groups, 'pii_readers') WHERE name = 'alice@example.com'");
+  }
+  const failed = summary.results.filter((result) => result.verdict !== 'passed').map((result) => `${result.verdict}: ${result.check.name} · ${result.identity}`).sort();
+  assert.deepEqual(failed, [
+    'failed: Customers: US users see only US rows, SSNs masked · alice@example.com',
+    'failed: Raw tables are closed to everyone · alice@example.com',
+    'failed: Raw tables are closed to everyone · yourself',
+    "failed: Users with the same attributes see the same customers · o'brien",
+  ], explain(summary));
+  const us = summary.results.find((result) => result.identity === 'alice@example.com' && result.check.name.startsWith('Customers: US'));
+  assert.deepEqual(us?.outcomes.filter((outcome) => !outcome.passed).map((outcome) => outcome.expectation.kind), ['masked']);
+}
+
 function verdicts(summary: CheckRunSummary): [string, string, CaseResult['verdict']][] {
   return summary.results.map((result) => [result.check.name, result.identity, result.verdict]);
 }
@@ -195,6 +219,10 @@ describe('Policy checks on the platform labs', function () {
     it('passes every check, read back through immuta.immuta_user without a probe, each read as its identity', async () => {
       await checksPass(registry, trinoProfile(server, 'governor', { name: 'Lab Trino (governor)' }), 'read-back');
     });
+
+    it('fails exactly the guarded cases when the lab grants the raw table and unmasks alice', async () => {
+      await brokenPoliciesFail(registry, trinoProfile(server, 'governor', { name: 'Lab Trino (governor)' }));
+    });
   });
 
   describe('Snowflake', () => {
@@ -215,6 +243,10 @@ describe('Policy checks on the platform labs', function () {
 
     it('passes every check with an effect probe (confirmed), each read as its identity', async () => {
       await checksPass(registry, snowflakeProfile(server, 'governor', { name: 'Lab Snowflake (governor)', effectProbe: PROBE }), 'confirmed');
+    });
+
+    it('fails exactly the guarded cases when the lab grants the raw table and unmasks alice', async () => {
+      await brokenPoliciesFail(registry, snowflakeProfile(server, 'governor', { name: 'Lab Snowflake (governor)', effectProbe: PROBE }));
     });
 
     it('without an effect probe a case as alice is an error (only applied), and nothing of it was read', async () => {
@@ -251,6 +283,10 @@ describe('Policy checks on the platform labs', function () {
     it('passes every check of a T-SQL file (GO batches), read back from SESSION_CONTEXT without a probe, each read as its identity', async () => {
       await checksPass(registry, synapseProfile(server, 'governor', { name: 'Lab Synapse (governor)', userMap }), 'read-back');
     });
+
+    it('fails exactly the guarded cases when the lab grants the raw table and unmasks alice', async () => {
+      await brokenPoliciesFail(registry, synapseProfile(server, 'governor', { name: 'Lab Synapse (governor)', userMap }));
+    });
   });
 
   describe('Databricks', () => {
@@ -272,6 +308,10 @@ describe('Policy checks on the platform labs', function () {
 
     it('passes every check of a Spark file with an effect probe (confirmed), each read as its identity', async () => {
       await checksPass(registry, databricksProfile(server, 'governor', { name: 'dbx-governor (Lab Databricks)', effectProbe: PROBE }), 'confirmed');
+    });
+
+    it('fails exactly the guarded cases when the lab grants the raw table and unmasks alice', async () => {
+      await brokenPoliciesFail(registry, databricksProfile(server, 'governor', { name: 'dbx-governor (Lab Databricks)', effectProbe: PROBE }));
     });
 
     it('on Unity Catalog, a check as another identity is an error saying Unity Catalog cannot impersonate; yourself checks run', async () => {
