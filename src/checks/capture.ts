@@ -1,5 +1,5 @@
 import type { PlatformError } from '../platforms/errors';
-import type { Row } from '../platforms/types';
+import type { Row, StatementParameters } from '../platforms/types';
 import type { WorksheetError } from '../worksheets/errors';
 import type { RunStamp } from '../worksheets/run-types';
 import type { Worksheet } from '../worksheets/worksheet';
@@ -16,14 +16,14 @@ export type Capture =
  * truncated). A failure keeps the platform's typed error, so `denied` can tell a permission
  * refusal from anything else.
  */
-export async function captureStatement(worksheet: Worksheet, statement: string, rowLimit: number, signal?: AbortSignal): Promise<Capture> {
+export async function captureStatement(worksheet: Worksheet, statement: string, rowLimit: number, signal?: AbortSignal, parameters?: StatementParameters): Promise<Capture> {
   if (signal?.aborted) return { status: 'cancelled' };
   let columns: readonly string[] | undefined;
   const rows: Row[] = [];
   let truncated = false;
   let resultSets = 0;
   const started = Date.now();
-  const handle = worksheet.run([{ text: statement, digest: false }], {
+  const handle = worksheet.run([{ text: statement, digest: false, ...(parameters !== undefined ? { parameters } : {}) }], {
     columns: (_index, described) => {
       resultSets++;
       if (resultSets === 1) columns = described.map((column) => column.name);

@@ -1,5 +1,5 @@
 import { isPlatformError, PlatformError } from '../platforms/errors';
-import type { ConnectionProfile, Row } from '../platforms/types';
+import type { ConnectionProfile, Row, StatementParameters } from '../platforms/types';
 import { isWorksheetError, type WorksheetError } from '../worksheets/errors';
 import type { RunStamp } from '../worksheets/run-types';
 import type { Worksheet } from '../worksheets/worksheet';
@@ -57,6 +57,8 @@ export interface ComparisonOptions {
   /** Sides running at once. */
   readonly concurrency: number;
   readonly signal?: AbortSignal;
+  /** The statement's named parameters, bound alike on every side. */
+  readonly parameters?: StatementParameters;
   /** Called as each side ends, in the order they end. */
   readonly onSide?: (index: number, side: ComparisonSide) => void;
 }
@@ -109,7 +111,7 @@ async function runSide(sessions: ComparisonSessions, profile: ConnectionProfile,
     let rowCount = 0;
     let truncated = false;
     let resultSets = 0;
-    const handle = worksheet.run([{ text: statement, digest: false }], {
+    const handle = worksheet.run([{ text: statement, digest: false, ...(options.parameters !== undefined ? { parameters: options.parameters } : {}) }], {
       columns: (_index, described) => {
         resultSets++;
         if (resultSets === 1) columns = described.map((column) => column.name);

@@ -6,6 +6,8 @@
  */
 import * as assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { parseCheckFile } from '../../src/checks/check-file';
+import { runChecks } from '../../src/checks/check-runner';
 import type { StatementParameters } from '../../src/platforms/types';
 import { findParameters } from '../../src/sql/parameters';
 import type { SqlDialectId } from '../../src/sql/dialects';
@@ -125,5 +127,55 @@ describe('query parameters are bound on the lab', function () {
       assert.deepEqual(rpc.params, { p_region: HOSTILE });
       assert.doesNotMatch(rpc.text, /drop/i);
     });
+  });
+});
+
+describe('policy checks bind their -- @param values on the lab', () => {
+  const current = harnessPerTest();
+
+  it("a check's :region runs bound with its @param value as each identity; the server saw $1", async () => {
+    const marker = `c${randomUUID().slice(0, 8)}`;
+    const text = [
+      '-- @check EU rows for the EU user',
+      '-- @as bob@example.com, yourself',
+      "-- @param region = 'EU'",
+      "-- @expect region in ('EU')",
+      '-- @expect rows > 0',
+      `SELECT region /* ${marker} */ FROM sales.customers WHERE region = :region;`,
+      '',
+    ].join('\n');
+    const parsed = parseCheckFile(text, 'postgres');
+    assert.deepEqual(parsed.diagnostics, []);
+    const profile = redshiftProfile('governor', { name: 'Lab Redshift (governor)' });
+    const { registry } = current();
+    const summary = await runChecks(
+      [{ file: '/nonexistent/params.sql', text, parsed, profile }],
+      { open: (bound) => registry.create(bound), close: (worksheet) => registry.close(worksheet.id) },
+      { concurrency: 2, rowLimit: 1000, minimumAssurance: 'applied', updateSnapshots: false },
+    );
+    assert.deepEqual(summary.results.map((result) => [result.identity, result.verdict, result.error ?? '']), [
+      ['bob@example.com', 'passed', ''],
+      ['yourself', 'passed', ''],
+    ]);
+    const statements = await logged(marker);
+    assert.equal(statements.length, 2);
+    for (const statement of statements) assert.match(statement, /region = \$1;?$/);
+  });
+
+  it('a check definition with a :name but no value is an error and nothing is sent', async () => {
+    const marker = `c${randomUUID().slice(0, 8)}`;
+    const text = `-- @check c\n-- @expect rows > 0\nSELECT 1 /* ${marker} */ FROM sales.customers WHERE region = 'EU';\n`;
+    const parsed = parseCheckFile(text, 'postgres');
+    // As a caller that built the check itself might: the statement changed under a parsed check.
+    const check = { ...parsed.checks[0], statement: { ...parsed.checks[0].statement, text: `SELECT 1 /* ${marker} */ FROM sales.customers WHERE region = :region` } };
+    const { registry } = current();
+    const summary = await runChecks(
+      [{ file: '/nonexistent/unbound.sql', text, parsed: { ...parsed, checks: [check] }, profile: redshiftProfile('governor') }],
+      { open: (bound) => registry.create(bound), close: (worksheet) => registry.close(worksheet.id) },
+      { concurrency: 1, rowLimit: 10, minimumAssurance: 'applied', updateSnapshots: false },
+    );
+    assert.equal(summary.results[0].verdict, 'error');
+    assert.match(summary.results[0].error ?? '', /uses :region without a value, so it was not sent/);
+    assert.deepEqual(await logged(marker), []);
   });
 });
