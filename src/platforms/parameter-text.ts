@@ -65,6 +65,21 @@ export function withBindMarkers(sql: string, parameters: StatementParameters, ma
   return { text, names, values, originalOffset };
 }
 
+/**
+ * Two names that differ only in case (`:Region`, `:region`), where the platform's names are
+ * case-insensitive (T-SQL variables): they would be one declared twice.
+ */
+export function caseClash(names: readonly string[]): readonly [string, string] | undefined {
+  const seen = new Map<string, string>();
+  for (const name of names) {
+    const key = name.toLowerCase();
+    const other = seen.get(key);
+    if (other !== undefined) return [other, name];
+    seen.set(key, name);
+  }
+  return undefined;
+}
+
 /** A server error about the marked text, with its position moved back to the text the user wrote. */
 export function errorInOriginal(error: PlatformError, marked: MarkedText): PlatformError {
   if (error.position === undefined) return error;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { isPlatformError, PlatformError } from '../../src/platforms/errors';
-import { errorInOriginal, withBindMarkers } from '../../src/platforms/parameter-text';
+import { caseClash, errorInOriginal, withBindMarkers } from '../../src/platforms/parameter-text';
 import { findParameters } from '../../src/sql/parameters';
 
 const pg = (_name: string, ordinal: number) => `$${ordinal}`;
@@ -33,5 +33,10 @@ describe('bind markers for named parameters', () => {
       assert.throws(run, (error: unknown) => isPlatformError(error) && error.kind === 'configuration' && message.test(error.message));
     refused(() => withBindMarkers(sql, { uses: parameters.uses, values: { region: 'EU' } }, pg), /No value was given for the parameter :start/);
     refused(() => withBindMarkers(`${sql} `.replace('SELECT', 'SELECT  '), parameters, pg), /changed after its parameters were read/);
+  });
+
+  it('finds names that differ only in case (one T-SQL variable declared twice)', () => {
+    assert.deepEqual(caseClash(['region', 'since', 'Region']), ['region', 'Region']);
+    assert.equal(caseClash(['region', 'since']), undefined);
   });
 });

@@ -2,7 +2,7 @@ import type { Connection as TediousConnection } from 'tedious';
 import { Emitter, type Event } from '../../common/events';
 import type { Logger } from '../../common/logger';
 import { PlatformError, isPlatformError } from '../errors';
-import { errorInOriginal, withBindMarkers, type MarkedText } from '../parameter-text';
+import { caseClash, errorInOriginal, withBindMarkers, type MarkedText } from '../parameter-text';
 import { RowBatcher } from '../row-batcher';
 import type {
   ConnectionSecret,
@@ -156,6 +156,10 @@ class SynapseSession implements PlatformSession {
   async execute(sql: string, sink: ResultSink, parameters?: StatementParameters): Promise<ExecutionSummary> {
     // Each distinct name becomes one `@p_<name>`; a text that no longer matches its uses is refused before anything is sent.
     const marked = parameters !== undefined && parameters.uses.length > 0 ? withBindMarkers(sql, parameters, (name) => `@p_${name}`) : undefined;
+    const clash = marked && caseClash(marked.names);
+    if (clash) {
+      throw new PlatformError('configuration', `The parameters :${clash[0]} and :${clash[1]} differ only in case, and SQL Server variable names do not: write them alike (or rename one). Nothing was sent.`);
+    }
     // A server that ended the session may already have said so (or closed the socket) without
     // this process having read it yet: read first rather than write the statement into it.
     const cancelled = await this.gate.pass();
