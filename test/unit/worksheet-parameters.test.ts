@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { silentLogger } from '../../src/common/logger';
 import type { StatementParameters } from '../../src/platforms/types';
 import { stampLines } from '../../src/results/export';
+import { historyItemView } from '../../src/ui/history-items';
 import { stampView } from '../../src/results/run-results';
 import { findParameters } from '../../src/sql/parameters';
 import { RunHistory, historyEntryFor, type NewHistoryEntry } from '../../src/worksheets/run-history';
@@ -85,6 +86,7 @@ describe('RunHistory: parameter values', () => {
     const recorded = history.record({ ...historyEntryFor(context, 'SELECT :region, :token', outcome({ region: 'EU', token: 'tok-secret' })) as NewHistoryEntry });
     assert.deepEqual(recorded.parameters, { region: 'EU', token: '***' });
     assert.equal(history.search('eu').length, 1);
+    assert.match(historyItemView(recorded).detail, / · with region='EU', token='\*\*\*'$/);
     await history.flush();
     const onDisk = await fs.readFile(file, 'utf8');
     assert.ok(onDisk.includes('"region":"EU"') && !onDisk.includes('tok-secret'), onDisk);
