@@ -9,8 +9,10 @@ import type {
   ResultSink,
   SessionClosed,
   SessionImpersonation,
+  StatementParameters,
   TransactionState,
 } from '../types';
+import { bindNamedParameters } from './parameters';
 import { stripLeadingComments } from '../sql-text';
 import { statementWithoutUser } from '../impersonation-template';
 import { classifyFor, readBackValue, renderSet, UNITY_CATALOG_UNSUPPORTED, type ImpersonationStatements } from './dialect';
@@ -65,7 +67,7 @@ export class DatabricksSession implements PlatformSession {
     return 'idle';
   }
 
-  async execute(sql: string, sink: ResultSink): Promise<ExecutionSummary> {
+  async execute(sql: string, sink: ResultSink, parameters?: StatementParameters): Promise<ExecutionSummary> {
     this.assertAlive();
     const effect = classifyFor(sql, this.statements.key);
     if (changesImpersonation(effect)) {
@@ -75,9 +77,10 @@ export class DatabricksSession implements PlatformSession {
         `Nothing was run: this statement changes ${this.statements.key ?? 'the impersonation key'}, which this connection impersonates with. Use "Immuta: Impersonate User" or "Stop Impersonating" instead.`,
       );
     }
+    const bound = bindNamedParameters(sql, parameters, this.session);
     const started = performance.now();
     this.cancelWhenStarted = false;
-    const operation = await this.start(sql);
+    const operation = await this.start(bound.text, bound.namedParameters, sql);
     this.running = operation;
     try {
       if (this.cancelWhenStarted) {
@@ -172,9 +175,9 @@ export class DatabricksSession implements PlatformSession {
 
   // ---- session lifetime ---------------------------------------------------------------------
 
-  private async start(sql: string): Promise<SdkOperation> {
+  private async start(text: string, namedParameters: Readonly<Record<string, string | null>> | undefined, sql: string): Promise<SdkOperation> {
     try {
-      return await this.session.executeStatement(sql, EXECUTE_OPTIONS);
+      return await this.session.executeStatement(text, namedParameters ? { ...EXECUTE_OPTIONS, namedParameters } : EXECUTE_OPTIONS);
     } catch (error) {
       // Refused before it ran (the session is gone): the worksheet may send it again elsewhere.
       throw this.failure(error, sql, isSessionGone(error));
