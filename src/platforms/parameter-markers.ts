@@ -3,7 +3,7 @@
  * can travel beside the text instead of inside it. Only the placeholders the lexer reported
  * are touched; everything else in the statement is kept byte for byte.
  */
-import { PlatformError } from './errors';
+import { isPlatformError, PlatformError, type ErrorPosition } from './errors';
 import type { StatementParameters } from './types';
 
 export interface MarkedStatement {
@@ -13,6 +13,15 @@ export interface MarkedStatement {
   readonly names: readonly string[];
   /** The name behind each use, in text order (what positional `?` markers refer to). */
   readonly useNames: readonly string[];
+  /** Where each marker sits in `text`, and the placeholder it replaced in the original. */
+  readonly spans: readonly MarkerSpan[];
+}
+
+export interface MarkerSpan {
+  readonly markedOffset: number;
+  readonly markedLength: number;
+  readonly offset: number;
+  readonly length: number;
 }
 
 /** How a platform writes the marker of a use: `n` is the 1-based number of its name among `names`. */
@@ -31,6 +40,7 @@ function placeholderOf(text: string, name: string): boolean {
 export function markParameters(sql: string, parameters: StatementParameters, write: MarkerWriter): MarkedStatement {
   const names: string[] = [];
   const useNames: string[] = [];
+  const spans: MarkerSpan[] = [];
   let text = '';
   let at = 0;
   for (const use of parameters.uses) {
@@ -45,10 +55,56 @@ export function markParameters(sql: string, parameters: StatementParameters, wri
       names.push(use.name);
     }
     useNames.push(use.name);
-    text += sql.slice(at, use.offset) + write(use.name, names.indexOf(use.name) + 1);
+    text += sql.slice(at, use.offset);
+    const marker = write(use.name, names.indexOf(use.name) + 1);
+    spans.push({ markedOffset: text.length, markedLength: marker.length, offset: use.offset, length: use.length });
+    text += marker;
     at = end;
   }
-  return { text: text + sql.slice(at), names, useNames };
+  return { text: text + sql.slice(at), names, useNames, spans };
+}
+
+/** An offset in the marked text as an offset in the original (a place inside a marker: its placeholder). */
+export function originalOffset(marked: MarkedStatement, markedOffset: number): number {
+  let shift = 0;
+  for (const span of marked.spans) {
+    if (markedOffset < span.markedOffset) {
+      break;
+    }
+    if (markedOffset < span.markedOffset + span.markedLength) {
+      return span.offset;
+    }
+    shift = span.offset + span.length - (span.markedOffset + span.markedLength);
+  }
+  return markedOffset + shift;
+}
+
+/**
+ * The error with its position moved from the text that was sent to the text the user wrote
+ * (unchanged when nothing was marked).
+ */
+export function relocateError(error: unknown, marked: MarkedStatement | undefined): unknown {
+  if (marked === undefined || !isPlatformError(error) || error.position === undefined) {
+    return error;
+  }
+  return withPosition(error, { offset: originalOffset(marked, error.position.offset) });
+}
+
+/** The error without a position: for sent text that maps back to no exact place, no underline beats a wrong one. */
+export function withoutPosition(error: unknown): unknown {
+  return isPlatformError(error) && error.position !== undefined ? withPosition(error, undefined) : error;
+}
+
+function withPosition(error: PlatformError, position: ErrorPosition | undefined): PlatformError {
+  return new PlatformError(error.kind, error.message, {
+    serverMessage: error.serverMessage,
+    code: error.code,
+    position,
+    detail: error.detail,
+    hint: error.hint,
+    notSent: error.notSent,
+    cause: error.cause,
+  });
 }
 
 /** The value of each name, in the order given. */

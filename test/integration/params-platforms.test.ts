@@ -28,6 +28,8 @@ const VICTIM = 'params_victim';
 const HOSTILE_VALUES: readonly string[] = ["'; drop table t; --", `x'; drop table ${VICTIM}; --`, "o'brien", "''", '\\', "\\'", 'a\nb\r\nc', 'Zoë 山田 🚀', '$1', ':region', '?', '${region}', '-- not a comment', '/* nor this */'];
 
 interface PlatformCase {
+  /** Whether an error's place maps back to the written statement (not inside Trino's EXECUTE IMMEDIATE). */
+  readonly placesErrors: boolean;
   /** Checks how the statement with `marker` looked on the wire, from the lab's record of requests. */
   readonly wire: (marker: string) => unknown;
   readonly bound: () => readonly BoundRecord[];
@@ -106,6 +108,24 @@ function behavesAsBound(platform: () => PlatformCase): void {
     assert.deepEqual(victim, { t: VICTIM, n: '3' }, 'the table and its rows are untouched');
   });
 
+  it('an error after a parameter is placed in the statement as written (or not at all), never shifted by the markers', async () => {
+    const sql = 'SELECT :region AS r, ${region} AS again, no_such_column FROM sales.customers';
+    const parameters: StatementParameters = {
+      uses: [
+        { name: 'region', offset: sql.indexOf(':region'), length: ':region'.length },
+        { name: 'region', offset: sql.indexOf('${region}'), length: '${region}'.length },
+      ],
+      values: { region: 'EU' },
+    };
+    const out: ResultSink = { columns: () => undefined, rows: () => undefined, notice: () => undefined };
+    await assert.rejects(session.execute(sql, out, parameters), (error: unknown) => {
+      assert.ok(isPlatformError(error), String(error));
+      assert.match(error.serverMessage ?? error.message, /no_such_column/);
+      assert.deepEqual(error.position, platform().placesErrors ? { offset: sql.indexOf('no_such_column') } : undefined);
+      return true;
+    });
+  });
+
   it('NULL is bound as SQL NULL: it matches no region and comes back as null', async () => {
     const marker = `params-${randomUUID()}`;
     const rows = await run(session, `SELECT id FROM sales.customers /* ${marker} */ WHERE region = :region`, { region: null });
@@ -136,6 +156,7 @@ describe('Query parameters bound on the Snowflake, Databricks and Trino labs', f
       await server?.close();
     });
     behavesAsBound(() => ({
+      placesErrors: true,
       bound: () => server.bound,
       open: () => open(snowflakeProfile(server, 'governor'), { password: lab().logins.governor.password }),
       wire: (marker) => {
@@ -172,6 +193,7 @@ describe('Query parameters bound on the Snowflake, Databricks and Trino labs', f
       await server?.close();
     });
     behavesAsBound(() => ({
+      placesErrors: true,
       bound: () => server.bound,
       open: () => open(databricksProfile(server, 'governor'), { token: server.tokenFor('governor') }),
       wire: (marker) => {
@@ -215,6 +237,7 @@ describe('Query parameters bound on the Snowflake, Databricks and Trino labs', f
       await server?.close();
     });
     behavesAsBound(() => ({
+      placesErrors: false,
       bound: () => server.bound,
       open: () => {
         const profile = trinoProfile(server, 'governor');

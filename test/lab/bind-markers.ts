@@ -13,6 +13,23 @@ export interface PostgresStatement {
   readonly text: string;
   /** What each `$n` stands for, n = index + 1: the `?`'s position ('1', '2'…), the number, or the name. */
   readonly keys: readonly string[];
+  /** Each rewritten marker: where it is in `text` and where it was in the received statement (UTF-16 indexes). */
+  readonly spans: readonly { readonly at: number; readonly length: number; readonly receivedAt: number; readonly receivedLength: number }[];
+}
+
+/**
+ * PostgreSQL's error position (1-based, code points, in `text`) as the same place in the
+ * received statement, so a lab reports errors where its platform would: in the text it got.
+ */
+export function receivedPosition(statement: PostgresStatement, received: string, position: number): number {
+  const index = [...statement.text].slice(0, position - 1).join('').length;
+  let shift = 0;
+  for (const span of statement.spans) {
+    if (index < span.at) break;
+    if (index < span.at + span.length) return [...received.slice(0, span.receivedAt)].length + 1;
+    shift = span.receivedAt + span.receivedLength - (span.at + span.length);
+  }
+  return [...received.slice(0, index + shift)].length + 1;
 }
 
 /** Every statement a lab sent to PostgreSQL with bound values, as tests read it back. */
@@ -56,6 +73,7 @@ function skipOpaque(sql: string, i: number): number {
 
 export function toPostgresMarkers(sql: string, style: MarkerStyle): PostgresStatement {
   const keys: string[] = [];
+  const spans: { at: number; length: number; receivedAt: number; receivedLength: number }[] = [];
   let text = '';
   let i = 0;
   while (i < sql.length) {
@@ -72,7 +90,9 @@ export function toPostgresMarkers(sql: string, style: MarkerStyle): PostgresStat
     }
     if (style === 'question' && sql[i] === '?') {
       keys.push(String(keys.length + 1));
-      text += `$${keys.length}`;
+      const marker = `$${keys.length}`;
+      spans.push({ at: text.length, length: marker.length, receivedAt: i, receivedLength: 1 });
+      text += marker;
       i++;
       continue;
     }
@@ -80,18 +100,15 @@ export function toPostgresMarkers(sql: string, style: MarkerStyle): PostgresStat
     const marker = sql[i] === ':' && pattern ? pattern.exec(sql.slice(i)) : null;
     if (marker) {
       const key = marker[1];
-      if (style === 'colon-number') {
-        text += `$${Number(key)}`;
-        if (!keys.includes(key)) keys.push(key);
-      } else {
-        if (!keys.includes(key)) keys.push(key);
-        text += `$${keys.indexOf(key) + 1}`;
-      }
+      if (!keys.includes(key)) keys.push(key);
+      const written = style === 'colon-number' ? `$${Number(key)}` : `$${keys.indexOf(key) + 1}`;
+      spans.push({ at: text.length, length: written.length, receivedAt: i, receivedLength: marker[0].length });
+      text += written;
       i += marker[0].length;
       continue;
     }
     text += sql[i];
     i++;
   }
-  return { text, keys };
+  return { text, keys, spans };
 }

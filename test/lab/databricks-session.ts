@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client, type DatabaseError, type FieldDef, type QueryArrayResult } from 'pg';
 import { readLabCommand } from './databricks-sql';
-import { toPostgresMarkers, type BoundRecord } from './bind-markers';
+import { receivedPosition, toPostgresMarkers, type BoundRecord, type PostgresStatement } from './bind-markers';
 import { answerCatalog, readCatalogStatement } from './databricks-catalog';
 import type { LabPostgres } from './postgres';
 import { labColumn, stringColumn, type LabColumn } from './databricks-types';
@@ -190,6 +190,7 @@ export class LabSession {
 
   /** The impersonation the conf holds (an empty value is none), then the statement itself. */
   private async runOnPostgres(operation: LabOperation): Promise<void> {
+    let marked: PostgresStatement | undefined;
     const target = this.context.ignoringImpersonation() ? undefined : this.conf.get(this.context.impersonationKey);
     try {
       await this.client.query('CALL immuta_procedures.impersonate_user($1)', [target === undefined || target === '' ? null : target]);
@@ -202,8 +203,9 @@ export class LabSession {
         else operation.finish(answer.columns, answer.rows);
         return;
       }
-      const statement = operation.parameters.length > 0 ? this.boundStatement(operation) : { text: operation.sql, values: undefined };
+      const statement = operation.parameters.length > 0 ? this.boundStatement(operation) : { text: operation.sql, values: undefined, marked: undefined };
       if ('error' in statement) return operation.fail(statement.error);
+      marked = statement.marked;
       const result = (await this.client.query({ text: statement.text, values: statement.values, rowMode: 'array', types: RAW_TYPES })) as unknown as QueryArrayResult | QueryArrayResult[];
       const results = Array.isArray(result) ? result : [result];
       const withRows = results.find((one) => one.fields.length > 0);
@@ -222,7 +224,9 @@ export class LabSession {
         operation.cancel();
         return;
       }
-      operation.fail({ message: pgError.message + where(operation.sql, pgError.position), sqlState: pgError.code ?? 'XX000' });
+      // Spark places errors in the text it received, not in the lab's $n rewrite of it.
+      const position = marked && pgError.position !== undefined ? String(receivedPosition(marked, operation.sql, Number(pgError.position))) : pgError.position;
+      operation.fail({ message: pgError.message + where(operation.sql, position), sqlState: pgError.code ?? 'XX000' });
     } finally {
       operation.backendPid = undefined;
     }
@@ -233,7 +237,7 @@ export class LabSession {
    * bound: the text PostgreSQL parses never holds a value. A marker without a parameter fails
    * as Spark fails it.
    */
-  private boundStatement(operation: LabOperation): { text: string; values: (string | null)[] } | { error: LabOperationError } {
+  private boundStatement(operation: LabOperation): { text: string; values: (string | null)[]; marked: PostgresStatement } | { error: LabOperationError } {
     const named = operation.parameters.every((parameter) => parameter.name !== undefined);
     if (!named && operation.parameters.some((parameter) => parameter.name !== undefined)) {
       return { error: { message: '[INVALID_QUERY_MIXED_QUERY_PARAMETERS] Parameterized query must either use positional, or named parameters, but not both.', sqlState: '42613' } };
@@ -248,7 +252,7 @@ export class LabSession {
       values.push(parameter.value);
     }
     this.context.recordBound?.({ received: operation.sql, postgres: statement.text, values });
-    return { text: statement.text, values };
+    return { text: statement.text, values, marked: statement };
   }
 }
 

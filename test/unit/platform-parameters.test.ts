@@ -1,10 +1,10 @@
 import * as assert from 'node:assert/strict';
 import { bindNamedParameters } from '../../src/platforms/databricks/parameters';
-import { isPlatformError } from '../../src/platforms/errors';
-import { markParameters } from '../../src/platforms/parameter-markers';
+import { isPlatformError, PlatformError } from '../../src/platforms/errors';
+import { markParameters, originalOffset, relocateError, withoutPosition } from '../../src/platforms/parameter-markers';
 import { executeImmediate, parameterLiteral } from '../../src/platforms/trino/parameters';
 import type { StatementParameters } from '../../src/platforms/types';
-import { toPostgresMarkers } from '../lab/bind-markers';
+import { receivedPosition, toPostgresMarkers, type PostgresStatement } from '../lab/bind-markers';
 import { readLabCommand } from '../lab/trino-sql';
 
 /** Uses of the given placeholders (`:name` or `${name}`), found by hand in `sql`. */
@@ -47,6 +47,29 @@ describe('Parameter markers (shared by the adapters)', () => {
         JSON.stringify(parameters),
       );
     }
+  });
+});
+
+describe('Error positions of bound statements', () => {
+  const sql = 'SELECT :region, ${limit}, oops 😀 :region, again';
+  const marked = markParameters(sql, usesOf(sql, [':region', '${limit}', ':region'], { region: 'EU', limit: '1' }), (name) => `:${name === 'region' ? 1 : 2}`);
+
+  it('maps a place in the sent text back to the written text; inside a marker, to its placeholder', () => {
+    assert.equal(marked.text, 'SELECT :1, :2, oops 😀 :1, again');
+    assert.equal(originalOffset(marked, marked.text.indexOf('oops')), sql.indexOf('oops'));
+    assert.equal(originalOffset(marked, marked.text.indexOf('again')), sql.indexOf('again'));
+    assert.equal(originalOffset(marked, marked.text.indexOf(':2') + 1), sql.indexOf('${limit}'));
+    assert.equal(originalOffset(marked, 3), 3);
+  });
+
+  it('moves a PlatformError position, keeps everything else, and leaves other errors alone', () => {
+    const error = new PlatformError('server', 'bad', { code: '42703', serverMessage: 'column oops', position: { offset: marked.text.indexOf('again') } });
+    const moved = relocateError(error, marked) as PlatformError;
+    assert.deepEqual([moved.kind, moved.message, moved.code, moved.serverMessage, moved.position], ['server', 'bad', '42703', 'column oops', { offset: sql.indexOf('again') }]);
+    assert.equal(relocateError(error, undefined), error);
+    assert.equal((withoutPosition(error) as PlatformError).position, undefined);
+    const plain = new Error('x');
+    assert.equal(relocateError(plain, marked), plain);
   });
 });
 
@@ -98,15 +121,26 @@ describe('Databricks: named parameters', () => {
       () => bindNamedParameters(sql, usesOf(sql, [':a'], { a: '1' }), { backend: { serverProtocolVersion: 42247 } }),
       (error: unknown) => isPlatformError(error) && error.kind === 'configuration' && /protocol version 7/.test(error.message),
     );
-    assert.deepEqual(bindNamedParameters(sql, undefined, { backend: { serverProtocolVersion: 42247 } }), { text: sql, namedParameters: undefined });
+    assert.deepEqual(bindNamedParameters(sql, undefined, { backend: { serverProtocolVersion: 42247 } }), { text: sql, marked: undefined, namedParameters: undefined });
   });
 });
 
 describe('Lab: bind markers as PostgreSQL $n', () => {
   it('rewrites markers outside strings, quoted names and comments, and leaves :: casts', () => {
+    const plain = (statement: PostgresStatement) => ({ text: statement.text, keys: statement.keys });
     const sql = `SELECT '?', "a?:1", ?::text, ? -- ?\n/* :1 ? */ , E'x'`;
-    assert.deepEqual(toPostgresMarkers(sql, 'question'), { text: `SELECT '?', "a?:1", $1::text, $2 -- ?\n/* :1 ? */ , E'x'`, keys: ['1', '2'] });
-    assert.deepEqual(toPostgresMarkers("SELECT :2, ':1', :1, :2", 'colon-number'), { text: "SELECT $2, ':1', $1, $2", keys: ['2', '1'] });
-    assert.deepEqual(toPostgresMarkers("SELECT :b, :a::int, ':a', :b", 'colon-name'), { text: "SELECT $1, $2::int, ':a', $1", keys: ['b', 'a'] });
+    assert.deepEqual(plain(toPostgresMarkers(sql, 'question')), { text: `SELECT '?', "a?:1", $1::text, $2 -- ?\n/* :1 ? */ , E'x'`, keys: ['1', '2'] });
+    assert.deepEqual(plain(toPostgresMarkers("SELECT :2, ':1', :1, :2", 'colon-number')), { text: "SELECT $2, ':1', $1, $2", keys: ['2', '1'] });
+    assert.deepEqual(plain(toPostgresMarkers("SELECT :b, :a::int, ':a', :b", 'colon-name')), { text: "SELECT $1, $2::int, ':a', $1", keys: ['b', 'a'] });
+  });
+
+  it("places PostgreSQL's error position (code points) in the received text", () => {
+    const received = 'SELECT :region, 😀, :region, oops';
+    const statement = toPostgresMarkers(received, 'colon-name');
+    assert.equal(statement.text, 'SELECT $1, 😀, $1, oops');
+    const codePoints = (text: string) => [...text.slice(0, text.indexOf('oops'))].length + 1;
+    assert.equal(receivedPosition(statement, received, codePoints(statement.text)), codePoints(received));
+    assert.equal(receivedPosition(statement, received, 9), 8, 'inside a marker: its start');
+    assert.equal(receivedPosition(statement, received, 1), 1);
   });
 });

@@ -6,7 +6,7 @@
  * statement whose markers would arrive without values.
  */
 import { PlatformError } from '../errors';
-import { hasParameters, markParameters } from '../parameter-markers';
+import { hasParameters, markParameters, type MarkedStatement } from '../parameter-markers';
 import type { StatementParameters } from '../types';
 
 /** TProtocolVersion.SPARK_CLI_SERVICE_PROTOCOL_V8: the first that carries parameters. */
@@ -17,6 +17,8 @@ const SIMPLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export interface BoundStatement {
   readonly text: string;
+  /** How `text` maps back to the statement written, when parameters were marked. */
+  readonly marked: MarkedStatement | undefined;
   readonly namedParameters: Readonly<Record<string, string | null>> | undefined;
 }
 
@@ -33,7 +35,7 @@ export function serverProtocolVersion(session: object): number | undefined {
 
 export function bindNamedParameters(sql: string, parameters: StatementParameters | undefined, session: object): BoundStatement {
   if (!hasParameters(parameters)) {
-    return { text: sql, namedParameters: undefined };
+    return { text: sql, marked: undefined, namedParameters: undefined };
   }
   const version = serverProtocolVersion(session);
   if (version !== undefined && version < PARAMETERS_PROTOCOL) {
@@ -50,5 +52,5 @@ export function bindNamedParameters(sql: string, parameters: StatementParameters
   });
   // fromEntries defines own properties, so even a name like __proto__ stays a parameter.
   const namedParameters = Object.fromEntries(marked.names.map((name) => [name, parameters.values[name] ?? null]));
-  return { text: marked.text, namedParameters };
+  return { text: marked.text, marked, namedParameters };
 }

@@ -12,7 +12,8 @@ import type {
   StatementParameters,
   TransactionState,
 } from '../types';
-import { bindNamedParameters } from './parameters';
+import { bindNamedParameters, type BoundStatement } from './parameters';
+import { relocateError } from '../parameter-markers';
 import { stripLeadingComments } from '../sql-text';
 import { statementWithoutUser } from '../impersonation-template';
 import { classifyFor, readBackValue, renderSet, UNITY_CATALOG_UNSUPPORTED, type ImpersonationStatements } from './dialect';
@@ -80,7 +81,7 @@ export class DatabricksSession implements PlatformSession {
     const bound = bindNamedParameters(sql, parameters, this.session);
     const started = performance.now();
     this.cancelWhenStarted = false;
-    const operation = await this.start(bound.text, bound.namedParameters, sql);
+    const operation = await this.start(bound);
     this.running = operation;
     try {
       if (this.cancelWhenStarted) {
@@ -96,7 +97,8 @@ export class DatabricksSession implements PlatformSession {
         queryId: operation.id,
       };
     } catch (error) {
-      throw this.failure(error, sql, false);
+      // The server places errors in the text it got; the user's text is the one to underline.
+      throw relocateError(this.failure(error, bound.text, false), bound.marked);
     } finally {
       this.running = undefined;
       await operation.close().catch((error: unknown) => this.logger.debug(`databricks: closing operation ${operation.id}: ${messageOf(error)}`));
@@ -175,12 +177,13 @@ export class DatabricksSession implements PlatformSession {
 
   // ---- session lifetime ---------------------------------------------------------------------
 
-  private async start(text: string, namedParameters: Readonly<Record<string, string | null>> | undefined, sql: string): Promise<SdkOperation> {
+  private async start(bound: BoundStatement): Promise<SdkOperation> {
+    const { text, namedParameters } = bound;
     try {
       return await this.session.executeStatement(text, namedParameters ? { ...EXECUTE_OPTIONS, namedParameters } : EXECUTE_OPTIONS);
     } catch (error) {
       // Refused before it ran (the session is gone): the worksheet may send it again elsewhere.
-      throw this.failure(error, sql, isSessionGone(error));
+      throw relocateError(this.failure(error, text, isSessionGone(error)), bound.marked);
     }
   }
 

@@ -13,7 +13,7 @@ import type {
   StatementParameters,
   TransactionState,
 } from '../types';
-import { hasParameters, markParameters, valuesOf } from '../parameter-markers';
+import { hasParameters, markParameters, relocateError, valuesOf, type MarkedStatement } from '../parameter-markers';
 import { stripLeadingComments } from '../sql-text';
 import { renderSetStatement, statementWithoutUser } from '../impersonation-template';
 import { classifyFor, IMPERSONATION_RENDERING, quoteIdentifier, SNOWFLAKE_LINE_COMMENTS } from './dialect';
@@ -88,22 +88,23 @@ export class SnowflakeSession implements PlatformSession {
         ),
       );
     }
-    let bound: { readonly text: string; readonly binds: (string | null)[] } | undefined;
+    let marked: MarkedStatement | undefined;
     if (hasParameters(parameters)) {
       try {
         // Snowflake's numbered markers: one bind per name, however often the statement uses it.
-        const marked = markParameters(sql, parameters, (_name, n) => `:${n}`);
-        bound = { text: marked.text, binds: valuesOf(parameters, marked.names) };
+        marked = markParameters(sql, parameters, (_name, n) => `:${n}`);
       } catch (error) {
         return Promise.reject(error);
       }
     }
+    const bound = marked && parameters ? { text: marked.text, binds: valuesOf(parameters, marked.names) } : undefined;
     const started = performance.now();
     return new Promise<ExecutionSummary>((resolve, reject) => {
       // Once the server gave the statement a query id it had it: an ended session may have run it.
       // (The driver may answer before execute() returns, when it has already given the session up.)
       let statement: SdkStatement | undefined = undefined;
-      const fail = (error: unknown) => reject(this.failure(error, sql, Boolean(statement?.getQueryId())));
+      // The server places errors in the text it got; the user's text is the one to underline.
+      const fail = (error: unknown) => reject(relocateError(this.failure(error, bound?.text ?? sql, Boolean(statement?.getQueryId())), marked));
       statement = this.connection.execute({
         sqlText: bound?.text ?? sql,
         // The driver sends these as the request's `bindings` (TEXT, or a null value), never in the text.

@@ -17,6 +17,7 @@ import type {
   TrinoProfile,
 } from '../types';
 import { executeImmediate } from './parameters';
+import { withoutPosition } from '../parameter-markers';
 import { propertyReference, quoteStringLiteral, readSessionCommand, setSessionStatement, validateUserName } from './dialect';
 import { QueryRunner, type Receiver, type StatementRequest } from './query-runner';
 import { TrinoSessionState } from './session-state';
@@ -91,7 +92,11 @@ class TrinoSession implements PlatformSession {
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.run(text, sink, false, 'statement');
+    if (text === sql) {
+      return this.run(text, sink, false, 'statement');
+    }
+    // Where Trino places an error inside EXECUTE IMMEDIATE is not a place in the user's text.
+    return this.run(text, sink, false, 'statement').catch((error: unknown) => Promise.reject(withoutPosition(error)));
   }
 
   async cancel(): Promise<void> {
