@@ -250,5 +250,27 @@ describe('Query parameters bound on the Snowflake, Databricks and Trino labs', f
         return posts[0];
       },
     }));
+
+    it('a Trino older than 418 (no EXECUTE IMMEDIATE): a plain refusal, nothing ran, nothing spliced', async () => {
+      const old = await startTrinoLab(lab(), { withoutExecuteImmediate: true });
+      try {
+        const profile = trinoProfile(old, 'governor');
+        const session = await open(profile, labSecret(old, profile));
+        try {
+          const marker = `params-${randomUUID()}`;
+          await assert.rejects(
+            run(session, `SELECT id FROM sales.customers /* ${marker} */ WHERE region = :region`, { region: 'EU' }),
+            (error: unknown) => isPlatformError(error) && error.kind === 'configuration' && /Trino 418/.test(error.message) && error.position === undefined,
+          );
+          assert.deepEqual(old.bound, []);
+          assert.deepEqual(await loggedStatements(marker), [], 'nothing reached PostgreSQL');
+          assert.ok(old.statements().every((request) => !request.body.includes("'EU'") || request.body.startsWith('EXECUTE IMMEDIATE')));
+        } finally {
+          await session.close();
+        }
+      } finally {
+        await old.close();
+      }
+    });
   });
 });

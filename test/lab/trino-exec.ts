@@ -37,6 +37,8 @@ export interface ExecContext {
   readonly knownProperties: ReadonlyMap<string, SessionProperty>;
   /** Hears every statement that ran on PostgreSQL with bound values. */
   readonly recordBound?: (record: BoundRecord) => void;
+  /** False: a Trino before 418, which cannot parse EXECUTE IMMEDIATE. */
+  readonly executeImmediate?: boolean;
 }
 
 const RAW_TYPES = { getTypeParser: () => (text: string) => text };
@@ -103,6 +105,10 @@ export async function execute(query: LabQuery, session: RequestSession, context:
       case 'invalid':
         return query.fail(trinoError('NOT_SUPPORTED', command.message));
       case 'execute-immediate':
+        if (context.executeImmediate === false) {
+          // What Trino 417's parser says: EXECUTE takes a prepared statement's name.
+          return query.fail(trinoError('SYNTAX_ERROR', "line 1:9: mismatched input 'IMMEDIATE'. Expecting: <identifier>", { lineNumber: 1, columnNumber: 9 }));
+        }
         return await executeImmediate(query, session, context, command.statement, command.values);
       case 'postgres':
         return await runOnPostgres(query, session, context);

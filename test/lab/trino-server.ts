@@ -69,6 +69,8 @@ export interface TrinoLabOptions {
   readonly log?: (line: string) => void;
   /** Serve HTTPS with a certificate for 127.0.0.1 from a throwaway CA (see `TrinoLab.caPem`). */
   readonly tls?: boolean;
+  /** Answer as a Trino older than 418, whose parser has no EXECUTE IMMEDIATE. */
+  readonly withoutExecuteImmediate?: boolean;
 }
 
 export interface TrinoLab {
@@ -189,7 +191,7 @@ export async function startTrinoLab(lab: LabPostgres, options: TrinoLabOptions =
       }
       const query = new LabQuery(body, pageRows);
       queries.set(query.id, query);
-      void execute(query, session, { pools, lab, catalog, impersonationProperty, knownProperties: properties, recordBound: (entry) => bound.push(entry) });
+      void execute(query, session, { pools, lab, catalog, impersonationProperty, knownProperties: properties, recordBound: (entry) => bound.push(entry), executeImmediate: options.withoutExecuteImmediate !== true });
       return sendPage(response, query.firstPage(base));
     }
     const statement = STATEMENT_PATH.exec(url.pathname);

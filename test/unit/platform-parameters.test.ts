@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { bindNamedParameters } from '../../src/platforms/databricks/parameters';
 import { isPlatformError, PlatformError } from '../../src/platforms/errors';
 import { markParameters, originalOffset, relocateError, withoutPosition } from '../../src/platforms/parameter-markers';
-import { executeImmediate, parameterLiteral } from '../../src/platforms/trino/parameters';
+import { executeImmediate, executeImmediateFailure, parameterLiteral } from '../../src/platforms/trino/parameters';
 import type { StatementParameters } from '../../src/platforms/types';
 import { receivedPosition, toPostgresMarkers, type PostgresStatement } from '../lab/bind-markers';
 import { readLabCommand } from '../lab/trino-sql';
@@ -88,6 +88,15 @@ describe('Trino: EXECUTE IMMEDIATE … USING', () => {
       assert.equal(command.statement, "SELECT 'it''s' AS s, ? AS v, ? AS w, ? AS again");
       assert.deepEqual(command.values, [value, null, value], JSON.stringify(value));
     }
+  });
+
+  it('tells a server without EXECUTE IMMEDIATE plainly, and drops places inside the wrapper', () => {
+    const old = new PlatformError('server', 'Trino said: syntax', { code: 'SYNTAX_ERROR', serverMessage: "line 1:9: mismatched input 'IMMEDIATE'. Expecting: <identifier>", position: { offset: 8 } });
+    const told = executeImmediateFailure(old);
+    assert.ok(isPlatformError(told) && told.kind === 'configuration' && /Trino 418/.test(told.message) && told.position === undefined, String(told));
+    const other = new PlatformError('server', 'no column', { code: 'COLUMN_NOT_FOUND', serverMessage: "line 1:40: Column 'x' cannot be resolved", position: { offset: 39 } });
+    const dropped = executeImmediateFailure(other);
+    assert.ok(isPlatformError(dropped) && dropped.kind === 'server' && dropped.code === 'COLUMN_NOT_FOUND' && dropped.position === undefined);
   });
 
   it('writes values as Trino literals: quotes doubled, backslashes and newlines as they are, NULL bare', () => {

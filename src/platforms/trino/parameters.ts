@@ -5,7 +5,8 @@
  * its `?`, so a value is never read as SQL; it travels as a string literal (quotes doubled,
  * every other character as it is: Trino strings have no backslash escapes) or NULL.
  */
-import { hasParameters, markParameters } from '../parameter-markers';
+import { isPlatformError, PlatformError } from '../errors';
+import { hasParameters, markParameters, withoutPosition } from '../parameter-markers';
 import type { StatementParameters } from '../types';
 import { quoteStringLiteral } from './dialect';
 
@@ -27,4 +28,23 @@ export function executeImmediate(sql: string, parameters: StatementParameters | 
   const statement = marked.text.replace(/[\s;]+$/, '');
   const values = marked.useNames.map((name) => parameterLiteral(parameters.values[name] ?? null));
   return `EXECUTE IMMEDIATE ${quoteStringLiteral(statement)} USING ${values.join(', ')}`;
+}
+
+/** Trino before 418: its parser stops at the word IMMEDIATE (EXECUTE expects a statement name). */
+const NO_EXECUTE_IMMEDIATE = /mismatched input 'IMMEDIATE'/i;
+
+/**
+ * A failure of a statement sent as EXECUTE IMMEDIATE, as the user should read it: a server too
+ * old for it is told plainly (nothing ran), and a place Trino gives inside the wrapper is
+ * dropped, as it is no place in the user's text.
+ */
+export function executeImmediateFailure(error: unknown): unknown {
+  if (isPlatformError(error) && NO_EXECUTE_IMMEDIATE.test(error.serverMessage ?? error.message)) {
+    return new PlatformError(
+      'configuration',
+      'Nothing was run: this Trino server has no EXECUTE IMMEDIATE (Trino 418 or later), which is how parameters are bound on Trino. Remove the parameters, or run on a newer server.',
+      { serverMessage: error.serverMessage, code: error.code, cause: error },
+    );
+  }
+  return withoutPosition(error);
 }

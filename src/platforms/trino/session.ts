@@ -16,8 +16,7 @@ import type {
   TransactionState,
   TrinoProfile,
 } from '../types';
-import { executeImmediate } from './parameters';
-import { withoutPosition } from '../parameter-markers';
+import { executeImmediate, executeImmediateFailure } from './parameters';
 import { propertyReference, quoteStringLiteral, readSessionCommand, setSessionStatement, validateUserName } from './dialect';
 import { QueryRunner, type Receiver, type StatementRequest } from './query-runner';
 import { TrinoSessionState } from './session-state';
@@ -95,8 +94,7 @@ class TrinoSession implements PlatformSession {
     if (text === sql) {
       return this.run(text, sink, false, 'statement');
     }
-    // Where Trino places an error inside EXECUTE IMMEDIATE is not a place in the user's text.
-    return this.run(text, sink, false, 'statement').catch((error: unknown) => Promise.reject(withoutPosition(error)));
+    return this.run(text, sink, false, 'statement').catch((error: unknown) => Promise.reject(executeImmediateFailure(error)));
   }
 
   async cancel(): Promise<void> {
