@@ -87,7 +87,10 @@ export function relocateError(error: unknown, marked: MarkedStatement | undefine
   if (marked === undefined || !isPlatformError(error) || error.position === undefined) {
     return error;
   }
-  return withPosition(error, { offset: originalOffset(marked, error.position.offset) });
+  const { offset, length } = error.position;
+  const start = originalOffset(marked, offset);
+  // A located span (SQL Server's line) keeps covering the same words in the text as written.
+  return withPosition(error, length === undefined ? { offset: start } : { offset: start, length: Math.max(1, originalOffset(marked, offset + length) - start) });
 }
 
 /** The error without a position: for sent text that maps back to no exact place, no underline beats a wrong one. */
@@ -110,6 +113,20 @@ function withPosition(error: PlatformError, position: ErrorPosition | undefined)
 /** The value of each name, in the order given. */
 export function valuesOf(parameters: StatementParameters, names: readonly string[]): (string | null)[] {
   return names.map((name) => parameters.values[name] ?? null);
+}
+
+/**
+ * Two names that differ only in case (`:Region`, `:region`), where the platform's names are
+ * case-insensitive (T-SQL variables): they would be one variable declared twice.
+ */
+export function caseClash(names: readonly string[]): readonly [string, string] | undefined {
+  const seen = new Map<string, string>();
+  for (const name of names) {
+    const other = seen.get(name.toLowerCase());
+    if (other !== undefined) return [other, name];
+    seen.set(name.toLowerCase(), name);
+  }
+  return undefined;
 }
 
 /** True when there is anything to bind. */

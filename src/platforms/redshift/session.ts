@@ -3,8 +3,8 @@ import type * as tls from 'node:tls';
 import pg from 'pg';
 import { Emitter, type Event } from '../../common/events';
 import type { Logger } from '../../common/logger';
-import { isPlatformError, PlatformError } from '../errors';
-import { errorInOriginal, withBindMarkers } from '../parameter-text';
+import { PlatformError } from '../errors';
+import { hasParameters, markParameters, relocateError, valuesOf } from '../parameter-markers';
 import { RowBatcher, type PausableSource } from '../row-batcher';
 import type {
   CellValue,
@@ -190,7 +190,7 @@ class RedshiftSession implements PlatformSession {
 
   async execute(sql: string, sink: ResultSink, parameters?: StatementParameters): Promise<ExecutionSummary> {
     // Each distinct name becomes one `$n`; a text that no longer matches its uses is refused before anything is sent.
-    const marked = parameters !== undefined && parameters.uses.length > 0 ? withBindMarkers(sql, parameters, (_name, ordinal) => `$${ordinal}`) : undefined;
+    const marked = hasParameters(parameters) ? markParameters(sql, parameters, (_name, ordinal) => `$${ordinal}`) : undefined;
     // A server that ended the session may already have said so; what it said may still wait
     // unread in the socket. Read it first rather than write the statement to a dead session.
     const cancelled = await this.gate.pass();
@@ -200,11 +200,11 @@ class RedshiftSession implements PlatformSession {
     if (cancelled) {
       throw new PlatformError('cancelled', 'The run was cancelled before the statement was sent.');
     }
-    if (marked === undefined) return this.send(sql, sink);
+    if (marked === undefined || parameters === undefined) return this.send(sql, sink);
     try {
-      return await this.send(marked.text, sink, marked.values);
+      return await this.send(marked.text, sink, valuesOf(parameters, marked.names));
     } catch (error) {
-      throw isPlatformError(error) ? errorInOriginal(error, marked) : error;
+      throw relocateError(error, marked);
     }
   }
 

@@ -2,7 +2,7 @@ import type { Connection as TediousConnection } from 'tedious';
 import { Emitter, type Event } from '../../common/events';
 import type { Logger } from '../../common/logger';
 import { PlatformError, isPlatformError } from '../errors';
-import { caseClash, errorInOriginal, withBindMarkers, type MarkedText } from '../parameter-text';
+import { caseClash, hasParameters, markParameters, relocateError, valuesOf } from '../parameter-markers';
 import { RowBatcher } from '../row-batcher';
 import type {
   ConnectionSecret,
@@ -155,7 +155,7 @@ class SynapseSession implements PlatformSession {
 
   async execute(sql: string, sink: ResultSink, parameters?: StatementParameters): Promise<ExecutionSummary> {
     // Each distinct name becomes one `@p_<name>`; a text that no longer matches its uses is refused before anything is sent.
-    const marked = parameters !== undefined && parameters.uses.length > 0 ? withBindMarkers(sql, parameters, (name) => `@p_${name}`) : undefined;
+    const marked = hasParameters(parameters) ? markParameters(sql, parameters, (name) => `@p_${name}`) : undefined;
     const clash = marked && caseClash(marked.names);
     if (clash) {
       throw new PlatformError('configuration', `The parameters :${clash[0]} and :${clash[1]} differ only in case, and SQL Server variable names do not: write them alike (or rename one). Nothing was sent.`);
@@ -172,11 +172,11 @@ class SynapseSession implements PlatformSession {
     if (cancelled) {
       throw new PlatformError('cancelled', 'The run was cancelled before the statement was sent.');
     }
-    if (marked === undefined) return this.send(sql, sink);
+    if (marked === undefined || parameters === undefined) return this.send(sql, sink);
     try {
-      return await this.send(marked.text, sink, marked);
+      return await this.send(marked.text, sink, { names: marked.names, values: valuesOf(parameters, marked.names) });
     } catch (error) {
-      throw isPlatformError(error) ? errorInOriginal(error, marked) : error;
+      throw relocateError(error, marked);
     }
   }
 
@@ -186,7 +186,7 @@ class SynapseSession implements PlatformSession {
    * the order the server sent them. With parameters, the batch goes as RPC sp_executesql with
    * each value bound as NVARCHAR(MAX) (the server converts it where the statement compares it).
    */
-  private send(sql: string, sink: ResultSink, parameters?: MarkedText): Promise<ExecutionSummary> {
+  private send(sql: string, sink: ResultSink, parameters?: { readonly names: readonly string[]; readonly values: readonly (string | null)[] }): Promise<ExecutionSummary> {
     const started = performance.now();
     const request = this.pool.request();
     if (parameters !== undefined) {
