@@ -197,12 +197,19 @@ function base(
   reader: Reader,
   where: string,
   platform: PlatformId,
-): { name: string; impersonation?: ImpersonationTemplates; effectProbe?: EffectProbe; immutaUser?: string } {
+): { name: string; impersonation?: ImpersonationTemplates; effectProbe?: EffectProbe; immutaUser?: string; importedFrom?: string } {
   const name = reader.string('name');
   const impersonation = templates(reader, reader.object('impersonation'), where, platform);
   const probe = effectProbe(reader, reader.object('effectProbe'), where);
   const immutaUser = reader.optionalString('immutaUser');
-  return { name, ...(impersonation ? { impersonation } : {}), ...(probe ? { effectProbe: probe } : {}), ...optional('immutaUser', immutaUser) };
+  const importedFrom = reader.optionalString('importedFrom');
+  return {
+    name,
+    ...(impersonation ? { impersonation } : {}),
+    ...(probe ? { effectProbe: probe } : {}),
+    ...optional('immutaUser', immutaUser),
+    ...optional('importedFrom', importedFrom),
+  };
 }
 
 function redshift(reader: Reader, where: string, readFile: (path: string) => string): RedshiftProfile {

@@ -33,6 +33,12 @@ interface ProfileBase {
    * project. Unset: the owner of the workspace's Immuta API key.
    */
   readonly immutaUser?: string;
+  /**
+   * The source the profile was imported from (Import Connections), e.g.
+   * `snowflake:/home/u/.snowflake/connections.toml#prod`: a re-import updates this profile
+   * instead of adding another. Never used to connect.
+   */
+  readonly importedFrom?: string;
 }
 
 export type TlsMode = 'disable' | 'require' | 'verify-ca' | 'verify-full';
