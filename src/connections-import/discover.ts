@@ -77,14 +77,21 @@ export function discoverConnections(environment: ImportEnvironment, settings: Ex
     const ownName = String(found.profile.name ?? found.source.entry);
     const name = previous !== undefined ? (nameOf(previous) ?? ownName) : unique(ownName, taken);
     taken.add(name);
-    const profile = { ...found.profile, name, importedFrom: id };
-    const filled = { ...profile, ...Object.fromEntries((found.missing ?? []).map((field) => [field, PLACEHOLDERS[field]])) };
+    // What the user answered at the last import (an HTTP path the file lacks) is not asked again.
+    const kept = Object.fromEntries((found.missing ?? []).flatMap((field) => {
+      const value = previous !== undefined ? (previous as Record<string, unknown>)[field] : undefined;
+      return typeof value === 'string' && value !== '' ? [[field, value]] : [];
+    }));
+    const missing = (found.missing ?? []).filter((field) => !(field in kept));
+    const profile = { ...found.profile, ...kept, name, importedFrom: id };
+    const filled = { ...profile, ...Object.fromEntries(missing.map((field) => [field, PLACEHOLDERS[field]])) };
     const checked = parseProfile(filled, name, readFile);
     if (!checked.ok) {
       problems.push({ file: found.source.file ?? found.source.kind, message: `${found.source.entry}: not imported: ${checked.problems.join(' ')}` });
       continue;
     }
-    candidates.push({ ...found, profile, id, action: previous !== undefined ? 'update' : 'add' });
+    const planned: PlannedCandidate = { ...found, profile, id, action: previous !== undefined ? 'update' : 'add', missing };
+    candidates.push(planned);
   }
   return { candidates, problems };
 }

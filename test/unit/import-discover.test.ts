@@ -35,6 +35,8 @@ describe('connection import: discovery, names and re-import', () => {
     const changed = { ...files, '/home/u/.snowflake/connections.toml': files['/home/u/.snowflake/connections.toml'].replace('user = "jane"', 'user = "jane"\nwarehouse = "BIG"') };
     const again = discoverConnections(fakeHome(changed), {}, edited, noKeyFiles);
     assert.deepEqual(again.candidates.map((c) => [c.profile.name, c.action]), [['My Snowflake', 'update'], ['prod (2)', 'update'], ['prod (3)', 'update']]);
+    // The HTTP path answered at the first import is kept, not asked again.
+    assert.deepEqual([again.candidates[1].profile.httpPath, again.candidates[1].missing], ['/sql/1.0/warehouses/w', []]);
     const twice = mergeImported(edited, again.candidates.map((c) => ({ id: c.id, profile: c.profile })));
     assert.deepEqual([twice.added, twice.updated, twice.entries.length], [0, 3, 3]);
     const snowflake = twice.entries.find((entry) => (entry as { platform: string }).platform === 'snowflake') as Record<string, unknown>;

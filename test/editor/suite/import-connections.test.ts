@@ -123,4 +123,18 @@ describe('Import Connections in a real extension host', () => {
     assert.match(error[0].text, /"svc" could not connect/);
     assert.deepEqual(asked, [], 'no password prompt');
   });
+
+  it('Add Connection offers the import first when this machine has connections, and goes on to it when chosen', async () => {
+    window.showQuickPick = (items, options) =>
+      Promise.resolve(items).then((list) => {
+        picks.push([...list]);
+        // Add Connection's first list: take its first item; the import's list: take what comes picked.
+        return options?.canPickMany ? list.filter((item) => item.picked) : list[0];
+      });
+    await vscode.commands.executeCommand('immutaWorksheets.addConnection');
+    const summary = await waitFor(() => messages.filter((m) => m.kind === 'information'), (list) => list.length > 0, 'the import summary');
+    assert.match(picks[0][0].label, /Import 2 connections found on this machine…$/);
+    assert.equal(picks[0][1].label, 'Amazon Redshift', 'then the platforms, as before');
+    assert.equal(summary[0].text, 'Imported 2, updated 0.');
+  });
 });
