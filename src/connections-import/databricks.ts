@@ -22,7 +22,8 @@ function clusterPath(host: string, id: string): string | undefined {
   return org === undefined ? undefined : `sql/protocolv1/o/${org}/${id}`;
 }
 
-function hostAndPort(raw: string): { host: string; port?: number } {
+/** A workspace host as written (`https://…`, with or without a port) as the profile's host and port. */
+export function hostAndPort(raw: string): { host: string; port?: number } {
   try {
     const url = new URL(/^https?:\/\//i.test(raw) ? raw : `https://${raw}`);
     return { host: url.hostname, ...(url.port !== '' ? { port: Number(url.port) } : {}) };

@@ -1,10 +1,12 @@
+import { hostAndPort } from './databricks';
 import { emptyResult, text, type ImportCandidate, type ImportProblem, type MissingField, type SourceResult } from './types';
 
 /**
  * Connections saved by other VS Code extensions, given as their settings' values (plain JSON):
  * vscode-mssql's `mssql.connections` (SQL Server and Synapse profiles) and SQLTools'
  * `sqltools.connections` (PostgreSQL and Redshift drivers become Redshift profiles, MSSQL
- * Synapse profiles).
+ * Synapse profiles, Databricks' own SQLTools driver, "Databricks Driver for SQLTools", with
+ * host, path, token, catalog and schema, Databricks profiles).
  */
 
 export const MSSQL_SETTING = 'mssql.connections';
@@ -138,6 +140,25 @@ export function readSqltoolsSettings(value: unknown): SourceResult {
         source,
         ...secret,
         ...(database === undefined ? { missing: ['database' as const] } : {}),
+      });
+    } else if (/databricks/i.test(driver)) {
+      const token = get('token');
+      const httpPath = get('path');
+      const { host, port: hostPort } = hostAndPort(get('host') ?? '');
+      result.candidates.push({
+        profile: {
+          name,
+          platform: 'databricks',
+          host,
+          ...(hostPort !== undefined ? { port: hostPort } : {}),
+          ...(httpPath !== undefined ? { httpPath } : {}),
+          auth: 'token',
+          ...(get('catalog') !== undefined ? { catalog: get('catalog') } : {}),
+          ...(get('schema') !== undefined ? { schema: get('schema') } : {}),
+        },
+        source,
+        ...(token !== undefined ? { secret: { field: 'token' as const, value: token } } : {}),
+        ...(httpPath === undefined ? { missing: ['httpPath' as const] } : {}),
       });
     }
     // Other drivers (MySQL, SQLite…) are for platforms Immuta Worksheets does not connect to.

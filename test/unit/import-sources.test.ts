@@ -213,18 +213,21 @@ describe('connection import: each source read from real-shaped files', () => {
       assert.deepEqual(problems.map((p) => p.message), ['[2] "windows": authentication "Integrated" is not supported; not imported']);
     });
 
-    it('turns SQLTools PostgreSQL/Redshift connections into Redshift profiles and MSSQL into Synapse; other drivers are left', () => {
+    it('turns SQLTools PostgreSQL/Redshift connections into Redshift profiles, MSSQL into Synapse, Databricks\u2019 driver into Databricks; other drivers are left', () => {
       const { candidates } = readSqltoolsSettings([
         { name: 'rs', driver: 'PostgreSQL', server: 'rs.example.com', port: 5439, database: 'dev', username: 'gov', password: 'pw', pgOptions: { ssl: false } },
         { name: 'ask', driver: 'Redshift', server: 'rs2.example.com', port: 5439, database: 'dev', username: 'gov', askForPassword: true, password: 'ignored' },
         { name: 'ms', driver: 'MSSQL', server: 'syn.example.com', port: 1433, username: 'sa', mssqlOptions: { encrypt: true } },
         { name: 'my', driver: 'MySQL', server: 'm', username: 'x' },
+        { name: 'dbx', driver: 'Databricks Driver for SQLTools', host: 'dbc-1.cloud.databricks.com', path: '/sql/1.0/warehouses/w1', token: 'dapiT', catalog: 'hive_metastore', schema: 'default' },
       ]);
       assert.deepEqual(candidates.map((c) => [c.profile.name, c.profile.platform, c.secret?.value, c.missing]), [
         ['rs', 'redshift', 'pw', undefined],
         ['ask', 'redshift', undefined, undefined],
         ['ms', 'synapse', undefined, ['database']],
+        ['dbx', 'databricks', 'dapiT', undefined],
       ]);
+      assert.deepEqual(candidates[3].profile, { name: 'dbx', platform: 'databricks', host: 'dbc-1.cloud.databricks.com', httpPath: '/sql/1.0/warehouses/w1', auth: 'token', catalog: 'hive_metastore', schema: 'default' });
       assert.deepEqual(candidates[0].profile.tls, { mode: 'disable' });
     });
 
