@@ -40,7 +40,8 @@ export function readIni(file: string, content: string, problems: ImportProblem[]
       return;
     }
     if (!line.includes('=')) {
-      problems.push({ file, line: index + 1, message: `syntax error: "${line.slice(0, 40)}" is not key=value${current ? ` (in [${current}], which is not imported)` : ''}` });
+      // The line itself is not quoted: a token pasted on a line of its own would end up in the log.
+      problems.push({ file, line: index + 1, message: `syntax error: the line is not key=value${current ? ` (in [${current}], which is not imported)` : ''}` });
       if (current) refused.add(current);
     }
   });
