@@ -5,6 +5,7 @@ import { profileLogin } from './platforms/profile';
 import type { ConnectionProfile } from './platforms/types';
 import { CONNECTIONS_SETTING, ConnectionStore } from './ui/connection-store';
 import { ConnectionWizard } from './ui/connection-wizard';
+import { ImportConnections } from './ui/import-connections';
 import { DocumentWorksheets, isSqlDocument } from './ui/document-worksheets';
 import { EffectProbeEditor } from './ui/effect-probe-editor';
 import { RecentUsers } from './ui/identity-picker';
@@ -130,7 +131,7 @@ export function activate(context: vscode.ExtensionContext): ImmutaWorksheetsApi 
     },
     logger,
   });
-  const wizard = new ConnectionWizard(store, loader, logger);
+  const wizard = new ConnectionWizard(store, loader, logger, new ImportConnections(store, logger, () => channel.show()));
   const recentUsers = new RecentUsers(context.globalState);
   // Metadata sessions (issue 19): one worksheet of their own per connection and identity, never a user's.
   const metadata = new MetadataService({ sessions: { open: (profile) => registry.create(profile), close: (worksheet) => registry.close(worksheet.id) } });

@@ -197,14 +197,22 @@ function base(
   reader: Reader,
   where: string,
   platform: PlatformId,
-): { name: string; impersonation?: ImpersonationTemplates; effectProbe?: EffectProbe; immutaUser?: string; parameters?: boolean } {
+): { name: string; impersonation?: ImpersonationTemplates; effectProbe?: EffectProbe; immutaUser?: string; parameters?: boolean; importedFrom?: string } {
   const name = reader.string('name');
   const impersonation = templates(reader, reader.object('impersonation'), where, platform);
   const probe = effectProbe(reader, reader.object('effectProbe'), where);
   const immutaUser = reader.optionalString('immutaUser');
   // Only `false` is kept: absent and `true` both mean the default.
   const parameters = reader.boolean('parameters', true);
-  return { name, ...(impersonation ? { impersonation } : {}), ...(probe ? { effectProbe: probe } : {}), ...optional('immutaUser', immutaUser), ...(parameters ? {} : { parameters: false }) };
+  const importedFrom = reader.optionalString('importedFrom');
+  return {
+    name,
+    ...(impersonation ? { impersonation } : {}),
+    ...(probe ? { effectProbe: probe } : {}),
+    ...optional('immutaUser', immutaUser),
+    ...(parameters ? {} : { parameters: false }),
+    ...optional('importedFrom', importedFrom),
+  };
 }
 
 function redshift(reader: Reader, where: string, readFile: (path: string) => string): RedshiftProfile {

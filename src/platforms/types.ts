@@ -35,6 +35,12 @@ interface ProfileBase {
   readonly immutaUser?: string;
   /** False: statements are sent as typed, with no named parameters looked for (default true). */
   readonly parameters?: boolean;
+  /**
+   * The source the profile was imported from (Import Connections), e.g.
+   * `snowflake:/home/u/.snowflake/connections.toml#prod`: a re-import updates this profile
+   * instead of adding another. Never used to connect.
+   */
+  readonly importedFrom?: string;
 }
 
 export type TlsMode = 'disable' | 'require' | 'verify-ca' | 'verify-full';

@@ -93,6 +93,12 @@ export class ConnectionStore {
     return secret;
   }
 
+  /** Keeps a secret found elsewhere (Import Connections) as if the user had typed it at the prompt. */
+  async remember(profile: ConnectionProfile, secret: ConnectionSecret): Promise<void> {
+    await this.secrets.store(secretKey(profile), JSON.stringify(secret));
+    this.logger.info(`stored the secret of connection "${profile.name}"`);
+  }
+
   async forget(profile: ConnectionProfile): Promise<void> {
     await this.secrets.delete(secretKey(profile));
     this.logger.info(`forgot the secret of connection "${profile.name}"`);

@@ -4,7 +4,11 @@ import type { PlatformLoader } from '../platforms/loader';
 import type { ConnectionProfile } from '../platforms/types';
 import { buildEntry, snowflakeImpersonationNote, stepTitle, wizardSteps, type Answers, type Step, type WizardContext } from './connection-entry';
 import { CONNECTIONS_SETTING, type ConnectionStore } from './connection-store';
+import type { ImportConnections } from './import-connections';
 import { errorMessage } from './messages';
+
+/** The value of the Add Connection platform list's first item when connections were found on this machine. */
+const IMPORT_CHOICE = '\u0000import';
 
 /** `Immuta: Add Connection` and `Immuta: Test Connection`. */
 export class ConnectionWizard {
@@ -12,7 +16,13 @@ export class ConnectionWizard {
     private readonly store: ConnectionStore,
     private readonly loader: PlatformLoader,
     private readonly logger: Logger,
+    private readonly importer?: ImportConnections,
   ) {}
+
+  /** `Immuta: Import Connections…` */
+  async importConnections(): Promise<void> {
+    await this.importer?.run();
+  }
 
   /**
    * Walks through the platform's steps (see connection-entry.ts), appends the entry to the
@@ -25,6 +35,9 @@ export class ConnectionWizard {
       // (its current list is withheld, so appending would overwrite it): user settings only.
       askSaveTarget: (vscode.workspace.workspaceFolders?.length ?? 0) > 0 && vscode.workspace.isTrusted,
     };
+    // Connections this machine already has are offered first: importing beats typing them again.
+    const discovery = this.importer?.discover();
+    const found = discovery?.candidates.length ?? 0;
     const answers: Answers = {};
     // Steps depend only on earlier answers, so position n is the same step however the list grows.
     for (let position = 0; ; position++) {
@@ -32,8 +45,13 @@ export class ConnectionWizard {
       const step = steps[position];
       if (step === undefined) break;
       const total = answers.platform === undefined ? undefined : steps.length;
-      const answer = await this.ask(step, stepTitle(position + 1, total, step.label));
+      const offerImport = position === 0 && found > 0 && step.kind === 'pick';
+      const answer = await this.ask(step, stepTitle(position + 1, total, step.label), offerImport ? found : 0);
       if (answer === undefined) return;
+      if (answer === IMPORT_CHOICE) {
+        await this.importer?.run(discovery);
+        return;
+      }
       answers[step.key] = answer;
     }
 
@@ -66,7 +84,7 @@ export class ConnectionWizard {
   }
 
   /** Shows one step; undefined means the user pressed Escape (or closed the dialog). */
-  private async ask(step: Step, title: string): Promise<string | undefined> {
+  private async ask(step: Step, title: string, importable = 0): Promise<string | undefined> {
     switch (step.kind) {
       case 'text':
         return vscode.window.showInputBox({
@@ -78,8 +96,12 @@ export class ConnectionWizard {
           validateInput: (value) => step.validate(value),
         });
       case 'pick': {
+        const importItem =
+          importable > 0
+            ? [{ label: `$(cloud-download) Import ${importable} connection${importable === 1 ? '' : 's'} found on this machine…`, description: '', value: IMPORT_CHOICE }]
+            : [];
         const picked = await vscode.window.showQuickPick(
-          step.choices.map((choice) => ({ label: choice.label, description: choice.description, value: choice.value })),
+          [...importItem, ...step.choices.map((choice) => ({ label: choice.label, description: choice.description, value: choice.value }))],
           { title, placeHolder: step.placeholder, ignoreFocusOut: true },
         );
         return picked?.value;
