@@ -189,7 +189,8 @@ export class CheckCatalog implements vscode.Disposable {
       const item = this.controller.createTestItem(check.name, check.name, state.uri);
       item.range = toRange(check.range);
       if (check.identities.length === 1) {
-        item.description = check.identities[0];
+        // No description with the identity: the Test Explorer reads an item's description, not its
+        // label, to screen readers, which would hear only "bob@example.com (Passed)".
         this.cases.set(item, { file: state, check, identity: check.identities[0], item });
       } else {
         item.children.replace(check.identities.map((identity) => {
