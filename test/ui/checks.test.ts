@@ -121,7 +121,7 @@ scenario('Policy checks in the Testing view', 300_000, () => {
     const { workbench, workspace } = ui();
     await workbench.focusEditor(FAILING);
     const squiggle = workbench.page.locator('.editor-group-container.active .monaco-editor .squiggly-error').first();
-    fs.writeFileSync(path.join(workspace, FAILING), FAILING_TEXT.replace('-- @expect ssn clear', '-- @expect ssn clearly'));
+    fs.writeFileSync(path.join(workspace, FAILING), FAILING_TEXT.replace('-- @expect ssn clear', '-- @expect rows >> 0'));
     await squiggle.waitFor({ state: 'visible' });
     await workbench.runCommand('View: Focus Problems');
     const problem = workbench.page.locator('.markers-panel .monaco-list-row', { hasText: 'Immuta checks' }).first();
