@@ -2,7 +2,7 @@
 // so that activation loads no database driver: dist/extension.js requires dist/platforms/<id>.js
 // only when a worksheet of that platform first connects.
 import * as esbuild from 'esbuild';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 
 const production = process.argv.includes('--production');
 const platforms = ['redshift', 'trino', 'snowflake', 'databricks', 'synapse'];
@@ -44,8 +44,14 @@ async function buildWebviewCss() {
 const started = Date.now();
 await Promise.all([
   // The sort and comparison workers are scripts of their own: worker_threads starts them by path
-  // (dist/sort-worker.js, dist/compare-worker.js).
-  esbuild.build({ ...common, entryPoints: { extension: 'src/extension.ts', 'sort-worker': 'src/results/sort-worker.ts', 'compare-worker': 'src/compare/diff-worker.ts' }, outdir: 'dist' }),
+  // (dist/sort-worker.js, dist/compare-worker.js). dist/cli.js is the command-line runner (`bin`
+  // in package.json): it requires dist/platforms/<id>.js like the extension, and keeps the
+  // source's #! line (esbuild preserves an entry's hashbang).
+  esbuild.build({
+    ...common,
+    entryPoints: { extension: 'src/extension.ts', 'sort-worker': 'src/results/sort-worker.ts', 'compare-worker': 'src/compare/diff-worker.ts', cli: 'src/cli/cli.ts' },
+    outdir: 'dist',
+  }),
   esbuild.build({
     ...common,
     entryPoints: Object.fromEntries(platforms.map((id) => [id, `src/platforms/${id}/index.ts`])),
@@ -65,4 +71,5 @@ await Promise.all([
   }),
   buildWebviewCss(),
 ]);
+chmodSync('dist/cli.js', 0o755);
 console.log(`build: dist/ in ${Date.now() - started} ms${production ? ' (production)' : ''}`);

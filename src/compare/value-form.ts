@@ -10,11 +10,16 @@ export type ValueForm = 'clear' | 'masked' | 'null' | 'hashed' | 'constant';
 const MASK_RUN = /[*X#•]{3,}|^(?:redacted|masked|hidden|\*+)$/i;
 const DIGEST = /^(?:[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{64})$/i;
 
+/** Whether a text is a hex digest of a common length (MD5, SHA-1, SHA-256): how hashing masks look. */
+export function isHexDigest(value: string): boolean {
+  return DIGEST.test(value);
+}
+
 function formOf(value: CellValue): Exclude<ValueForm, 'constant'> {
   if (value === null) return 'null';
   if (typeof value !== 'string') return 'clear';
   if (MASK_RUN.test(value)) return 'masked';
-  if (DIGEST.test(value)) return 'hashed';
+  if (isHexDigest(value)) return 'hashed';
   return 'clear';
 }
 

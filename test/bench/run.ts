@@ -2,7 +2,7 @@
 import type { BenchFigure, BenchSuite } from './types';
 
 async function loadSuites(): Promise<BenchSuite[]> {
-  const [{ splitterBench }, { fingerprintBench }, { overheadBench }, { activationBench }, { gridsBench }, { resultsViewBench }, { sortBench }, { resultStoreBench }, { compareBench }, { metadataBench }] = await Promise.all([
+  const [{ splitterBench }, { fingerprintBench }, { overheadBench }, { activationBench }, { gridsBench }, { resultsViewBench }, { sortBench }, { resultStoreBench }, { compareBench }, { metadataBench }, { checksBench }] = await Promise.all([
     import('./splitter.bench'),
     import('./fingerprint.bench'),
     import('./overhead.bench'),
@@ -13,8 +13,9 @@ async function loadSuites(): Promise<BenchSuite[]> {
     import('./result-store.bench'),
     import('./compare.bench'),
     import('./metadata.bench'),
+    import('./checks.bench'),
   ]);
-  return [splitterBench, fingerprintBench, overheadBench, activationBench, gridsBench, resultsViewBench, sortBench, resultStoreBench, compareBench, metadataBench];
+  return [splitterBench, fingerprintBench, overheadBench, activationBench, gridsBench, resultsViewBench, sortBench, resultStoreBench, compareBench, metadataBench, checksBench];
 }
 
 function format(value: number): string {
