@@ -22,7 +22,7 @@ export interface CheckCommandOptions {
 
 export type CliCommand = { readonly kind: 'help' } | { readonly kind: 'version' } | { readonly kind: 'check'; readonly options: CheckCommandOptions };
 
-export const DEFAULT_CONCURRENCY = 3;
+export const DEFAULT_CONCURRENCY = 4;
 export const MAX_CONCURRENCY = 16;
 export const DEFAULT_ROW_LIMIT = 10_000;
 export const MAX_ROW_LIMIT = 100_000_000;
@@ -43,7 +43,7 @@ Options:
   --concurrency <n>         cases run at once, each identity in a session of its own (1-${MAX_CONCURRENCY}, default ${DEFAULT_CONCURRENCY})
   --row-limit <n>           rows read per case unless a check says @limit (default ${DEFAULT_ROW_LIMIT})
   --minimum-assurance <l>   applied | read-back | confirmed: cases whose impersonation is less
-                            certain are errors (default applied)
+                            certain are errors (default read-back)
   --immuta-url <url>        Immuta tenant, for the project of each identity in the report
                             (API key from IMMUTA_WORKSHEETS_IMMUTA_API_KEY)
   --quiet                   print only failures and the summary
@@ -121,7 +121,7 @@ export function parseArgs(argv: readonly string[]): CliCommand {
   if (command !== 'check') throw new UsageError(`Unknown command "${command}": the command is "check".`);
   if (paths.length === 0) throw new UsageError('Name at least one check file or folder.');
 
-  const assurance = values.get('minimum-assurance') ?? 'applied';
+  const assurance = values.get('minimum-assurance') ?? 'read-back';
   if (!(ASSURANCES as readonly string[]).includes(assurance)) {
     throw new UsageError(`--minimum-assurance must be one of ${ASSURANCES.join(', ')} (got "${assurance}").`);
   }

@@ -65,7 +65,7 @@ export async function runCheckCommand(options: CheckCommandOptions, io: CommandI
   const suites: CheckSuite[] = [];
   const problems: string[] = [];
   for (const { file, text } of found) {
-    const name = engine.checkFileConnection(text) ?? options.connection ?? (profiles.length === 1 ? profiles[0].name : undefined);
+    const name = engine.checkFileConnection(text)?.name ?? options.connection ?? (profiles.length === 1 ? profiles[0].name : undefined);
     const names = profiles.map((profile) => `"${profile.name}"`).join(', ');
     if (name === undefined) {
       problems.push(`${file}: no connection: write -- @connection <name> in the file or pass --connection <name> (connections in ${profilesFile}: ${names}).`);

@@ -28,7 +28,7 @@ describe('CLI arguments', () => {
       updateSnapshots: false,
       concurrency: DEFAULT_CONCURRENCY,
       rowLimit: DEFAULT_ROW_LIMIT,
-      minimumAssurance: 'applied',
+      minimumAssurance: 'read-back',
       immutaUrl: undefined,
       quiet: false,
     });

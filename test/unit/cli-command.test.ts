@@ -27,8 +27,9 @@ function fakeParse(text: string): CheckFile {
   return { checks, diagnostics };
 }
 
-function fakeConnection(text: string): string | undefined {
-  return /^-- @connection (.+)$/m.exec(text)?.[1];
+function fakeConnection(text: string): { name: string; line: number } | undefined {
+  const name = /^-- @connection (.+)$/m.exec(text)?.[1];
+  return name === undefined ? undefined : { name, line: 0 };
 }
 
 interface Recorded {
