@@ -185,7 +185,11 @@ export class CheckCatalog implements vscode.Disposable {
     }
     fileItem.error = 'error' in state.connection ? state.connection.error : undefined;
     const checks: vscode.TestItem[] = [];
+    const names = new Set<string>();
     for (const check of state.parsed.checks) {
+      // A duplicate name is a diagnostic of the parse; the first check of the name keeps the item.
+      if (names.has(check.name)) continue;
+      names.add(check.name);
       const item = this.controller.createTestItem(check.name, check.name, state.uri);
       item.range = toRange(check.range);
       if (check.identities.length === 1) {
@@ -193,7 +197,7 @@ export class CheckCatalog implements vscode.Disposable {
         // label, to screen readers, which would hear only "bob@example.com (Passed)".
         this.cases.set(item, { file: state, check, identity: check.identities[0], item });
       } else {
-        item.children.replace(check.identities.map((identity) => {
+        item.children.replace([...new Set(check.identities)].map((identity) => {
           const child = this.controller.createTestItem(identity, identity, state.uri);
           child.range = toRange(check.range);
           this.cases.set(child, { file: state, check, identity, item: child });

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { resultTable } from '../checks/evaluate';
+import { resultTable } from '../checks/result-table';
 import type { CaseResult } from '../checks/types';
 import { YOURSELF_IDENTITY } from '../checks/types';
 import { assuranceFacts, describeAssurance } from '../platforms/assurance';

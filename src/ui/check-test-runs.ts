@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
+import { runKey } from '../checks/check-plan';
 import { runChecks, type CheckRunEnvironment, type CheckSuite } from '../checks/check-runner';
-import type { CaseResult, CheckDefinition } from '../checks/types';
+import type { CaseResult } from '../checks/types';
 import type { Logger } from '../common/logger';
 import type { ConnectionProfile, ConnectionSecret } from '../platforms/types';
 import type { CheckCase, CheckCatalog } from './check-catalog';
@@ -68,7 +69,7 @@ export class CheckTestRuns {
         }
         const key = file.uri.fsPath;
         if (!suites.has(key)) suites.set(key, { file: key, text: file.text, parsed: file.parsed, profile });
-        wanted.set(caseKey(key, entry.check, entry.identity), entry);
+        wanted.set(runKey(key, entry.check, entry.identity), entry);
         run.enqueued(entry.item);
       }
       if (wanted.size === 0 || token.isCancellationRequested) return;
@@ -82,13 +83,13 @@ export class CheckTestRuns {
           minimumAssurance: settings.minimumAssurance,
           updateSnapshots,
           signal: abort.signal,
-          only: (file, check, identity) => wanted.has(caseKey(file, check, identity)),
+          only: (file, check, identity) => wanted.has(runKey(file, check, identity)),
           onCaseStarted: (file, check, identity) => {
-            const entry = wanted.get(caseKey(file, check, identity));
+            const entry = wanted.get(runKey(file, check, identity));
             if (entry) run.started(entry.item);
           },
           onCaseResult: (result) => {
-            const entry = wanted.get(caseKey(result.file, result.check, result.identity));
+            const entry = wanted.get(runKey(result.file, result.check, result.identity));
             if (!entry || settled.has(entry.item)) return;
             settled.add(entry.item);
             this.report(run, entry, result);
@@ -152,8 +153,4 @@ export class CheckTestRuns {
     }
     return cases;
   }
-}
-
-function caseKey(file: string, check: CheckDefinition, identity: string): string {
-  return `${file}\u0000${check.name}\u0000${identity}`;
 }
