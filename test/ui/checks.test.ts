@@ -24,11 +24,15 @@ const FAILING_TEXT = `-- @connection Lab Redshift (governor)
 -- @check ${FAILING_CHECK}
 -- @as alice@example.com
 -- @expect ssn clear
+-- @expect ssn matches '\\d{3}-\\d{2}-\\d{4}'
 SELECT id, ssn FROM sales.customers WHERE id <= 12 ORDER BY id;
 `;
 
 /** The check names of the demo's checks.sql, in order. */
 const DEMO_CHECKS = [...CHECKS_DEMO.matchAll(/^-- @check (.+)$/gm)].map((match) => match[1].trim());
+/** Its cases: every check of the demo names its identities (one case each). */
+const DEMO_CASES = [...CHECKS_DEMO.matchAll(/^-- @as (.+)$/gm)].reduce((sum, match) => sum + match[1].split(',').length, 0);
+const NO_CONNECTION = 'checks-nowhere.sql';
 
 function tree(): Locator {
   return ui().workbench.page.locator('.test-explorer-tree').first();
@@ -59,6 +63,15 @@ async function labelsAt(level: number): Promise<string[]> {
 }
 
 scenario('Policy checks in the Testing view', 300_000, () => {
+  // The flows after these find what they expect: no editors open, the Explorer in the side bar.
+  after(async () => {
+    const { workbench, workspace } = ui();
+    await workbench.runCommand('View: Close All Editors');
+    fs.rmSync(path.join(workspace, FAILING), { force: true });
+    fs.rmSync(path.join(workspace, NO_CONNECTION), { force: true });
+    await workbench.runCommand('View: Show Explorer');
+  });
+
   it('lists checks.sql of the demo workspace with its checks, and a check\u2019s identities under it', async () => {
     const { workbench } = ui();
     await workbench.runCommand('Testing: Focus on Test Explorer View');
@@ -77,6 +90,8 @@ scenario('Policy checks in the Testing view', 300_000, () => {
     const summary = (await workbench.page.locator('.result-summary-container').first().textContent()) ?? '';
     await workbench.screenshot('checks-all-passed');
     assert.match(state, /\(Passed\)/, `every case of checks.sql passes: ${state}; summary: ${summary}`);
+    // "17/17" then the run's duration, drawn without a space ("17/17827ms").
+    assert.match(summary, new RegExp(`^\\s*${DEMO_CASES}/${DEMO_CASES}([\\d.]+\\s*m?s)?\\s*$`), `all ${DEMO_CASES} cases ran and passed: ${summary}`);
     // The statements ran on the server as the identities the checks name.
     const users = await lab.adminQuery<{ effective_user: string }>('SELECT DISTINCT effective_user FROM immuta.query_log');
     const seen = users.map((entry) => entry.effective_user);
@@ -93,9 +108,11 @@ scenario('Policy checks in the Testing view', 300_000, () => {
     await row(FAILING, 1).locator('.action-label[aria-label="Run Test"]').click();
     await until(`${FAILING} settled`, () => stateOf(FAILING, 1), (label) => /\((Passed|Failed|Errored)\)/.test(label), 60_000);
     assert.match(await stateOf(FAILING, 1), /\(Failed\)/);
-    // The failure shows at the expectation's line ("actual != expected"); a click on it opens the peek.
+    // Each failed expectation shows at its line; the one with a diff reads "actual != expected". A click opens the peek.
     const inline = workbench.page.locator('.editor-group-container.active .test-error-content-widget', { hasText: '!=' }).first();
     await inline.waitFor({ state: 'visible' });
+    // One message per failed expectation: "clear" and "matches" both fail for alice.
+    await until('both failed expectations at their lines', () => workbench.page.locator('.editor-group-container.active .test-error-content-widget').count(), (count) => count === 2);
     await workbench.screenshot('checks-failure-inline');
     await inline.click();
     const peek = workbench.page.locator('.test-output-peek').first();
@@ -112,7 +129,8 @@ scenario('Policy checks in the Testing view', 300_000, () => {
     // The button our testing/message/content menu puts over the failure's diff.
     await workbench.page.getByText('Open Actual Result', { exact: true }).first().click();
     const results = await ResultsView.of(workbench.page, `${FAILING_CHECK} as alice@example.com`);
-    await results.waitForStatus(/^\d+ rows?/);
+    const [us] = await ui().lab.adminQuery<{ n: string }>("SELECT count(*) AS n FROM immuta_raw.customers WHERE region = 'US' AND id <= 12");
+    await results.waitForStatus(new RegExp(`^${us.n} rows?`));
     assert.match(await results.stampText(), /as alice@example\.com/);
     await workbench.screenshot('checks-actual-result');
   });
@@ -130,5 +148,17 @@ scenario('Policy checks in the Testing view', 300_000, () => {
     fs.writeFileSync(path.join(workspace, FAILING), FAILING_TEXT);
     await problem.waitFor({ state: 'detached' });
     await squiggle.waitFor({ state: 'detached' });
+  });
+
+  it('a file whose @connection names no configured connection says so in the Testing view', async () => {
+    const { workbench, workspace } = ui();
+    fs.writeFileSync(path.join(workspace, NO_CONNECTION), FAILING_TEXT.replace('Lab Redshift (governor)', 'Nowhere'));
+    await workbench.runCommand('Testing: Focus on Test Explorer View');
+    await row(NO_CONNECTION, 1).waitFor({ state: 'visible' });
+    await expand(NO_CONNECTION, 1);
+    await tree().locator('.monaco-list-row', { hasText: 'The connection "Nowhere"' }).first().waitFor({ state: 'visible' });
+    await workbench.screenshot('checks-no-connection');
+    fs.rmSync(path.join(workspace, NO_CONNECTION));
+    await row(NO_CONNECTION, 1).waitFor({ state: 'detached' });
   });
 });
