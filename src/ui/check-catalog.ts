@@ -190,15 +190,20 @@ export class CheckCatalog implements vscode.Disposable {
       // A duplicate name is a diagnostic of the parse; the first check of the name keeps the item.
       if (names.has(check.name)) continue;
       names.add(check.name);
-      const item = this.controller.createTestItem(check.name, check.name, state.uri);
+      // Items are kept across parses (only their range and cases change), so a run under way, the
+      // tree's expansion and the results shown still refer to the items on screen.
+      const item = this.item(fileItem.children, check.name, state.uri);
       item.range = toRange(check.range);
-      if (check.identities.length === 1) {
+      const identities = [...new Set(check.identities)];
+      if (identities.length === 1) {
         // No description with the identity: the Test Explorer reads an item's description, not its
         // label, to screen readers, which would hear only "bob@example.com (Passed)".
-        this.cases.set(item, { file: state, check, identity: check.identities[0], item });
+        this.cases.set(item, { file: state, check, identity: identities[0], item });
+        item.children.replace([]);
       } else {
-        item.children.replace([...new Set(check.identities)].map((identity) => {
-          const child = this.controller.createTestItem(identity, identity, state.uri);
+        this.cases.delete(item);
+        item.children.replace(identities.map((identity) => {
+          const child = this.item(item.children, identity, state.uri);
           child.range = toRange(check.range);
           this.cases.set(child, { file: state, check, identity, item: child });
           return child;
@@ -207,6 +212,10 @@ export class CheckCatalog implements vscode.Disposable {
       checks.push(item);
     }
     fileItem.children.replace(checks);
+  }
+
+  private item(siblings: vscode.TestItemCollection, id: string, uri: vscode.Uri): vscode.TestItem {
+    return siblings.get(id) ?? this.controller.createTestItem(id, id, uri);
   }
 
   private remove(uri: vscode.Uri): void {

@@ -46,8 +46,8 @@ function itemPath(item: vscode.TestItem): string {
 
 /**
  * Shows a case's captured result in the results view, stamped with the identity it ran as,
- * with the host keeping the rows as for a worksheet's run. Without a results view (no
- * controller), the result opens as read-only text.
+ * with the host keeping the rows as for a worksheet's run. A case without a stamp (it never
+ * had a session) opens its result as plain text instead.
  */
 export async function openCheckResult(args: unknown, results: CheckResults, view: ResultsController, profile: (name: string) => ConnectionProfile | undefined): Promise<void> {
   const test = (args as TestMessageArgs | undefined)?.test;

@@ -40,6 +40,8 @@ export class CheckTestRuns {
   private async run(request: vscode.TestRunRequest, token: vscode.CancellationToken, updateSnapshots: boolean): Promise<void> {
     const { controller, catalog, logger } = this.deps;
     await catalog.discover();
+    // A file without `@connection` runs on its document's connection as bound now.
+    catalog.reresolve();
     const run = controller.createTestRun(request, updateSnapshots ? 'Immuta policy checks (updating snapshots)' : 'Immuta policy checks');
     const settled = new Set<vscode.TestItem>();
     const wanted = new Map<string, CheckCase>();

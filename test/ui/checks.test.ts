@@ -33,6 +33,14 @@ const DEMO_CHECKS = [...CHECKS_DEMO.matchAll(/^-- @check (.+)$/gm)].map((match) 
 /** Its cases: every check of the demo names its identities (one case each). */
 const DEMO_CASES = [...CHECKS_DEMO.matchAll(/^-- @as (.+)$/gm)].reduce((sum, match) => sum + match[1].split(',').length, 0);
 const NO_CONNECTION = 'checks-nowhere.sql';
+const SNAPSHOT = 'checks-snapshot.sql';
+const SNAPSHOT_TEXT = `-- @connection Lab Redshift (governor)
+
+-- @check bob's first customers
+-- @as bob@example.com
+-- @expect snapshot
+SELECT id, region FROM sales.customers WHERE id <= 12 ORDER BY id;
+`;
 
 function tree(): Locator {
   return ui().workbench.page.locator('.test-explorer-tree').first();
@@ -63,12 +71,26 @@ async function labelsAt(level: number): Promise<string[]> {
 }
 
 scenario('Policy checks in the Testing view', 300_000, () => {
-  // The flows after these find what they expect: no editors open, the Explorer in the side bar.
+  // The flows after these find what they expect: no editors open, the Explorer in the side bar,
+  // governor's password not stored yet (the worksheet flows see it asked for once), and none of
+  // these checks' reads in the server's query log (flows count who read what).
+  let lastLogged = 0;
+  before(async () => {
+    const [last] = await ui().lab.adminQuery<{ id: string | null }>('SELECT max(id) AS id FROM immuta.query_log');
+    lastLogged = Number(last.id ?? 0);
+  });
   after(async () => {
-    const { workbench, workspace } = ui();
+    const { workbench, workspace, lab } = ui();
+    await lab.adminQuery('DELETE FROM immuta.query_log WHERE id > $1', [lastLogged]);
+    await workbench.runCommand('Immuta: Forget Connection Secret');
+    await workbench.answerQuickInput('Lab Redshift (governor)', 'Lab Redshift (governor)', 'Forget the stored secret of');
+    await workbench.waitForNotification('was removed from VS Code');
+    await workbench.clearNotifications();
     await workbench.runCommand('View: Close All Editors');
     fs.rmSync(path.join(workspace, FAILING), { force: true });
     fs.rmSync(path.join(workspace, NO_CONNECTION), { force: true });
+    fs.rmSync(path.join(workspace, SNAPSHOT), { force: true });
+    fs.rmSync(path.join(workspace, 'checks-snapshot.snapshots.json'), { force: true });
     await workbench.runCommand('View: Show Explorer');
   });
 
@@ -160,5 +182,40 @@ scenario('Policy checks in the Testing view', 300_000, () => {
     await workbench.screenshot('checks-no-connection');
     fs.rmSync(path.join(workspace, NO_CONNECTION));
     await row(NO_CONNECTION, 1).waitFor({ state: 'detached' });
+  });
+
+  it('"Update snapshots" records a snapshot check\u2019s result beside the file; Run then passes against it', async () => {
+    const { workbench, workspace } = ui();
+    const stored = path.join(workspace, 'checks-snapshot.snapshots.json');
+    fs.writeFileSync(path.join(workspace, SNAPSHOT), SNAPSHOT_TEXT);
+    await row(SNAPSHOT, 1).waitFor({ state: 'visible' });
+    await row(SNAPSHOT, 1).hover();
+    await row(SNAPSHOT, 1).locator('.action-label[aria-label="Run Test"]').click();
+    const first = await until(`${SNAPSHOT} run without a snapshot`, () => stateOf(SNAPSHOT, 1), (label) => /\((Passed|Failed|Errored)\)/.test(label), 60_000);
+    assert.doesNotMatch(first, /\(Passed\)/, 'no snapshot is stored yet: the case cannot pass');
+    assert.ok(!fs.existsSync(stored), 'Run writes no snapshot');
+
+    await row(SNAPSHOT, 1).click({ button: 'right' });
+    // The menu's item takes the focus on hover; Enter runs it (a click can land while the menu is still opening).
+    const item = workbench.page.locator('.context-view .action-label', { hasText: 'Execute Using Profile' }).first();
+    await item.hover();
+    await until('the menu item focused', async () => item.evaluate((element) => element.closest('.action-item')?.classList.contains('focused') ?? false), (focused) => focused);
+    await workbench.page.keyboard.press('Enter');
+    await workbench.answerQuickInput('Update snapshots', 'Update snapshots');
+    await until(`${SNAPSHOT} passed with its snapshot recorded`, () => stateOf(SNAPSHOT, 1), (label) => /\(Passed\)/.test(label), 60_000);
+    const snapshot = fs.readFileSync(stored, 'utf8');
+    assert.match(snapshot, /bob's first customers/);
+    assert.match(snapshot, /"EU"/, `bob's rows are EU customers: ${snapshot.slice(0, 300)}`);
+    assert.doesNotMatch(snapshot, /"US"|"APAC"/, 'and only those');
+    await workbench.screenshot('checks-snapshot-updated');
+
+    // Run (the default profile) compares against it now: the statement reaches the server as bob again, and the case passes.
+    const ranAsBob = async () => Number((await ui().lab.adminQuery<{ n: string }>("SELECT count(*) AS n FROM immuta.query_log WHERE effective_user = 'bob@example.com' AND statement LIKE '%WHERE id <= 12 ORDER BY id%'"))[0].n);
+    const before = await ranAsBob();
+    await row(SNAPSHOT, 1).hover();
+    await row(SNAPSHOT, 1).locator('.action-label[aria-label="Run Test"]').click();
+    await until('the statement run as bob again', ranAsBob, (count) => count > before);
+    await until(`${SNAPSHOT} passed against its snapshot`, () => stateOf(SNAPSHOT, 1), (label) => /\((Passed|Failed|Errored)\)/.test(label), 60_000);
+    assert.match(await stateOf(SNAPSHOT, 1), /\(Passed\)/);
   });
 });
