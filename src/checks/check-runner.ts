@@ -82,7 +82,6 @@ export async function runChecks(suites: readonly CheckSuite[], env: CheckRunEnvi
     // A statement that changes the session's identity ends that session: the rest get a new one.
     while (index < group.runs.length) {
       if (options.signal?.aborted) break;
-      sessionsOpened++;
       try {
         index = await runInSession(group, index);
       } catch (error) {
@@ -98,6 +97,7 @@ export async function runChecks(suites: readonly CheckSuite[], env: CheckRunEnvi
   const runInSession = async (group: SessionGroup, from: number): Promise<number> => {
     const worksheet = env.open(group.profile);
     let index = from;
+    let connected = false;
     try {
       const established = await establish(worksheet, group, options.minimumAssurance);
       if (established.status === 'error') {
@@ -114,6 +114,7 @@ export async function runChecks(suites: readonly CheckSuite[], env: CheckRunEnvi
           settle(run.file, run.check, group.identity, { status: 'skipped', message: 'The run was cancelled.' });
           continue;
         }
+        if (capture.stamp) connected = true;
         const stamp = capture.stamp ? checkStamp(group, capture.stamp, capture.queryId, project) : undefined;
         const mismatch = identityMismatch(worksheet, group.identity, capture.stamp?.ranAs);
         if (mismatch !== undefined) {
@@ -130,6 +131,8 @@ export async function runChecks(suites: readonly CheckSuite[], env: CheckRunEnvi
       }
       return index;
     } finally {
+      // Counted as the server sees them: a worksheet refused before it connected opened no session.
+      if (connected || worksheet.snapshot().sessionId !== undefined) sessionsOpened++;
       await env.close(worksheet).catch(() => undefined);
     }
   };

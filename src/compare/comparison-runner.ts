@@ -2,6 +2,7 @@ import { isPlatformError, PlatformError } from '../platforms/errors';
 import type { ConnectionProfile, Row } from '../platforms/types';
 import { isWorksheetError, type WorksheetError } from '../worksheets/errors';
 import type { RunStamp } from '../worksheets/run-types';
+import { runForFirstResult } from '../worksheets/first-result';
 import type { Worksheet } from '../worksheets/worksheet';
 import { impersonationUnsupported } from './comparison-support';
 import type { ComparedSide } from './diff';
@@ -104,56 +105,15 @@ async function runSide(sessions: ComparisonSessions, profile: ConnectionProfile,
       }
     }
     if (signal?.aborted) return { label, status: 'cancelled' };
-    let columns: readonly string[] | undefined;
     const chunks: string[] = [];
-    let rowCount = 0;
-    let truncated = false;
-    let resultSets = 0;
-    const handle = worksheet.run([{ text: statement, digest: false }], {
-      columns: (_index, described) => {
-        resultSets++;
-        if (resultSets === 1) columns = described.map((column) => column.name);
-      },
-      rows: (_index, batch) => {
-        if (resultSets !== 1 || truncated) return;
-        const room = rowLimit - rowCount;
-        const kept = batch.length > room ? batch.slice(0, room) : batch;
-        if (kept.length > 0) {
-          // One batch's text at a time: a driver's batch is small, so this never stalls the host.
-          chunks.push(JSON.stringify(kept));
-          rowCount += kept.length;
-        }
-        if (batch.length > room) {
-          truncated = true;
-          // The limit is reached: the rest is not read (the side ends as succeeded, truncated).
-          handle.cancel();
-        }
-      },
-    });
-    const abort = () => handle.cancel();
-    signal?.addEventListener('abort', abort, { once: true });
-    try {
-      const [outcome] = await handle.outcomes;
-      if (outcome.status === 'succeeded' || (truncated && outcome.status === 'cancelled' && outcome.stamp !== undefined)) {
-        const stamp = outcome.stamp as RunStamp;
-        const summary = outcome.status === 'succeeded' ? outcome.summary : undefined;
-        return {
-          label,
-          status: 'succeeded',
-          stamp,
-          columns: columns ?? [],
-          chunks,
-          rowCount,
-          truncated,
-          durationMs: summary?.durationMs ?? Date.now() - stamp.startedAt,
-          queryId: summary?.queryId ?? null,
-        };
-      }
-      if (outcome.status === 'failed') return { label, status: 'failed', ...(outcome.stamp ? { stamp: outcome.stamp } : {}), error: outcome.error };
-      return { label, status: 'cancelled' };
-    } finally {
-      signal?.removeEventListener('abort', abort);
+    // One batch's text at a time: a driver's batch is small, so this never stalls the host.
+    const ran = await runForFirstResult(worksheet, statement, { rowLimit, ...(signal ? { signal } : {}), keep: (batch) => chunks.push(JSON.stringify(batch)) });
+    if (ran.status === 'rows') {
+      const { columns, rowCount, truncated, stamp, durationMs, queryId } = ran;
+      return { label, status: 'succeeded', stamp, columns, chunks, rowCount, truncated, durationMs, queryId };
     }
+    if (ran.status === 'failed') return { label, status: 'failed', ...(ran.stamp ? { stamp: ran.stamp } : {}), error: ran.error };
+    return { label, status: 'cancelled' };
   } finally {
     await sessions.close(worksheet);
   }

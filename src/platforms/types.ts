@@ -231,6 +231,26 @@ export interface SessionImpersonation {
   readonly readBack?: () => Promise<string | null>;
 }
 
+/** One use of a named query parameter in a statement's text (`:region`, `${region}`), as the SQL lexer found it. */
+export interface ParameterUse {
+  readonly name: string;
+  /** 0-based UTF-16 offset of the placeholder in the statement text, and its length (`:region` is 7). */
+  readonly offset: number;
+  readonly length: number;
+}
+
+/**
+ * Values of a statement's named parameters. The adapter replaces each use with its platform's
+ * bind marker and sends the values bound (never spliced into the text); where the platform has
+ * no bind, it refuses with a `configuration` error rather than splice.
+ */
+export interface StatementParameters {
+  /** In text order; one name may be used several times. */
+  readonly uses: readonly ParameterUse[];
+  /** By name; every used name has a value. NULL is SQL NULL. Values are text: the server casts them where the statement says. */
+  readonly values: Readonly<Record<string, string | null>>;
+}
+
 /** One dedicated database session. Never pooled, never shared between worksheets. */
 export interface PlatformSession {
   /** An identifier of the server-side session, for logs and the results stamp. */
@@ -242,8 +262,8 @@ export interface PlatformSession {
   readonly transactionState: TransactionState;
   readonly onDidClose: Event<SessionClosed>;
   readonly impersonation: SessionImpersonation;
-  /** Runs exactly one statement. Rejects with a PlatformError. */
-  execute(sql: string, sink: ResultSink): Promise<ExecutionSummary>;
+  /** Runs exactly one statement, with its parameters bound when given. Rejects with a PlatformError. */
+  execute(sql: string, sink: ResultSink, parameters?: StatementParameters): Promise<ExecutionSummary>;
   /** Cancels the running statement, if any; resolves once the cancel request was delivered. */
   cancel(): Promise<void>;
   close(): Promise<void>;
