@@ -19,6 +19,7 @@ import { RunController } from './ui/run-controller';
 import { CODELENS_SETTING, StatementLenses } from './ui/statement-lenses';
 import { workerEngine } from './compare/comparison-engine';
 import { CompareCommand } from './ui/compare-command';
+import { ParameterPrompt } from './ui/parameter-prompt';
 import { ComparisonSets } from './ui/compare-picker';
 import { MetadataService } from './metadata/metadata-service';
 import { explorerActions } from './ui/explorer-commands';
@@ -118,7 +119,9 @@ export function activate(context: vscode.ExtensionContext): ImmutaWorksheetsApi 
   // Effect probes: the one-time notice on unconfirmed connections, and loud refusals.
   const prompts = new ProbePrompts(context.globalState, context.extensionUri, logger);
   // The runner asks the commands to bind a document that has no connection yet.
-  const runner: RunController = new RunController(documents, results, (document) => commands.worksheetFor(document), logger, (refusal) => prompts.refused(refusal));
+  // Named query parameters (:region): asked for before a run, last values per document in workspace state.
+  const parameterPrompt = new ParameterPrompt(context.workspaceState);
+  const runner: RunController = new RunController(documents, results, (document) => commands.worksheetFor(document), logger, (refusal) => prompts.refused(refusal), parameterPrompt);
   const adoptProbes = (profiles: readonly ConnectionProfile[]) => registry.adoptEffectProbes(profiles);
   const probeEditor = new EffectProbeEditor({
     store,
@@ -145,6 +148,7 @@ export function activate(context: vscode.ExtensionContext): ImmutaWorksheetsApi 
     engine: workerEngine(path.join(__dirname, 'compare-worker.js')),
     logger,
     bound: (document): Promise<Worksheet | undefined> => commands.worksheetFor(document),
+    parameters: parameterPrompt,
   });
   // Policy checks in the Test Explorer (issue 20): each case in a short-lived worksheet of its own, as Compare's sides.
   const checks = new CheckExplorer({

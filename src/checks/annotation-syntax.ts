@@ -241,3 +241,32 @@ export function parseIdentityList(text: string): ParsedIdentity[] {
   }
   return out;
 }
+
+export interface ParsedParam {
+  readonly name: string;
+  /** The value as text (numbers as written), or null for SQL NULL. */
+  readonly value: string | null;
+  /** Where the name is in the annotation's text. */
+  readonly start: number;
+  readonly end: number;
+}
+
+/** `region = 'EU'`, `n = 5`, `since = null`: a value for the statement's `:name` parameter. */
+export function parseParam(text: string): ParsedParam {
+  const reader = new TokenReader(annotationTokens(text), text.length);
+  const name = reader.next();
+  const hint = "Expected a parameter and its value after \"@param\", e.g. -- @param region = 'EU'.";
+  if (name === undefined || name.kind !== 'word' || !/^[A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*$/.test(name.value)) {
+    throw name === undefined ? reader.errorHere(hint) : new AnnotationSyntaxError(name.start, name.end, hint);
+  }
+  const equals = reader.next();
+  if (equals?.kind !== 'operator' || equals.value !== '=') {
+    throw equals === undefined ? reader.errorHere(`Expected "=" and a value after "${name.value}".`) : new AnnotationSyntaxError(equals.start, equals.end, `Expected "=" and a value after "${name.value}".`);
+  }
+  const token = reader.peek();
+  const literal = readLiteral(reader);
+  if (literal === undefined) throw reader.errorHere(`Expected the value of ${name.value}: ${LITERAL_HINT}.`);
+  reader.end(`the value of ${name.value}`);
+  const value = literal === null ? null : token?.kind === 'number' ? token.raw : String(literal);
+  return { name: name.value, value, start: name.start, end: name.end };
+}

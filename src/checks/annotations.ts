@@ -6,7 +6,7 @@
 import { SqlCursor } from '../sql/lexer';
 import { lexicalOptionsFor } from '../sql/lexical-rules';
 
-export const ANNOTATION_KEYWORDS = ['connection', 'check', 'as', 'expect', 'limit'] as const;
+export const ANNOTATION_KEYWORDS = ['connection', 'check', 'as', 'expect', 'limit', 'param'] as const;
 export type AnnotationKeyword = (typeof ANNOTATION_KEYWORDS)[number];
 
 export interface Annotation {

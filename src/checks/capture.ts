@@ -1,4 +1,4 @@
-import type { Row } from '../platforms/types';
+import type { Row, StatementParameters } from '../platforms/types';
 import type { RunStamp } from '../worksheets/run-types';
 import { runForFirstResult } from '../worksheets/first-result';
 import type { Worksheet } from '../worksheets/worksheet';
@@ -14,9 +14,9 @@ export type Capture =
  * `rowLimit` (then marked truncated). A failure keeps the platform's typed error, so `denied` can
  * tell a permission refusal from anything else.
  */
-export async function captureStatement(worksheet: Worksheet, statement: string, rowLimit: number, signal?: AbortSignal): Promise<Capture> {
+export async function captureStatement(worksheet: Worksheet, statement: string, rowLimit: number, signal?: AbortSignal, parameters?: StatementParameters): Promise<Capture> {
   const rows: Row[] = [];
-  const ran = await runForFirstResult(worksheet, statement, { rowLimit, ...(signal ? { signal } : {}), keep: (batch) => {
+  const ran = await runForFirstResult(worksheet, statement, { rowLimit, ...(signal ? { signal } : {}), ...(parameters !== undefined ? { parameters } : {}), keep: (batch) => {
     for (const row of batch) rows.push(row);
   } });
   if (ran.status === 'cancelled') return ran;

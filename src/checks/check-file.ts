@@ -18,7 +18,8 @@ import type { SqlDialectId } from '../sql/dialects';
 import { lexSql } from '../sql/lexer';
 import { LineIndex, type SourceRange } from '../sql/positions';
 import { splitStatements } from '../sql/splitter';
-import { AnnotationSyntaxError, parseIdentityList } from './annotation-syntax';
+import { findParameters, parameterNames } from '../sql/parameters';
+import { AnnotationSyntaxError, parseIdentityList, parseParam } from './annotation-syntax';
 import { ANNOTATION_KEYWORDS, isKnownKeyword, readAnnotation, type Annotation } from './annotations';
 import { parseExpectation } from './expectation-syntax';
 import { YOURSELF_IDENTITY, type CheckDefinition, type CheckDiagnostic, type CheckFile, type Expectation } from './types';
@@ -44,6 +45,8 @@ interface Pending {
   readonly identities: string[];
   readonly expectations: Expectation[];
   rowLimit?: number;
+  /** `@param` values by name. */
+  readonly params: Map<string, string | null>;
   /** Errors in the file when the check began: more at its end means it is left out. */
   readonly errorsBefore: number;
 }
@@ -136,7 +139,7 @@ export function parseCheckFile(text: string, dialect: SqlDialectId): CheckFile {
       if (restText === '') report(annotation.atOffset, annotation.endOffset + 1, 'Expected a name after "@check", e.g. @check EU analysts see only EU rows.');
       else if (names.has(restText)) report(...trimmedSpan(annotation), `Another check in this file is already named "${restText}": check names must be unique.`);
       names.add(restText);
-      pending = { name: restText, annotation, line: index.positionAt(annotation.atOffset).line, identities: [], expectations: [], errorsBefore };
+      pending = { name: restText, annotation, line: index.positionAt(annotation.atOffset).line, identities: [], expectations: [], params: new Map(), errorsBefore };
       return;
     }
     if (pending === undefined) {
@@ -146,6 +149,7 @@ export function parseCheckFile(text: string, dialect: SqlDialectId): CheckFile {
     try {
       if (keyword === 'as') addIdentities(pending, annotation);
       else if (keyword === 'limit') setLimit(pending, annotation);
+      else if (keyword === 'param') addParam(pending, annotation);
       else if (restText === '') report(annotation.atOffset, annotation.restOffset, `Expected an expectation after "@expect", e.g. -- @expect rows > 0.`);
       else pending.expectations.push({ ...parseExpectation(annotation.rest), line: index.positionAt(annotation.atOffset).line, source: restText });
     } catch (error) {
@@ -180,8 +184,31 @@ export function parseCheckFile(text: string, dialect: SqlDialectId): CheckFile {
     check.rowLimit = limit;
   };
 
+  const addParam = (check: Pending, annotation: Annotation) => {
+    const parsed = parseParam(annotation.rest);
+    if (check.params.has(parsed.name)) throw new AnnotationSyntaxError(parsed.start, parsed.end, `@param ${parsed.name} is given twice for this check.`);
+    check.params.set(parsed.name, parsed.value);
+  };
+
+  /** Every `:name` of the statement needs a value, and every value a `:name` (a typo would go unnoticed). */
+  const checkParams = (check: Pending, unit: Unit) => {
+    const used = parameterNames(findParameters(unit.text, dialect));
+    const missing = used.filter((name) => !check.params.has(name));
+    if (missing.length > 0) {
+      report(
+        check.annotation.atOffset,
+        check.annotation.endOffset,
+        `Check "${check.name}" uses ${missing.map((name) => `:${name}`).join(', ')} without a value: add ${missing.map((name) => `-- @param ${name} = '…'`).join(' and ')} above its statement (values are sent bound).`,
+      );
+    }
+    for (const name of check.params.keys()) {
+      if (!used.includes(name)) report(check.annotation.atOffset, check.annotation.endOffset, `@param ${name} is not used: the statement has no :${name}.`, 'warning');
+    }
+  };
+
   const finish = (check: Pending, unit: Unit) => {
     if (check.name === '') return;
+    checkParams(check, unit);
     if (check.expectations.length === 0 && errors === check.errorsBefore) {
       report(check.annotation.atOffset, check.annotation.endOffset, `Check "${check.name}" has no @expect: add at least one, e.g. -- @expect rows > 0.`);
     }
@@ -197,6 +224,7 @@ export function parseCheckFile(text: string, dialect: SqlDialectId): CheckFile {
       identities: check.identities.length > 0 ? check.identities : [YOURSELF_IDENTITY],
       expectations: check.expectations,
       statement: { text: unit.text, range: unit.range },
+      ...(check.params.size > 0 ? { parameters: Object.fromEntries(check.params) } : {}),
       range: { start: index.positionAt(start.offset - start.character), end: unit.range.end },
       ...(check.rowLimit === undefined ? {} : { rowLimit: check.rowLimit }),
     });

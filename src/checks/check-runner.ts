@@ -10,7 +10,9 @@
  */
 import { assuranceRank, ASSURANCE_LABEL, type Assurance } from '../platforms/assurance';
 import { isPlatformError } from '../platforms/errors';
-import type { ConnectionProfile } from '../platforms/types';
+import { platformInfo } from '../platforms/catalog';
+import type { ConnectionProfile, StatementParameters } from '../platforms/types';
+import { findParameters, parameterNames } from '../sql/parameters';
 import type { RanAs } from '../worksheets/identity';
 import type { RunStamp } from '../worksheets/run-types';
 import type { Worksheet } from '../worksheets/worksheet';
@@ -67,6 +69,22 @@ class Deferred<T> {
   readonly promise = new Promise<T>((resolve) => (this.resolve = resolve));
 }
 
+/**
+ * The check statement's parameters, bound from its `-- @param` values; refused when a `:name`
+ * has none. A connection with `parameters: false` sends the text as written.
+ */
+function checkParameters(profile: ConnectionProfile, check: CheckDefinition): { readonly parameters?: StatementParameters } | { readonly refused: string } {
+  if (profile.parameters === false) return {};
+  const uses = findParameters(check.statement.text, platformInfo(profile.platform).sqlDialect);
+  if (uses.length === 0) return {};
+  const values = check.parameters ?? {};
+  const missing = parameterNames(uses).filter((name) => !Object.prototype.hasOwnProperty.call(values, name));
+  if (missing.length > 0) {
+    return { refused: `The statement uses ${missing.map((name) => `:${name}`).join(', ')} without a value, so it was not sent: give each a value with -- @param ${missing[0]} = '…' above the statement.` };
+  }
+  return { parameters: { uses, values } };
+}
+
 export async function runChecks(suites: readonly CheckSuite[], env: CheckRunEnvironment, options: CheckRunOptions): Promise<CheckRunSummary> {
   const started = Date.now();
   const plan = planChecks(suites, options.only);
@@ -109,7 +127,13 @@ export async function runChecks(suites: readonly CheckSuite[], env: CheckRunEnvi
         const run = group.runs[index];
         if (options.signal?.aborted) return index;
         if (run.reported) options.onCaseStarted?.(run.file, run.check, group.identity);
-        const capture = await captureStatement(worksheet, run.check.statement.text, run.check.rowLimit ?? options.rowLimit, options.signal);
+        const bound = checkParameters(group.profile, run.check);
+        if ('refused' in bound) {
+          // Never sent with its placeholders unbound (a server might read `:region` as something else).
+          settle(run.file, run.check, group.identity, { status: 'error', message: bound.refused, durationMs: 0 });
+          continue;
+        }
+        const capture = await captureStatement(worksheet, run.check.statement.text, run.check.rowLimit ?? options.rowLimit, options.signal, bound.parameters);
         if (capture.status === 'cancelled') {
           settle(run.file, run.check, group.identity, { status: 'skipped', message: 'The run was cancelled.' });
           continue;

@@ -13,7 +13,9 @@
  *   SELECT region, ssn FROM sales.customers;
  *
  * A check runs its statement once as each identity of `@as` (default: yourself); each
- * (check, identity) pair is a case with its own verdict.
+ * (check, identity) pair is a case with its own verdict. A statement with named parameters
+ * (`:region`, `${region}`) needs a value for each, `-- @param region = 'EU'` (a string, a number
+ * or null), sent bound; without one the check is an error and never runs.
  */
 import type { Assurance } from '../platforms/assurance';
 import type { PlatformError } from '../platforms/errors';
@@ -76,6 +78,8 @@ export interface CheckDefinition {
   readonly range: SourceRange;
   /** Rows read per case (`@limit N`); absent: the run's default. */
   readonly rowLimit?: number;
+  /** Values of the statement's named parameters (`-- @param region = 'EU'`), sent bound; absent: none given. */
+  readonly parameters?: Readonly<Record<string, string | null>>;
 }
 
 export interface CheckDiagnostic {

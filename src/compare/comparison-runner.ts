@@ -1,5 +1,5 @@
 import { isPlatformError, PlatformError } from '../platforms/errors';
-import type { ConnectionProfile, Row } from '../platforms/types';
+import type { ConnectionProfile, Row, StatementParameters } from '../platforms/types';
 import { isWorksheetError, type WorksheetError } from '../worksheets/errors';
 import type { RunStamp } from '../worksheets/run-types';
 import { runForFirstResult } from '../worksheets/first-result';
@@ -58,6 +58,8 @@ export interface ComparisonOptions {
   /** Sides running at once. */
   readonly concurrency: number;
   readonly signal?: AbortSignal;
+  /** The statement's named parameters, bound alike on every side. */
+  readonly parameters?: StatementParameters;
   /** Called as each side ends, in the order they end. */
   readonly onSide?: (index: number, side: ComparisonSide) => void;
 }
@@ -107,7 +109,12 @@ async function runSide(sessions: ComparisonSessions, profile: ConnectionProfile,
     if (signal?.aborted) return { label, status: 'cancelled' };
     const chunks: string[] = [];
     // One batch's text at a time: a driver's batch is small, so this never stalls the host.
-    const ran = await runForFirstResult(worksheet, statement, { rowLimit, ...(signal ? { signal } : {}), keep: (batch) => chunks.push(JSON.stringify(batch)) });
+    const ran = await runForFirstResult(worksheet, statement, {
+      rowLimit,
+      ...(signal ? { signal } : {}),
+      ...(options.parameters !== undefined ? { parameters: options.parameters } : {}),
+      keep: (batch) => chunks.push(JSON.stringify(batch)),
+    });
     if (ran.status === 'rows') {
       const { columns, rowCount, truncated, stamp, durationMs, queryId } = ran;
       return { label, status: 'succeeded', stamp, columns, chunks, rowCount, truncated, durationMs, queryId };

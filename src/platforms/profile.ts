@@ -197,12 +197,14 @@ function base(
   reader: Reader,
   where: string,
   platform: PlatformId,
-): { name: string; impersonation?: ImpersonationTemplates; effectProbe?: EffectProbe; immutaUser?: string } {
+): { name: string; impersonation?: ImpersonationTemplates; effectProbe?: EffectProbe; immutaUser?: string; parameters?: boolean } {
   const name = reader.string('name');
   const impersonation = templates(reader, reader.object('impersonation'), where, platform);
   const probe = effectProbe(reader, reader.object('effectProbe'), where);
   const immutaUser = reader.optionalString('immutaUser');
-  return { name, ...(impersonation ? { impersonation } : {}), ...(probe ? { effectProbe: probe } : {}), ...optional('immutaUser', immutaUser) };
+  // Only `false` is kept: absent and `true` both mean the default.
+  const parameters = reader.boolean('parameters', true);
+  return { name, ...(impersonation ? { impersonation } : {}), ...(probe ? { effectProbe: probe } : {}), ...optional('immutaUser', immutaUser), ...(parameters ? {} : { parameters: false }) };
 }
 
 function redshift(reader: Reader, where: string, readFile: (path: string) => string): RedshiftProfile {

@@ -33,6 +33,8 @@ interface ProfileBase {
    * project. Unset: the owner of the workspace's Immuta API key.
    */
   readonly immutaUser?: string;
+  /** False: statements are sent as typed, with no named parameters looked for (default true). */
+  readonly parameters?: boolean;
 }
 
 export type TlsMode = 'disable' | 'require' | 'verify-ca' | 'verify-full';

@@ -2,7 +2,7 @@ import type { CellValue, ColumnInfo, Row } from '../platforms/types';
 import { csvField } from '../worksheets/csv';
 import { platformInfo } from '../platforms/catalog';
 import { redactSecretsFor } from '../sql/secrets';
-import { ASSURANCE_WORDS, type ExportFormat, type StampView } from './protocol';
+import { ASSURANCE_WORDS, parameterWords, type ExportFormat, type StampView } from './protocol';
 import { SAME_RESULT_LABEL, sameResultWords } from './same-result';
 import type { ResultSet } from './result-set';
 
@@ -65,6 +65,7 @@ export function stampLines(stamp: StampView | null, statement: string | null): s
     const same = sameResultWords(stamp, (at) => new Date(at).toISOString());
     if (same !== undefined) lines.push(`${SAME_RESULT_LABEL}: ${same.line}`);
     lines.push(`immuta project: ${stamp.project === undefined ? 'unknown' : (stamp.project ?? 'none')}`);
+    if (stamp.parameters !== undefined) lines.push(`parameters: ${parameterWords(stamp.parameters)}`);
     lines.push(`started: ${new Date(stamp.startedAt).toISOString()}`);
     if (stamp.durationMs !== null) lines.push(`duration ms: ${Math.round(stamp.durationMs)}`);
     if (stamp.rowCount !== null) lines.push(`rows: ${stamp.rowCount}`);

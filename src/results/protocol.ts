@@ -46,6 +46,15 @@ export interface StampView {
    * this worksheet returned (see results/same-result for the words).
    */
   readonly sameAsYourself?: SameAsYourselfView;
+  /** The values its named parameters were bound to, by name (secret ones `***`); absent when it had none. */
+  readonly parameters?: Readonly<Record<string, string | null>>;
+}
+
+/** Parameter values as one line for the stamp and exports: `region='EU', since=NULL`. */
+export function parameterWords(values: Readonly<Record<string, string | null>>): string {
+  return Object.entries(values)
+    .map(([name, value]) => `${name}=${value === null ? 'NULL' : `'${value.replace(/'/g, "''")}'`}`)
+    .join(', ');
 }
 
 export interface SameAsYourselfView {

@@ -203,6 +203,7 @@ export function stampView(stamp: RunStamp, platformName: (platform: RunStamp['pl
     ranAs: stamp.ranAs.kind === 'yourself' ? null : stamp.ranAs.user,
     ...(stamp.ranAs.kind === 'impersonating' ? { assurance: stamp.ranAs.assurance } : {}),
     ...(stamp.assuranceNote !== undefined ? { assuranceNote: stamp.assuranceNote } : {}),
+    ...(stamp.parameters !== undefined ? { parameters: stamp.parameters } : {}),
     // Filled in by the run's projectOf (the Immuta API); unknown without it.
     project: undefined,
     startedAt: stamp.startedAt,

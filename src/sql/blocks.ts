@@ -125,6 +125,15 @@ export class BlockTracker {
     }
   }
 
+  /**
+   * Whether the code read so far is inside procedural code: a `BEGIN ... END` block or a
+   * Snowflake `DECLARE` section. There `:name` is the block's own variable (query parameters
+   * leave it alone, src/sql/parameters.ts).
+   */
+  get insideBlock(): boolean {
+    return this.depth > 0 || this.declaring;
+  }
+
   /** The structure still open when the input ends, if any. */
   unclosed(): OpenBlock | undefined {
     const open = this.depth > 0 || this.declaring || (this.parenDepth > 0 && this.dialect === 'postgres');

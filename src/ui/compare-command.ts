@@ -5,13 +5,14 @@ import { comparisonJson, comparisonMarkdown, summaryLines, type ComparisonReport
 import { runComparison, YOURSELF, type ComparisonSide, type SucceededSide } from '../compare/comparison-runner';
 import type { ComparisonEngine } from '../compare/comparison-engine';
 import { impersonationUnavailable } from '../platforms/profile';
-import type { ConnectionProfile } from '../platforms/types';
+import type { ConnectionProfile, StatementParameters } from '../platforms/types';
 import type { WorksheetRegistry } from '../worksheets/registry';
 import type { Worksheet } from '../worksheets/worksheet';
 import { ComparisonSets, pickComparisonIdentities } from './compare-picker';
 import { ComparisonPanel } from './comparison-panel';
 import type { ConnectionStore } from './connection-store';
-import { isSqlDocument } from './document-worksheets';
+import { dialectOf, isSqlDocument } from './document-worksheets';
+import type { ParameterPrompt } from './parameter-prompt';
 import type { RecentUsers } from './identity-picker';
 import type { ImmutaService } from './immuta-service';
 import { errorMessage } from './messages';
@@ -35,6 +36,8 @@ export interface CompareDependencies {
   readonly logger: Logger;
   /** The document's worksheet, asking for a connection first when it has none. */
   bound(document: vscode.TextDocument): Promise<Worksheet | undefined>;
+  /** Asks for the statement's named parameters (every side runs with the same values). */
+  readonly parameters?: ParameterPrompt;
 }
 
 function readConcurrency(): number {
@@ -87,6 +90,10 @@ export class CompareCommand implements vscode.Disposable {
       void vscode.window.showInformationMessage(found.problem);
       return;
     }
+    // Asked before the identities, as a run asks: Escape here compares nothing.
+    const asked = this.deps.parameters ? await this.deps.parameters.forRun(document, profile, dialectOf(worksheet), [found.text]) : [undefined];
+    if (asked === undefined) return;
+    const parameters = asked[0];
     const unavailable = impersonationUnavailable(profile);
     if (unavailable !== undefined) {
       // Said up front; the comparison still runs yourself and shows the others as not run.
@@ -108,10 +115,10 @@ export class CompareCommand implements vscode.Disposable {
       void vscode.window.showErrorMessage(errorMessage(error, profile.platform));
       return;
     }
-    await this.run(profile, found.text, identities);
+    await this.run(profile, found.text, identities, parameters);
   }
 
-  private async run(profile: ConnectionProfile, statement: string, identities: readonly string[]): Promise<void> {
+  private async run(profile: ConnectionProfile, statement: string, identities: readonly string[], parameters: StatementParameters | undefined): Promise<void> {
     const { engine, logger } = this.deps;
     const controller = new AbortController();
     // Exports outlive the run (and its Cancel); they stop when the tab closes.
@@ -180,6 +187,7 @@ export class CompareCommand implements vscode.Disposable {
               rowLimit: readResultsSettings().rowLimit,
               concurrency: readConcurrency(),
               signal: controller.signal,
+              ...(parameters !== undefined ? { parameters } : {}),
               onSide: (index, side) => {
                 done++;
                 progress.report({ message: `${done} of ${identities.length} done`, increment: 100 / (identities.length + 1) });

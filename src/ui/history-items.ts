@@ -1,4 +1,5 @@
 import { ASSURANCE_LABEL } from '../platforms/assurance';
+import { parameterWords } from '../results/protocol';
 import { SAME_RESULT_LABEL } from '../results/same-result';
 import type { HistoryEntry } from '../worksheets/run-history';
 
@@ -24,6 +25,7 @@ export function historyItemView(entry: HistoryEntry): HistoryItemView {
   if (entry.rows !== null) description.push(rowWord(entry.rows));
   if (entry.durationMs !== null) description.push(duration(entry.durationMs));
   const detail = [entry.profile, entry.worksheet, new Date(entry.startedAt).toLocaleString()];
+  if (entry.parameters !== undefined) detail.push(truncate(`with ${parameterWords(entry.parameters)}`, ERROR_MAX));
   if (entry.error !== undefined) detail.push(truncate(entry.error.replace(/\s+/g, ' '), ERROR_MAX));
   return {
     label: entry.statement === null ? '(statement not retained)' : truncate(firstLine(entry.statement), LABEL_MAX),

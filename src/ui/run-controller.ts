@@ -10,6 +10,7 @@ import type { RunHandle } from '../worksheets/run-types';
 import type { Worksheet } from '../worksheets/worksheet';
 import { dialectOf, isSqlDocument, type DocumentWorksheets } from './document-worksheets';
 import { probeRefusal, type ProbeRefusal } from './probe-messages';
+import type { ParameterPrompt } from './parameter-prompt';
 import type { ResultsController } from './results-controller';
 
 /** A statement (or a T-SQL batch) to run, with where it stands in the document. */
@@ -43,6 +44,8 @@ export class RunController implements vscode.Disposable {
     private readonly logger: Logger,
     /** A run the effect probe stopped: said out loud, not only in the results view. */
     private readonly probeRefused: (refusal: ProbeRefusal) => void = () => undefined,
+    /** Asks for named parameters' values before a run; absent: statements go as typed. */
+    private readonly parameters?: ParameterPrompt,
   ) {}
 
   /** The statement at the cursor, or the selected statements (T-SQL: the selected batches). */
@@ -149,6 +152,12 @@ export class RunController implements vscode.Disposable {
 
   private async run(editor: vscode.TextEditor, worksheet: Worksheet, statements: readonly Located[]): Promise<void> {
     const document = editor.document;
+    // Every value is asked for before the first statement goes: a cancelled prompt sends nothing.
+    const parameters = this.parameters ? await this.parameters.forRun(document, worksheet.profile, dialectOf(worksheet), statements.map((statement) => statement.text)) : undefined;
+    if (this.parameters && parameters === undefined) {
+      void vscode.window.setStatusBarMessage('Run cancelled: a parameter value was not given, so nothing was sent.', 4000);
+      return;
+    }
     const ranges = statements.map((statement) => new vscode.Range(document.positionAt(statement.startOffset), document.positionAt(statement.endOffset)));
     editor.setDecorations(this.highlight, ranges);
     setTimeout(() => editor.setDecorations(this.highlight, []), HIGHLIGHT_MS);
@@ -157,7 +166,10 @@ export class RunController implements vscode.Disposable {
     // Replaces the worksheet's previous results; a statement of it paused at the row limit is let go.
     const results = this.results.begin(worksheet.id, document, statements);
     const handle = worksheet.run(
-      statements.map((statement) => ({ text: statement.text, ...(statement.repeat !== undefined && statement.repeat > 1 ? { repeat: statement.repeat } : {}) })),
+      statements.map((statement, index) => {
+        const bound = parameters?.[index];
+        return { text: statement.text, ...(statement.repeat !== undefined && statement.repeat > 1 ? { repeat: statement.repeat } : {}), ...(bound !== undefined ? { parameters: bound } : {}) };
+      }),
       results.observer,
     );
     results.attach(handle);

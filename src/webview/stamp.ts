@@ -1,4 +1,4 @@
-import { ASSURANCE_WORDS, type StampView } from '../results/protocol';
+import { ASSURANCE_WORDS, parameterWords, type StampView } from '../results/protocol';
 import { sameResultWords } from '../results/same-result';
 import { h, type Child } from './dom';
 import { formatDuration, formatRows, formatStarted } from './format';
@@ -31,6 +31,7 @@ export function renderStamp(stamp: StampView | null): HTMLElement {
     // Beside whom it ran as: it is a doubt about exactly that.
     sameResult(stamp),
     stamp.project === null ? null : item(stamp.project === undefined ? 'project unknown' : `project ${stamp.project}`, 'project'),
+    stamp.parameters === undefined ? null : item(`with ${parameterWords(stamp.parameters)}`, 'parameters', 'The values the statement\'s parameters were bound to (secret ones hidden).'),
     item(`started ${formatStarted(stamp.startedAt)}`, 'started', new Date(stamp.startedAt).toString()),
     stamp.durationMs === null ? null : item(formatDuration(stamp.durationMs), 'duration'),
     stamp.rowCount === null ? null : item(formatRows(stamp.rowCount), 'rows'),

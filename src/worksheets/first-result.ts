@@ -1,5 +1,5 @@
 import type { PlatformError } from '../platforms/errors';
-import type { Row } from '../platforms/types';
+import type { Row, StatementParameters } from '../platforms/types';
 import type { WorksheetError } from './errors';
 import type { RunStamp } from './run-types';
 import type { Worksheet } from './worksheet';
@@ -29,16 +29,16 @@ export type FirstResult =
 export async function runForFirstResult(
   worksheet: Worksheet,
   statement: string,
-  options: { readonly rowLimit: number; readonly signal?: AbortSignal; readonly keep: (batch: readonly Row[]) => void },
+  options: { readonly rowLimit: number; readonly signal?: AbortSignal; readonly parameters?: StatementParameters; readonly keep: (batch: readonly Row[]) => void },
 ): Promise<FirstResult> {
-  const { rowLimit, signal, keep } = options;
+  const { rowLimit, signal, keep, parameters } = options;
   if (signal?.aborted) return { status: 'cancelled' };
   let columns: readonly string[] | undefined;
   let rowCount = 0;
   let truncated = false;
   let resultSets = 0;
   const started = Date.now();
-  const handle = worksheet.run([{ text: statement, digest: false }], {
+  const handle = worksheet.run([{ text: statement, digest: false, ...(parameters !== undefined ? { parameters } : {}) }], {
     columns: (_index, described) => {
       resultSets++;
       if (resultSets === 1) columns = described.map((column) => column.name);

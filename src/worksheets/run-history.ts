@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Emitter, type Disposable, type Event } from '../common/events';
 import { sqlDialectOf } from '../platforms/catalog';
+import { redactParameterValues } from '../sql/parameter-secrets';
 import { redactSecretsFor, scrubSecrets } from '../sql/secrets';
 import { JsonlLog, type JsonlLoadReport, type JsonlLogOperation } from './jsonl-log';
 import type { Assurance } from './identity';
@@ -29,6 +30,11 @@ export interface HistoryEntry {
   readonly sameAsYourselfAt?: number;
   /** Null when the statement was not retained. Secrets in it are redacted (`PASSWORD '***'`). */
   readonly statement: string | null;
+  /**
+   * The values its named parameters (`:region`) were bound to, by name; secret ones (by their
+   * name) are `***`. Absent when it had none, and whenever the statement was not retained.
+   */
+  readonly parameters?: Readonly<Record<string, string | null>>;
   /** Epoch ms. */
   readonly startedAt: number;
   readonly durationMs: number | null;
@@ -92,7 +98,7 @@ export class RunHistory implements Disposable {
       // Entries written before secrets were redacted are redacted as they are read.
       decode: (value) => {
         const entry = decodeHistoryEntry(value);
-        return entry && { ...entry, ...redactedText(entry) };
+        return entry && { ...entry, ...redactedText(entry), ...(entry.parameters !== undefined ? { parameters: redactParameterValues(entry.parameters) } : {}) };
       },
       ...(options.onError ? { onError: options.onError } : {}),
     });
@@ -106,6 +112,7 @@ export class RunHistory implements Disposable {
 
   record(input: NewHistoryEntry): HistoryEntry {
     const text = redactedText(input);
+    const statement = this.retainedStatement(input, text.statement);
     // Field by field, so nothing the caller's object happens to carry reaches the file.
     const entry: HistoryEntry = {
       id: randomUUID(),
@@ -117,7 +124,9 @@ export class RunHistory implements Disposable {
       ranAs: input.ranAs,
       ...(input.ranAs !== null && input.assurance !== undefined ? { assurance: input.assurance } : {}),
       ...(input.ranAs !== null && input.sameAsYourselfAt !== undefined ? { sameAsYourselfAt: input.sameAsYourselfAt } : {}),
-      statement: this.retainedStatement(input, text.statement),
+      statement,
+      // Values go with the text: where the text is not kept, neither are they.
+      ...(statement !== null && input.parameters !== undefined ? { parameters: redactParameterValues(input.parameters) } : {}),
       startedAt: input.startedAt,
       durationMs: input.durationMs,
       rows: input.rows,
@@ -220,6 +229,7 @@ export function historyEntryFor(context: HistoryContext, statement: string, outc
     ranAs: stamp ? (stamp.ranAs.kind === 'impersonating' ? stamp.ranAs.user : null) : context.ranAs,
     ...(stamp?.ranAs.kind === 'impersonating' ? { assurance: stamp.ranAs.assurance } : {}),
     statement,
+    ...(stamp?.parameters !== undefined ? { parameters: stamp.parameters } : {}),
     startedAt: stamp?.startedAt ?? context.startedAt,
   };
   switch (outcome.status) {
@@ -255,6 +265,7 @@ export function decodeHistoryEntry(value: unknown): HistoryEntry | undefined {
     (v.assurance === undefined || v.assurance === 'applied' || v.assurance === 'read-back' || v.assurance === 'confirmed') &&
     (v.sameAsYourselfAt === undefined || isFiniteNumber(v.sameAsYourselfAt)) &&
     (v.statement === null || typeof v.statement === 'string') &&
+    (v.parameters === undefined || isParameterRecord(v.parameters)) &&
     isFiniteNumber(v.startedAt) &&
     (v.durationMs === null || isFiniteNumber(v.durationMs)) &&
     (v.rows === null || isFiniteNumber(v.rows)) &&
@@ -264,8 +275,13 @@ export function decodeHistoryEntry(value: unknown): HistoryEntry | undefined {
   return ok ? (value as HistoryEntry) : undefined;
 }
 
+function isParameterRecord(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  return Object.values(value as Record<string, unknown>).every((v) => v === null || typeof v === 'string');
+}
+
 function searchText(entry: HistoryEntry): string {
-  return [entry.statement ?? '', entry.ranAs ?? 'yourself', entry.login, entry.profile, entry.worksheet, entry.outcome].join('\n').toLowerCase();
+  return [entry.statement ?? '', ...Object.values(entry.parameters ?? {}).map((value) => value ?? 'null'), entry.ranAs ?? 'yourself', entry.login, entry.profile, entry.worksheet, entry.outcome].join('\n').toLowerCase();
 }
 
 function isFiniteNumber(value: unknown): value is number {

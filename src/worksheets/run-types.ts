@@ -1,4 +1,4 @@
-import type { ColumnInfo, ExecutionSummary, PlatformId, Row, ServerNotice } from '../platforms/types';
+import type { ColumnInfo, ExecutionSummary, PlatformId, Row, ServerNotice, StatementParameters } from '../platforms/types';
 import type { PlatformError } from '../platforms/errors';
 import type { RanAs } from './identity';
 import type { WorksheetError } from './errors';
@@ -16,6 +16,11 @@ export interface StatementInput {
    * statement, and the digest costs host time on every row.
    */
   readonly digest?: boolean;
+  /**
+   * Values of the statement's named parameters (`:region`), which the platform sends bound.
+   * Absent (or with no uses): the text goes as written.
+   */
+  readonly parameters?: StatementParameters;
 }
 
 /** Provenance of one statement's result: where and as whom it ran. */
@@ -29,6 +34,8 @@ export interface RunStamp {
   readonly assuranceNote?: string;
   /** Epoch ms. */
   readonly startedAt: number;
+  /** The values the statement's parameters were bound to, by name; secret ones (by their name) are `***`. */
+  readonly parameters?: Readonly<Record<string, string | null>>;
 }
 
 /**

@@ -10,6 +10,7 @@ import type {
   PlatformId,
   PlatformSession,
   ResultSink,
+  StatementParameters,
 } from '../platforms/types';
 import { WorksheetError, embeddedImpersonationMessage, isWorksheetError } from './errors';
 import type { Assurance, IdentityState, RanAs } from './identity';
@@ -21,6 +22,8 @@ import { ResultFingerprint } from './result-fingerprint';
 import { SerialQueue, type QueuedTask } from './serial-queue';
 import type { ConnectionStatus } from './session-slot';
 import { YourselfResults } from './yourself-results';
+import { parameterNames } from '../sql/parameters';
+import { redactParameterValues } from '../sql/parameter-secrets';
 
 export type { AuditAction, VerifyResult } from './identity-keeper';
 
@@ -323,14 +326,15 @@ export class Worksheet {
       const fingerprint = input.digest === false ? undefined : new ResultFingerprint();
       const repeat = repeatCount(input.repeat);
       const resets = effect.kind === 'session-reset';
-      let { session, ran } = await this.sendOnce(index, input.text, observer, control, sent, fingerprint, true);
+      const parameters = input.parameters !== undefined && input.parameters.uses.length > 0 ? input.parameters : undefined;
+      let { session, ran } = await this.sendOnce(index, input.text, parameters, observer, control, sent, fingerprint, true);
       if (resets) await this.keeper.reestablishAfterReset(session);
       let durationMs = ran.summary.durationMs;
       for (let round = 1; round < repeat; round++) {
         if (control.cancelled || this.closed) {
           throw new PlatformError('cancelled', `The run was cancelled after ${round} of ${repeat} repeats.`);
         }
-        ({ session, ran } = await this.sendOnce(index, input.text, observer, control, sent, fingerprint, false));
+        ({ session, ran } = await this.sendOnce(index, input.text, parameters, observer, control, sent, fingerprint, false));
         if (resets) await this.keeper.reestablishAfterReset(session);
         durationMs += ran.summary.durationMs;
       }
@@ -338,7 +342,9 @@ export class Worksheet {
       const announced = (stamp as RunStamp | undefined) ?? ran.stamp;
       // Only here, once the statement ended well with every row read, is its result complete.
       // (Repeats digest every result set, so `GO 3` never matches a single run of the same text.)
-      const sameAsYourself = fingerprint && this.yourselfResults.settle(announced, input.text, fingerprint.result());
+      // Other values make another result: the values are part of what is compared.
+      const compared = parameters === undefined ? input.text : `${input.text}\n-- parameters ${JSON.stringify(parameters.values)}`;
+      const sameAsYourself = fingerprint && this.yourselfResults.settle(announced, compared, fingerprint.result());
       const summary = repeat > 1 ? { ...ran.summary, durationMs } : ran.summary;
       return { status: 'succeeded', stamp: announced, summary, ...(sameAsYourself ? { sameAsYourself } : {}) };
     } catch (error) {
@@ -363,6 +369,7 @@ export class Worksheet {
   private async sendOnce(
     index: number,
     sql: string,
+    parameters: StatementParameters | undefined,
     observer: RunObserver,
     control: RunControl,
     sent: (stamp: RunStamp) => void,
@@ -371,7 +378,7 @@ export class Worksheet {
   ): Promise<{ session: PlatformSession; ran: Executed }> {
     let session = await this.keeper.readySession();
     try {
-      return { session, ran: await this.execute(session, index, sql, observer, control, sent, fingerprint, first) };
+      return { session, ran: await this.execute(session, index, sql, parameters, observer, control, sent, fingerprint, first) };
     } catch (error) {
       if (!(isPlatformError(error) && error.notSent) || control.cancelled || this.closed) {
         throw error;
@@ -388,7 +395,7 @@ export class Worksheet {
         throw notSentAfterFailedReconnect(error, reconnectError, this.keeper.intendedUser());
       }
       // A new session: its stamp is announced again, whichever repeat this is.
-      return { session, ran: await this.execute(session, index, sql, observer, control, sent, fingerprint, true) };
+      return { session, ran: await this.execute(session, index, sql, parameters, observer, control, sent, fingerprint, true) };
     }
   }
 
@@ -396,6 +403,7 @@ export class Worksheet {
     session: PlatformSession,
     index: number,
     sql: string,
+    parameters: StatementParameters | undefined,
     observer: RunObserver,
     control: RunControl,
     sent: (stamp: RunStamp) => void,
@@ -433,14 +441,14 @@ export class Worksheet {
       // Cancelled while the session was being opened or the user re-applied: never send it.
       throw new PlatformError('cancelled', 'The run was cancelled before the statement was sent.');
     }
-    const stamp = this.stampFor(session, this.keeper.ranAs());
+    const stamp = this.stampFor(session, this.keeper.ranAs(), parameters);
     if (announce) {
       sent(stamp);
       contain(() => observer.started?.(index, stamp), this.services.logger);
     }
     control.executing = session;
     try {
-      return { stamp, summary: await session.execute(sql, sink) };
+      return { stamp, summary: await (parameters === undefined ? session.execute(sql, sink) : session.execute(sql, sink, parameters)) };
     } finally {
       control.executing = undefined;
     }
@@ -482,7 +490,7 @@ export class Worksheet {
 
 
 
-  private stampFor(session: PlatformSession, ranAs: RanAs): RunStamp {
+  private stampFor(session: PlatformSession, ranAs: RanAs, parameters?: StatementParameters): RunStamp {
     const profile = this.requireProfile();
     const note = ranAs.kind === 'impersonating' ? describeAssurance(ranAs.assurance, assuranceFacts(profile), ranAs.user) : undefined;
     return {
@@ -493,6 +501,7 @@ export class Worksheet {
       ranAs,
       ...(note !== undefined ? { assuranceNote: note } : {}),
       startedAt: this.now(),
+      ...(parameters !== undefined ? { parameters: recordedValues(parameters) } : {}),
     };
   }
 
@@ -543,4 +552,13 @@ function contain(callback: () => void, logger: Logger): void {
   } catch (error) {
     logger.error(`observer failed: ${describe(error)}`);
   }
+}
+
+/** The values of the names the statement used, as the stamp keeps them: secret ones redacted, NULL as null. */
+function recordedValues(parameters: StatementParameters): Record<string, string | null> {
+  const used: Record<string, string | null> = {};
+  for (const name of parameterNames(parameters.uses)) {
+    used[name] = Object.prototype.hasOwnProperty.call(parameters.values, name) ? (parameters.values[name] ?? null) : null;
+  }
+  return redactParameterValues(used);
 }

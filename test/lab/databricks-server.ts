@@ -38,7 +38,8 @@ import type { LabPostgres } from './postgres';
 import { LOOPBACK } from './ports';
 import { makeTlsFiles } from './tls';
 import type { LabSession } from './databricks-session';
-import { createHandler, type LabState, type ReceivedCall } from './databricks-service';
+import { createHandler, PROTOCOL_V8, type LabState, type ReceivedCall } from './databricks-service';
+import type { BoundRecord } from './bind-markers';
 
 export type { ReceivedCall } from './databricks-service';
 
@@ -57,6 +58,8 @@ export interface DatabricksLabOptions {
   readonly pageRows?: number;
   /** GetOperationStatus waits this long for a running statement before answering RUNNING; default 200 ms. */
   readonly statusWaitMs?: number;
+  /** serverProtocolVersion in OpenSession; default SPARK_CLI_SERVICE_PROTOCOL_V8 (parameters need it). */
+  readonly protocolVersion?: number;
   readonly log?: (line: string) => void;
 }
 
@@ -76,6 +79,8 @@ export interface DatabricksLab {
   readonly catalog: string;
   readonly impersonationKey: string;
   readonly received: ReceivedCall[];
+  /** Every statement that came with parameters, and how it went to PostgreSQL (bound, as `$n`). */
+  readonly bound: BoundRecord[];
   /** The personal access token of a lab login. */
   tokenFor(login: LabLoginName): string;
   sessions(): DatabricksLabSessionInfo[];
@@ -112,14 +117,16 @@ export async function startDatabricksLab(lab: LabPostgres, options: DatabricksLa
     (Object.keys(lab.logins) as LabLoginName[]).map((login) => [options.tokens?.[login] ?? `dapi${randomBytes(16).toString('hex')}`, login]),
   );
   let ignoringImpersonation = false;
+  const bound: BoundRecord[] = [];
   const state: LabState = {
     lab,
-    context: { impersonationKey, ignoringImpersonation: () => ignoringImpersonation, catalog, log, lab },
+    context: { impersonationKey, ignoringImpersonation: () => ignoringImpersonation, catalog, log, lab, recordBound: (entry) => bound.push(entry) },
     sessions: new Map<string, LabSession>(),
     expired: new Set<string>(),
     received: [],
     pageRows: options.pageRows ?? 10000,
     statusWaitMs: options.statusWaitMs ?? 200,
+    protocolVersion: options.protocolVersion ?? PROTOCOL_V8,
   };
 
   const refuse = (response: http.ServerResponse, status: number, body: string) => {
@@ -186,6 +193,7 @@ export async function startDatabricksLab(lab: LabPostgres, options: DatabricksLa
     catalog,
     impersonationKey,
     received: state.received,
+    bound,
     tokenFor(login) {
       for (const [token, name] of tokens) if (name === login) return token;
       throw new Error(`no lab login ${login}`);

@@ -5,13 +5,13 @@
  * GetOperationStatus (with SQLSTATE and message), never as a Thrift exception.
  */
 import type { LabPostgres } from './postgres';
-import { LabSession, type LabOperation, type SessionContext } from './databricks-session';
+import { LabSession, type LabOperation, type LabParameter, type SessionContext } from './databricks-session';
 import { columnDescs, columnValues, int64, int64Number } from './databricks-types';
 
 export const SUCCESS = { statusCode: 0 };
 const ERROR_STATUS = 3;
-/** TProtocolVersion.SPARK_CLI_SERVICE_PROTOCOL_V8, what current Databricks runtimes answer. */
-const PROTOCOL_V8 = 42248;
+/** TProtocolVersion.SPARK_CLI_SERVICE_PROTOCOL_V8, what current Databricks runtimes answer (the first with parameters). */
+export const PROTOCOL_V8 = 42248;
 /** TSparkRowSetType.COLUMN_BASED_SET */
 const COLUMN_BASED_SET = 1;
 const OPERATION_STATE = { running: 1, finished: 2, canceled: 3, closed: 4, error: 5 } as const;
@@ -21,6 +21,8 @@ export interface ReceivedCall {
   readonly login: string | undefined;
   readonly sessionId?: string;
   readonly statement?: string;
+  /** ExecuteStatement's TSparkParameters as received (a NULL has neither type nor value). */
+  readonly parameters?: readonly LabParameter[];
   /** What ExecuteStatement asked for: Arrow, cloud fetch, LZ4, direct results. */
   readonly asked?: { readonly arrow: boolean; readonly cloudFetch: boolean; readonly lz4: boolean; readonly directResults: boolean };
   readonly httpStatus: number;
@@ -38,6 +40,24 @@ export interface LabState {
   readonly pageRows: number;
   /** How long GetOperationStatus waits for a running operation to end before answering RUNNING. */
   readonly statusWaitMs: number;
+  /** What OpenSession answers as serverProtocolVersion. */
+  readonly protocolVersion: number;
+}
+
+/** TSparkParameter as the generated Thrift code reads it. */
+interface ThriftParameter {
+  readonly ordinal?: number | null;
+  readonly name?: string | null;
+  readonly type?: string | null;
+  readonly value?: { readonly stringValue?: string | null } | null;
+}
+
+function labParameter(parameter: ThriftParameter): LabParameter {
+  return {
+    name: parameter.name ?? undefined,
+    type: parameter.type ?? undefined,
+    value: parameter.value?.stringValue ?? null,
+  };
 }
 
 interface HandleIdentifier {
@@ -99,20 +119,20 @@ export function createHandler(state: LabState, login: { user: string; password: 
       const schema = request.initialNamespace?.schemaName ?? undefined;
       if (catalog && catalog !== state.context.catalog) {
         record('OpenSession');
-        return { status: errorStatus(`[NO_SUCH_CATALOG_EXCEPTION] Catalog '${catalog}' was not found.`, '42704'), serverProtocolVersion: PROTOCOL_V8 };
+        return { status: errorStatus(`[NO_SUCH_CATALOG_EXCEPTION] Catalog '${catalog}' was not found.`, '42704'), serverProtocolVersion: state.protocolVersion };
       }
       let session: LabSession;
       try {
         session = await LabSession.open(login, state.lab, state.context, schema || undefined);
       } catch (error) {
         record('OpenSession');
-        return { status: errorStatus(error instanceof Error ? error.message : String(error)), serverProtocolVersion: PROTOCOL_V8 };
+        return { status: errorStatus(error instanceof Error ? error.message : String(error)), serverProtocolVersion: state.protocolVersion };
       }
       state.sessions.set(session.id, session);
       record('OpenSession', { sessionId: session.id });
       return {
         status: SUCCESS,
-        serverProtocolVersion: PROTOCOL_V8,
+        serverProtocolVersion: state.protocolVersion,
         sessionHandle: { sessionId: identifier(session.id) },
         canUseMultipleCatalogs: true,
         initialNamespace: { catalogName: state.context.catalog, ...(schema ? { schemaName: schema } : {}) },
@@ -137,6 +157,7 @@ export function createHandler(state: LabState, login: { user: string; password: 
         canDownloadResult?: boolean | null;
         canDecompressLZ4Result?: boolean | null;
         getDirectResults?: object | null;
+        parameters?: readonly ThriftParameter[] | null;
       },
     ) {
       const session = sessionOf(request);
@@ -146,9 +167,15 @@ export function createHandler(state: LabState, login: { user: string; password: 
         lz4: request.canDecompressLZ4Result === true,
         directResults: request.getDirectResults !== null && request.getDirectResults !== undefined,
       };
-      record('ExecuteStatement', { statement: request.statement, asked, ...(session instanceof LabSession ? { sessionId: session.id } : {}) });
+      const parameters = (request.parameters ?? []).map(labParameter);
+      record('ExecuteStatement', {
+        statement: request.statement,
+        asked,
+        ...(parameters.length > 0 ? { parameters } : {}),
+        ...(session instanceof LabSession ? { sessionId: session.id } : {}),
+      });
       if (!(session instanceof LabSession)) return session;
-      const operation = session.execute(request.statement);
+      const operation = session.execute(request.statement, parameters);
       if (!request.runAsync) await operation.done;
       // Until it has run, the lab cannot know whether there will be rows; the final status says.
       return { status: SUCCESS, operationHandle: operationHandle(operation, true) };

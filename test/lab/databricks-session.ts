@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client, type DatabaseError, type FieldDef, type QueryArrayResult } from 'pg';
 import { readLabCommand } from './databricks-sql';
+import { receivedPosition, toPostgresMarkers, type BoundRecord, type PostgresStatement } from './bind-markers';
 import { answerCatalog, readCatalogStatement } from './databricks-catalog';
 import type { LabPostgres } from './postgres';
 import { labColumn, stringColumn, type LabColumn } from './databricks-types';
@@ -39,6 +40,7 @@ export class LabOperation {
   constructor(
     readonly sessionId: string,
     readonly sql: string,
+    readonly parameters: readonly LabParameter[] = [],
   ) {
     this.done = new Promise<void>((resolve) => {
       this.settle = resolve;
@@ -77,6 +79,15 @@ export interface SessionContext {
   readonly log: (line: string) => void;
   /** For the catalog statements, which read Immuta's metadata (databricks-catalog.ts). */
   readonly lab?: LabPostgres;
+  /** Hears every statement that ran on PostgreSQL with bound values. */
+  readonly recordBound?: (record: BoundRecord) => void;
+}
+
+/** One TSparkParameter as received: named (`:name`) or ordinal (`?`); NULL has no type. */
+export interface LabParameter {
+  readonly name: string | undefined;
+  readonly type: string | undefined;
+  readonly value: string | null;
 }
 
 export class LabSession {
@@ -120,8 +131,8 @@ export class LabSession {
   }
 
   /** Starts a statement; it runs after the ones before it on this session. */
-  execute(sql: string): LabOperation {
-    const operation = new LabOperation(this.id, sql);
+  execute(sql: string, parameters: readonly LabParameter[] = []): LabOperation {
+    const operation = new LabOperation(this.id, sql, parameters);
     this.operations.set(operation.id, operation);
     this.queue = this.queue.then(() => this.run(operation)).catch((error: unknown) => {
       operation.fail({ message: `lab failure: ${error instanceof Error ? error.message : String(error)}`, sqlState: 'XX000' });
@@ -179,6 +190,7 @@ export class LabSession {
 
   /** The impersonation the conf holds (an empty value is none), then the statement itself. */
   private async runOnPostgres(operation: LabOperation): Promise<void> {
+    let marked: PostgresStatement | undefined;
     const target = this.context.ignoringImpersonation() ? undefined : this.conf.get(this.context.impersonationKey);
     try {
       await this.client.query('CALL immuta_procedures.impersonate_user($1)', [target === undefined || target === '' ? null : target]);
@@ -191,7 +203,10 @@ export class LabSession {
         else operation.finish(answer.columns, answer.rows);
         return;
       }
-      const result = (await this.client.query({ text: operation.sql, rowMode: 'array', types: RAW_TYPES })) as unknown as QueryArrayResult | QueryArrayResult[];
+      const statement = operation.parameters.length > 0 ? this.boundStatement(operation) : { text: operation.sql, values: undefined, marked: undefined };
+      if ('error' in statement) return operation.fail(statement.error);
+      marked = statement.marked;
+      const result = (await this.client.query({ text: statement.text, values: statement.values, rowMode: 'array', types: RAW_TYPES })) as unknown as QueryArrayResult | QueryArrayResult[];
       const results = Array.isArray(result) ? result : [result];
       const withRows = results.find((one) => one.fields.length > 0);
       if (withRows) {
@@ -209,10 +224,35 @@ export class LabSession {
         operation.cancel();
         return;
       }
-      operation.fail({ message: pgError.message + where(operation.sql, pgError.position), sqlState: pgError.code ?? 'XX000' });
+      // Spark places errors in the text it received, not in the lab's $n rewrite of it.
+      const position = marked && pgError.position !== undefined ? String(receivedPosition(marked, operation.sql, Number(pgError.position))) : pgError.position;
+      operation.fail({ message: pgError.message + where(operation.sql, position), sqlState: pgError.code ?? 'XX000' });
     } finally {
       operation.backendPid = undefined;
     }
+  }
+
+  /**
+   * Spark's `:name` markers (or `?` for ordinal parameters) as PostgreSQL's `$n`, each value
+   * bound: the text PostgreSQL parses never holds a value. A marker without a parameter fails
+   * as Spark fails it.
+   */
+  private boundStatement(operation: LabOperation): { text: string; values: (string | null)[]; marked: PostgresStatement } | { error: LabOperationError } {
+    const named = operation.parameters.every((parameter) => parameter.name !== undefined);
+    if (!named && operation.parameters.some((parameter) => parameter.name !== undefined)) {
+      return { error: { message: '[INVALID_QUERY_MIXED_QUERY_PARAMETERS] Parameterized query must either use positional, or named parameters, but not both.', sqlState: '42613' } };
+    }
+    const statement = toPostgresMarkers(operation.sql, named ? 'colon-name' : 'question');
+    const values: (string | null)[] = [];
+    for (const [index, key] of statement.keys.entries()) {
+      const parameter = named ? operation.parameters.find((candidate) => candidate.name === key) : operation.parameters[index];
+      if (!parameter) {
+        return { error: { message: `[UNBOUND_SQL_PARAMETER] Found the unbound parameter: ${named ? key : String(index + 1)}.`, sqlState: '42P02' } };
+      }
+      values.push(parameter.value);
+    }
+    this.context.recordBound?.({ received: operation.sql, postgres: statement.text, values });
+    return { text: statement.text, values, marked: statement };
   }
 }
 

@@ -6,6 +6,7 @@
  *   const sf = await startSnowflakeLab(lab, { asyncAfterMs: 200 });
  *   createConnection({ account: sf.account, accessUrl: sf.accessUrl, username: 'governor', password })
  *   sf.received            // every request (path, query, parsed body, gzip or not, session)
+ *   sf.bound               // statements run with bindings: as received, as sent to PostgreSQL ($n), values
  *   sf.sessions()          // id, login, role, variables, whom PostgreSQL impersonates, pid
  *   await sf.expireSession(id)   // the session is over: variables gone, the next request fails
  *   sf.expireSessionToken(id)    // only the token expires: the driver renews it, session intact
@@ -21,6 +22,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { Client } from 'pg';
+import type { BoundRecord } from './bind-markers';
 import { LOOPBACK } from './ports';
 import type { LabLogin, LabPostgres } from './postgres';
 import { LabSnowflakeSession, normalizeIdentifier, SnowflakeLabError, type StatementResult } from './snowflake-session';
@@ -64,6 +66,8 @@ export interface SnowflakeLab {
   readonly port: number;
   readonly account: string;
   readonly received: ReceivedRequest[];
+  /** Every statement that came with `bindings`, and how it went to PostgreSQL (bound, as `$n`). */
+  readonly bound: BoundRecord[];
   sessions(): LabSessionView[];
   /** Accepts key-pair logins for `login` signed by the private key of this SPKI/PEM public key. */
   registerPublicKey(login: string, publicKeyPem: string): void;
@@ -150,6 +154,7 @@ export async function startSnowflakeLab(lab: LabPostgres, options: SnowflakeLabO
   const asyncAfterMs = options.asyncAfterMs ?? 45_000;
   const log = options.log ?? (() => undefined);
   const received: ReceivedRequest[] = [];
+  const bound: BoundRecord[] = [];
   const records = new Map<string, SessionRecord>();
   const bySessionToken = new Map<string, SessionRecord>();
   const byMasterToken = new Map<string, SessionRecord>();
@@ -203,6 +208,7 @@ export async function startSnowflakeLab(lab: LabPostgres, options: SnowflakeLabO
       grantedRoles: granted,
       ignoringImpersonation: () => ignoringImpersonation,
       lab,
+      recordBound: (entry) => bound.push(entry),
     });
     const requested = (data.SESSION_PARAMETERS ?? {}) as Json;
     const record: SessionRecord = {
@@ -478,6 +484,7 @@ export async function startSnowflakeLab(lab: LabPostgres, options: SnowflakeLabO
     port,
     account,
     received,
+    bound,
     sessions: () =>
       [...records.values()].map(({ session }) => ({
         id: session.id,

@@ -16,6 +16,7 @@ import type { Client, FieldDef, QueryResult } from 'pg';
 import { mapColumn, statementTypeId, type RowType } from './snowflake-types';
 import type { LabPostgres } from './postgres';
 import { answerCatalog, readCatalogStatement } from './snowflake-catalog';
+import { receivedPosition, toPostgresMarkers, type BoundRecord } from './bind-markers';
 
 export interface StatementResult {
   readonly rowtype: readonly RowType[];
@@ -42,6 +43,8 @@ export interface SessionSettings {
   readonly ignoringImpersonation: () => boolean;
   /** For the catalog statements, which read Immuta's metadata (snowflake-catalog.ts). */
   readonly lab?: LabPostgres;
+  /** Hears every statement that ran on PostgreSQL with bound values. */
+  readonly recordBound?: (record: BoundRecord) => void;
 }
 
 const RAW_TYPES = { getTypeParser: () => (value: string) => value };
@@ -203,7 +206,19 @@ export class LabSnowflakeSession {
         throw error instanceof SnowflakeLabError ? error : postgresError(error, original);
       }
     }
-    return this.runOnPostgres(original);
+    return binds.length > 0 ? this.runBound(original, binds) : this.runOnPostgres(original);
+  }
+
+  /**
+   * Snowflake's `:1`, `:2`… (or positional `?`) markers as PostgreSQL's `$n`, the values bound
+   * the same way: the text PostgreSQL parses never holds a value.
+   */
+  private runBound(original: string, binds: readonly (string | null)[]): Promise<StatementResult> {
+    const numbered = toPostgresMarkers(original, 'colon-number');
+    const statement = numbered.keys.length > 0 ? numbered : toPostgresMarkers(original, 'question');
+    const values = numbered.keys.length > 0 ? binds : binds.slice(0, statement.keys.length);
+    this.settings.recordBound?.({ received: original, postgres: statement.text, values });
+    return this.runOnPostgres(statement.text, values, (position) => receivedPosition(statement, original, position), original);
   }
 
   /**
@@ -220,12 +235,15 @@ export class LabSnowflakeSession {
     this.impersonating = wanted;
   }
 
-  private async runOnPostgres(sql: string): Promise<StatementResult> {
+  /** `toReceived` and `received`: the statement as the client sent it, where errors are placed. */
+  private async runOnPostgres(sql: string, values?: readonly (string | null)[], toReceived?: (position: number) => number, received = sql): Promise<StatementResult> {
     let result: QueryResult<unknown[]> | QueryResult<unknown[]>[];
     try {
-      result = (await this.client.query({ text: sql, rowMode: 'array', types: RAW_TYPES })) as QueryResult<unknown[]> | QueryResult<unknown[]>[];
+      result = (await this.client.query({ text: sql, rowMode: 'array', types: RAW_TYPES, ...(values ? { values: [...values] } : {}) })) as QueryResult<unknown[]> | QueryResult<unknown[]>[];
     } catch (error) {
-      throw postgresError(error, sql);
+      const position = (error as { position?: string }).position;
+      const placed = toReceived && position !== undefined ? Object.assign(error as object, { position: String(toReceived(Number(position))) }) : error;
+      throw postgresError(placed, received);
     }
     const last = Array.isArray(result) ? result[result.length - 1] : result;
     const command: string | null = last.command ?? null;

@@ -10,6 +10,7 @@ import { readLabCommand, type LabLiteral } from './trino-sql';
 import { answerCatalog, readCatalogStatement } from './trino-catalog';
 import type { LabPostgres } from './postgres';
 import { labColumn, type LabColumn } from './trino-types';
+import { toPostgresMarkers, type BoundRecord } from './bind-markers';
 
 export interface SessionProperty {
   readonly type: LabLiteral['type'];
@@ -34,6 +35,10 @@ export interface ExecContext {
   readonly catalog: string;
   readonly impersonationProperty: string;
   readonly knownProperties: ReadonlyMap<string, SessionProperty>;
+  /** Hears every statement that ran on PostgreSQL with bound values. */
+  readonly recordBound?: (record: BoundRecord) => void;
+  /** False: a Trino before 418, which cannot parse EXECUTE IMMEDIATE. */
+  readonly executeImmediate?: boolean;
 }
 
 const RAW_TYPES = { getTypeParser: () => (text: string) => text };
@@ -97,6 +102,14 @@ export async function execute(query: LabQuery, session: RequestSession, context:
         return query.fail(trinoError('NOT_SUPPORTED', `${command.what} are not supported by this client`));
       case 'use':
         return await use(query, session, context, command.catalog ?? session.catalog, command.schema);
+      case 'invalid':
+        return query.fail(trinoError('NOT_SUPPORTED', command.message));
+      case 'execute-immediate':
+        if (context.executeImmediate === false) {
+          // What Trino 417's parser says: EXECUTE takes a prepared statement's name.
+          return query.fail(trinoError('SYNTAX_ERROR', "line 1:9: mismatched input 'IMMEDIATE'. Expecting: <identifier>", { lineNumber: 1, columnNumber: 9 }));
+        }
+        return await executeImmediate(query, session, context, command.statement, command.values);
       case 'postgres':
         return await runOnPostgres(query, session, context);
     }
@@ -132,7 +145,20 @@ export function impersonationTarget(session: RequestSession, property: string): 
   return session.user !== session.principal.user ? session.user : null;
 }
 
-async function runOnPostgres(query: LabQuery, session: RequestSession, context: ExecContext): Promise<void> {
+/**
+ * Trino's prepared statement, as PostgreSQL's: each `?` of the statement becomes `$n` and the
+ * USING values are bound to them, so the values never become part of any SQL text.
+ */
+async function executeImmediate(query: LabQuery, session: RequestSession, context: ExecContext, statement: string, values: readonly (string | null)[]): Promise<void> {
+  const marked = toPostgresMarkers(statement, 'question');
+  if (marked.keys.length !== values.length) {
+    return query.fail(trinoError('GENERIC_USER_ERROR', `Incorrect number of parameters: expected ${marked.keys.length} but found ${values.length}`));
+  }
+  context.recordBound?.({ received: query.sql, postgres: marked.text, values });
+  return runOnPostgres(query, session, context, { text: marked.text, values });
+}
+
+async function runOnPostgres(query: LabQuery, session: RequestSession, context: ExecContext, bound?: { readonly text: string; readonly values: readonly (string | null)[] }): Promise<void> {
   let client: Client;
   try {
     client = await context.pools.acquire(session.principal);
@@ -146,14 +172,14 @@ async function runOnPostgres(query: LabQuery, session: RequestSession, context: 
     const path = session.schema !== undefined ? `"${session.schema.replace(/"/g, '""')}", public` : '"$user", public';
     await client.query("SELECT set_config('search_path', $1, false)", [path]);
     if (query.canceled) throw Object.assign(new Error('canceled before it started'), { code: '57014' });
-    const catalogStatement = readCatalogStatement(query.sql);
+    const catalogStatement = bound ? undefined : readCatalogStatement(query.sql);
     if (catalogStatement) {
       const answer = await answerCatalog(catalogStatement, client, context.lab, context.catalog);
       if ('errorName' in answer) query.fail(answer);
       else query.finish(answer);
       return;
     }
-    const result = (await client.query({ text: query.sql, rowMode: 'array', types: RAW_TYPES })) as unknown as QueryArrayResult | QueryArrayResult[];
+    const result = (await client.query({ text: bound?.text ?? query.sql, values: bound ? [...bound.values] : undefined, rowMode: 'array', types: RAW_TYPES })) as unknown as QueryArrayResult | QueryArrayResult[];
     query.finish(outcomeOf(Array.isArray(result) ? result : [result]));
   } catch (error) {
     // A cancel that arrives as the statement ends could hit the next one on this connection; a

@@ -5,6 +5,7 @@
  *   const trino = await startTrinoLab(lab);            // binds 127.0.0.1, a free port
  *   trino.url;                                         // http://127.0.0.1:PORT ({ tls: true }: https, trino.caPem)
  *   trino.received;                                    // every request: method, path, headers, body, status
+ *   trino.bound;                                       // EXECUTE IMMEDIATE … USING: as received, as run ($n), values
  *   trino.statements();                                // the POSTs of /v1/statement that were answered 200
  *   trino.failNext(503, 2, 'GET');                     // the next two GETs get HTTP 503
  *   await trino.killBackends();                        // terminates the lab's PostgreSQL connections
@@ -24,6 +25,7 @@
  * query, NULL when absent), X-Trino-Catalog / X-Trino-Schema (search_path). Any other
  * property must be one the lab knows (`otherProperties` adds some that impersonate nobody).
  */
+import type { BoundRecord } from './bind-markers';
 import { promises as fs } from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
@@ -67,6 +69,8 @@ export interface TrinoLabOptions {
   readonly log?: (line: string) => void;
   /** Serve HTTPS with a certificate for 127.0.0.1 from a throwaway CA (see `TrinoLab.caPem`). */
   readonly tls?: boolean;
+  /** Answer as a Trino older than 418, whose parser has no EXECUTE IMMEDIATE. */
+  readonly withoutExecuteImmediate?: boolean;
 }
 
 export interface TrinoLab {
@@ -78,6 +82,8 @@ export interface TrinoLab {
   readonly impersonationProperty: string;
   readonly jwtSecret: string;
   readonly received: ReceivedRequest[];
+  /** Every `EXECUTE IMMEDIATE … USING`, and how it went to PostgreSQL (bound, as `$n`). */
+  readonly bound: BoundRecord[];
   /** The POSTs of /v1/statement that were accepted (status 200), in order. */
   statements(): ReceivedRequest[];
   /** An HS256 token for `login` (its `sub`), valid for an hour unless `expiresInSeconds` says otherwise. */
@@ -125,6 +131,7 @@ export async function startTrinoLab(lab: LabPostgres, options: TrinoLabOptions =
   const pools = new LoginPools(lab, log);
   const queries = new Map<string, LabQuery>();
   const received: ReceivedRequest[] = [];
+  const bound: BoundRecord[] = [];
   let failures: { status: number; remaining: number; method: string | undefined } | undefined;
 
   async function authenticate(request: http.IncomingMessage): Promise<Principal | undefined> {
@@ -184,7 +191,7 @@ export async function startTrinoLab(lab: LabPostgres, options: TrinoLabOptions =
       }
       const query = new LabQuery(body, pageRows);
       queries.set(query.id, query);
-      void execute(query, session, { pools, lab, catalog, impersonationProperty, knownProperties: properties });
+      void execute(query, session, { pools, lab, catalog, impersonationProperty, knownProperties: properties, recordBound: (entry) => bound.push(entry), executeImmediate: options.withoutExecuteImmediate !== true });
       return sendPage(response, query.firstPage(base));
     }
     const statement = STATEMENT_PATH.exec(url.pathname);
@@ -255,6 +262,7 @@ export async function startTrinoLab(lab: LabPostgres, options: TrinoLabOptions =
     impersonationProperty,
     jwtSecret,
     received,
+    bound,
     statements: () => received.filter((request) => request.method === 'POST' && request.path === '/v1/statement' && request.status === 200),
     jwt: (login, expiresInSeconds = 3600) => signJwt(jwtSecret, { sub: login, exp: Math.floor(Date.now() / 1000) + expiresInSeconds }),
     failNext(status, count, method) {

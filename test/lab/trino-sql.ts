@@ -16,6 +16,9 @@ export type LabCommand =
   | { readonly kind: 'use'; readonly catalog: string | undefined; readonly schema: string }
   | { readonly kind: 'current-user' }
   | { readonly kind: 'unsupported'; readonly what: string }
+  /** `EXECUTE IMMEDIATE '<statement>' [USING <literal>, …]`: the statement's `?` take the values in order. */
+  | { readonly kind: 'execute-immediate'; readonly statement: string; readonly values: readonly (string | null)[] }
+  | { readonly kind: 'invalid'; readonly message: string }
   | { readonly kind: 'postgres' };
 
 const NAME_PART = String.raw`(?:[A-Za-z_][A-Za-z0-9_]*|"(?:[^"]|"")+")`;
@@ -74,8 +77,32 @@ export function likePattern(pattern: string, escape: string | undefined): RegExp
   return new RegExp(`^${source}$`);
 }
 
+const EXECUTE_IMMEDIATE = new RegExp(String.raw`^EXECUTE\s+IMMEDIATE\s+${STRING}(?:\s+USING\s+([\s\S]+))?$`, 'i');
+const USING_ITEM = new RegExp(String.raw`^\s*(?:${STRING}|(NULL)|(-?\d+))\s*(,|$)`, 'i');
+
+/** The USING list: string literals, NULL and integers (as text, as Trino would cast them), comma-separated. */
+function usingValues(list: string): (string | null)[] | undefined {
+  const values: (string | null)[] = [];
+  let rest = list;
+  while (rest.length > 0) {
+    const item = USING_ITEM.exec(rest);
+    if (!item) return undefined;
+    values.push(item[1] !== undefined ? item[1].replace(/''/g, "'") : item[2] !== undefined ? null : item[3]);
+    rest = rest.slice(item[0].length);
+    if (item[4] === '' && rest.length > 0) return undefined;
+    if (item[4] === ',' && rest.trim() === '') return undefined;
+  }
+  return values;
+}
+
 export function readLabCommand(sql: string): LabCommand {
   const text = bareStatement(sql);
+  const immediate = EXECUTE_IMMEDIATE.exec(text);
+  if (immediate) {
+    const values = immediate[2] === undefined ? [] : usingValues(immediate[2]);
+    if (values === undefined) return { kind: 'invalid', message: `The lab takes only literals and NULL in USING: ${immediate[2]}` };
+    return { kind: 'execute-immediate', statement: immediate[1].replace(/''/g, "'"), values };
+  }
   let match = SET_SESSION.exec(text);
   if (match && !/^AUTHORIZATION\b/i.test(match[1])) {
     return { kind: 'set-session', name: nameParts(match[1]).join('.'), value: literal(match[2].trim()), valueText: match[2].trim() };

@@ -302,7 +302,7 @@ describe('Check files: diagnostics', () => {
   it('lists the known annotations for an unknown one', () => {
     const d = onlyDiagnostic('-- @check c\n-- @expects rows > 0\n-- @expect some rows\nselect 1;');
     assert.deepEqual([d.line, d.startColumn, d.endColumn, d.underlined], [1, 3, 11, '@expects']);
-    assert.equal(d.message, 'Unknown annotation "@expects": expected one of @connection, @check, @as, @expect, @limit.');
+    assert.equal(d.message, 'Unknown annotation "@expects": expected one of @connection, @check, @as, @expect, @limit, @param.');
   });
 
   it('reports a statement that cannot be split (an unterminated string) and runs no check for it', () => {

@@ -24,6 +24,16 @@ describe('connection profiles from settings', () => {
     }
   });
 
+  it('keeps `parameters: false` (named parameters off for the connection); true and absent are the default; anything else is a problem', () => {
+    const raw = { name: 'prod', platform: 'synapse', server: 'ws.sql.azuresynapse.net', database: 'db', user: 'gov' };
+    const off = parseProfile({ ...raw, parameters: false }, 'c[0]', noFiles);
+    assert.ok(off.ok && off.profile.parameters === false);
+    const on = parseProfile({ ...raw, parameters: true }, 'c[0]', noFiles);
+    assert.ok(on.ok && !('parameters' in on.profile));
+    const wrong = parseProfile({ ...raw, parameters: 'no' }, 'c[0]', noFiles);
+    assert.deepEqual(wrong.ok ? [] : wrong.problems, ['c[0].parameters must be true or false.']);
+  });
+
   it('reads the CA file and the impersonation templates', () => {
     const parsed = parseProfile(
       { name: 'p', platform: 'redshift', host: 'h', user: 'u', tls: { mode: 'verify-ca', caFile: '/ca.pem' }, impersonation: { set: 'CALL x.imp({user})', readBack: 'SELECT x.who()' } },

@@ -83,6 +83,8 @@ export interface SdkExecuteOptions {
   readonly maxRows?: number | null;
   readonly useCloudFetch?: boolean;
   readonly useLZ4Compression?: boolean;
+  /** Sent as TExecuteStatementReq.parameters (TSparkParameter: STRING, or neither type nor value for NULL). */
+  readonly namedParameters?: Readonly<Record<string, string | null>>;
 }
 
 export interface SdkSession {

@@ -9,8 +9,11 @@ import type {
   ResultSink,
   SessionClosed,
   SessionImpersonation,
+  StatementParameters,
   TransactionState,
 } from '../types';
+import { bindNamedParameters, type BoundStatement } from './parameters';
+import { relocateError } from '../parameter-markers';
 import { stripLeadingComments } from '../sql-text';
 import { statementWithoutUser } from '../impersonation-template';
 import { classifyFor, readBackValue, renderSet, UNITY_CATALOG_UNSUPPORTED, type ImpersonationStatements } from './dialect';
@@ -65,7 +68,7 @@ export class DatabricksSession implements PlatformSession {
     return 'idle';
   }
 
-  async execute(sql: string, sink: ResultSink): Promise<ExecutionSummary> {
+  async execute(sql: string, sink: ResultSink, parameters?: StatementParameters): Promise<ExecutionSummary> {
     this.assertAlive();
     const effect = classifyFor(sql, this.statements.key);
     if (changesImpersonation(effect)) {
@@ -75,9 +78,10 @@ export class DatabricksSession implements PlatformSession {
         `Nothing was run: this statement changes ${this.statements.key ?? 'the impersonation key'}, which this connection impersonates with. Use "Immuta: Impersonate User" or "Stop Impersonating" instead.`,
       );
     }
+    const bound = bindNamedParameters(sql, parameters, this.session);
     const started = performance.now();
     this.cancelWhenStarted = false;
-    const operation = await this.start(sql);
+    const operation = await this.start(bound);
     this.running = operation;
     try {
       if (this.cancelWhenStarted) {
@@ -93,7 +97,8 @@ export class DatabricksSession implements PlatformSession {
         queryId: operation.id,
       };
     } catch (error) {
-      throw this.failure(error, sql, false);
+      // The server places errors in the text it got; the user's text is the one to underline.
+      throw relocateError(this.failure(error, bound.text, false), bound.marked);
     } finally {
       this.running = undefined;
       await operation.close().catch((error: unknown) => this.logger.debug(`databricks: closing operation ${operation.id}: ${messageOf(error)}`));
@@ -172,12 +177,13 @@ export class DatabricksSession implements PlatformSession {
 
   // ---- session lifetime ---------------------------------------------------------------------
 
-  private async start(sql: string): Promise<SdkOperation> {
+  private async start(bound: BoundStatement): Promise<SdkOperation> {
+    const { text, namedParameters } = bound;
     try {
-      return await this.session.executeStatement(sql, EXECUTE_OPTIONS);
+      return await this.session.executeStatement(text, namedParameters ? { ...EXECUTE_OPTIONS, namedParameters } : EXECUTE_OPTIONS);
     } catch (error) {
       // Refused before it ran (the session is gone): the worksheet may send it again elsewhere.
-      throw this.failure(error, sql, isSessionGone(error));
+      throw relocateError(this.failure(error, text, isSessionGone(error)), bound.marked);
     }
   }
 

@@ -4,6 +4,7 @@ import pg from 'pg';
 import { Emitter, type Event } from '../../common/events';
 import type { Logger } from '../../common/logger';
 import { PlatformError } from '../errors';
+import { hasParameters, markParameters, relocateError, valuesOf } from '../parameter-markers';
 import { RowBatcher, type PausableSource } from '../row-batcher';
 import type {
   CellValue,
@@ -15,6 +16,7 @@ import type {
   ResultSink,
   SessionClosed,
   SessionImpersonation,
+  StatementParameters,
   TransactionState,
 } from '../types';
 import { sendCancelRequest } from './cancel-request';
@@ -48,15 +50,16 @@ interface StreamingQuery extends NodeJS.EventEmitter {
   sent: boolean;
 }
 
-type QueryConstructor = new (config: { text: string; rowMode: 'array'; types: typeof rawTypes }) => StreamingQuery;
+type QueryConstructor = new (config: { text: string; values?: (string | null)[]; rowMode: 'array'; types: typeof rawTypes }) => StreamingQuery;
 
 /**
  * A Query that also announces its columns, so results without rows still show them, and knows
  * whether it was sent: node-postgres queues a query until the connection is ready for it, and a
  * connection that dies first fails the queued query without ever writing it.
  */
-function createStreamingQuery(text: string): StreamingQuery {
-  const query = new (pg.Query as unknown as QueryConstructor)({ text, rowMode: 'array', types: rawTypes });
+function createStreamingQuery(text: string, values: readonly (string | null)[] | undefined): StreamingQuery {
+  // With values, node-postgres uses the extended protocol: the text goes in Parse, the values in Bind.
+  const query = new (pg.Query as unknown as QueryConstructor)(values === undefined ? { text, rowMode: 'array', types: rawTypes } : { text, values: [...values], rowMode: 'array', types: rawTypes });
   const describeRows = query.handleRowDescription.bind(query);
   query.handleRowDescription = (message) => {
     describeRows(message);
@@ -185,7 +188,9 @@ class RedshiftSession implements PlatformSession {
     }
   }
 
-  async execute(sql: string, sink: ResultSink): Promise<ExecutionSummary> {
+  async execute(sql: string, sink: ResultSink, parameters?: StatementParameters): Promise<ExecutionSummary> {
+    // Each distinct name becomes one `$n`; a text that no longer matches its uses is refused before anything is sent.
+    const marked = hasParameters(parameters) ? markParameters(sql, parameters, (_name, ordinal) => `$${ordinal}`) : undefined;
     // A server that ended the session may already have said so; what it said may still wait
     // unread in the socket. Read it first rather than write the statement to a dead session.
     const cancelled = await this.gate.pass();
@@ -195,12 +200,17 @@ class RedshiftSession implements PlatformSession {
     if (cancelled) {
       throw new PlatformError('cancelled', 'The run was cancelled before the statement was sent.');
     }
-    return this.send(sql, sink);
+    if (marked === undefined || parameters === undefined) return this.send(sql, sink);
+    try {
+      return await this.send(marked.text, sink, valuesOf(parameters, marked.names));
+    } catch (error) {
+      throw relocateError(error, marked);
+    }
   }
 
-  private send(sql: string, sink: ResultSink): Promise<ExecutionSummary> {
+  private send(sql: string, sink: ResultSink, values?: readonly (string | null)[]): Promise<ExecutionSummary> {
     const started = performance.now();
-    const query = createStreamingQuery(sql);
+    const query = createStreamingQuery(sql, values);
     let hasResultSet = false;
     let resultSets = 0;
     const stream = (this.client as unknown as { connection: { stream: PausableSource } }).connection.stream;

@@ -44,6 +44,8 @@ export type FetchAsString = 'Number' | 'Date' | 'JSON' | 'Buffer' | 'Boolean' | 
 
 export interface SdkExecuteOptions {
   sqlText: string;
+  /** Values for `:1`, `:2`… (or `?`) markers; strings go as TEXT, null as a null binding. */
+  binds?: (string | null)[];
   streamResult: boolean;
   rowMode?: 'array';
   fetchAsString?: FetchAsString[];

@@ -10,8 +10,10 @@ import type {
   SessionClosed,
   SessionImpersonation,
   SnowflakeProfile,
+  StatementParameters,
   TransactionState,
 } from '../types';
+import { hasParameters, markParameters, relocateError, valuesOf, type MarkedStatement } from '../parameter-markers';
 import { stripLeadingComments } from '../sql-text';
 import { renderSetStatement, statementWithoutUser } from '../impersonation-template';
 import { classifyFor, IMPERSONATION_RENDERING, quoteIdentifier, SNOWFLAKE_LINE_COMMENTS } from './dialect';
@@ -71,7 +73,7 @@ export class SnowflakeSession implements PlatformSession {
     return 'unknown';
   }
 
-  execute(sql: string, sink: ResultSink): Promise<ExecutionSummary> {
+  execute(sql: string, sink: ResultSink, parameters?: StatementParameters): Promise<ExecutionSummary> {
     if (!this.alive) {
       return Promise.reject(new PlatformError('connection-lost', 'The Snowflake session had already ended; the statement was not sent.', { notSent: true }));
     }
@@ -86,14 +88,27 @@ export class SnowflakeSession implements PlatformSession {
         ),
       );
     }
+    let marked: MarkedStatement | undefined;
+    if (hasParameters(parameters)) {
+      try {
+        // Snowflake's numbered markers: one bind per name, however often the statement uses it.
+        marked = markParameters(sql, parameters, (_name, n) => `:${n}`);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    const bound = marked && parameters ? { text: marked.text, binds: valuesOf(parameters, marked.names) } : undefined;
     const started = performance.now();
     return new Promise<ExecutionSummary>((resolve, reject) => {
       // Once the server gave the statement a query id it had it: an ended session may have run it.
       // (The driver may answer before execute() returns, when it has already given the session up.)
       let statement: SdkStatement | undefined = undefined;
-      const fail = (error: unknown) => reject(this.failure(error, sql, Boolean(statement?.getQueryId())));
+      // The server places errors in the text it got; the user's text is the one to underline.
+      const fail = (error: unknown) => reject(relocateError(this.failure(error, bound?.text ?? sql, Boolean(statement?.getQueryId())), marked));
       statement = this.connection.execute({
-        sqlText: sql,
+        sqlText: bound?.text ?? sql,
+        // The driver sends these as the request's `bindings` (TEXT, or a null value), never in the text.
+        ...(bound ? { binds: bound.binds } : {}),
         streamResult: true,
         // streamRows() ignores a rowMode of its own: it has to be given here.
         rowMode: 'array',

@@ -93,6 +93,8 @@ export interface MssqlPool {
 export interface MssqlModule {
   ConnectionPool: new (config: MssqlPoolConfig) => MssqlPool;
   NVarChar: (length?: number) => { type: MssqlType; length?: number };
+  /** The length that declares NVARCHAR(MAX). */
+  MAX: number;
 }
 
 let loaded: MssqlModule | undefined;

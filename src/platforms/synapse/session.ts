@@ -2,6 +2,7 @@ import type { Connection as TediousConnection } from 'tedious';
 import { Emitter, type Event } from '../../common/events';
 import type { Logger } from '../../common/logger';
 import { PlatformError, isPlatformError } from '../errors';
+import { caseClash, hasParameters, markParameters, relocateError, valuesOf } from '../parameter-markers';
 import { RowBatcher } from '../row-batcher';
 import type {
   ConnectionSecret,
@@ -10,6 +11,7 @@ import type {
   ResultSink,
   SessionClosed,
   SessionImpersonation,
+  StatementParameters,
   SynapseProfile,
   TransactionState,
 } from '../types';
@@ -151,7 +153,13 @@ class SynapseSession implements PlatformSession {
     this.closeEmitter.fire({ error: error ?? new PlatformError('connection-lost', `The connection to ${this.profile.server} was lost: ${reason}.`, { serverMessage: reason }) });
   }
 
-  async execute(sql: string, sink: ResultSink): Promise<ExecutionSummary> {
+  async execute(sql: string, sink: ResultSink, parameters?: StatementParameters): Promise<ExecutionSummary> {
+    // Each distinct name becomes one `@p_<name>`; a text that no longer matches its uses is refused before anything is sent.
+    const marked = hasParameters(parameters) ? markParameters(sql, parameters, (name) => `@p_${name}`) : undefined;
+    const clash = marked && caseClash(marked.names);
+    if (clash) {
+      throw new PlatformError('configuration', `The parameters :${clash[0]} and :${clash[1]} differ only in case, and SQL Server variable names do not: write them alike (or rename one). Nothing was sent.`);
+    }
     // A server that ended the session may already have said so (or closed the socket) without
     // this process having read it yet: read first rather than write the statement into it.
     const cancelled = await this.gate.pass();
@@ -164,17 +172,27 @@ class SynapseSession implements PlatformSession {
     if (cancelled) {
       throw new PlatformError('cancelled', 'The run was cancelled before the statement was sent.');
     }
-    return this.send(sql, sink);
+    if (marked === undefined || parameters === undefined) return this.send(sql, sink);
+    try {
+      return await this.send(marked.text, sink, { names: marked.names, values: valuesOf(parameters, marked.names) });
+    } catch (error) {
+      throw relocateError(error, marked);
+    }
   }
 
   /**
    * Sends `sql` as one SQLBatch, as SQL Server tools send a batch. Every result set it returns
    * goes to the sink (columns before each), with its messages (PRINT, warnings, row counts) in
-   * the order the server sent them.
+   * the order the server sent them. With parameters, the batch goes as RPC sp_executesql with
+   * each value bound as NVARCHAR(MAX) (the server converts it where the statement compares it).
    */
-  private send(sql: string, sink: ResultSink): Promise<ExecutionSummary> {
+  private send(sql: string, sink: ResultSink, parameters?: { readonly names: readonly string[]; readonly values: readonly (string | null)[] }): Promise<ExecutionSummary> {
     const started = performance.now();
     const request = this.pool.request();
+    if (parameters !== undefined) {
+      const mssql = loadMssql();
+      parameters.names.forEach((name, index) => request.input(`p_${name}`, mssql.NVarChar(mssql.MAX), parameters.values[index]));
+    }
     request.stream = true;
     request.arrayRowMode = true;
     let columns: MssqlColumn[] = [];
@@ -229,7 +247,7 @@ class SynapseSession implements PlatformSession {
     });
 
     this.running = request;
-    const finished = request.batch(sql).then(
+    const finished = (parameters === undefined ? request.batch(sql) : request.query(sql)).then(
       () => undefined,
       (error: MssqlRequestError) => void errors.push(error),
     );

@@ -12,9 +12,11 @@ import type {
   Row,
   SessionClosed,
   SessionImpersonation,
+  StatementParameters,
   TransactionState,
   TrinoProfile,
 } from '../types';
+import { executeImmediate, executeImmediateFailure } from './parameters';
 import { propertyReference, quoteStringLiteral, readSessionCommand, setSessionStatement, validateUserName } from './dialect';
 import { QueryRunner, type Receiver, type StatementRequest } from './query-runner';
 import { TrinoSessionState } from './session-state';
@@ -78,12 +80,21 @@ class TrinoSession implements PlatformSession {
     await this.collect('SELECT 1', 'open');
   }
 
-  execute(sql: string, sink: ResultSink): Promise<ExecutionSummary> {
+  execute(sql: string, sink: ResultSink, parameters?: StatementParameters): Promise<ExecutionSummary> {
     const refusal = this.refusal(sql);
     if (refusal) {
       return Promise.reject(refusal);
     }
-    return this.run(sql, sink, false, 'statement');
+    let text: string;
+    try {
+      text = executeImmediate(sql, parameters);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (text === sql) {
+      return this.run(text, sink, false, 'statement');
+    }
+    return this.run(text, sink, false, 'statement').catch((error: unknown) => Promise.reject(executeImmediateFailure(error)));
   }
 
   async cancel(): Promise<void> {

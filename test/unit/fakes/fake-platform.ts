@@ -32,6 +32,7 @@ import type {
   SessionClosed,
   SessionImpersonation,
   StatementEffect,
+  StatementParameters,
   TransactionState,
 } from '../../../src/platforms/types';
 import type { IdentityState } from '../../../src/worksheets/identity';
@@ -103,6 +104,8 @@ export interface ServerStatement {
   readonly ranAs: string | null;
   /** What the worksheet showed when the statement reached the server (when a probe is set). */
   readonly shown: IdentityState | undefined;
+  /** The parameters that came with it, as the session received them (absent: none). */
+  readonly parameters?: StatementParameters;
   status: StatementStatus;
 }
 
@@ -518,7 +521,7 @@ export class FakeSession implements PlatformSession {
 
   // -- PlatformSession --
 
-  async execute(sql: string, sink: ResultSink): Promise<ExecutionSummary> {
+  async execute(sql: string, sink: ResultSink, parameters?: StatementParameters): Promise<ExecutionSummary> {
     if (!this.aliveValue) {
       throw notSentError();
     }
@@ -531,6 +534,7 @@ export class FakeSession implements PlatformSession {
       sql,
       ranAs: this.impersonated,
       shown: this.platform.identityProbe?.(this.id),
+      ...(parameters !== undefined ? { parameters } : {}),
       status: 'running',
     };
     this.platform.events.push({ kind: 'statement', sessionId: this.id, statement });
