@@ -25,11 +25,13 @@ import { ComparisonSets } from './ui/compare-picker';
 import { MetadataService } from './metadata/metadata-service';
 import { explorerActions } from './ui/explorer-commands';
 import { ObjectExplorer } from './ui/object-explorer';
+import { CheckExplorer } from './ui/check-explorer';
 import { SqlCompletion } from './ui/sql-completion';
 import { SplitProblems } from './ui/split-problems';
 import { WorksheetStatusBar } from './ui/status-bar';
 import { WorksheetCommands } from './ui/worksheet-commands';
 import { setListenerErrorSink } from './common/events';
+import { YOURSELF_IDENTITY } from './checks/types';
 import { createTrace } from './common/trace';
 import { AuditLog } from './worksheets/audit-log';
 import { WorksheetRegistry } from './worksheets/registry';
@@ -149,6 +151,22 @@ export function activate(context: vscode.ExtensionContext): ImmutaWorksheetsApi 
     bound: (document): Promise<Worksheet | undefined> => commands.worksheetFor(document),
     parameters: parameterPrompt,
   });
+  // Policy checks in the Test Explorer (issue 20): each case in a short-lived worksheet of its own, as Compare's sides.
+  const checks = new CheckExplorer({
+    profiles: () => store.list().profiles,
+    bound: (uri) => {
+      const document = vscode.workspace.textDocuments.find((candidate) => candidate.uri.toString() === uri.toString());
+      return document ? documents.get(document)?.profile : undefined;
+    },
+    secretFor: (profile) => store.secretFor(profile),
+    environment: {
+      open: (profile) => registry.create(profile),
+      close: (worksheet) => registry.close(worksheet.id),
+      projectOf: (identity, profile) => immuta.projectOfUser(identity === YOURSELF_IDENTITY ? undefined : identity, profile),
+    },
+    results,
+    logger,
+  });
   const commands = new WorksheetCommands(documents, store, recentUsers, logger, () => channel.show(), runner, wizard, {
     showResults: () => {
       const document = vscode.window.activeTextEditor?.document;
@@ -194,6 +212,9 @@ export function activate(context: vscode.ExtensionContext): ImmutaWorksheetsApi 
     compare,
     metadata,
     explorer,
+    checks,
+    // A file without `@connection` runs on its document's connection: a new binding re-resolves it.
+    documents.onDidChange(() => checks.reresolve()),
     immuta.awareness.dataSources.onDidChange(() => explorer.redraw()),
     vscode.languages.registerCompletionItemProvider({ language: 'sql' }, new SqlCompletion(documents, metadata, logger), '.', ' '),
     lenses,
@@ -203,6 +224,7 @@ export function activate(context: vscode.ExtensionContext): ImmutaWorksheetsApi 
       if (event.affectsConfiguration(CODELENS_SETTING)) lenses.refresh();
       // A probe edited in settings.json applies to open worksheets at once, like one set by the command.
       if (event.affectsConfiguration(CONNECTIONS_SETTING)) {
+        checks.reresolve();
         adoptProbes(store.list().profiles).catch((error: unknown) => logger.warn(`handing worksheets edited effect probes failed: ${error instanceof Error ? error.message : String(error)}`));
       }
     }),

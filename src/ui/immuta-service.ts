@@ -214,9 +214,14 @@ export class ImmutaService implements vscode.Disposable {
    * The project of the identity a run had, without announcing it (a comparison names it in its
    * summary): a name, null for none, undefined when Immuta is not configured or cannot say.
    */
-  async projectOf(stamp: RunStamp, profile: ConnectionProfile): Promise<string | null | undefined> {
+  projectOf(stamp: RunStamp, profile: ConnectionProfile): Promise<string | null | undefined> {
+    return this.projectOfUser(stamp.ranAs.kind === 'impersonating' ? stamp.ranAs.user : undefined, profile);
+  }
+
+  /** The same for a user by name (undefined: the connection's own login), e.g. a policy check's identity. */
+  async projectOfUser(impersonated: string | undefined, profile: ConnectionProfile): Promise<string | null | undefined> {
     const permission = this.awareness.permission(profile.immutaUser);
-    const user = stamp.ranAs.kind === 'impersonating' ? stamp.ranAs.user : (profile.immutaUser ?? (permission.kind === 'held' || permission.kind === 'missing' ? permission.user : undefined));
+    const user = impersonated ?? (profile.immutaUser ?? (permission.kind === 'held' || permission.kind === 'missing' ? permission.user : undefined));
     if (user === undefined || !this.awareness.configured) return undefined;
     const { now, later } = this.awareness.projectForRun(user);
     // Asked afresh (users switch projects); what was known before stands in if Immuta cannot say now.

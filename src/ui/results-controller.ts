@@ -8,6 +8,9 @@ import { ResultMemory } from '../results/result-memory';
 import type { ResultSet, ResultStorage } from '../results/result-set';
 import { RunResults, type RunResultsOptions } from '../results/run-results';
 import type { RunHandle, RunObserver, RunStamp, StatementOutcome } from '../worksheets/run-types';
+
+/** The results entry of a finished result shown from elsewhere (never a worksheet id: those are UUIDs). */
+const FINISHED_KEY = 'finished-result';
 import type { WorksheetId } from '../worksheets/worksheet';
 import { isSqlDocument } from './document-worksheets';
 import { ResultExporter } from './result-export';
@@ -123,23 +126,50 @@ export class ResultsController implements vscode.Disposable {
 
   /** Starts showing a new run of a worksheet. */
   begin(worksheetId: WorksheetId, document: vscode.TextDocument, statements: readonly RunStatement[]): ResultsRun {
-    const entry = this.entry(worksheetId, document);
+    const entry = this.entry(worksheetId, document.uri);
     this.rename(worksheetId, document);
+    const run = this.start(entry, statements, readResultsSettings().rowLimit, this.projectOf && ((stamp: RunStamp) => this.projectOf?.(stamp, worksheetId) ?? { now: undefined }), (result, outcome) => {
+      this.onStatementFinished(worksheetId, entry.label, entry.document, outcome, result);
+    });
+    this.present(entry, true);
+    return {
+      observer: run.observer(),
+      attach: (handle) => {
+        if (entry.run === run) entry.handle = handle;
+      },
+    };
+  }
+
+  /**
+   * Shows a result that ran elsewhere and has finished (a policy check's case, issue 20): replayed
+   * into a run of its own, so the view pages, sorts and exports it as it does a worksheet's, with
+   * the host keeping the rows. One such result shows at a time: the next replaces it (and frees
+   * its rows). Not recorded in the run history: the check run's own stamp is its record.
+   */
+  showFinished(document: vscode.Uri, label: string, statement: RunStatement, rows: number, project: string | null | undefined, replay: (observer: RunObserver) => void): void {
+    const entry = this.entry(FINISHED_KEY, document);
+    entry.document = document;
+    if (entry.label !== label) this.relabel(entry, label);
+    // Every captured row shows: the result is whole already, nothing is left to page from a server.
+    const run = this.start(entry, [statement], Math.max(rows, 1), () => ({ now: project }), undefined);
+    replay(run.observer());
+    this.present(entry, false);
+  }
+
+  private start(entry: Entry, statements: readonly RunStatement[], rowLimit: number, projectOf: RunResultsOptions['projectOf'], finished: ((result: ResultSet, outcome: StatementOutcome) => void) | undefined): RunResults {
     entry.statements = statements;
     this.release(entry);
-    const settings = readResultsSettings();
-    this.memory.setBudget(settings.memoryBudgetMB * 1024 * 1024);
-    const label = entry.label;
+    this.memory.setBudget(readResultsSettings().memoryBudgetMB * 1024 * 1024);
     if (this.trace.enabled) this.trace.mark('run-start', { statements: statements.length, ...this.trace.memory() });
     const run = new RunResults(
-      label,
+      entry.label,
       statements.map((statement) => statement.text),
       {
-        rowLimit: settings.rowLimit,
+        rowLimit,
         storage: this.storage,
         platformName: (platform) => platformInfo(platform).displayName,
         describeError: errorView,
-        projectOf: this.projectOf && ((stamp: RunStamp) => this.projectOf?.(stamp, worksheetId) ?? { now: undefined }),
+        projectOf,
         onStarted: (result) => {
           if (this.trace.enabled) this.trace.mark('statement-start', { resultId: result.id });
         },
@@ -151,7 +181,7 @@ export class ResultsController implements vscode.Disposable {
             this.trace.mark('finished', { resultId: result.id, status: result.status, rows: result.rowCount, chars: result.sizeChars, ...this.trace.memory() });
           }
           try {
-            this.onStatementFinished(worksheetId, entry.label, entry.document, outcome, result);
+            finished?.(result, outcome);
           } catch (error) {
             this.logger.error(`recording a finished statement failed: ${error instanceof Error ? error.message : String(error)}`);
           }
@@ -161,13 +191,7 @@ export class ResultsController implements vscode.Disposable {
     entry.run = run;
     entry.handle = undefined;
     entry.feed.show(run);
-    this.present(entry, true);
-    return {
-      observer: run.observer(),
-      attach: (handle) => {
-        if (entry.run === run) entry.handle = handle;
-      },
-    };
+    return run;
   }
 
   /** Cancels a worksheet's run; a statement paused at the row limit is let go so the cancel lands. */
@@ -180,7 +204,7 @@ export class ResultsController implements vscode.Disposable {
 
   /** Opens the results of the active worksheet (also after their tab was closed). */
   reveal(worksheetId: WorksheetId, document: vscode.TextDocument): void {
-    this.present(this.entry(worksheetId, document), false);
+    this.present(this.entry(worksheetId, document.uri), false);
   }
 
   /**
@@ -253,10 +277,10 @@ export class ResultsController implements vscode.Disposable {
     return undefined;
   }
 
-  private entry(worksheetId: WorksheetId, document: vscode.TextDocument): Entry {
+  private entry(worksheetId: WorksheetId, document: vscode.Uri): Entry {
     const existing = this.entries.get(worksheetId);
     if (existing) return existing;
-    const label = labelOf(document.uri);
+    const label = labelOf(document);
     const feed = new ResultsFeed(
       label,
       {
@@ -274,7 +298,7 @@ export class ResultsController implements vscode.Disposable {
     );
     const entry: Entry = {
       label,
-      document: document.uri,
+      document,
       statements: [],
       feed,
       tab: new ResultsPanel(this.extensionUri, feed, () => this.tabClosed(entry)),

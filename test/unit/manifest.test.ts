@@ -15,10 +15,15 @@ const manifest = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../../pa
   };
 };
 const source = fs.readFileSync(path.resolve(__dirname, '../../../src/ui/worksheet-commands.ts'), 'utf8');
+/** Policy checks register their one command themselves (it is only reached from the Testing view's messages). */
+const checkSource = fs.readFileSync(path.resolve(__dirname, '../../../src/ui/check-result-command.ts'), 'utf8');
 
 describe('extension manifest', () => {
   it('contributes exactly the commands the extension registers, all in the Immuta category', () => {
-    const registered = [...source.matchAll(/^ {2}'(immutaWorksheets\.[A-Za-z]+)',$/gm)].map((match) => match[1]).sort();
+    const registered = [
+      ...[...source.matchAll(/^ {2}'(immutaWorksheets\.[A-Za-z]+)',$/gm)].map((match) => match[1]),
+      ...[...checkSource.matchAll(/_COMMAND = '(immutaWorksheets\.[A-Za-z]+)';$/gm)].map((match) => match[1]),
+    ].sort();
     const contributed = manifest.contributes.commands.map((command) => command.command).sort();
     assert.ok(registered.length >= 5, 'found the COMMAND_IDS list');
     assert.deepEqual(contributed, registered);
@@ -49,9 +54,20 @@ describe('extension manifest', () => {
     assert.equal(location?.default, 'panel');
   });
 
-  it('claims VS Code 1.100 as its floor and activates on SQL only', () => {
+  it('claims VS Code 1.100 as its floor and activates on SQL only: a SQL editor, or a workspace holding .sql files (policy checks in the Testing view)', () => {
     assert.equal(manifest.engines.vscode, '^1.100.0');
-    assert.deepEqual(manifest.activationEvents, ['onLanguage:sql']);
+    assert.deepEqual(manifest.activationEvents, ['onLanguage:sql', 'workspaceContains:**/*.sql']);
+  });
+
+  it('offers Open Actual Result on a policy check\u2019s messages only, never in the palette', () => {
+    const menus = manifest.contributes.menus as unknown as Record<string, { command: string; when?: string }[]>;
+    for (const menu of ['testing/message/context', 'testing/message/content']) {
+      assert.deepEqual(menus[menu], [{ command: 'immutaWorksheets.openCheckResult', when: 'testMessage == immutaWorksheets.checkResult' }], menu);
+    }
+    assert.ok(manifest.contributes.menus.commandPalette.some((entry) => entry.command === 'immutaWorksheets.openCheckResult' && (entry as { when?: string }).when === 'false'));
+    const minimum = manifest.contributes.configuration.properties['immutaWorksheets.checks.minimumAssurance'];
+    assert.deepEqual(minimum?.enum, ['applied', 'read-back', 'confirmed']);
+    assert.equal(minimum?.default, 'read-back');
   });
 
   it('supports untrusted workspaces only in part: settings that point at servers or files are withheld there', () => {
