@@ -78,13 +78,20 @@ function pickRow(text: string): Locator {
 
 /** Whether a row of a many-pick is checked, as its checkbox (1.100: an input; 1.139: a toggle) or the row says. */
 async function isChecked(row: Locator): Promise<string> {
-  return (await row.evaluate(`(row) => {
-    const input = row.querySelector('input[type="checkbox"]');
-    if (input) return String(input.checked);
-    const toggle = row.querySelector('[aria-checked]');
-    if (toggle) return toggle.getAttribute('aria-checked');
-    return row.getAttribute('aria-checked') || 'unknown';
-  }`)) as string;
+  // The DOM as far as this needs it (this Node project compiles no DOM types).
+  interface Node {
+    querySelector(selector: string): (Node & { checked?: boolean }) | null;
+    getAttribute(name: string): string | null;
+    outerHTML: string;
+  }
+  return row.evaluate((element) => {
+    const node = element as unknown as Node;
+    const input = node.querySelector('input[type="checkbox"]');
+    if (input && typeof input.checked === 'boolean') return String(input.checked);
+    const toggle = node.querySelector('[aria-checked]');
+    if (toggle) return toggle.getAttribute('aria-checked') ?? 'unknown';
+    return node.getAttribute('aria-checked') ?? `unknown: ${node.outerHTML.slice(0, 600)}`;
+  });
 }
 
 /** The connections listed in user settings, as the server's settings file has them. */
