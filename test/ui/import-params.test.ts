@@ -4,7 +4,9 @@
  * into the extension host's home folder (the VS Code server's HOME, which the tier points into its
  * own temp folder), the command lists what it found with where it found it, imports the two picked,
  * and a worksheet connects through the imported Redshift service with the password ~/.pgpass gave
- * (no prompt). Parameters: a statement with `:region` asks for its value before anything reaches
+ * (no prompt). The import writes to the user settings, which a workspace with its own connections
+ * list (the demo's) overrides, so the demo's list is set aside for that step and put back after.
+ * Parameters: a statement with `:region` asks for its value before anything reaches
  * the server, runs bound, says the value in the results' stamp, and offers it again on the next run.
  */
 import * as assert from 'node:assert/strict';
@@ -94,6 +96,20 @@ async function isChecked(row: Locator): Promise<string> {
   });
 }
 
+/**
+ * Screenshot of an open quick input once it has finished fading in (otherwise the picture shows
+ * the editor through it).
+ */
+async function quickInputScreenshot(name: string): Promise<void> {
+  const { workbench } = ui();
+  await workbench.page.waitForFunction(
+    "(() => { const widget = document.querySelector('.quick-input-widget'); return widget !== null && widget.getAnimations({ subtree: true }).every((animation) => animation.playState !== 'running'); })()",
+    undefined,
+    { timeout: 5_000 },
+  );
+  await workbench.screenshot(name);
+}
+
 /** The connections listed in user settings, as the server's settings file has them. */
 function userConnections(): { name?: string; importedFrom?: string }[] {
   const text = fs.readFileSync(userSettingsFile(), 'utf8');
@@ -160,7 +176,7 @@ scenario('Import Connections from a prepared home folder', 240_000, () => {
     assert.match((await pickRow('.pg_service.conf').innerText()).replace(/\s+/g, ' '), /Redshift/);
     assert.match((await pickRow('connections.toml').innerText()).replace(/\s+/g, ' '), /Snowflake/);
     assert.match((await pickRow('.databrickscfg').innerText()).replace(/\s+/g, ' '), /Databricks/);
-    await workbench.screenshot('import-found');
+    await quickInputScreenshot('import-found');
   });
 
   it('imports the two picked into the user settings, without their secrets', async () => {
@@ -172,7 +188,7 @@ scenario('Import Connections from a prepared home folder', 240_000, () => {
     await until('the Databricks row unpicked', () => isChecked(databricks), (state) => state === 'false', 5_000);
     assert.equal(await isChecked(pickRow('.pg_service.conf')), 'true');
     assert.equal(await isChecked(pickRow('connections.toml')), 'true');
-    await workbench.screenshot('import-picked');
+    await quickInputScreenshot('import-picked');
     await workbench.page.keyboard.press('Enter');
     await workbench.waitForNotification('Imported 2, updated 0.');
     const imported = await until('the imported connections in the user settings', async () => userConnections(), (list) => list.length === 2);
@@ -207,7 +223,7 @@ scenario('Import Connections from a prepared home folder', 240_000, () => {
       },
       (rows) => rows.some((row) => row.includes(SERVICE)) && rows.some((row) => row.includes('Snowflake')) && !rows.some((row) => row.includes('Lab Redshift (governor)')),
     );
-    await workbench.screenshot('import-picker');
+    await quickInputScreenshot('import-picker');
     await workbench.answerQuickInput(SERVICE, SERVICE);
     await workbench.statusItem(`${SERVICE} ·`).waitFor({ state: 'visible' });
     await workbench.focusEditor(IMPORT_FILE);
@@ -270,7 +286,7 @@ scenario('Query parameters: asked before the run, remembered for the next', 180_
     assert.equal(await logged(), 0, 'the server logged no read of it');
     assert.deepEqual(await shownStatuses(PARAMS_FILE), [], 'no result of it in any results view');
     await box.fill('EU');
-    await workbench.screenshot('params-prompt');
+    await quickInputScreenshot('params-prompt');
   });
 
   it('runs bound with EU: governor\u2019s count of EU customers, the stamp saying region=\u2019EU\u2019', async () => {
@@ -292,7 +308,7 @@ scenario('Query parameters: asked before the run, remembered for the next', 180_
     const box = await workbench.openedQuickInput('Query parameter :region');
     await until('the box offering the last value', () => box.inputValue(), (value) => value === 'EU', 5_000);
     assert.equal(await logged(), firstRun, 'the second run waits for the answer too');
-    await workbench.screenshot('params-remembered');
+    await quickInputScreenshot('params-remembered');
     await workbench.page.keyboard.press('Enter');
     await until('the second run read on the server', logged, (count) => count > firstRun);
     const view = await ResultsView.of(workbench.page, PARAMS_FILE);
