@@ -86,7 +86,16 @@ export class ImportConnections {
     await vscode.workspace.getConfiguration().update(CONNECTIONS_SETTING, merged.entries, vscode.ConfigurationTarget.Global);
     for (const candidate of chosen) await this.keepSecret(candidate);
     this.logger.info(`imported connections: ${chosen.map((candidate) => `"${String(candidate.profile.name)}" from ${candidate.id}`).join(', ')}`);
-    void vscode.window.showInformationMessage(`Imported ${merged.added}, updated ${merged.updated}.`);
+    const summary = `Imported ${merged.added}, updated ${merged.updated}.`;
+    // A list in the workspace's (or folder's) settings replaces the user's list there: say so, or the imports look lost.
+    const inspected = vscode.workspace.getConfiguration().inspect<unknown[]>(CONNECTIONS_SETTING);
+    if (inspected?.workspaceValue !== undefined || inspected?.workspaceFolderValue !== undefined) {
+      void vscode.window.showWarningMessage(
+        `${summary} They are in your user settings, but this workspace's settings have their own ${CONNECTIONS_SETTING}, which replaces the user list here: copy the imported entries into the workspace settings to use them in this workspace.`,
+      );
+      return;
+    }
+    void vscode.window.showInformationMessage(summary);
   }
 
   private async askMissing(candidate: PlannedCandidate): Promise<PlannedCandidate | undefined> {

@@ -163,12 +163,11 @@ scenario('Policy checks in the Testing view', 300_000, () => {
     const squiggle = workbench.page.locator('.editor-group-container.active .monaco-editor .squiggly-error').first();
     fs.writeFileSync(path.join(workspace, FAILING), FAILING_TEXT.replace('-- @expect ssn clear', '-- @expect rows >> 0'));
     await squiggle.waitFor({ state: 'visible' });
-    await workbench.runCommand('View: Focus Problems');
-    const problem = workbench.page.locator('.markers-panel .monaco-list-row', { hasText: 'Immuta checks' }).first();
-    await problem.waitFor({ state: 'visible' });
+    // The message itself, at its line and columns, is the editor tier's (test/editor/suite/checks.test.ts).
+    // The Problems view is not opened here: VS Code then keeps labelling the panel's toolbar
+    // "Problems actions" when the Results view is revealed over it, and later flows look for that label.
     await workbench.screenshot('checks-problem');
     fs.writeFileSync(path.join(workspace, FAILING), FAILING_TEXT);
-    await problem.waitFor({ state: 'detached' });
     await squiggle.waitFor({ state: 'detached' });
   });
 

@@ -56,11 +56,18 @@ function runFlows(version: string): Promise<VersionResult> {
     mocha.addFile(path.join(FLOWS, file));
   }
   mocha.suite.title = `VS Code ${version}`;
-  if (process.env.UI_TEST_GREP) mocha.grep(process.env.UI_TEST_GREP);
+  // A regular expression over "scenario step" titles, e.g. `Policy checks|results in the bottom panel`.
+  if (process.env.UI_TEST_GREP) mocha.grep(new RegExp(process.env.UI_TEST_GREP));
   // A failed step leaves a picture of the screen behind, for whoever reads the failure.
   mocha.suite.afterEach(async function () {
     if (this.currentTest?.state === 'failed') {
       await ui().workbench.screenshot(`FAILED-${(this.currentTest.title ?? 'test').replace(/[^\w]+/g, '-').slice(0, 60)}`).catch(() => undefined);
+      // The panel's toolbars carry the title of the view they belong to: what a results wait looked for is named there.
+      const toolbars = await ui()
+        .workbench.page.locator('.part.panel .title-actions .actions-container')
+        .evaluateAll((nodes) => nodes.map((node) => `${node.getAttribute('aria-label') ?? '(no label)'}${(node as unknown as { offsetParent: unknown }).offsetParent === null ? ' (hidden)' : ''}`))
+        .catch(() => []);
+      log(`[${version}] after the failure, the panel's toolbars: ${JSON.stringify(toolbars)}`);
     }
   });
   notRun.length = 0;

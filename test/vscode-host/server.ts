@@ -41,6 +41,10 @@ export interface StartServerOptions {
  */
 export const DEFAULT_SETTINGS: Readonly<Record<string, unknown>> = {
   'workbench.startupEditor': 'none',
+  // A test run would bring the panel's Test Results view to the front; the Results view revealed
+  // over it afterwards keeps VS Code's panel toolbar labelled "Test Results actions", and the
+  // flows find a worksheet's results by that label. Failures still open the peek in the editor.
+  'testing.openTesting': 'neverOpen',
   'workbench.enableExperiments': false,
   'workbench.tips.enabled': false,
   'extensions.autoCheckUpdates': false,
