@@ -150,13 +150,15 @@ scenario('Compare as… side by side', 240_000, () => {
     const { workbench } = ui();
     await workbench.focusEditor(FILE);
     await workbench.clickLine(workbench.page.locator('.monaco-editor .view-line', { hasText: 'sales.customers' }).first());
-    // The picker's rows move as Immuta's users arrive; a click that met a redraw is tried again
-    // (at most three times), from a picker opened anew.
+    // The picker's rows move as Immuta's users arrive: a click at the row's place could land on
+    // the user drawn there a moment later (and impersonate them), so the click is dispatched to
+    // the row element itself; one that met a redraw is tried again (at most three times), from a
+    // picker opened anew.
     for (let attempt = 1; ; attempt++) {
       await workbench.statusItem(/^\s*yourself\s*$/).click();
       await workbench.openedQuickInput('Run this worksheet as');
       await workbench.page.locator('.quick-input-list .monaco-list-row', { hasText: 'Immuta users' }).first().waitFor({ state: 'visible' });
-      await workbench.page.locator('.quick-input-list .monaco-list-row', { hasText: 'Compare as several users' }).first().click();
+      await workbench.page.locator('.quick-input-list .monaco-list-row', { hasText: 'Compare as several users' }).first().dispatchEvent('click');
       try {
         await workbench.page.locator('.quick-input-widget .quick-input-title', { hasText: /Compare as…/ }).first().waitFor({ state: 'visible', timeout: attempt < 3 ? 5_000 : 30_000 });
         break;
