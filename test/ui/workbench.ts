@@ -179,29 +179,10 @@ export class Workbench {
     const input = this.quickInput();
     await input.waitFor({ state: 'visible' });
     await input.fill(text);
-    if (expectRow === undefined) {
-      await this.page.keyboard.press('Enter');
-      return;
+    if (expectRow !== undefined) {
+      await this.page.locator('.quick-input-list .monaco-list-row', { hasText: expectRow }).first().waitFor({ state: 'visible' });
     }
-    const row = this.page.locator('.quick-input-list .monaco-list-row', { hasText: expectRow }).first();
-    await row.waitFor({ state: 'visible' });
-    // An Enter that meets the list being drawn again (Immuta's search answering) can be lost: the
-    // picker then stays as it was, on the same row with the same text. Enter is pressed again only
-    // in that state (at most three times); a picker that closed or moved on to its next step
-    // (another list, or its input cleared) took it, so nothing can reach the editor.
-    const unchanged = async () => (await this.page.locator('.quick-input-widget').first().isVisible()) && (await row.isVisible()) && (await input.inputValue().catch(() => '')) === text;
-    for (let attempt = 1; ; attempt++) {
-      await this.page.keyboard.press('Enter');
-      const deadline = Date.now() + (attempt < 3 ? 5_000 : 30_000);
-      while (await unchanged()) {
-        if (Date.now() > deadline) {
-          if (attempt >= 3) throw new Error(`Enter on "${expectRow}" was not taken three times: the picker still shows it with "${text}" typed`);
-          break;
-        }
-        await this.page.waitForTimeout(50);
-      }
-      if (!(await unchanged())) return;
-    }
+    await this.page.keyboard.press('Enter');
   }
 
   /**
