@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { ASSURANCE_LABEL } from '../platforms/assurance';
 import type { FoundUser, PermissionFact, SearchOutcome } from '../immuta/awareness';
 import type { IdentityState } from '../worksheets/identity';
+import { ListVersions, type ListRow } from './list-versions';
 
 export type IdentityChoice =
   | { readonly action: 'impersonate'; readonly user: string }
@@ -47,6 +48,27 @@ export interface PickerImmuta {
 
 /** How long typing must pause before the picker asks Immuta. */
 export const SEARCH_DEBOUNCE_MS = 250;
+
+/**
+ * How long after the list changes an Enter may still have been taken on the list before it (the
+ * round trip between the window and the extension host, with room for a busy machine).
+ */
+export const LIST_SETTLE_MS = 2_000;
+
+/** What a row stands for, the same in every version of the list. */
+function keyOf(item: ChoiceItem): string {
+  if (item.choice) return item.choice.action === 'impersonate' ? `impersonate:${item.choice.user}` : item.choice.action;
+  return `${item.kind === vscode.QuickPickItemKind.Separator ? 'separator' : 'note'}:${item.label}`;
+}
+
+function rowOf(item: ChoiceItem): ListRow {
+  return {
+    key: keyOf(item),
+    separator: item.kind === vscode.QuickPickItemKind.Separator,
+    alwaysShow: item.alwaysShow === true,
+    text: [item.label, item.description, item.detail].join(' '),
+  };
+}
 
 function permissionItem(fact: PermissionFact): ChoiceItem | undefined {
   switch (fact.kind) {
@@ -124,9 +146,11 @@ export function pickIdentity(
   let permission = immuta?.permission();
 
   const title = `Run this worksheet as… (${profileName})`;
+  let notice: string | undefined;
   const retitle = () => {
     // The title, not an item: Enter must still pick the first user, never a warning.
-    picker.title = permission?.kind === 'missing' ? `${title} · ⚠ ${permission.user} does not hold IMPERSONATE_USER` : title;
+    const standing = permission?.kind === 'missing' ? `${title} · ⚠ ${permission.user} does not hold IMPERSONATE_USER` : title;
+    picker.title = notice ? `${standing} · ${notice}` : standing;
   };
   const build = (typed: string): ChoiceItem[] => {
     const trimmed = typed.trim();
@@ -151,7 +175,11 @@ export function pickIdentity(
     const matches = [...recentItems, ...found, ...fixed].some((item) => `${item.label} ${item.description ?? ''}`.toLowerCase().includes(needle));
     return matches ? [...listed, typedItem] : [typedItem, ...listed];
   };
-  picker.items = build('');
+  const versions = new ListVersions(LIST_SETTLE_MS);
+  const initial = build('');
+  versions.replace(initial.map(rowOf));
+  let shown = JSON.stringify(initial.map((item) => [item.label, item.description, item.detail]));
+  picker.items = initial;
   retitle();
 
   return new Promise((resolve) => {
@@ -159,8 +187,24 @@ export function pickIdentity(
     let timer: ReturnType<typeof setTimeout> | undefined;
     let searching: AbortController | undefined;
     let searchCount = 0;
-    const refresh = () => {
-      if (!settled) picker.items = build(picker.value);
+    /**
+     * Sets the list for what is typed, unless it is the list already shown. After typing, VS Code
+     * highlights the first match itself; an answer that arrives by itself (search, permission)
+     * keeps the row the person had highlighted, wherever it moved.
+     */
+    const refresh = (typing = false) => {
+      if (settled) return;
+      const items = build(picker.value);
+      const content = JSON.stringify(items.map((item) => [item.label, item.description, item.detail]));
+      if (content === shown) return;
+      shown = content;
+      versions.replace(items.map(rowOf));
+      const highlighted = picker.activeItems[0];
+      picker.items = items;
+      if (!typing && highlighted) {
+        const same = items.find((item) => keyOf(item) === keyOf(highlighted));
+        if (same) picker.activeItems = [same];
+      }
     };
     const search = (text: string) => {
       if (!immuta) return;
@@ -196,12 +240,29 @@ export function pickIdentity(
       picker.dispose();
     };
     picker.onDidChangeValue((value) => {
-      refresh();
+      if (notice) {
+        notice = undefined;
+        retitle();
+      }
+      refresh(true);
       clearTimeout(timer);
       timer = setTimeout(() => search(value), debounceMs);
     });
     picker.onDidAccept(() => {
       const selected = picker.selectedItems[0];
+      // VS Code names the accepted row by its position: taken on a list this picker has since
+      // replaced, that position may now hold another user or a separator. Never act on a guess:
+      // highlight the row the person most likely meant and ask for Enter again.
+      const index = selected ? picker.items.indexOf(selected) : -1;
+      if (selected && (selected.kind === vscode.QuickPickItemKind.Separator || versions.uncertainAt(index, keyOf(selected), picker.value))) {
+        const meant = versions.previousAt(index);
+        const guess = picker.items.find((item) => item.kind !== vscode.QuickPickItemKind.Separator && keyOf(item) === meant);
+        versions.settle();
+        notice = 'The list changed as you pressed Enter: check the highlighted row and press Enter again';
+        retitle();
+        if (guess) picker.activeItems = [guess];
+        return;
+      }
       if (selected?.choice) {
         finish(selected.choice);
       } else if (selected === undefined && picker.value.trim() !== '') {

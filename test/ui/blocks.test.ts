@@ -65,9 +65,7 @@ const oneLensPerBlock = (worksheet: BlockWorksheet, shot: string) => async () =>
   await workbench.screenshot(`${shot}-one-codelens`);
 
   const before = worksheet.sent().length;
-  const lens = (await workbench.codeLenses(/Run/)).find((candidate) => candidate.line === worksheet.statementLines[1]);
-  assert.ok(lens, 'the block has its lens');
-  await lens.link.click();
+  await workbench.clickCodeLens(/Run/, worksheet.statementLines[1]);
   const results = await ResultsView.of(workbench.page, worksheet.file);
   await passwordIfAsked(workbench, 'governor', results.frame.locator('[data-testid="status-text"]').filter({ hasNotText: /^Queued/ }).first());
   // The lab plays the platform on PostgreSQL, which does not run procedural T-SQL or Snowflake
@@ -82,7 +80,7 @@ const oneLensPerBlock = (worksheet: BlockWorksheet, shot: string) => async () =>
   await workbench.screenshot(`${shot}-sent-whole`);
 
   // The flows after this one find the workbench as it was: no editor open.
-  await workbench.runCommand('View: Close All Editors');
+  await workbench.closeAllEditors();
   await workbench.editorTab(worksheet.file).waitFor({ state: 'detached' });
 };
 

@@ -86,7 +86,7 @@ scenario('Policy checks in the Testing view', 300_000, () => {
     await workbench.answerQuickInput('Lab Redshift (governor)', 'Lab Redshift (governor)', 'Forget the stored secret of');
     await workbench.waitForNotification('was removed from VS Code');
     await workbench.clearNotifications();
-    await workbench.runCommand('View: Close All Editors');
+    await workbench.closeAllEditors();
     fs.rmSync(path.join(workspace, FAILING), { force: true });
     fs.rmSync(path.join(workspace, NO_CONNECTION), { force: true });
     fs.rmSync(path.join(workspace, SNAPSHOT), { force: true });

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { DEMO_PASSWORDS } from '../lab/demo-workspace';
 import { ResultsView } from './results-view';
 import { scenario, until } from './scenario';
-import { activeStatements, impersonateFromStatusBar, newWorksheet } from './steps';
+import { activeStatements, answerIdentityPicker, impersonateFromStatusBar, newWorksheet } from './steps';
 import { ui } from './ui-context';
 
 interface ServerRead {
@@ -52,7 +52,7 @@ scenario('worksheets in the workbench, as a person uses them', 120_000, () => {
     await workbench.statusItem(/^\s*yourself\s*$/).click();
     await workbench.openedQuickInput('Run this worksheet as');
     await workbench.screenshot('identity-picker');
-    await workbench.answerQuickInput('alice@example.com', 'Impersonate "alice@example.com"');
+    await answerIdentityPicker(workbench, 'alice@example.com', 'Impersonate "alice@example.com"');
     // The connection opens on this first use: VS Code asks for the password (kept in secret storage).
     await workbench.page.locator('.quick-input-widget', { hasText: 'Password for governor' }).waitFor({ state: 'visible' });
     await workbench.screenshot('password-prompt');
@@ -66,7 +66,7 @@ scenario('worksheets in the workbench, as a person uses them', 120_000, () => {
     const { workbench, lab } = ui();
     await workbench.statusItem('as alice@example.com').click();
     await workbench.openedQuickInput('Run this worksheet as');
-    await workbench.answerQuickInput('bob@example.com', 'Impersonate "bob@example.com"');
+    await answerIdentityPicker(workbench, 'bob@example.com', 'Impersonate "bob@example.com"');
     await workbench.statusItem('as bob@example.com').waitFor({ state: 'visible' });
     await workbench.statusItem('as bob@example.com').click();
     await workbench.openedQuickInput('Run this worksheet as');
@@ -82,7 +82,7 @@ scenario('worksheets in the workbench, as a person uses them', 120_000, () => {
     const { workbench } = ui();
     await workbench.statusItem(/^\s*yourself\s*$/).click();
     await workbench.openedQuickInput('Run this worksheet as');
-    await workbench.answerQuickInput('bob@example.com', 'bob@example.com');
+    await answerIdentityPicker(workbench, 'bob@example.com', 'bob@example.com');
     await workbench.statusItem('as bob@example.com').waitFor({ state: 'visible' });
     // Click into the first statement (SELECT region, count(*) ... GROUP BY region) and run it.
     await workbench.clickLine(workbench.page.locator('.monaco-editor .view-line', { hasText: 'GROUP BY region' }).first());
@@ -114,7 +114,7 @@ scenario('worksheets in the workbench, as a person uses them', 120_000, () => {
     const { workbench } = ui();
     await workbench.statusItem('as bob@example.com').click();
     await workbench.openedQuickInput('Run this worksheet as');
-    await workbench.answerQuickInput('stop', 'Stop impersonating');
+    await answerIdentityPicker(workbench, 'stop', 'Stop impersonating');
     await workbench.statusItem(/^\s*yourself\s*$/).waitFor({ state: 'visible' });
     await workbench.clickLine(workbench.page.locator('.monaco-editor .view-line', { hasText: 'GROUP BY region' }).first());
     await workbench.page.keyboard.press('Control+Enter');
@@ -171,7 +171,7 @@ scenario('worksheets in the workbench, as a person uses them', 120_000, () => {
     await workbench.page.keyboard.type('SELECT count(*) FROM sales.customers;');
     await workbench.statusItem(/^\s*yourself\s*$/).click();
     await workbench.openedQuickInput('Run this worksheet as');
-    await workbench.answerQuickInput('carol@example.com', 'carol@example.com');
+    await answerIdentityPicker(workbench, 'carol@example.com', 'carol@example.com');
     await workbench.statusItem('as carol@example.com').waitFor({ state: 'visible' });
     const earlier = (await readsOf('Customers')).length;
     await workbench.clickLine(workbench.page.locator('.monaco-editor .view-line', { hasText: 'count(*)' }).first());
@@ -255,7 +255,7 @@ scenario('worksheets in the workbench, as a person uses them', 120_000, () => {
     await workbench.editorTab('redshift-demo.sql', { active: true }).waitFor({ state: 'visible' });
     await workbench.statusItem(/^\s*yourself\s*$/).click();
     await workbench.openedQuickInput('Run this worksheet as');
-    await workbench.answerQuickInput('dave@example.com', 'Impersonate "dave@example.com"');
+    await answerIdentityPicker(workbench, 'dave@example.com', 'Impersonate "dave@example.com"');
     await workbench.statusItem('as dave@example.com').waitFor({ state: 'visible' });
     const runCampaigns = async (count: number) => {
       await workbench.clickLine(workbench.page.locator('.monaco-editor .view-line', { hasText: 'marketing.campaigns' }).first());

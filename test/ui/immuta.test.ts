@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { ResultsView } from './results-view';
 import { scenario, until } from './scenario';
-import { openWithConnection, passwordIfAsked } from './steps';
+import { confirmIfAsked, openWithConnection, passwordIfAsked } from './steps';
 import { ui } from './ui-context';
 import type { Workbench } from './workbench';
 
@@ -46,6 +46,7 @@ scenario('Immuta awareness, in the workbench', 120_000, () => {
     await bob.waitFor({ state: 'visible' });
     await workbench.screenshot('immuta-picker-search');
     await bob.click();
+    await confirmIfAsked(workbench, 'bob@example.com', 'bob@example.com');
     await passwordIfAsked(workbench, 'governor', 'as bob@example.com');
 
     await workbench.statusItem('as bob@example.com · confirmed · project Fraud Analytics').waitFor({ state: 'visible' });

@@ -135,7 +135,7 @@ scenario('Import Connections from a prepared home folder', 240_000, () => {
   let userSettings: string | undefined;
   before(async () => {
     userSettings = fs.readFileSync(userSettingsFile(), 'utf8');
-    await ui().workbench.runCommand('View: Close All Editors');
+    await ui().workbench.closeAllEditors();
   });
   // The flows after these find the workspace as it was: its own connections, none in the user
   // settings, no secret of the imported connections stored, no platform files in the home folder.
@@ -150,7 +150,7 @@ scenario('Import Connections from a prepared home folder', 240_000, () => {
       }
       await workbench.clearNotifications();
     }
-    await workbench.runCommand('View: Close All Editors');
+    await workbench.closeAllEditors();
     if (userSettings !== undefined) fs.writeFileSync(userSettingsFile(), userSettings);
     if (workspaceSettings !== undefined) fs.writeFileSync(workspaceSettingsFile(), workspaceSettings);
     removeHomeFiles();
@@ -264,7 +264,7 @@ scenario('Query parameters: asked before the run, remembered for the next', 180_
     await workbench.answerQuickInput(CONNECTION, CONNECTION, 'Forget the stored secret of');
     await workbench.waitForNotification('was removed from VS Code');
     await workbench.clearNotifications();
-    await workbench.runCommand('View: Close All Editors');
+    await workbench.closeAllEditors();
     fs.rmSync(path.join(workspace, PARAMS_FILE), { force: true });
     await workbench.runCommand('View: Show Explorer');
   });

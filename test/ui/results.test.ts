@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import type { ConsoleMessage, Dialog } from 'playwright-core';
 import { ResultsView } from './results-view';
 import { flow, scenario } from './scenario';
-import { impersonateFromStatusBar, newWorksheet, openWithConnection, runAtCursor } from './steps';
+import { answerIdentityPicker, impersonateFromStatusBar, newWorksheet, openWithConnection, runAtCursor } from './steps';
 import { ui } from './ui-context';
 
 /** Lines of a file, counted without reading it all into one string. */
@@ -184,7 +184,7 @@ describe('the results view, as a person uses it', () => {
       await impersonateFromStatusBar(workbench, /^\s*yourself\s*$/, "o'brien");
       await workbench.statusItem("as o'brien").click();
       await workbench.openedQuickInput('Run this worksheet as');
-      await workbench.answerQuickInput('stop', 'Stop impersonating');
+      await answerIdentityPicker(workbench, 'stop', 'Stop impersonating');
       await workbench.statusItem(/^\s*yourself\s*$/).waitFor({ state: 'visible' });
       // Earlier flows' notifications must not crowd out the one this flow waits for.
       await workbench.clearNotifications();

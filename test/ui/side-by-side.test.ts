@@ -55,9 +55,9 @@ scenario('Compare as… side by side', 240_000, () => {
     fs.writeFileSync(path.join(workspace, FILE), `${STATEMENT}\n`);
     await openWithConnection(workbench, FILE, 'Lab Redshift (governor)');
     // Under load the lens can be drawn before the line below it: wait for both.
-    const lenses = await until('the Compare as… CodeLens above the statement', () => workbench.codeLenses(/Compare as/), (found) => found.length === 1 && found[0].line === STATEMENT);
+    await until('the Compare as… CodeLens above the statement', () => workbench.codeLenses(/Compare as/), (found) => found.length === 1 && found[0].line === STATEMENT);
     await workbench.screenshot('compare-codelens');
-    await lenses[0].link.click();
+    await workbench.clickCodeLens(/Compare as/, STATEMENT);
 
     const input = await workbench.openedQuickInput(/Compare as…/);
     const checked = workbench.page.locator('.quick-input-list .monaco-list-row[aria-checked="true"]');

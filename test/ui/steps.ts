@@ -62,8 +62,41 @@ export async function runAtCursor(workbench: Workbench, worksheet: string, login
 export async function impersonateFromStatusBar(workbench: Workbench, from: string | RegExp, user: string, login: keyof typeof DEMO_PASSWORDS = 'governor'): Promise<void> {
   await workbench.statusItem(from).click();
   await workbench.openedQuickInput('Run this worksheet as');
-  await workbench.answerQuickInput(user, user);
+  await answerIdentityPicker(workbench, user, user);
   await passwordIfAsked(workbench, login, `as ${user}`);
+}
+
+/**
+ * Types `text` into the open identity picker and presses Enter once a row holding `row` shows.
+ * An Enter that meets Immuta's answer redrawing the list is not acted on: the picker says so in
+ * its title and highlights the row it takes to be meant; a person checks that row and presses
+ * Enter again, and so does this step (after checking the highlighted row is the one wanted: the
+ * row, or the same user listed as Immuta found them).
+ */
+export async function answerIdentityPicker(workbench: Workbench, text: string, row: string): Promise<void> {
+  await workbench.answerQuickInput(text, row);
+  await confirmIfAsked(workbench, row, text);
+}
+
+/**
+ * After an Enter or a click in the identity picker: returns once the picker has closed, pressing
+ * Enter again when it asks (see {@link answerIdentityPicker}) and its highlighted row holds `row`
+ * or `user`.
+ */
+export async function confirmIfAsked(workbench: Workbench, row: string, user: string): Promise<void> {
+  const text = user;
+  const title = workbench.page.locator('.quick-input-widget .quick-input-title', { hasText: 'Run this worksheet as' }).first();
+  const again = workbench.page.locator('.quick-input-widget .quick-input-title', { hasText: 'press Enter again' }).first();
+  for (let confirmations = 0; ; confirmations++) {
+    await Promise.race([title.waitFor({ state: 'hidden' }), again.waitFor({ state: 'visible' })]);
+    if (!(await again.isVisible())) return;
+    if (confirmations >= 2) throw new Error('the identity picker asked for Enter again three times');
+    const highlighted = workbench.page.locator('.quick-input-list .monaco-list-row.focused').first();
+    await until('the highlighted row to be the one wanted', async () => (await highlighted.textContent().catch(() => '')) ?? '', (seen) => seen.includes(row) || seen.includes(text));
+    await workbench.page.keyboard.press('Enter');
+    // Closed, or (a list that changed again meanwhile) asking once more: the loop tells which.
+    await title.waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => undefined);
+  }
 }
 
 /** The server's sessions of `query` that are running it right now (pg_stat_activity), for cancel and kill flows. */

@@ -385,6 +385,62 @@ export class Workbench {
     return found.map(({ index, line }) => ({ line, link: links.nth(index) }));
   }
 
+  /**
+   * Closes every editor, as the flows after this one expect to find the workbench. An editor an
+   * earlier flow left unsaved (an untitled worksheet with text) makes VS Code ask whether to save
+   * it, in a modal dialog that would hold the keyboard from every later flow: its changes are
+   * not saved (they were a test's scratch text), and the dialog is answered so.
+   */
+  async closeAllEditors(): Promise<void> {
+    const tabs = this.page.locator('.tabs-container .tab');
+    const dialog = this.page.locator('.monaco-dialog-box').first();
+    await this.runCommand('View: Close All Editors');
+    const deadline = Date.now() + 30_000;
+    while ((await tabs.count()) > 0) {
+      if (await dialog.isVisible()) {
+        await dialog.getByRole('button', { name: /^Don.t Save$/ }).click();
+        await dialog.waitFor({ state: 'hidden' });
+        continue;
+      }
+      if (Date.now() > deadline) throw new Error(`editors still open after Close All Editors: ${JSON.stringify(await tabs.allTextContents())}`);
+      await this.page.waitForTimeout(100);
+    }
+  }
+
+  /**
+   * Clicks the CodeLens matching `title` that stands above the line reading `line`. The editor
+   * draws its lenses again whenever the extension refreshes them (a connection opening, an
+   * identity changing), so the lens is found and marked in one step, and a click on a lens drawn
+   * away meanwhile is tried on the new one (up to 20 s).
+   */
+  async clickCodeLens(title: RegExp, line: string, timeoutMs = 20_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (let attempt = 1; ; attempt++) {
+      const lenses = await this.codeLenses(title);
+      const found = lenses.find((lens) => lens.line === line);
+      if (found) {
+        const token = `lens-${Date.now()}-${attempt}`;
+        // Marked where it is drawn now: a redraw replaces the element, and the mark goes with it.
+        const marked = await found.link.evaluate((element, value) => {
+          element.setAttribute('data-ui-test-lens', value);
+          return true;
+        }, token).catch(() => false);
+        if (marked) {
+          const clicked = await this.page
+            .locator(`[data-ui-test-lens="${token}"]`)
+            .click({ timeout: 2_000 })
+            .then(() => true)
+            .catch(() => false);
+          if (clicked) return;
+        }
+      }
+      if (Date.now() > deadline) {
+        throw new Error(`no ${title} lens above "${line}" could be clicked; lenses: ${JSON.stringify(lenses.map((lens) => lens.line))}`);
+      }
+      await this.page.waitForTimeout(100);
+    }
+  }
+
   /** Closes an open quick input, pressing Escape until it is gone (up to 5 s). */
   async closeQuickInput(): Promise<void> {
     const deadline = Date.now() + 5_000;
