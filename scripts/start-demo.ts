@@ -143,7 +143,13 @@ async function run(options: Options, teardown: Teardown): Promise<void> {
       teardown.start(
         'VS Code server',
         async () => {
-          const running = await startServer({ server: installed, log: (line) => out(`  ${line}\n`), connectionToken: token });
+          const running = await startServer({
+            server: installed,
+            log: (line) => out(`  ${line}\n`),
+            connectionToken: token,
+            // A new user meets the Get Started walkthrough on the extension's first activation.
+            settings: { 'workbench.welcomePage.walkthroughs.openOnInstall': true },
+          });
           // It runs in a session of its own: should this process be killed outright, the watchdog stops it.
           try {
             return { server: running, watchdog: watchOverGroup(running.pid, running.root) };

@@ -30,6 +30,7 @@ import { SqlCompletion } from './ui/sql-completion';
 import { SplitProblems } from './ui/split-problems';
 import { WorksheetStatusBar } from './ui/status-bar';
 import { WorksheetCommands } from './ui/worksheet-commands';
+import { Walkthrough } from './ui/walkthrough';
 import { setListenerErrorSink } from './common/events';
 import { YOURSELF_IDENTITY } from './checks/types';
 import { createTrace } from './common/trace';
@@ -67,6 +68,8 @@ export function activate(context: vscode.ExtensionContext): ImmutaWorksheetsApi 
   });
   const documents = new DocumentWorksheets(registry, store, context.workspaceState, logger);
   const statusBar = new WorksheetStatusBar();
+  // Get Started: each step completes when the person does what it teaches.
+  const walkthrough = new Walkthrough(context);
   // The Immuta API: user search, IMPERSONATE_USER, project context. Never awaited by the editor.
   const immuta = new ImmutaService(context.secrets, logger);
   // History and the audit log live in the extension's global storage, never in the workspace.
@@ -94,6 +97,7 @@ export function activate(context: vscode.ExtensionContext): ImmutaWorksheetsApi 
   });
   const rowsCrossNetwork = vscode.env.uiKind === vscode.UIKind.Web || vscode.env.remoteName !== undefined;
   const results = new ResultsController(context.extensionUri, logger, createTrace(), rowsCrossNetwork, (worksheetId, label, document, outcome, result) => {
+    if (result.stamp) walkthrough.completed('ran');
     const worksheet = registry.get(worksheetId);
     const profile = worksheet?.profile;
     const entry = historyEntryFor(
@@ -150,6 +154,7 @@ export function activate(context: vscode.ExtensionContext): ImmutaWorksheetsApi 
     logger,
     bound: (document): Promise<Worksheet | undefined> => commands.worksheetFor(document),
     parameters: parameterPrompt,
+    opened: () => walkthrough.completed('compared'),
   });
   // Policy checks in the Test Explorer (issue 20): each case in a short-lived worksheet of its own, as Compare's sides.
   const checks = new CheckExplorer({
@@ -166,6 +171,7 @@ export function activate(context: vscode.ExtensionContext): ImmutaWorksheetsApi 
     },
     results,
     logger,
+    judged: () => walkthrough.completed('checked'),
   });
   const commands = new WorksheetCommands(documents, store, recentUsers, logger, () => channel.show(), runner, wizard, {
     showResults: () => {
@@ -196,6 +202,7 @@ export function activate(context: vscode.ExtensionContext): ImmutaWorksheetsApi 
     // ensure(): a file with a remembered connection shows it at once (no session opens here).
     const snapshot = sql ? documents.ensure(document).snapshot() : undefined;
     statusBar.render(sql, snapshot, immuta.facts(snapshot), { restricted: !vscode.workspace.isTrusted });
+    if (snapshot?.profile) walkthrough.completed('connected');
     // The explorer follows the active worksheet's connection and identity (the last SQL editor's, while another has focus).
     if (sql) explorer.follow(documents.get(document));
     void vscode.commands.executeCommand('setContext', 'immutaWorksheets.running', snapshot?.busy === true);
@@ -246,6 +253,10 @@ export function activate(context: vscode.ExtensionContext): ImmutaWorksheetsApi 
       if (document && worksheet) results.rename(worksheet.id, document);
     }),
     registry.onDidAudit((entry) => audit.record(entry)),
+    registry.onDidAudit((entry) => {
+      if (entry.action === 'apply' && entry.outcome === 'ok') walkthrough.completed('impersonated');
+    }),
+    walkthrough.register(),
     registry.onDidAudit((entry) => prompts.observe(entry, registry.get(entry.worksheetId)?.profile)),
     registry.onDidAudit((entry) => logger.info(`audit ${entry.action} ${entry.outcome} user=${entry.user ?? 'yourself'} worksheet=${entry.worksheetId}${entry.detail ? `: ${entry.detail}` : ''}`)),
     documents.onDidChange(render),
@@ -258,6 +269,7 @@ export function activate(context: vscode.ExtensionContext): ImmutaWorksheetsApi 
     }),
   );
   render();
+  walkthrough.openOnFirstActivation().catch((error: unknown) => logger.warn(`opening the Get Started walkthrough failed: ${error instanceof Error ? error.message : String(error)}`));
   const activationMs = performance.now() - started;
   logger.info(`activated in ${activationMs.toFixed(1)} ms`);
   return { statusBar: () => statusBar.current(), activationMs };

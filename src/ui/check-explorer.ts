@@ -16,6 +16,8 @@ export interface CheckExplorerDeps {
   readonly environment: CheckRunEnvironment;
   readonly results: ResultsController;
   readonly logger: Logger;
+  /** A check run ended with at least one case judged. */
+  readonly judged?: () => void;
 }
 
 /**
@@ -30,7 +32,7 @@ export class CheckExplorer implements vscode.Disposable {
   constructor(deps: CheckExplorerDeps) {
     const results = new CheckResults();
     this.catalog = new CheckCatalog(this.controller, { profiles: deps.profiles, bound: deps.bound, logger: deps.logger, removed: (uri) => results.forgetFile(uri) });
-    const runs = new CheckTestRuns({ controller: this.controller, catalog: this.catalog, secretFor: deps.secretFor, environment: deps.environment, results, logger: deps.logger });
+    const runs = new CheckTestRuns({ controller: this.controller, catalog: this.catalog, secretFor: deps.secretFor, environment: deps.environment, results, logger: deps.logger, judged: deps.judged });
     this.subscriptions.push(
       this.catalog,
       ...runs.register(),

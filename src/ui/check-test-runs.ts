@@ -18,6 +18,8 @@ export interface CheckTestRunsDeps {
   readonly environment: CheckRunEnvironment;
   readonly results: CheckResults;
   readonly logger: Logger;
+  /** A run ended with at least one case judged (the walkthrough's last step). */
+  readonly judged?: () => void;
 }
 
 /**
@@ -75,6 +77,7 @@ export class CheckTestRuns {
         run.enqueued(entry.item);
       }
       if (wanted.size === 0 || token.isCancellationRequested) return;
+      let judged = false;
       const abort = new AbortController();
       const cancelled = token.onCancellationRequested(() => abort.abort());
       const settings = readCheckSettings();
@@ -93,12 +96,14 @@ export class CheckTestRuns {
           onCaseResult: (result) => {
             const entry = wanted.get(runKey(result.file, result.check, result.identity));
             if (!entry || settled.has(entry.item)) return;
+            judged = true;
             settled.add(entry.item);
             this.report(run, entry, result);
           },
         });
       } finally {
         cancelled.dispose();
+        if (judged) this.deps.judged?.();
       }
     } catch (error) {
       logger.error(`checks: the run failed (${describeError(error)})`);

@@ -38,6 +38,8 @@ export interface CompareDependencies {
   bound(document: vscode.TextDocument): Promise<Worksheet | undefined>;
   /** Asks for the statement's named parameters (every side runs with the same values). */
   readonly parameters?: ParameterPrompt;
+  /** A comparison tab opened (the walkthrough's step). */
+  readonly opened?: () => void;
 }
 
 function readConcurrency(): number {
@@ -147,6 +149,7 @@ export class CompareCommand implements vscode.Disposable {
       },
     });
     this.open.add(comparison);
+    this.deps.opened?.();
     const show = () => {
       if (!closed) panel.show({ type: 'report', report, summaries: summaryLines(report), previews: [...previews], running, previewLimit: PREVIEW_ROWS });
     };

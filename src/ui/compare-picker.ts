@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
 import { YOURSELF } from '../compare/comparison-runner';
 import type { FoundUser } from '../immuta/awareness';
-import { SEARCH_DEBOUNCE_MS, type PickerImmuta } from './identity-picker';
+import { LIST_SETTLE_MS, SEARCH_DEBOUNCE_MS, type PickerImmuta } from './identity-picker';
+import { ListVersions, type ListRow } from './list-versions';
 
 export const MIN_IDENTITIES = 2;
 export const MAX_IDENTITIES = 6;
@@ -26,6 +27,16 @@ export class ComparisonSets {
   private key(worksheetKey: string): string {
     return `immutaWorksheets.compareSet/${worksheetKey}`;
   }
+}
+
+function rowOf(item: IdentityItem): ListRow {
+  const separator = item.kind === vscode.QuickPickItemKind.Separator;
+  return {
+    key: item.user !== undefined ? `user:${item.user}` : `${separator ? 'separator' : 'note'}:${item.label}`,
+    separator,
+    alwaysShow: item.alwaysShow === true,
+    text: [item.label, item.description, item.detail].join(' '),
+  };
 }
 
 function foundDetail(user: FoundUser): string {
@@ -56,6 +67,8 @@ export function pickComparisonIdentities(options: {
   picker.placeholder = immuta ? 'Search Immuta users, or type a user name and press Enter to add it' : 'Type a user name and press Enter to add it';
 
   let chosen: string[] = options.last && options.last.length > 0 ? [...options.last] : [YOURSELF];
+  // The window reports checked rows by their positions, possibly in a list replaced meanwhile.
+  const versions = new ListVersions(LIST_SETTLE_MS);
   let found: readonly FoundUser[] = [];
   let note: IdentityItem | undefined;
 
@@ -89,6 +102,7 @@ export function pickComparisonIdentities(options: {
     // `picked` as well as selectedItems: new items replace the list's check marks in the window, and
     // the selection it then reports back must be the chosen set, not none (seen on VS Code 1.100).
     const marked = items.map((item) => (item.user !== undefined && chosen.includes(item.user) ? { ...item, picked: true } : item));
+    versions.replace(marked.map(rowOf));
     picker.items = marked;
     picker.selectedItems = marked.filter((item) => item.picked === true);
     retitle();
@@ -141,6 +155,15 @@ export function pickComparisonIdentities(options: {
     picker.onDidChangeSelection((items) => {
       if (rebuilding) return;
       const selected = items.map((item) => item.user).filter((user): user is string => user !== undefined);
+      const toggled = [...selected.filter((user) => !chosen.includes(user)), ...chosen.filter((user) => !selected.includes(user))];
+      if (toggled.length === 0) return;
+      // A person's click checks or unchecks one row. A report that moves more than one is not a
+      // click: the window telling of a list this picker has since replaced (its positions name
+      // other rows now), or clearing its checks while it takes new items. The chosen set stands;
+      // the list the window shows next is drawn from it.
+      if (toggled.length > 1) return;
+      const row = picker.items.find((item) => item.user === toggled[0]);
+      if (row && versions.uncertainSelection([picker.items.indexOf(row)], [rowOf(row).key])) return;
       // Keep the order identities were chosen in: it is the order of the comparison's columns.
       chosen = [...chosen.filter((user) => selected.includes(user)), ...selected.filter((user) => !chosen.includes(user))];
       retitle();

@@ -57,6 +57,22 @@ export class ListVersions {
     });
   }
 
+  /**
+   * True when a list the window may still have been showing held other rows at `indices` (the
+   * positions of a selection the window reported) than `keys`: the selection may have been made
+   * on that list, and naming its rows by the new list's positions would check the wrong ones.
+   */
+  uncertainSelection(indices: readonly number[], keys: readonly string[]): boolean {
+    const since = this.now() - this.windowMs;
+    return this.replaced.some(
+      (version) =>
+        version.until >= since &&
+        version.rows.length > 0 &&
+        indices.every((index) => index >= 0 && index < version.rows.length) &&
+        indices.some((index, at) => version.rows[index].key !== keys[at]),
+    );
+  }
+
   /** What the list replaced last held at `index`: the likeliest row the person meant. */
   previousAt(index: number): string | undefined {
     return this.replaced.at(-1)?.rows[index]?.key;

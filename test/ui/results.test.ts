@@ -55,6 +55,9 @@ describe('the results view, as a person uses it', () => {
       await openWithConnection(workbench, 'results-demo.sql', 'Lab Redshift (governor)');
       await workbench.clickLine(workbench.page.locator('.monaco-editor .view-line', { hasText: 'generate_series' }).first());
       const results = await runAtCursor(workbench, 'results-demo.sql');
+      // The view still shows the earlier flow's result (the hostile values) until this run's
+      // columns replace it: its first rows are the ones under an "amount" header.
+      await results.frame.locator('[data-testid="grid"] .slick-column-name', { hasText: /^amount$/ }).first().waitFor({ state: 'visible', timeout: 60_000 });
       await results.frame.locator('[data-testid="grid"] .slick-row').first().waitFor({ state: 'visible', timeout: 60_000 });
       const statusAtFirstRows = await results.statusText();
       await workbench.screenshot('million-rows-first-rows');

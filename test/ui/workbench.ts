@@ -49,6 +49,9 @@ export class Workbench {
       await input.fill(name);
       await row.waitFor({ state: 'visible' });
     }
+    // The list filters as it searches: a row for the file can show (as a recently opened one)
+    // while another row is still the highlighted one that Enter would open.
+    await this.page.locator('.quick-input-list .monaco-list-row.focused', { hasText: name }).first().waitFor({ state: 'visible' });
     await this.page.keyboard.press('Enter');
     await this.editorTab(name, { active: true }).waitFor({ state: 'visible' });
     await this.page.locator('.monaco-editor .view-lines').first().waitFor({ state: 'visible' });

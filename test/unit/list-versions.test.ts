@@ -106,4 +106,20 @@ describe('ListVersions (which row an Enter on a changing list meant)', () => {
     list.replace(rows('impersonate:alice', 'impersonate:bob'));
     assert.equal(list.uncertainAt(0, 'impersonate:alice', ''), true, 'a list set after the confirmation counts again');
   });
+
+  it('checks the window reported on a replaced list are uncertain where that list held other rows', () => {
+    const list = versions();
+    // Compare as…: yourself and alice checked; Immuta's answer inserts a separator and bob above carol.
+    list.replace(rows('user:yourself', 'user:alice', 'user:carol'));
+    clock += 10;
+    list.replace(rows('user:yourself', 'user:alice', 'separator:Immuta users', 'user:bob', 'user:carol'));
+    // Positions 0, 1 and 2 held yourself, alice and carol: a report of them names a separator now.
+    assert.equal(list.uncertainSelection([0, 1, 2], ['user:yourself', 'user:alice', 'separator:Immuta users']), true);
+    // Positions the old list had the same rows at are certain.
+    assert.equal(list.uncertainSelection([0, 1], ['user:yourself', 'user:alice']), false);
+    // A position the old list did not have cannot have been reported from it.
+    assert.equal(list.uncertainSelection([0, 1, 3], ['user:yourself', 'user:alice', 'user:bob']), false);
+    clock += 2_001;
+    assert.equal(list.uncertainSelection([0, 1, 2], ['user:yourself', 'user:alice', 'separator:Immuta users']), false, 'the old list is gone from the screen by now');
+  });
 });
