@@ -11,6 +11,15 @@ import type { IdentityState } from '../worksheets/identity';
 import type { AuditEntry } from '../worksheets/worksheet';
 import { unconfirmedNotice } from './status-model';
 
+/**
+ * The user guide inside the installed extension, as path segments. Not the README: vsce renames
+ * README.md to readme.md in the package, so a case-sensitive file system would not find it; the
+ * guide keeps its name (test/integration/vsix.test.ts checks it is packaged with this section).
+ */
+export const GUIDE_FILE: readonly string[] = ['docs', 'guide.md'];
+/** The guide's section on effect probes (a stable anchor: the heading is "Effect probes"). */
+export const EFFECT_PROBES_ANCHOR = 'effect-probes';
+
 /** globalState key: names of the connections whose unconfirmed notice was shown (never again for them). */
 export const UNCONFIRMED_NOTICE_KEY = 'immutaWorksheets.unconfirmedNoticeShown';
 

@@ -2,11 +2,8 @@ import * as vscode from 'vscode';
 import type { Logger } from '../common/logger';
 import type { ConnectionProfile } from '../platforms/types';
 import type { AuditEntry } from '../worksheets/worksheet';
-import { shownConnections, UNCONFIRMED_NOTICE_KEY, unconfirmedNoticeFor, type ProbeRefusal } from './probe-messages';
+import { EFFECT_PROBES_ANCHOR, GUIDE_FILE, shownConnections, UNCONFIRMED_NOTICE_KEY, unconfirmedNoticeFor, type ProbeRefusal } from './probe-messages';
 import { COMMANDS } from './status-model';
-
-/** The README section on effect probes (a stable anchor: the heading is "Effect probes"). */
-export const EFFECT_PROBES_ANCHOR = 'effect-probes';
 
 export const ADD_PROBE = 'Add an Effect Probe\u2026';
 export const LEARN_MORE = 'Learn More';
@@ -47,15 +44,15 @@ export class ProbePrompts {
     });
   }
 
-  /** The README's section, in the Markdown preview (offline; the extension ships its README). */
+  /** The user guide's section, in the Markdown preview (offline: the extension ships the guide). */
   async learnMore(): Promise<void> {
-    const readme = vscode.Uri.joinPath(this.extensionUri, 'README.md');
+    const guide = vscode.Uri.joinPath(this.extensionUri, ...GUIDE_FILE);
     try {
       // How the preview itself opens a link to a heading of another Markdown file.
-      await vscode.commands.executeCommand('vscode.openWith', readme.with({ fragment: EFFECT_PROBES_ANCHOR }), 'vscode.markdown.preview.editor');
+      await vscode.commands.executeCommand('vscode.openWith', guide.with({ fragment: EFFECT_PROBES_ANCHOR }), 'vscode.markdown.preview.editor');
     } catch (error) {
-      this.failed('opening the README preview', error);
-      await vscode.window.showTextDocument(readme);
+      this.failed('opening the user guide preview', error);
+      await vscode.window.showTextDocument(guide);
     }
   }
 

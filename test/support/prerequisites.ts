@@ -25,13 +25,14 @@ export const DEBIAN_PACKAGES: Readonly<Record<string, string>> = {
   chromium: 'the browser that shows the results view and the workbench (webview, editor and UI tiers)',
   'libkrb5-dev': 'building the kerberos native addon of VS Code (editor and UI tiers)',
   'python3-junitparser': 'junitparser, an independent JUnit XML reader that checks the policy-check CLI\u2019s report (integration tier)',
+  unzip: 'unzip, which lists and reads the packaged .vsix (a zip) as it was written (integration tier, vsix test)',
   ripgrep: 'the rg binary that @vscode/ripgrep of VS Code 1.100 would otherwise download (editor and UI tiers)',
 };
 
 /** The Debian packages each tier of `npm test` needs. */
 export const TIER_PACKAGES: Readonly<Record<string, readonly string[]>> = {
   unit: [],
-  integration: ['freetds-bin', 'postgresql-client', 'python3-junitparser'],
+  integration: ['freetds-bin', 'postgresql-client', 'python3-junitparser', 'unzip'],
   webview: ['chromium'],
   editor: ['chromium', 'libkrb5-dev', 'ripgrep'],
   ui: ['chromium', 'libkrb5-dev', 'ripgrep'],

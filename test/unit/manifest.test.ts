@@ -3,6 +3,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 const manifest = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../../package.json'), 'utf8')) as {
+  categories: string[];
+  keywords: string[];
   engines: { vscode: string };
   activationEvents: string[];
   capabilities?: { untrustedWorkspaces?: { supported: boolean | 'limited'; description?: string; restrictedConfigurations?: string[] } };
@@ -11,7 +13,7 @@ const manifest = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../../pa
     menus: { commandPalette: { command: string }[]; 'view/title'?: { command: string; when: string }[] };
     viewsContainers?: { panel?: { id: string; title: string; icon: string }[] };
     views?: Record<string, { type?: string; id: string; name: string }[]>;
-    configuration: { properties: Record<string, { type?: string; enum?: string[]; default?: unknown }> };
+    configuration: { properties: Record<string, { type?: string; enum?: string[]; default?: unknown; description?: string; markdownDescription?: string }> };
   };
 };
 const source = fs.readFileSync(path.resolve(__dirname, '../../../src/ui/worksheet-commands.ts'), 'utf8');
@@ -105,5 +107,19 @@ describe('extension manifest', () => {
     assert.ok(setting);
     assert.deepEqual(setting.enum, ['redacted', 'none']);
     assert.equal(setting.default, 'redacted');
+  });
+
+  it('is ready for the Marketplace: categories VS Code knows, at most 30 keywords, every setting explained in Markdown with an example', () => {
+    // The categories the Marketplace accepts, as VS Code lists them (`code --category`).
+    const known = ['AI', 'Azure', 'Chat', 'Data Science', 'Debuggers', 'Education', 'Extension Packs', 'Formatters', 'Keymaps', 'Language Packs', 'Linters', 'Machine Learning', 'Notebooks', 'Other', 'Programming Languages', 'SCM Providers', 'Snippets', 'Testing', 'Themes', 'Visualization'];
+    assert.deepEqual(manifest.categories.filter((category) => !known.includes(category)), []);
+    assert.ok(manifest.keywords.length > 0 && manifest.keywords.length <= 30, `${manifest.keywords.length} keywords`);
+    assert.equal(new Set(manifest.keywords.map((keyword) => keyword.toLowerCase())).size, manifest.keywords.length, 'no keyword twice');
+    for (const [key, setting] of Object.entries(manifest.contributes.configuration.properties)) {
+      assert.equal(setting.description, undefined, `${key}: one text (markdownDescription), not two that can drift apart`);
+      const text = setting.markdownDescription ?? '';
+      assert.ok(text.length > 40, `${key} has a markdownDescription`);
+      assert.ok(text.includes(`"${key}"`), `${key}: its example shows the setting as written in settings.json`);
+    }
   });
 });
