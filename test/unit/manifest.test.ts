@@ -19,12 +19,15 @@ const manifest = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../../pa
 const source = fs.readFileSync(path.resolve(__dirname, '../../../src/ui/worksheet-commands.ts'), 'utf8');
 /** Policy checks register their one command themselves (it is only reached from the Testing view's messages). */
 const checkSource = fs.readFileSync(path.resolve(__dirname, '../../../src/ui/check-result-command.ts'), 'utf8');
+/** The walkthrough registers its palette command itself. */
+const walkthroughSource = fs.readFileSync(path.resolve(__dirname, '../../../src/ui/walkthrough.ts'), 'utf8');
 
 describe('extension manifest', () => {
   it('contributes exactly the commands the extension registers, all in the Immuta category', () => {
     const registered = [
       ...[...source.matchAll(/^ {2}'(immutaWorksheets\.[A-Za-z]+)',$/gm)].map((match) => match[1]),
       ...[...checkSource.matchAll(/_COMMAND = '(immutaWorksheets\.[A-Za-z]+)';$/gm)].map((match) => match[1]),
+      ...[...walkthroughSource.matchAll(/_COMMAND = '(immutaWorksheets\.[A-Za-z]+)';$/gm)].map((match) => match[1]),
     ].sort();
     const contributed = manifest.contributes.commands.map((command) => command.command).sort();
     assert.ok(registered.length >= 5, 'found the COMMAND_IDS list');
