@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { ASSURANCE_LABEL } from '../platforms/assurance';
 import type { FoundUser, PermissionFact, SearchOutcome } from '../immuta/awareness';
 import type { IdentityState } from '../worksheets/identity';
-import { ListVersions, type ListRow } from './list-versions';
+import { ListVersions, matchesTyped, type ListRow } from './list-versions';
 
 export type IdentityChoice =
   | { readonly action: 'impersonate'; readonly user: string }
@@ -141,7 +141,9 @@ export function pickIdentity(
     description: user === currentUser ? (current.kind === 'impersonating' ? `current · ${ASSURANCE_LABEL[current.assurance]}` : 'current') : undefined,
     choice: { action: 'impersonate', user },
   }));
-  let found: ChoiceItem[] = [];
+  let foundUsers: ChoiceItem[] = [];
+  /** The text `foundUsers` answers (Immuta's search for it). */
+  let foundFor = '';
   let searchNote: ChoiceItem | undefined;
   let permission = immuta?.permission();
 
@@ -154,6 +156,10 @@ export function pickIdentity(
   };
   const build = (typed: string): ChoiceItem[] => {
     const trimmed = typed.trim();
+    // Immuta's users are shown whatever is typed only while they answer what is typed: a list
+    // found for other text is filtered like any other row, or Enter on a name typed quickly would
+    // pick a user left over from the last search.
+    const found = foundFor === trimmed ? foundUsers : foundUsers.map((item) => ({ ...item, alwaysShow: false }));
     const standing = permission ? permissionItem(permission) : undefined;
     const userOf = (item: ChoiceItem) => (item.choice?.action === 'impersonate' ? item.choice.user : '');
     const foundByName = new Map(found.map((item) => [userOf(item), item]));
@@ -217,7 +223,8 @@ export function pickIdentity(
         if (settled || mine !== searchCount) return;
         picker.busy = false;
         if (outcome.kind === 'found') {
-          found = outcome.users.map((user) => foundItem(user, currentUser));
+          foundUsers = outcome.users.map((user) => foundItem(user, currentUser));
+          foundFor = text.trim();
           searchNote =
             outcome.users.length === 0 && text.trim() !== ''
               ? { label: `$(info) No Immuta user matches "${text.trim()}"`, alwaysShow: true }
@@ -225,7 +232,8 @@ export function pickIdentity(
                 ? { label: `$(info) ${outcome.count - outcome.users.length} more match: type more of the name`, alwaysShow: true }
                 : undefined;
         } else if (outcome.kind === 'error') {
-          found = [];
+          foundUsers = [];
+          foundFor = text.trim();
           searchNote = { label: '$(error) Immuta search failed; you can still type a name', detail: outcome.message, alwaysShow: true };
         }
         refresh();
@@ -254,8 +262,17 @@ export function pickIdentity(
       // replaced, that position may now hold another user or a separator. Never act on a guess:
       // highlight the row the person most likely meant and ask for Enter again.
       const index = selected ? picker.items.indexOf(selected) : -1;
-      if (selected && (selected.kind === vscode.QuickPickItemKind.Separator || versions.uncertainAt(index, keyOf(selected), picker.value))) {
-        const meant = versions.previousAt(index);
+      const typed = picker.value.trim();
+      // A user that what is typed does not match, shown only because an earlier search found them:
+      // the window took Enter before the list for the typed text reached it.
+      const unmatched =
+        selected?.choice?.action === 'impersonate' &&
+        typed !== '' &&
+        selected.choice.user !== typed &&
+        !matchesTyped(rowOf(selected), typed) &&
+        !(foundFor === typed && foundUsers.some((item) => keyOf(item) === keyOf(selected)));
+      if (selected && (selected.kind === vscode.QuickPickItemKind.Separator || unmatched || versions.uncertainAt(index, keyOf(selected), picker.value))) {
+        const meant = unmatched ? `impersonate:${typed}` : versions.previousAt(index);
         const guess = picker.items.find((item) => item.kind !== vscode.QuickPickItemKind.Separator && keyOf(item) === meant);
         versions.settle();
         notice = 'The list changed as you pressed Enter: check the highlighted row and press Enter again';

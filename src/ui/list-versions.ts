@@ -53,7 +53,7 @@ export class ListVersions {
     const since = this.now() - this.windowMs;
     return this.replaced.some((version) => {
       const row = version.until >= since ? version.rows[index] : undefined;
-      return row !== undefined && row.key !== key && acceptable(row, typed);
+      return row !== undefined && row.key !== key && !row.separator && (row.alwaysShow || matchesTyped(row, typed));
     });
   }
 
@@ -85,13 +85,12 @@ export class ListVersions {
 }
 
 /**
- * Whether the window could have accepted `row` with `typed` in the input. VS Code's filter is at
- * most as loose as "the typed characters appear in order", so this errs towards yes.
+ * Whether VS Code's filter could show `row` with `typed` in the input (alwaysShow aside). Its
+ * filter is at most as loose as "the typed characters appear in order", so this errs towards yes.
  */
-function acceptable(row: ListRow, typed: string): boolean {
-  if (row.separator) return false;
+export function matchesTyped(row: ListRow, typed: string): boolean {
   const needle = typed.trim().toLowerCase();
-  if (row.alwaysShow || needle === '') return true;
+  if (needle === '') return true;
   const hay = row.text.toLowerCase();
   let at = 0;
   for (const char of needle) {

@@ -36,6 +36,7 @@ export class WorksheetStatusBar implements vscode.Disposable {
     readonly connectionTooltip: string;
     readonly identity: string;
     readonly identityTooltip: string;
+    readonly identityLabel: string;
     readonly warning: boolean;
   } {
     return {
@@ -44,6 +45,7 @@ export class WorksheetStatusBar implements vscode.Disposable {
       connectionTooltip: tooltipText(this.connection),
       identity: this.identity.text,
       identityTooltip: tooltipText(this.identity),
+      identityLabel: this.identity.accessibilityInformation?.label ?? '',
       warning: this.identity.backgroundColor !== undefined,
     };
   }
@@ -56,6 +58,8 @@ export class WorksheetStatusBar implements vscode.Disposable {
 
 function apply(item: vscode.StatusBarItem, model: StatusItemModel): void {
   item.text = model.text;
+  // Screen readers say this instead of the text with its icons: the identity in words.
+  item.accessibilityInformation = { label: model.label, role: 'button' };
   const tooltip = new vscode.MarkdownString(model.tooltip, true);
   tooltip.isTrusted = { enabledCommands: Object.values(COMMANDS) };
   item.tooltip = tooltip;

@@ -23,6 +23,11 @@ const NOT_CONFIGURED: ImmutaFacts = { permission: { kind: 'off' }, project: { ki
  */
 export interface StatusItemModel {
   readonly text: string;
+  /**
+   * The item's accessible name, in words (what a screen reader says): who the worksheet runs as,
+   * how sure it is, the project, and any warning, without icons or abbreviations.
+   */
+  readonly label: string;
   /** Markdown; command links are listed in `commands`. */
   readonly tooltip: string;
   readonly warning: boolean;
@@ -86,6 +91,7 @@ export function statusModel(snapshot: WorksheetSnapshot | undefined, now: number
   const connection: StatusItemModel = !profile
     ? {
         text: restricted ? '$(workspace-untrusted) Select connection · Restricted Mode' : '$(database) Select connection',
+        label: `Immuta connection: none selected for this SQL document${restricted ? '; Restricted Mode: the workspace\u2019s connections are ignored' : ''}. Activate to choose one.`,
         tooltip: restricted
           ? [
               'This SQL document has no connection yet.',
@@ -98,6 +104,7 @@ export function statusModel(snapshot: WorksheetSnapshot | undefined, now: number
       }
     : {
         text: `${snapshot?.busy ? '$(loading~spin)' : '$(database)'} ${plain(profile.name)} · ${platformInfo(profile.platform).shortName}`,
+        label: `Immuta connection: ${profile.name}, ${platformInfo(profile.platform).displayName}${snapshot?.busy ? ', busy running' : ''}. Activate to change the connection.`,
         tooltip: [
           `**${escape(profile.name)}** · ${platformInfo(profile.platform).displayName}`,
           '',
@@ -201,6 +208,7 @@ function identityModel(snapshot: WorksheetSnapshot | undefined, now: number, imm
       if (unavailable !== undefined) {
         return {
           text: '$(circle-slash) yourself · no impersonation',
+          label: 'Runs as yourself: impersonation is not available on this connection.',
           tooltip: ['**Impersonation is not available on this connection**', escape(unavailable)].join('\n\n'),
           warning: false,
           command: COMMANDS.impersonate,
@@ -209,6 +217,10 @@ function identityModel(snapshot: WorksheetSnapshot | undefined, now: number, imm
       const inProject = immuta.project.kind === 'project' ? immuta.project.name : undefined;
       return {
         text: inProject === undefined ? '$(account) yourself' : `$(warning) yourself · project ${plain(inProject)}`,
+        label:
+          inProject === undefined
+            ? 'Runs as yourself, with no impersonation. Activate to impersonate an Immuta user.'
+            : `Warning: runs as yourself, working in the Immuta project ${inProject}: only its data sources are visible. Activate to impersonate an Immuta user.`,
         tooltip: [
           '**Running as yourself**',
           'Statements run as the connection\u2019s own login. Click to impersonate an Immuta user in this worksheet only.',
@@ -223,6 +235,7 @@ function identityModel(snapshot: WorksheetSnapshot | undefined, now: number, imm
     case 'applying':
       return {
         text: `$(loading~spin) as ${plain(state.user)}…`,
+        label: `Applying the impersonation of ${state.user}; nothing runs until it is in place.`,
         tooltip: `Applying impersonation of **${escape(state.user)}**${state.reason === 'reconnect' ? ' on a new connection' : state.reason === 'after-reset' ? ' after a session reset' : ''}…`,
         warning: false,
         command: COMMANDS.impersonate,
@@ -230,6 +243,7 @@ function identityModel(snapshot: WorksheetSnapshot | undefined, now: number, imm
     case 'clearing':
       return {
         text: '$(loading~spin) yourself…',
+        label: `Stopping the impersonation of ${state.user}; statements will run as yourself.`,
         tooltip: `Stopping impersonation of **${escape(state.user)}**…`,
         warning: false,
         command: COMMANDS.impersonate,
@@ -243,6 +257,12 @@ function identityModel(snapshot: WorksheetSnapshot | undefined, now: number, imm
       const warning = lacks || inProject !== undefined || doubtful;
       return {
         text: `${warning ? '$(warning)' : ASSURANCE_ICON[state.assurance]} as ${plain(state.user)} · ${ASSURANCE_LABEL[state.assurance]}${suffix}`,
+        label:
+          `${warning ? 'Warning: runs' : 'Runs'} as ${state.user}, impersonated, ${ASSURANCE_LABEL[state.assurance]}` +
+          `${doubtful ? ', which does not prove Immuta applies it' : ''}` +
+          `${lacks ? '; your login does not hold IMPERSONATE_USER, so Immuta will refuse its queries' : ''}` +
+          `${!lacks && inProject !== undefined ? `; in the Immuta project ${inProject}, only its data sources are visible` : ''}` +
+          '. Activate to change, stop or verify.',
         tooltip: [
           `**Impersonating ${escape(state.user)}** · ${ASSURANCE_LABEL[state.assurance]}`,
           `Since ${new Date(state.since).toLocaleTimeString()} (${ago(state.since, now)}), in this worksheet only.`,
@@ -260,6 +280,7 @@ function identityModel(snapshot: WorksheetSnapshot | undefined, now: number, imm
       if (state.cause === 'probe' && typeof state.intendedUser === 'string') {
         return {
           text: `$(error) ${plain(state.intendedUser)} not confirmed`,
+          label: `Error: the impersonation of ${state.intendedUser} is not confirmed by the effect probe; nothing runs in this worksheet. Activate to choose again.`,
           tooltip: [
             `**Impersonation of ${escape(state.intendedUser)} is not confirmed: nothing runs in this worksheet**`,
             `${escape(state.reason)}.`,
@@ -273,6 +294,7 @@ function identityModel(snapshot: WorksheetSnapshot | undefined, now: number, imm
       }
       return {
         text: '$(warning) identity unknown',
+        label: 'Warning: whom statements would run as is not known; nothing runs until you choose a user, stop impersonating or verify.',
         tooltip: [
           '**Whom statements would run as is not known**',
           `${escape(state.reason)}.`,

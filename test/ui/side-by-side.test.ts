@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Frame, Page } from 'playwright-core';
 import { scenario, until } from './scenario';
-import { openWithConnection, passwordIfAsked } from './steps';
+import { confirmIfAsked, openWithConnection, passwordIfAsked } from './steps';
 import { ui } from './ui-context';
 
 const FILE = 'compare-customers.sql';
@@ -152,22 +152,13 @@ scenario('Compare as… side by side', 240_000, () => {
     await workbench.clickLine(workbench.page.locator('.monaco-editor .view-line', { hasText: 'sales.customers' }).first());
     // The picker's rows move as Immuta's users arrive: a click at the row's place could land on
     // the user drawn there a moment later (and impersonate them), so the click is dispatched to
-    // the row element itself; one that met a redraw is tried again (at most three times), from a
-    // picker opened anew.
-    for (let attempt = 1; ; attempt++) {
-      await workbench.statusItem(/^\s*yourself\s*$/).click();
-      await workbench.openedQuickInput('Run this worksheet as');
-      await workbench.page.locator('.quick-input-list .monaco-list-row', { hasText: 'Immuta users' }).first().waitFor({ state: 'visible' });
-      await workbench.page.locator('.quick-input-list .monaco-list-row', { hasText: 'Compare as several users' }).first().dispatchEvent('click');
-      try {
-        await workbench.page.locator('.quick-input-widget .quick-input-title', { hasText: /Compare as…/ }).first().waitFor({ state: 'visible', timeout: attempt < 3 ? 5_000 : 30_000 });
-        break;
-      } catch (error) {
-        if (attempt >= 3) throw error;
-        await workbench.closeQuickInput();
-        await workbench.statusItem(/^\s*yourself\s*$/).waitFor({ state: 'visible' });
-      }
-    }
+    // the row element itself. A click that met a redraw is not acted on: the picker asks for Enter
+    // on the row it highlights (confirmIfAsked presses it once that row is Compare).
+    await workbench.statusItem(/^\s*yourself\s*$/).click();
+    await workbench.openedQuickInput('Run this worksheet as');
+    await workbench.page.locator('.quick-input-list .monaco-list-row', { hasText: 'Immuta users' }).first().waitFor({ state: 'visible' });
+    await workbench.page.locator('.quick-input-list .monaco-list-row', { hasText: 'Compare as several users' }).first().dispatchEvent('click');
+    await confirmIfAsked(workbench, 'Compare as several users', 'Compare as several users');
     await workbench.openedQuickInput(/Compare as…/);
     const checked = workbench.page.locator('.quick-input-list .monaco-list-row[aria-checked="true"]');
     // The list is drawn again as Immuta's users arrive: wait for it to settle on the last set.

@@ -88,7 +88,8 @@ export async function confirmIfAsked(workbench: Workbench, row: string, user: st
   const title = workbench.page.locator('.quick-input-widget .quick-input-title', { hasText: 'Run this worksheet as' }).first();
   const again = workbench.page.locator('.quick-input-widget .quick-input-title', { hasText: 'press Enter again' }).first();
   for (let confirmations = 0; ; confirmations++) {
-    await Promise.race([title.waitFor({ state: 'hidden' }), again.waitFor({ state: 'visible' })]);
+    // Whichever comes first; the other wait is dropped (its time-out must not reject later).
+    await Promise.race([title.waitFor({ state: 'hidden' }).catch(() => undefined), again.waitFor({ state: 'visible' }).catch(() => undefined)]);
     if (!(await again.isVisible())) return;
     if (confirmations >= 2) throw new Error('the identity picker asked for Enter again three times');
     const highlighted = workbench.page.locator('.quick-input-list .monaco-list-row.focused').first();

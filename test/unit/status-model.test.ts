@@ -56,6 +56,27 @@ describe('status bar model', () => {
     assert.match(model.identity.tooltip, /\[Add an effect probe…\]\(command:immutaWorksheets\.setEffectProbe\)/);
   });
 
+  it('gives each item an accessible name that says the identity in words, without icons', () => {
+    const cases: [WorksheetSnapshot | undefined, RegExp][] = [
+      [undefined, /^Runs as yourself, with no impersonation\. Activate to impersonate an Immuta user\.$/],
+      [snapshot({ kind: 'impersonating', user: 'bob@example.com', since: NOW, assurance: 'confirmed' }), /^Runs as bob@example\.com, impersonated, confirmed\. Activate to change, stop or verify\.$/],
+      [snapshot({ kind: 'impersonating', user: 'bob@example.com', since: NOW, assurance: 'applied' }), /^Runs as bob@example\.com, impersonated, applied\. /],
+      [snapshot({ kind: 'applying', user: 'carol', reason: 'requested' }), /^Applying the impersonation of carol; nothing runs until it is in place\.$/],
+      [snapshot({ kind: 'unknown', reason: 'the session was lost', intendedUser: 'bob' }), /^Warning: whom statements would run as is not known/],
+    ];
+    for (const [state, expected] of cases) {
+      const label = statusModel(state, NOW).identity.label;
+      assert.match(label, expected);
+      assert.doesNotMatch(label, /\$\(/, 'no icon syntax is read out');
+    }
+    assert.equal(statusModel(snapshot({ kind: 'yourself' }), NOW).connection.label, 'Immuta connection: prod, Amazon Redshift. Activate to change the connection.');
+    const project = statusModel(snapshot({ kind: 'impersonating', user: 'bob@example.com', since: NOW, assurance: 'read-back' }), NOW, {
+      permission: { kind: 'held', user: 'gov' },
+      project: { kind: 'project', id: 1, name: 'Fraud Analytics', checkedAt: NOW },
+    }).identity.label;
+    assert.match(project, /; in the Immuta project Fraud Analytics, only its data sources are visible\./);
+  });
+
   describe('with Immuta facts', () => {
     const bob = snapshot({ kind: 'impersonating', user: 'bob@example.com', since: NOW, assurance: 'read-back' });
     const held = { kind: 'held', user: 'governor@example.com' } as const;
