@@ -211,7 +211,8 @@ export class ComparisonPage {
         return h('article', { className: `cmp-side cmp-${side.state}`, testId: 'side', attrs: { 'aria-label': side.label } }, [
           stamp(side),
           preview && columns.length > 0
-            ? h('div', { className: 'cmp-rows' }, [
+            ? // Scrolls on its own: a Tab stop, so the keyboard can scroll it too.
+              h('div', { className: 'cmp-rows', attrs: { tabindex: '0', role: 'region', 'aria-label': `Rows ${side.label} sees` } }, [
                 rowsTable(shown, rows, keyAt),
                 h('p', { className: 'cmp-note', text: rows.length < (side.rows ?? 0) ? `The first ${rows.length.toLocaleString('en-US')} of ${(side.rows ?? 0).toLocaleString('en-US')} rows (up to ${limit} shown here; the exports cover them all).` : '' }),
               ])
