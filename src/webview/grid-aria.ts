@@ -50,7 +50,11 @@ export class GridAria {
       if (first !== null) this.grid.setActiveCell(first.row, first.cell);
     });
     element.addEventListener('keydown', (event) => {
-      if (event.target !== element || event.key === 'Tab') return;
+      if (event.target !== element) return;
+      if (event.key === 'Tab') {
+        this.leaveWithTab();
+        return;
+      }
       if (this.ownKey(event)) {
         event.preventDefault();
         event.stopPropagation();
@@ -64,6 +68,20 @@ export class GridAria {
       args.node.setAttribute('aria-colindex', String(this.grid.getColumnIndex(args.column.id) + 1));
       this.showSort(this.sort);
     });
+  }
+
+  /**
+   * Tab leaves the grid. Chromium makes a scroller without keyboard-focusable content a Tab stop
+   * of its own, so the next stop would be SlickGrid's viewport (which hands the focus back: a
+   * trap). The viewports are inert while the browser moves the focus, which it does right after
+   * this keydown; they are back in the next task.
+   */
+  private leaveWithTab(): void {
+    const viewports = [...this.element.querySelectorAll<HTMLElement>('.slick-viewport')];
+    for (const viewport of viewports) viewport.inert = true;
+    setTimeout(() => {
+      for (const viewport of viewports) viewport.inert = false;
+    }, 0);
   }
 
   /** Positions and sizes after a render (rows are created as they scroll into view). */
