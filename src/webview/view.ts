@@ -74,7 +74,7 @@ export class ResultsPage implements PullerHost {
       () => this.grid?.grid.copySelection(true),
       () => this.active()?.store.sort ?? null,
     );
-    this.detail = new DetailPane(post);
+    this.detail = new DetailPane(post, () => this.grid?.grid.focus());
     this.panel = h('div', { className: 'panel', attrs: { id: 'result-panel', role: 'tabpanel' } }, [
       h('header', { className: 'panel-head' }, [this.stampSlot, h('div', { className: 'toolbar' }, [this.status.element, this.actions.element])]),
       this.messageSlot,

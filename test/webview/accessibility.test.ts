@@ -2,8 +2,9 @@
  * The results and comparison webviews checked by axe-core (an accessibility engine) in Chromium,
  * in the states a user meets: rows with a cell focused and its value open, an error, hostile
  * values, a run of several statements, a running and a paused statement, the export menu, and a
- * finished comparison; in the dark and the light theme (colour contrast depends on it). No
- * serious or critical violation may remain; each one found is printed with its elements.
+ * finished comparison; in VS Code's dark, light and two high-contrast themes (colour contrast
+ * depends on them). No serious or critical violation may remain; each one found is printed with
+ * its elements.
  */
 import * as assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
@@ -14,7 +15,7 @@ import { HOSTILE_ROWS, hostileRun, selectRun, STAMP, WIDE_COLUMNS, wideRow } fro
 import { Harness, type ViewPage } from './harness';
 import type { ThemeName } from './themes';
 
-const THEME_NAMES: readonly ThemeName[] = ['dark', 'light'];
+const THEME_NAMES: readonly ThemeName[] = ['dark', 'light', 'hc-dark', 'hc-light'];
 
 /** Checks the page as it is now in each theme; fails with every serious or critical violation. */
 async function check(view: ViewPage<unknown>, state: string): Promise<void> {

@@ -250,13 +250,23 @@ function formCell(column: ColumnDiff, side: number): string {
   }
 }
 
+/** The hidden title of a table's column of buttons. */
+const ACTIONS_HEADER = 'Show the rows';
+
 function cellText(value: CellValue): string {
   return value === null ? 'NULL' : String(value);
 }
 
 function table(testId: string, header: readonly string[], rows: readonly (readonly (string | Node)[])[]): HTMLTableElement {
   return h('table', { className: 'cmp-table', testId }, [
-    h('thead', {}, [h('tr', {}, header.map((title) => h('th', { text: title, attrs: { scope: 'col' } })))]),
+    h('thead', {}, [
+      h(
+        'tr',
+        {},
+        // The column of "show the rows" buttons has no visible title; a screen reader still names it.
+        header.map((title) => (title === '' ? h('th', { attrs: { scope: 'col' } }, [h('span', { className: 'visually-hidden', text: ACTIONS_HEADER })]) : h('th', { text: title, attrs: { scope: 'col' } }))),
+      ),
+    ]),
     h('tbody', {}, rows.map((cells) => h('tr', {}, cells.map((value) => (typeof value === 'string' ? h('td', { text: value }) : h('td', {}, [value])))))),
   ]);
 }
