@@ -1,4 +1,5 @@
 import type { SlickGrid } from 'slickgrid';
+import { ROW_NUMBER_ID } from './grid-columns';
 import type { SortState } from './row-store';
 
 /** SlickGrid's own key handling, which it binds only to its hidden focus sinks and its canvas. */
@@ -66,6 +67,8 @@ export class GridAria {
     grid.onRendered.subscribe(() => this.refresh());
     grid.onHeaderCellRendered.subscribe((_event, args) => {
       args.node.setAttribute('aria-colindex', String(this.grid.getColumnIndex(args.column.id) + 1));
+      // The row-number column's header shows '#', which a screen reader would read as "number sign".
+      if (args.column.id === ROW_NUMBER_ID) args.node.setAttribute('aria-label', 'Row');
       this.showSort(this.sort);
     });
   }

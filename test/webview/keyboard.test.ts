@@ -151,6 +151,10 @@ describe('results webview with the keyboard alone', function () {
     await activeCell(page, 'the last cell of the last row', (cell) => cell.row === 301 && cell.columnName === 'note' && cell.text === String(wideRow(299)[9] ?? 'NULL'));
     await page.keyboard.press('Control+Home');
     await activeCell(page, 'the first cell', (cell) => cell.row === 2 && cell.columnName === 'id' && cell.text === '1');
+    await view.theme('dark');
+    await view.screenshot('keyboard-grid-dark');
+    await view.theme('hc-dark');
+    await view.screenshot('keyboard-grid-hc-dark');
     await page.keyboard.press('ArrowLeft');
     await activeCell(page, 'still the first cell (the row numbers are row headers, not cells to stop on)', (cell) => cell.row === 2 && cell.column === 2);
   });
@@ -200,6 +204,23 @@ describe('results webview with the keyboard alone', function () {
     assert.doesNotMatch((await page.getByTestId('status-extra').textContent()) ?? '', /sorted by/);
     await page.keyboard.press('ArrowDown');
     await activeCell(page, 'alice second in the original order', (cell) => cell.text === 'alice');
+  });
+
+  it('sorts a result too large for the view with S through the host, and announces the sorted first row in that column', async function () {
+    const total = 50_000;
+    const run = selectRun('keys-host-sort', { status: 'succeeded', storedRows: total, stamp: { ...STAMP, durationMs: 10, rowCount: total } });
+    const id = run.results[0].id;
+    await view.host.state(run, { [id]: wideRow });
+    await page.locator('[data-testid="grid"] .slick-row:not(.row-pending)').first().waitFor();
+    const customers = Array.from({ length: total }, (_, index) => wideRow(index)[1] as string).sort();
+    await tabTo(page, 'the grid', isGrid);
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowDown');
+    await activeCell(page, 'customer of row 2', (cell) => cell.text === wideRow(1)[1]);
+    await page.keyboard.press('s');
+    assert.deepEqual(await view.host.waitFor('sort'), { type: 'sort', resultId: id, column: 1, direction: 'asc' });
+    await activeCell(page, 'the first customer in sorted order', (cell) => cell.row === 2 && cell.columnName === 'customer' && cell.text === customers[0]);
+    assert.equal(await ariaSort(page, 'customer'), 'ascending');
   });
 
   it('opens the whole value with Enter, copies the cell with Ctrl+C, the row with Shift+Space, everything with Ctrl+A, and closes the value pane with Escape', async function () {
