@@ -45,7 +45,10 @@ export class GridAria {
     element.addEventListener('focusin', (event) => {
       if (event.target !== element) element.focus({ preventScroll: true });
     });
+    // Reached with the keyboard, the grid starts at a cell so the arrow keys have somewhere to go
+    // (a click chooses its own cell; starting elsewhere first would flash the value pane).
     element.addEventListener('focus', () => {
+      if (!element.matches(':focus-visible')) return;
       if (this.grid.getActiveCell() !== null && this.grid.getActiveCell() !== undefined) return;
       const first = this.firstCell();
       if (first !== null) this.grid.setActiveCell(first.row, first.cell);
