@@ -15,7 +15,11 @@ export class DetailPane {
   private cell: FocusedCell | null = null;
   private shownText = '';
 
-  constructor(private readonly post: (message: WebviewMessage) => void) {
+  constructor(
+    private readonly post: (message: WebviewMessage) => void,
+    /** Where the focus goes when the pane closes while it had it (the grid). */
+    private readonly returnFocus: () => void,
+  ) {
     this.copyButton = button('Copy', { testId: 'detail-copy', title: 'Copy the whole value' }, () => {
       if (this.cell !== null) this.post({ type: 'copy', text: this.shownText, what: `the value of ${this.cell.column.name}` });
     });
@@ -53,7 +57,9 @@ export class DetailPane {
   }
 
   hide(): void {
+    const hadFocus = this.element.contains(document.activeElement);
     this.element.hidden = true;
     this.cell = null;
+    if (hadFocus) this.returnFocus();
   }
 }

@@ -25,6 +25,8 @@ export function rowNumberColumn(width: number): Column {
     selectable: false,
     cssClass: 'cell-rownum',
     headerCssClass: 'header-rownum',
+    // A row's number names the row for a screen reader, as a spreadsheet's row header does.
+    cellAttrs: { role: 'rowheader', 'aria-colindex': '1' },
     formatter: (row: number) => String(row + 1),
   };
 }
@@ -45,6 +47,7 @@ export function dataColumn(column: ColumnView, index: number, width: number, cel
     defaultSortAsc: true,
     cssClass: column.kind === 'number' ? 'cell-number' : column.kind === 'boolean' ? 'cell-boolean' : 'cell-text',
     headerCssClass: column.kind === 'number' ? 'header-number' : '',
+    cellAttrs: { 'aria-colindex': String(index + 2) },
     formatter,
   };
 }

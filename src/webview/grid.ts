@@ -12,6 +12,7 @@ import type { ColumnView } from '../results/protocol';
 import { isCut } from './cells';
 import { formatCount } from './format';
 import { blocksToTsv, describeBlocks, type CellBlock } from './clipboard';
+import { GridAria } from './grid-aria';
 import { dataColumn, dataIndex, rowNumberColumn, ROW_NUMBER_ID, WidthMeter } from './grid-columns';
 import type { Viewport } from './puller';
 import type { Cell, Row, RowStore, SortDirection, SortState } from './row-store';
@@ -52,6 +53,9 @@ export interface GridSettings {
 
 const ROW_HEIGHT = 24;
 
+/** The element (in the page, beside the grid) that tells a screen reader the grid's keys. */
+export const GRID_KEYS_ID = 'grid-keys';
+
 /**
  * SlickGrid over a RowStore: the grid asks the store for rows by index (nothing is copied into
  * arrays), renders cells as text, and sorts through the store's permutation. Its row count is the
@@ -62,6 +66,7 @@ export class ResultGrid {
   private readonly element: HTMLDivElement;
   private readonly grid: SlickGrid;
   private readonly selection: SlickCellSelectionModel;
+  private readonly aria: GridAria;
   private readonly meter: WidthMeter;
   private readonly resizeObserver: ResizeObserver;
   private sortBlock: string | null;
@@ -117,6 +122,15 @@ export class ResultGrid {
       invalidColumnFreezeWidthCallback: () => undefined,
     };
     this.grid = new SlickGrid(this.element, data, this.columnDefinitions(this.initialWidths()), options);
+    this.element.setAttribute('aria-label', 'Result rows');
+    this.element.setAttribute('aria-describedby', GRID_KEYS_ID);
+    this.aria = new GridAria(
+      this.element,
+      this.grid,
+      () => this.store.length,
+      (event) => this.ownKey(event),
+      () => (this.store.length === 0 || this.columns.length === 0 ? null : { row: Math.min(Math.max(0, this.grid.getViewport().top), this.store.length - 1), cell: 1 }),
+    );
     this.sizedFromRows = store.held > 0;
     const selectorOptions = {
       selectionCss: { border: '1px solid var(--vscode-focusBorder)' } as Partial<CSSStyleDeclaration> as CSSStyleDeclaration,
@@ -126,7 +140,6 @@ export class ResultGrid {
     trimScrollBuffer(this.grid);
     this.grid.init();
     this.grid.setSelectionModel(this.selection);
-    this.element.addEventListener('keydown', (event) => this.onKeyDown(event));
     // VS Code may run its copy command instead of letting the keystroke through.
     this.element.addEventListener('copy', (event) => {
       if (this.copySelection(false)) event.preventDefault();
@@ -194,6 +207,7 @@ export class ResultGrid {
     this.hostPending = undefined;
     this.element.classList.remove('sorting');
     if (applied && !this.destroyed) {
+      const column = this.keyboardColumn;
       this.selection.setSelectedRanges([]);
       this.grid.resetActiveCell();
       this.grid.invalidateAllRows();
@@ -201,6 +215,7 @@ export class ResultGrid {
       this.grid.scrollRowToTop(0);
       this.grid.render();
       this.reportViewport();
+      this.keepKeyboardPlace(column);
     }
     this.showSort(this.store.sort);
   }
@@ -285,29 +300,7 @@ export class ResultGrid {
       const column = 'sortCol' in args && args.sortCol !== undefined && args.sortCol !== null ? dataIndex(args.sortCol) : -1;
       // SlickGrid's own header state is overwritten by ours either way.
       queueMicrotask(() => this.showSort(this.store.sort));
-      if (column < 0) return false;
-      if (this.sortBlock !== null) {
-        this.events.sortBlocked(this.sortBlock);
-        return false;
-      }
-      if (this.sortPending) return false;
-      if (this.store.length > this.store.limit || this.store.sortedByHost) {
-        // Too large to hold whole: the host sorts; a click while it does replaces (cancels) that sort.
-        const next = nextSort(this.hostPending === undefined ? this.store.sort : this.hostPending, column);
-        this.hostPending = next;
-        this.element.classList.add('sorting');
-        queueMicrotask(() => this.showSort(next));
-        this.events.hostSort(next);
-        return false;
-      }
-      const next = nextSort(this.queuedSort ?? this.store.sort, column);
-      if (next !== null && !this.store.complete()) {
-        // Every row is on its way (the result fits the cache): sorted once they are all here.
-        this.queuedSort = next;
-        this.events.sortChanged(next, true);
-        return false;
-      }
-      this.applySort(next);
+      if (column >= 0) this.requestSort(column);
       return false;
     });
     grid.onHeaderClick.subscribe((_event, args) => {
@@ -368,20 +361,66 @@ export class ResultGrid {
     );
   }
 
-  private onKeyDown(event: KeyboardEvent): void {
-    const accel = event.ctrlKey || event.metaKey;
-    if (accel && !event.altKey && event.key.toLowerCase() === 'c') {
-      if (this.copySelection(event.shiftKey)) {
-        event.preventDefault();
-        event.stopPropagation();
-      }
-    } else if (event.key === 'Enter' && !accel) {
-      const active = this.grid.getActiveCell();
-      if (active !== null && active !== undefined) {
-        event.preventDefault();
-        this.focusCell(active.row, active.cell, 'open');
-      }
+  /** A header click, or S on a cell of the column: ascending, descending, then the original order. */
+  private requestSort(column: number): void {
+    if (this.sortBlock !== null) {
+      this.events.sortBlocked(this.sortBlock);
+      return;
     }
+    if (this.sortPending) return;
+    if (this.store.length > this.store.limit || this.store.sortedByHost) {
+      // Too large to hold whole: the host sorts; a click while it does replaces (cancels) that sort.
+      const next = nextSort(this.hostPending === undefined ? this.store.sort : this.hostPending, column);
+      this.hostPending = next;
+      this.element.classList.add('sorting');
+      queueMicrotask(() => this.showSort(next));
+      this.events.hostSort(next);
+      return;
+    }
+    const next = nextSort(this.queuedSort ?? this.store.sort, column);
+    if (next !== null && !this.store.complete()) {
+      // Every row is on its way (the result fits the cache): sorted once they are all here.
+      this.queuedSort = next;
+      this.events.sortChanged(next, true);
+      return;
+    }
+    this.applySort(next);
+  }
+
+  /**
+   * The keys the grid handles before SlickGrid (which moves between cells): copy, open the whole
+   * value, sort by the active cell's column, select the row or everything. True when handled.
+   */
+  private ownKey(event: KeyboardEvent): boolean {
+    const accel = event.ctrlKey || event.metaKey;
+    const key = event.key.toLowerCase();
+    const active = this.grid.getActiveCell() ?? null;
+    if (accel && !event.altKey && key === 'c') return this.copySelection(event.shiftKey);
+    if (accel && !event.altKey && !event.shiftKey && key === 'a') {
+      this.selectRows(0, this.store.length - 1);
+      return true;
+    }
+    if (accel || event.altKey || active === null) return false;
+    if (event.key === 'Enter') {
+      this.focusCell(active.row, active.cell, 'open');
+      return true;
+    }
+    if (key === 's' && !event.shiftKey) {
+      const column = this.grid.getColumns()[active.cell];
+      if (column !== undefined && dataIndex(column) >= 0) this.requestSort(dataIndex(column));
+      return true;
+    }
+    if (event.key === ' ' && event.shiftKey) {
+      this.selectRows(active.row, active.row);
+      return true;
+    }
+    return false;
+  }
+
+  /** A new order starts at its top: a keyboard user stays in the column they sorted, on its first row. */
+  private keepKeyboardPlace(column = this.keyboardColumn): void {
+    if (document.activeElement !== this.element || this.store.length === 0) return;
+    this.grid.setActiveCell(0, column);
   }
 
   private blocks(): CellBlock[] {
@@ -412,12 +451,14 @@ export class ResultGrid {
         this.store.sortBy(column, this.columns[column]?.kind ?? 'text', state === null ? null : state.direction);
         this.sortPending = false;
         if (this.destroyed) return;
+        const keyColumn = this.keyboardColumn;
         this.selection.setSelectedRanges([]);
         this.grid.resetActiveCell();
         this.grid.invalidate();
         // A new order starts at its top, where the rows one sorted for are.
         this.grid.scrollRowToTop(0);
         this.showSort(this.store.sort);
+        this.keepKeyboardPlace(keyColumn);
         this.element.classList.remove('sorting');
         this.events.sortChanged(this.store.sort, false);
       }, 0),
@@ -426,6 +467,13 @@ export class ResultGrid {
 
   private showSort(state: SortState | null): void {
     this.grid.setSortColumns(state === null ? [] : [{ columnId: `c${state.column}`, sortAsc: state.direction === 'asc' }]);
+    this.aria.showSort(state);
+  }
+
+  /** The grid column of the active cell, or of the sorted column when no cell is active (a host sort reset it). */
+  private get keyboardColumn(): number {
+    const sorted = this.store.sort;
+    return this.grid.getActiveCell()?.cell ?? (sorted === null ? 1 : sorted.column + 1);
   }
 }
 

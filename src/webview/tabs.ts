@@ -59,7 +59,10 @@ export class TabStrip {
     const tab = h('button', { className: 'tab', testId: 'tab', attrs: { role: 'tab', id: part > 0 ? `tab-${result.index}-${part}` : `tab-${result.index}`, 'aria-controls': 'result-panel' } }, [
       h('span', { className: 'tab-icon', attrs: { 'aria-hidden': 'true' } }),
       h('span', { className: 'tab-label' }),
+      // The name a screen reader reads is the tab's text: what it shows, then its status in words.
+      h('span', { className: 'visually-hidden tab-sep', text: ', ' }),
       h('span', { className: 'tab-count' }),
+      h('span', { className: 'visually-hidden tab-status' }),
     ]);
     tab.type = 'button';
     tab.tabIndex = -1;
@@ -83,9 +86,14 @@ export class TabStrip {
     tab.dataset.status = result.status;
     tab.dataset.resultId = result.id;
     tab.title = `${result.statement ?? label}\n${STATUS_LABEL[result.status]}`;
-    tab.setAttribute('aria-label', `${label}, ${STATUS_LABEL[result.status]}${count === '' ? '' : `, ${count} rows`}`);
     setText(tab, '.tab-label', label);
     setText(tab, '.tab-count', count);
+    setText(tab, '.tab-status', `${count === '' || result.columns === null ? '' : ' rows'}, ${STATUS_LABEL[result.status]}`);
+  }
+
+  /** The element id of a result's tab (undefined for a result without one). */
+  tabId(resultId: string): string | undefined {
+    return this.tabs.get(resultId)?.id;
   }
 
   activate(activeId: string | null): void {

@@ -3,7 +3,7 @@ import { ActionsBar } from './actions-bar';
 import { DetailPane } from './detail-pane';
 import { h } from './dom';
 import { renderError } from './error-view';
-import { ResultGrid, type FocusedCell } from './grid';
+import { GRID_KEYS_ID, ResultGrid, type FocusedCell } from './grid';
 import type { HostLink } from './host-link';
 import { formatCount } from './format';
 import { Puller, type PullerHost, type Viewport } from './puller';
@@ -17,6 +17,9 @@ import { TabStrip } from './tabs';
 const DEFAULT_SETTINGS: ViewSettings = { cellTextLimit: 500 };
 const EMPTY_TITLE = 'No results yet';
 const EMPTY_TEXT = 'Run a statement in a worksheet to see its rows here.';
+/** Read by a screen reader when the grid takes the focus (the user guide has the same list). */
+const GRID_KEYS =
+  'Arrow keys, Home, End, Page Up, Page Down, Control+Home and Control+End move between cells. S sorts by the column of the cell (ascending, descending, original order). Enter shows the whole value. Shift+Arrow keys extend the selection, Shift+Space selects the row, Control+A everything; Control+C copies it, Control+Shift+C with the header row.';
 
 /** How long the view waits after a scroll before telling the host where it is. */
 const PLACE_DELAY_MS = 250;
@@ -71,14 +74,15 @@ export class ResultsPage implements PullerHost {
       () => this.grid?.grid.copySelection(true),
       () => this.active()?.store.sort ?? null,
     );
-    this.detail = new DetailPane(post);
-    this.panel = h('main', { className: 'panel', attrs: { id: 'result-panel', role: 'tabpanel' } }, [
+    this.detail = new DetailPane(post, () => this.grid?.grid.focus());
+    this.panel = h('div', { className: 'panel', attrs: { id: 'result-panel', role: 'tabpanel' } }, [
       h('header', { className: 'panel-head' }, [this.stampSlot, h('div', { className: 'toolbar' }, [this.status.element, this.actions.element])]),
       this.messageSlot,
       this.gridHost,
+      h('span', { className: 'visually-hidden', attrs: { id: GRID_KEYS_ID }, text: GRID_KEYS }),
       this.detail.element,
     ]);
-    root.append(h('div', { className: 'app' }, [this.tabs.element, this.panel, this.empty]));
+    root.append(h('main', { className: 'app' }, [h('h1', { className: 'visually-hidden', text: 'Results' }), this.tabs.element, this.panel, this.empty]));
     this.showRun();
   }
 
@@ -203,6 +207,7 @@ export class ResultsPage implements PullerHost {
       this.pullers.set(result.id, puller);
     }
     this.tabs.reset(run?.results ?? [], this.activeId);
+    this.labelPanel();
     this.showRun();
     // Only the shown result pulls rows; hidden tabs ask for nothing.
     this.active()?.setActive(true);
@@ -242,11 +247,19 @@ export class ResultsPage implements PullerHost {
     this.activeId = resultId;
     this.restoreTopRow = 0;
     this.tabs.activate(resultId);
+    this.labelPanel();
     this.detail.hide();
     this.renderActive();
     this.active()?.setActive(true);
     // At once: a tab chosen is one step, and the user may switch worksheets right after it.
     this.postPlace(0, true);
+  }
+
+  /** The panel is named by its tab, as a tab panel is. */
+  private labelPanel(): void {
+    const id = this.activeId === null ? undefined : this.tabs.tabId(this.activeId);
+    if (id === undefined) this.panel.removeAttribute('aria-labelledby');
+    else this.panel.setAttribute('aria-labelledby', id);
   }
 
   private showRun(): void {

@@ -51,3 +51,24 @@ export function selectRun(runId: string, change: Partial<ResultView> = {}, state
     results: [resultView(`${runId}-r0`, 0, { statement, stamp: STAMP, columns: WIDE_COLUMNS, command: 'SELECT', ...change })],
   };
 }
+
+/** Markup and script everywhere a value can appear: cells, a column name, the statement, the stamp. */
+export const HOSTILE = {
+  img: '<img src=x onerror=alert(1)>',
+  script: '</script><script>alert(1)</script>',
+  columnName: '<b onmouseover=alert(2)>name</b>',
+} as const;
+
+export const HOSTILE_ROWS: readonly Row[] = [
+  [HOSTILE.img, HOSTILE.script],
+  ['<style>body{display:none}</style>', '&lt;not an entity&gt;'],
+  ['{{constructor.constructor("alert(4)")()}}', 'javascript:alert(5)'],
+];
+
+export function hostileRun(): RunView {
+  const columns: ColumnView[] = [
+    { name: HOSTILE.columnName, type: 'text', kind: 'text' },
+    { name: 'value', type: 'text', kind: 'text' },
+  ];
+  return selectRun('xss', { columns, status: 'succeeded', storedRows: HOSTILE_ROWS.length, stamp: { ...STAMP, ranAs: '<i>eve</i>', project: '<svg onload=alert(3)>' } }, `SELECT '${HOSTILE.img}' AS "${HOSTILE.script}"`);
+}

@@ -46,14 +46,16 @@ interface PageStyle {
 }
 interface PageDocument {
   body: { classList: { add(name: string): void; remove(...names: string[]): void } };
-  documentElement: { style: PageStyle };
+  documentElement: { style: PageStyle; removeAttribute(name: string): void };
 }
 
 /** Runs in the page: VS Code's theme class on <body> and its variables on <html> (CSSOM, allowed by the CSP). */
 function applyTheme(theme: { bodyClass: string; variables: Readonly<Record<string, string>> }): void {
   const document = (globalThis as unknown as { document: PageDocument }).document;
-  document.body.classList.remove('vscode-light', 'vscode-dark');
+  document.body.classList.remove('vscode-light', 'vscode-dark', 'vscode-high-contrast', 'vscode-high-contrast-light');
   document.body.classList.add(theme.bodyClass);
+  // The previous theme's variables go: a theme does not define every one the last one did.
+  document.documentElement.removeAttribute('style');
   for (const [name, value] of Object.entries(theme.variables)) document.documentElement.style.setProperty(name, value);
 }
 

@@ -7,7 +7,7 @@ import type { Locator, Page } from 'playwright-core';
 import { PROTOCOL_VERSION, type ColumnView } from '../../src/results/protocol';
 import { CACHE_ROWS } from '../../src/webview/row-store';
 import { inPage, resultView, type Row } from './fake-host';
-import { selectRun, STAMP, WIDE_COLUMNS, wideRow } from './fixtures';
+import { HOSTILE, HOSTILE_ROWS, hostileRun, selectRun, STAMP, WIDE_COLUMNS, wideRow } from './fixtures';
 import { Harness, type ResultsPage } from './harness';
 
 const GRID = '[data-testid="grid"]';
@@ -487,20 +487,10 @@ describe('results webview', function () {
   });
 
   it('shows markup and script in cells, column names and statements as exact text', async function () {
-    const img = '<img src=x onerror=alert(1)>';
-    const script = '</script><script>alert(1)</script>';
-    const columns: ColumnView[] = [
-      { name: '<b onmouseover=alert(2)>name</b>', type: 'text', kind: 'text' },
-      { name: 'value', type: 'text', kind: 'text' },
-    ];
-    const run = selectRun('xss', { columns, status: 'succeeded', storedRows: 3, stamp: { ...STAMP, ranAs: '<i>eve</i>', project: '<svg onload=alert(3)>' } }, `SELECT '${img}' AS "${script}"`);
+    const { img, script } = HOSTILE;
+    const run = hostileRun();
     const id = run.results[0].id;
-    const rows: Row[] = [
-      [img, script],
-      ['<style>body{display:none}</style>', '&lt;not an entity&gt;'],
-      ['{{constructor.constructor("alert(4)")()}}', 'javascript:alert(5)'],
-    ];
-    await view.host.state(run, { [id]: (i) => rows[i] });
+    await view.host.state(run, { [id]: (i) => HOSTILE_ROWS[i] });
     await cell(page, 2, 1).waitFor();
     assert.equal(await text(cell(page, 0, 0)), img);
     assert.equal(await text(cell(page, 0, 1)), script);

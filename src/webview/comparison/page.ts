@@ -211,7 +211,8 @@ export class ComparisonPage {
         return h('article', { className: `cmp-side cmp-${side.state}`, testId: 'side', attrs: { 'aria-label': side.label } }, [
           stamp(side),
           preview && columns.length > 0
-            ? h('div', { className: 'cmp-rows' }, [
+            ? // Scrolls on its own: a Tab stop, so the keyboard can scroll it too.
+              h('div', { className: 'cmp-rows', attrs: { tabindex: '0', role: 'region', 'aria-label': `Rows ${side.label} sees` } }, [
                 rowsTable(shown, rows, keyAt),
                 h('p', { className: 'cmp-note', text: rows.length < (side.rows ?? 0) ? `The first ${rows.length.toLocaleString('en-US')} of ${(side.rows ?? 0).toLocaleString('en-US')} rows (up to ${limit} shown here; the exports cover them all).` : '' }),
               ])
@@ -249,13 +250,23 @@ function formCell(column: ColumnDiff, side: number): string {
   }
 }
 
+/** The hidden title of a table's column of buttons. */
+const ACTIONS_HEADER = 'Show the rows';
+
 function cellText(value: CellValue): string {
   return value === null ? 'NULL' : String(value);
 }
 
 function table(testId: string, header: readonly string[], rows: readonly (readonly (string | Node)[])[]): HTMLTableElement {
   return h('table', { className: 'cmp-table', testId }, [
-    h('thead', {}, [h('tr', {}, header.map((title) => h('th', { text: title, attrs: { scope: 'col' } })))]),
+    h('thead', {}, [
+      h(
+        'tr',
+        {},
+        // The column of "show the rows" buttons has no visible title; a screen reader still names it.
+        header.map((title) => (title === '' ? h('th', { attrs: { scope: 'col' } }, [h('span', { className: 'visually-hidden', text: ACTIONS_HEADER })]) : h('th', { text: title, attrs: { scope: 'col' } }))),
+      ),
+    ]),
     h('tbody', {}, rows.map((cells) => h('tr', {}, cells.map((value) => (typeof value === 'string' ? h('td', { text: value }) : h('td', {}, [value])))))),
   ]);
 }
