@@ -148,7 +148,7 @@ async function run(options: Options, teardown: Teardown): Promise<void> {
             log: (line) => out(`  ${line}\n`),
             connectionToken: token,
             // A new user meets the Get Started walkthrough on the extension's first activation.
-            settings: { 'workbench.welcomePage.walkthroughs.openOnInstall': true },
+            settings: { 'immutaWorksheets.walkthrough.openOnFirstActivation': true },
           });
           // It runs in a session of its own: should this process be killed outright, the watchdog stops it.
           try {

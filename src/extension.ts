@@ -269,7 +269,9 @@ export function activate(context: vscode.ExtensionContext): ImmutaWorksheetsApi 
     }),
   );
   render();
-  walkthrough.openOnFirstActivation().catch((error: unknown) => logger.warn(`opening the Get Started walkthrough failed: ${error instanceof Error ? error.message : String(error)}`));
+  walkthrough.openOnFirstActivation().then((opened) => {
+    if (opened) logger.info('opened the Get Started walkthrough (the first activation in this profile)');
+  }, (error: unknown) => logger.warn(`opening the Get Started walkthrough failed: ${error instanceof Error ? error.message : String(error)}`));
   const activationMs = performance.now() - started;
   logger.info(`activated in ${activationMs.toFixed(1)} ms`);
   return { statusBar: () => statusBar.current(), activationMs };

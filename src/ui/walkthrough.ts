@@ -32,14 +32,17 @@ export class Walkthrough {
   }
 
   /**
-   * Opens the walkthrough on the first activation in this profile, unless VS Code's own setting
-   * says walkthroughs are not to open by themselves (test workbenches turn it off).
+   * Opens the walkthrough on the first activation in this profile, unless
+   * `immutaWorksheets.walkthrough.openOnFirstActivation` is off (test workbenches turn it off).
+   * VS Code's own `workbench.welcomePage.walkthroughs.openOnInstall` is not read: a remote
+   * extension host (VS Code's server build) is not given its value.
    */
-  async openOnFirstActivation(): Promise<void> {
-    if (this.context.globalState.get<boolean>(OFFERED_KEY) === true) return;
-    if (vscode.workspace.getConfiguration('workbench.welcomePage').get<boolean>('walkthroughs.openOnInstall') === false) return;
+  async openOnFirstActivation(): Promise<boolean> {
+    if (this.context.globalState.get<boolean>(OFFERED_KEY) === true) return false;
+    if (!vscode.workspace.getConfiguration('immutaWorksheets').get<boolean>('walkthrough.openOnFirstActivation', true)) return false;
     await this.context.globalState.update(OFFERED_KEY, true);
     await this.open();
+    return true;
   }
 
   private async open(): Promise<void> {

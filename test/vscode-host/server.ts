@@ -43,7 +43,7 @@ export const DEFAULT_SETTINGS: Readonly<Record<string, unknown>> = {
   'workbench.startupEditor': 'none',
   // Nor does the extension's Get Started walkthrough open by itself (the UI tier and `npm start`
   // turn it back on: the UI tier tests it, and a new user meets it).
-  'workbench.welcomePage.walkthroughs.openOnInstall': false,
+  'immutaWorksheets.walkthrough.openOnFirstActivation': false,
   // A test run would bring the panel's Test Results view to the front; the Results view revealed
   // over it afterwards keeps VS Code's panel toolbar labelled "Test Results actions", and the
   // flows find a worksheet's results by that label. Failures still open the peek in the editor.
