@@ -61,6 +61,11 @@ function keyOf(item: ChoiceItem): string {
   return `${item.kind === vscode.QuickPickItemKind.Separator ? 'separator' : 'note'}:${item.label}`;
 }
 
+/** What the window would show of a list: a list with the same content need not be sent again. */
+function contentOf(items: readonly ChoiceItem[]): string {
+  return JSON.stringify(items.map((item) => [item.label, item.description, item.detail, item.alwaysShow === true]));
+}
+
 function rowOf(item: ChoiceItem): ListRow {
   return {
     key: keyOf(item),
@@ -184,7 +189,7 @@ export function pickIdentity(
   const versions = new ListVersions(LIST_SETTLE_MS);
   const initial = build('');
   versions.replace(initial.map(rowOf));
-  let shown = JSON.stringify(initial.map((item) => [item.label, item.description, item.detail]));
+  let shown = contentOf(initial);
   picker.items = initial;
   retitle();
 
@@ -201,7 +206,7 @@ export function pickIdentity(
     const refresh = (typing = false) => {
       if (settled) return;
       const items = build(picker.value);
-      const content = JSON.stringify(items.map((item) => [item.label, item.description, item.detail]));
+      const content = contentOf(items);
       if (content === shown) return;
       shown = content;
       versions.replace(items.map(rowOf));
