@@ -84,7 +84,6 @@ export async function answerIdentityPicker(workbench: Workbench, text: string, r
  * or `user`.
  */
 export async function confirmIfAsked(workbench: Workbench, row: string, user: string): Promise<void> {
-  const text = user;
   const title = workbench.page.locator('.quick-input-widget .quick-input-title', { hasText: 'Run this worksheet as' }).first();
   const again = workbench.page.locator('.quick-input-widget .quick-input-title', { hasText: 'press Enter again' }).first();
   for (let confirmations = 0; ; confirmations++) {
@@ -93,7 +92,7 @@ export async function confirmIfAsked(workbench: Workbench, row: string, user: st
     if (!(await again.isVisible())) return;
     if (confirmations >= 2) throw new Error('the identity picker asked for Enter again three times');
     const highlighted = workbench.page.locator('.quick-input-list .monaco-list-row.focused').first();
-    await until('the highlighted row to be the one wanted', async () => (await highlighted.textContent().catch(() => '')) ?? '', (seen) => seen.includes(row) || seen.includes(text));
+    await until('the highlighted row to be the one wanted', async () => (await highlighted.textContent().catch(() => '')) ?? '', (seen) => seen.includes(row) || seen.includes(user));
     await workbench.page.keyboard.press('Enter');
     // Closed, or (a list that changed again meanwhile) asking once more: the loop tells which.
     await title.waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => undefined);
