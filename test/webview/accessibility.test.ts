@@ -12,7 +12,7 @@ import { resultView } from './fake-host';
 import { blocking, countByImpact, describeViolations, runAxe } from './axe';
 import { fourIdentities } from './comparison-fixtures';
 import { HOSTILE_ROWS, hostileRun, selectRun, STAMP, WIDE_COLUMNS, wideRow } from './fixtures';
-import { Harness, type ViewPage } from './harness';
+import { suiteHarness, type ViewPage } from './harness';
 import type { ThemeName } from './themes';
 
 const THEME_NAMES: readonly ThemeName[] = ['dark', 'light', 'hc-dark', 'hc-light'];
@@ -38,23 +38,14 @@ async function waitForText(page: Page, testId: string, text: string): Promise<vo
 }
 
 describe('accessibility (axe-core)', function () {
-  let harness: Harness;
-
-  before(async function () {
-    this.timeout(600_000);
-    harness = await Harness.start();
-  });
-
-  after(async function () {
-    await harness?.close();
-  });
+  const harness = suiteHarness();
 
   describe('results view', function () {
     let view: ViewPage<import('./fake-host').FakeHost>;
     let page: Page;
 
     beforeEach(async function () {
-      view = await harness.open();
+      view = await harness().open();
       page = view.page;
     });
 
@@ -137,7 +128,7 @@ describe('accessibility (axe-core)', function () {
 
   describe('comparison view', function () {
     it('has no serious or critical violations with a finished comparison', async function () {
-      const view = await harness.openComparison();
+      const view = await harness().openComparison();
       try {
         await view.host.send(fourIdentities());
         await view.page.getByTestId('progress').getByText('Done', { exact: true }).waitFor();

@@ -8,7 +8,7 @@ import type { Locator, Page } from 'playwright-core';
 import type { ToComparisonPage } from '../../src/compare/comparison-protocol';
 import type { ComparedSide } from '../../src/compare/diff';
 import { ALICE, BOB, CAROL, CAROL_ERROR, failedSide, finished, fourIdentities, fourIdentitiesRunning, YOU } from './comparison-fixtures';
-import { Harness, type ComparisonView } from './harness';
+import { closeCleanly, suiteHarness, type ComparisonView } from './harness';
 
 /** The text of every cell of a table's body, row by row. */
 async function bodyRows(table: Locator): Promise<string[][]> {
@@ -48,33 +48,17 @@ async function pageSettled(page: Page): Promise<void> {
 }
 
 describe('comparison webview', function () {
-  let harness: Harness;
+  const harness = suiteHarness();
   let view: ComparisonView;
   let page: Page;
 
-  before(async function () {
-    this.timeout(600_000);
-    harness = await Harness.start();
-  });
-
-  after(async function () {
-    await harness?.close();
-  });
-
   beforeEach(async function () {
-    view = await harness.openComparison();
+    view = await harness().openComparison();
     page = view.page;
   });
 
   afterEach(async function () {
-    const violations = await view.cspViolations();
-    const { dialogs, pageErrors } = view;
-    const hostViolations = view.host.violations;
-    await view.close();
-    assert.deepEqual(violations, [], 'no CSP violations');
-    assert.deepEqual(dialogs, [], 'no dialogs');
-    assert.deepEqual(pageErrors, [], 'no uncaught page errors');
-    assert.deepEqual(hostViolations, [], 'the page posts only comparison messages');
+    await closeCleanly(view, 'the page posts only comparison messages');
   });
 
   /** Sends a finished report and waits until the page shows it. */

@@ -5,6 +5,7 @@
  * script stands in for VS Code's `acquireVsCodeApi` (posts go to a Node-side FakeHost, or ComparisonHost), and every
  * CSP violation and dialog is recorded so tests can insist there were none.
  */
+import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -220,4 +221,39 @@ function serve(origin: string, request: http.IncomingMessage, response: http.Ser
   }
   response.writeHead(200, { 'Content-Type': type, 'Cache-Control': 'no-store' });
   response.end(fs.readFileSync(file));
+}
+
+/**
+ * One Chromium for a suite: started before its first test (on a fresh machine this installs
+ * Debian's Chromium first), closed after its last. Returns the harness, for the suite's hooks.
+ */
+export function suiteHarness(): () => Harness {
+  let harness: Harness | undefined;
+  before(async function () {
+    this.timeout(600_000);
+    harness = await Harness.start();
+  });
+  after(async function () {
+    await harness?.close();
+  });
+  return () => {
+    if (!harness) throw new Error('the harness has not started');
+    return harness;
+  };
+}
+
+/**
+ * Closes a test's page and asserts what every webview test asserts of it afterwards: no CSP
+ * violation, no dialog, no uncaught error, and the host saw only protocol messages (`protocol`
+ * says which).
+ */
+export async function closeCleanly(view: ViewPage<{ readonly violations: readonly string[] }>, protocol: string): Promise<void> {
+  const csp = await view.cspViolations();
+  const { dialogs, pageErrors } = view;
+  const hostViolations = [...view.host.violations];
+  await view.close();
+  assert.deepEqual(csp, [], 'no CSP violations');
+  assert.deepEqual(dialogs, [], 'no dialogs');
+  assert.deepEqual(pageErrors, [], 'no uncaught page errors');
+  assert.deepEqual(hostViolations, [], protocol);
 }

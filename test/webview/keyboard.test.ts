@@ -9,7 +9,7 @@ import * as assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { inPage, resultView, type Row } from './fake-host';
 import { selectRun, STAMP, WIDE_COLUMNS, wideRow } from './fixtures';
-import { Harness, type ResultsPage } from './harness';
+import { closeCleanly, suiteHarness, type ResultsPage } from './harness';
 
 interface ActiveCell {
   readonly text: string;
@@ -88,33 +88,19 @@ async function ariaSort(page: Page, name: string): Promise<string | null> {
 }
 
 describe('results webview with the keyboard alone', function () {
-  let harness: Harness;
+  const harness = suiteHarness();
   let view: ResultsPage;
   let page: Page;
 
-  before(async function () {
-    this.timeout(600_000);
-    harness = await Harness.start();
-  });
-
-  after(async function () {
-    await harness?.close();
-  });
-
   beforeEach(async function () {
-    view = await harness.open();
+    view = await harness().open();
     page = view.page;
   });
 
   afterEach(async function () {
-    const csp = await view.cspViolations();
-    const { dialogs, pageErrors } = view;
-    const hostViolations = view.host.violations;
-    await view.close();
-    assert.deepEqual(csp, [], 'no CSP violations');
-    assert.deepEqual(dialogs, [], 'no dialogs');
-    assert.deepEqual(pageErrors, [], 'no uncaught page errors');
-    assert.deepEqual(hostViolations, [], 'the webview follows the protocol');
+    const problems = view.host.messages('problem');
+    await closeCleanly(view, 'the webview follows the protocol');
+    assert.deepEqual(problems, [], 'the webview reported no problems');
   });
 
   async function showRows(rows: readonly Row[]): Promise<string> {

@@ -8,7 +8,7 @@ import { PROTOCOL_VERSION, type ColumnView } from '../../src/results/protocol';
 import { CACHE_ROWS } from '../../src/webview/row-store';
 import { inPage, resultView, type Row } from './fake-host';
 import { HOSTILE, HOSTILE_ROWS, hostileRun, selectRun, STAMP, WIDE_COLUMNS, wideRow } from './fixtures';
-import { Harness, type ResultsPage } from './harness';
+import { closeCleanly, suiteHarness, type ResultsPage } from './harness';
 
 const GRID = '[data-testid="grid"]';
 
@@ -93,35 +93,18 @@ const TEXT_COLUMNS: readonly ColumnView[] = [
 ];
 
 describe('results webview', function () {
-  let harness: Harness;
+  const harness = suiteHarness();
   let view: ResultsPage;
   let page: Page;
 
-  before(async function () {
-    // On a fresh machine this installs Debian's Chromium first.
-    this.timeout(600_000);
-    harness = await Harness.start();
-  });
-
-  after(async function () {
-    await harness?.close();
-  });
-
   beforeEach(async function () {
-    view = await harness.open();
+    view = await harness().open();
     page = view.page;
   });
 
   afterEach(async function () {
-    const violations = await view.cspViolations();
-    const { dialogs, pageErrors } = view;
-    const hostViolations = view.host.violations;
     const problems = view.host.messages('problem');
-    await view.close();
-    assert.deepEqual(violations, [], 'no CSP violations');
-    assert.deepEqual(dialogs, [], 'no dialogs');
-    assert.deepEqual(pageErrors, [], 'no uncaught page errors');
-    assert.deepEqual(hostViolations, [], 'the webview follows the protocol');
+    await closeCleanly(view, 'the webview follows the protocol');
     assert.deepEqual(problems, [], 'the webview reported no problems');
   });
 
